@@ -1,0 +1,297 @@
+package classify
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/xml"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Response is what Decode looks at: the status and headers of a response
+// and the peeked prefix of its body.
+type Response struct {
+	Status int
+	Header http.Header
+	// Body is the body's prefix, at most the peek limit (see Peek).
+	Body []byte
+	// Truncated reports that the body continues past Body.
+	Truncated bool
+	// Now is the local time the response arrived, used to turn an HTTP-date
+	// Retry-After into a delay when the response has no Date header. Zero
+	// means time.Now().
+	Now time.Time
+}
+
+// Decode classifies one response of provider p. It never fails: a body it
+// cannot read (malformed, truncated, HTML, wrongly typed fields, an
+// undecodable gzip stream) is classified by the HTTP status alone.
+//
+// What counts as a provider error:
+//   - Aliyun: the X-Ca-Error-Code/X-Ca-Error-Message headers of API
+//     Gateway; an XML <Error> document; a JSON object with Code or code
+//     (RPC and ROA style). In a 2xx response the code must be a string
+//     other than "OK", "Success" (any case), "200" or "0", and the body
+//     must not say "Success": true (dysmsapi reports
+//     isv.BUSINESS_LIMIT_CONTROL this way).
+//   - Tencent: Response.Error.Code, whatever the status.
+//   - Baidu: a JSON object with code; in a 2xx response not "1000", "0",
+//     "200", "OK" or "Success" (any case). An error status with no code is
+//     given the documented code for that status (400 InvalidHTTPRequest,
+//     403 AccessDenied, 412 PreconditionFailed, 500 InternalError).
+func (t *Table) Decode(p Provider, r Response) Result {
+	res := Result{Provider: p, Status: r.Status}
+	res.Hint, res.HintSource = hint(r)
+	res.Truncated = r.Truncated
+	body := r.Body
+	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
+		body = gunzipPrefix(body, len(body)*8+4096)
+	}
+	var f errFields
+	switch p {
+	case Aliyun:
+		if code := r.Header.Get("X-Ca-Error-Code"); code != "" || r.Header.Get("X-Ca-Error-Message") != "" {
+			f = errFields{code: code, message: r.Header.Get("X-Ca-Error-Message"), hasCode: true}
+			if f.code == "" {
+				f.code = f.message
+			}
+			res.Source = FromHeader
+			break
+		}
+		switch firstByte(body) {
+		case '<':
+			f = scanXML(body)
+		case '{':
+			f = scanFlat(body)
+		}
+		if ok2xx(r.Status) && (!f.hasCode || successCode(f.code, false) || f.hasSuccess && f.success) {
+			f.code, f.message, f.hasCode = "", "", false
+		}
+	case Tencent:
+		if firstByte(body) == '{' {
+			f = scanTencent(body)
+		}
+	case Baidu:
+		if firstByte(body) == '{' {
+			f = scanFlat(body)
+		}
+		if ok2xx(r.Status) && (!f.hasCode || successCode(f.code, true)) {
+			f.code, f.message, f.hasCode = "", "", false
+		}
+	}
+	if f.hasCode && f.code != "" {
+		res.Code, res.Message = f.code, f.message
+		if res.Source != FromHeader {
+			res.Source = FromBody
+		}
+	} else if p == Baidu {
+		res.Code = baiduStatusCode(r.Status)
+	}
+	res.RequestID, res.HostID = f.requestID, f.hostID
+	if res.RequestID == "" {
+		res.RequestID = headerRequestID(p, r.Header)
+	}
+	res.Class = t.Class(p, res.Code, r.Status)
+	return res
+}
+
+func ok2xx(status int) bool { return status >= 200 && status < 300 }
+
+func firstByte(b []byte) byte {
+	b = bytes.TrimLeft(b, " \t\r\n\xef\xbb\xbf")
+	if len(b) == 0 {
+		return 0
+	}
+	return b[0]
+}
+
+// successCode reports whether a code found in a 2xx body means success.
+func successCode(code string, baidu bool) bool {
+	switch {
+	case code == "", code == "200", code == "0",
+		strings.EqualFold(code, "OK"), strings.EqualFold(code, "Success"):
+		return true
+	case baidu && code == "1000":
+		return true
+	}
+	return false
+}
+
+func baiduStatusCode(status int) string {
+	switch status {
+	case 400:
+		return "InvalidHTTPRequest"
+	case 403:
+		return "AccessDenied"
+	case 412:
+		return "PreconditionFailed"
+	case 500:
+		return "InternalError"
+	}
+	return ""
+}
+
+func headerRequestID(p Provider, h http.Header) string {
+	var names []string
+	switch p {
+	case Aliyun:
+		names = []string{"X-Acs-Request-Id", "X-Ca-Request-Id"}
+	case Baidu:
+		names = []string{"X-Bce-Request-Id"}
+	case Tencent:
+		names = []string{"X-Tc-Requestid"}
+	}
+	for _, n := range names {
+		if v := h.Get(n); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// scanXML reads <Error><Code/><Message/><RequestId/><HostId/></Error>
+// (Aliyun's XML format), tolerating truncation.
+func scanXML(b []byte) errFields {
+	var f errFields
+	d := xml.NewDecoder(bytes.NewReader(b))
+	d.Strict = false
+	var path []string
+	for {
+		tok, err := d.RawToken()
+		if err != nil {
+			return f
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			if len(path) > maxDepth {
+				return f
+			}
+			path = append(path, tok.Name.Local)
+		case xml.EndElement:
+			if len(path) > 0 {
+				path = path[:len(path)-1]
+			}
+		case xml.CharData:
+			if len(path) != 2 || path[0] != "Error" {
+				continue
+			}
+			v := strings.TrimSpace(string(tok))
+			switch path[1] {
+			case "Code":
+				f.code, f.hasCode = v, true
+			case "Message":
+				f.message = v
+			case "RequestId":
+				f.requestID = v
+			case "HostId":
+				f.hostID = v
+			}
+		}
+	}
+}
+
+// gunzipPrefix decompresses as much of a gzip stream's prefix as it can,
+// at most limit bytes; on any error it returns what it got (possibly
+// nothing).
+func gunzipPrefix(b []byte, limit int) []byte {
+	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		return b
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil
+	}
+	out, _ := io.ReadAll(io.LimitReader(zr, int64(limit)))
+	return out
+}
+
+// hint returns the delay the server asked for: the larger of Retry-After
+// and Aliyun's x-ratelimit-user-api / x-ratelimit-user TimeLeft.
+func hint(r Response) (time.Duration, string) {
+	var d time.Duration
+	var src string
+	if v := r.Header.Get("Retry-After"); v != "" {
+		now := r.Now
+		if date, err := http.ParseTime(r.Header.Get("Date")); err == nil {
+			now = date
+		} else if now.IsZero() {
+			now = time.Now()
+		}
+		if ra, ok := ParseRetryAfter(v, now); ok {
+			d, src = ra, "retry-after"
+		}
+	}
+	for _, n := range [...]string{"X-Ratelimit-User-Api", "X-Ratelimit-User"} {
+		if tl, ok := ParseTimeLeft(r.Header.Get(n)); ok && tl > d {
+			d, src = tl, "timeleft"
+		}
+	}
+	return d, src
+}
+
+// MaxHint caps every server-suggested delay ParseRetryAfter and
+// ParseTimeLeft return: a day. Larger values are clamped, not trusted
+// to overflow.
+const MaxHint = 24 * time.Hour
+
+// ParseRetryAfter parses a Retry-After value, delta-seconds or an HTTP
+// date, relative to now. It reports false for anything else. Negative
+// delays (a date in the past) are 0; delays are clamped to MaxHint.
+func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.ParseUint(v, 10, 64); err == nil {
+		if n > uint64(MaxHint/time.Second) {
+			return MaxHint, true
+		}
+		return time.Duration(n) * time.Second, true
+	} else if errors.Is(err, strconv.ErrRange) {
+		return MaxHint, true
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	d := t.Sub(now)
+	switch {
+	case d < 0:
+		return 0, true
+	case d > MaxHint:
+		return MaxHint, true
+	}
+	return d, true
+}
+
+// ParseTimeLeft finds "TimeLeft:<milliseconds>" in an Aliyun
+// x-ratelimit-user / x-ratelimit-user-api header value, whose items are
+// separated by commas or semicolons ("Limit:100,Remain:0,TimeLeft:850").
+// It reports false when there is none or it is not a whole number.
+func ParseTimeLeft(v string) (time.Duration, bool) {
+	for v != "" {
+		var item string
+		if i := strings.IndexAny(v, ",;"); i >= 0 {
+			item, v = v[:i], v[i+1:]
+		} else {
+			item, v = v, ""
+		}
+		k, val, ok := strings.Cut(strings.TrimSpace(item), ":")
+		if !ok || !strings.EqualFold(strings.TrimSpace(k), "TimeLeft") {
+			continue
+		}
+		n, err := strconv.ParseUint(strings.TrimSpace(val), 10, 64)
+		if errors.Is(err, strconv.ErrRange) || err == nil && n > uint64(MaxHint/time.Millisecond) {
+			return MaxHint, true
+		}
+		if err != nil {
+			return 0, false
+		}
+		return time.Duration(n) * time.Millisecond, true
+	}
+	return 0, false
+}

@@ -1,0 +1,243 @@
+package classify
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// jscan is a small, allocation-free scanner over a possibly truncated JSON
+// document. It never panics: on malformed or truncated input it stops and
+// reports false. Nesting is bounded by maxDepth.
+type jscan struct {
+	b []byte
+	i int
+}
+
+const maxDepth = 64
+
+func (s *jscan) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *jscan) peek() byte {
+	s.ws()
+	if s.i < len(s.b) {
+		return s.b[s.i]
+	}
+	return 0
+}
+
+// str consumes a string and returns its raw content (escapes intact).
+func (s *jscan) str() ([]byte, bool) {
+	if s.peek() != '"' {
+		return nil, false
+	}
+	start := s.i + 1
+	for j := start; j < len(s.b); j++ {
+		switch s.b[j] {
+		case '\\':
+			j++
+		case '"':
+			s.i = j + 1
+			return s.b[start:j], true
+		}
+	}
+	s.i = len(s.b)
+	return nil, false
+}
+
+// scalar consumes a string, number, true, false or null. For a string it
+// returns the raw content and isString true; otherwise the literal text.
+func (s *jscan) scalar() (raw []byte, isString, ok bool) {
+	switch c := s.peek(); {
+	case c == '"':
+		raw, ok = s.str()
+		return raw, true, ok
+	case c == '-' || c >= '0' && c <= '9' || c == 't' || c == 'f' || c == 'n':
+		start := s.i
+		for s.i < len(s.b) {
+			c := s.b[s.i]
+			if c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+				break
+			}
+			s.i++
+		}
+		if s.i == len(s.b) { // truncated: the literal may be incomplete
+			return nil, false, false
+		}
+		return s.b[start:s.i], false, true
+	}
+	return nil, false, false
+}
+
+// skip consumes any value.
+func (s *jscan) skip() bool {
+	switch s.peek() {
+	case '{', '[':
+	default:
+		_, _, ok := s.scalar()
+		return ok
+	}
+	depth := 0
+	for s.i < len(s.b) {
+		switch c := s.b[s.i]; c {
+		case '"':
+			if _, ok := s.str(); !ok {
+				return false
+			}
+			continue
+		case '{', '[':
+			depth++
+			if depth > maxDepth {
+				return false
+			}
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				s.i++
+				return true
+			}
+		}
+		s.i++
+	}
+	return false
+}
+
+// object consumes an object, calling field for each key with the scanner
+// positioned at the key's value. field either consumes the value and
+// returns true, or returns false to have it skipped. object reports whether
+// the whole object was well formed; fields before a malformed or truncated
+// point have been visited either way.
+func (s *jscan) object(field func(key []byte) bool) bool {
+	if s.peek() != '{' {
+		return false
+	}
+	s.i++
+	if s.peek() == '}' {
+		s.i++
+		return true
+	}
+	for {
+		key, ok := s.str()
+		if !ok || s.peek() != ':' {
+			return false
+		}
+		s.i++
+		start := s.i
+		if !field(key) {
+			s.i = start
+			if !s.skip() {
+				return false
+			}
+		}
+		switch s.peek() {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// text turns a scalar's raw bytes into a string: strings are unescaped,
+// numbers and literals kept as written.
+func text(raw []byte, isString bool) string {
+	if !isString || bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw)
+	}
+	q := make([]byte, 0, len(raw)+2)
+	q = append(q, '"')
+	q = append(q, raw...)
+	q = append(q, '"')
+	var out string
+	if json.Unmarshal(q, &out) != nil {
+		return string(raw)
+	}
+	return out
+}
+
+// errFields are the fields of an error object, whatever the letter case
+// of its keys.
+type errFields struct {
+	code, message, requestID, hostID string
+	hasCode                          bool
+	success, hasSuccess              bool
+}
+
+// field reads one key of an error object if it is one of ours. Only
+// scalar values are taken; an object or array under a known key is
+// skipped (a wrongly typed field is ignored, not trusted).
+func (f *errFields) field(s *jscan, key []byte) bool {
+	var dst *string
+	switch string(key) {
+	case "Code", "code":
+		dst = &f.code
+	case "Message", "message":
+		dst = &f.message
+	case "RequestId", "requestId", "RequestID", "requestID":
+		dst = &f.requestID
+	case "HostId", "hostId":
+		dst = &f.hostID
+	case "Success", "success":
+		raw, isStr, ok := s.scalar()
+		if ok && !isStr && (string(raw) == "true" || string(raw) == "false") {
+			f.success, f.hasSuccess = string(raw) == "true", true
+		}
+		return ok
+	default:
+		return false
+	}
+	if c := s.peek(); c == '{' || c == '[' {
+		return false
+	}
+	raw, isStr, ok := s.scalar()
+	if ok && !(string(raw) == "null" && !isStr) {
+		*dst = text(raw, isStr)
+		if dst == &f.code {
+			f.hasCode = true
+		}
+	}
+	return ok
+}
+
+// scanFlat reads the top-level error fields of an Aliyun or Baidu body.
+func scanFlat(b []byte) errFields {
+	var f errFields
+	s := jscan{b: b}
+	s.object(func(key []byte) bool { return f.field(&s, key) })
+	return f
+}
+
+// scanTencent reads Response.Error.{Code,Message} and Response.RequestId.
+func scanTencent(b []byte) errFields {
+	var f errFields
+	s := jscan{b: b}
+	s.object(func(key []byte) bool {
+		if string(key) != "Response" {
+			return false
+		}
+		return s.object(func(key []byte) bool {
+			switch string(key) {
+			case "Error":
+				var e errFields
+				ok := s.object(func(key []byte) bool { return e.field(&s, key) })
+				f.code, f.message, f.hasCode = e.code, e.message, e.hasCode
+				return ok
+			case "RequestId":
+				return f.field(&s, key)
+			}
+			return false
+		})
+	})
+	return f
+}

@@ -1,0 +1,73 @@
+package classify
+
+import (
+	"errors"
+	"io"
+)
+
+// DefaultPeekLimit is the peek limit used when none is given: 16 KiB. No
+// provider's error body comes near it; a 2xx body longer than the limit is
+// a success body.
+const DefaultPeekLimit = 16 << 10
+
+// Peek reads up to limit bytes of body (fewer when contentLength, if not
+// negative, says the body is shorter) and returns them together with a
+// replacement body that yields exactly the bytes the original would have:
+// the prefix first, then the rest of the original. Closing the replacement
+// closes the original. truncated reports that the body may continue past
+// the prefix.
+//
+// A read error while peeking is not returned: the prefix read so far is
+// returned, and the replacement body goes on reading from the original,
+// which reports the error to whoever reads it. Peek never reads more than
+// limit bytes, so a huge body costs at most limit bytes of memory.
+func Peek(body io.ReadCloser, contentLength int64, limit int) (prefix []byte, replaced io.ReadCloser, truncated bool) {
+	if body == nil {
+		return nil, nil, false
+	}
+	if limit <= 0 {
+		limit = DefaultPeekLimit
+	}
+	n := limit
+	if contentLength >= 0 && contentLength < int64(n) {
+		n = int(contentLength)
+	}
+	if n == 0 {
+		return nil, body, contentLength != 0
+	}
+	buf := make([]byte, n)
+	got, err := io.ReadFull(body, buf)
+	buf = buf[:got]
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		// The whole body is in buf. The original stays open until the
+		// replacement is closed, so its connection is released as usual.
+		return buf, &prefixBody{prefix: buf, rest: eofReader{}, closer: body}, false
+	case err != nil:
+		return buf, &prefixBody{prefix: buf, rest: body, closer: body}, true
+	}
+	truncated = contentLength < 0 || contentLength > int64(got)
+	return buf, &prefixBody{prefix: buf, rest: body, closer: body}, truncated
+}
+
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+// prefixBody replays a peeked prefix, then reads on from the original.
+type prefixBody struct {
+	prefix []byte
+	rest   io.Reader
+	closer io.Closer
+}
+
+func (b *prefixBody) Read(p []byte) (int, error) {
+	if len(b.prefix) > 0 {
+		n := copy(p, b.prefix)
+		b.prefix = b.prefix[n:]
+		return n, nil
+	}
+	return b.rest.Read(p)
+}
+
+func (b *prefixBody) Close() error { return b.closer.Close() }

@@ -1,0 +1,295 @@
+package sign
+
+import (
+	"errors"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
+	"mime"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// percentEncode encodes s per RFC 3986: unreserved characters (ALPHA, DIGIT,
+// '-', '_', '.', '~') stay, every other byte becomes %XX with upper-case hex.
+// This is Aliyun's percentEncode (QueryEscape with '+'→%20, '*'→%2A,
+// %7E→'~') and Baidu's UriEncode. With keepSlash, '/' stays as well (paths).
+func percentEncode(s string, keepSlash bool) string {
+	const hexdigits = "0123456789ABCDEF"
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !unreserved(s[i], keepSlash) {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 2*n)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if unreserved(c, keepSlash) {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexdigits[c>>4])
+		b.WriteByte(hexdigits[c&15])
+	}
+	return b.String()
+}
+
+func unreserved(c byte, keepSlash bool) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		c == '-' || c == '_' || c == '.' || c == '~' || keepSlash && c == '/'
+}
+
+func hmacSum(h func() hash.Hash, key, msg []byte) []byte {
+	m := hmac.New(h, key)
+	m.Write(msg)
+	return m.Sum(nil)
+}
+
+func hmacSHA256(key []byte, msg string) []byte { return hmacSum(sha256.New, key, []byte(msg)) }
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// hostOf is the Host header value the request carries on the wire: r.Host if
+// set, else r.URL.Host. For a request received by a server, r.Host.
+func hostOf(r *http.Request) string {
+	if r.Host != "" {
+		return r.Host
+	}
+	if r.URL != nil {
+		return r.URL.Host
+	}
+	return ""
+}
+
+// headerValues returns the values of every header whose name equals name
+// case-insensitively, in the order net/http writes them (keys sorted).
+func headerValues(h http.Header, name string) []string {
+	var keys []string
+	for k := range h {
+		if strings.EqualFold(k, name) {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 1 {
+		return h[keys[0]]
+	}
+	sort.Strings(keys)
+	var out []string
+	for _, k := range keys {
+		out = append(out, h[k]...)
+	}
+	return out
+}
+
+// headerValue is the signed form of a header: every value trimmed, joined
+// with ','. "" when absent.
+func headerValue(h http.Header, name string) string {
+	return joinTrimmed(headerValues(h, name))
+}
+
+func joinTrimmed(vs []string) string {
+	switch len(vs) {
+	case 0:
+		return ""
+	case 1:
+		return strings.TrimSpace(vs[0])
+	}
+	t := make([]string, len(vs))
+	for i, v := range vs {
+		t[i] = strings.TrimSpace(v)
+	}
+	return strings.Join(t, ",")
+}
+
+// hasHeader reports whether any spelling of name is present.
+func hasHeader(h http.Header, name string) bool {
+	for k := range h {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// delHeader removes every spelling of name (http.Header.Del removes only the
+// canonical one; SDKs set lower-case keys directly).
+func delHeader(h http.Header, name string) {
+	for k := range h {
+		if strings.EqualFold(k, name) {
+			delete(h, k)
+		}
+	}
+}
+
+// setHeader replaces every spelling of name by one canonical key.
+func setHeader(h http.Header, name, value string) {
+	delHeader(h, name)
+	h.Set(name, value)
+}
+
+// lowerHeaders groups headers by lower-cased name, values in wire order,
+// keeping only names for which keep returns true.
+func lowerHeaders(h http.Header, keep func(lower string) bool) map[string][]string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make(map[string][]string)
+	for _, k := range keys {
+		l := strings.ToLower(k)
+		if keep(l) {
+			out[l] = append(out[l], h[k]...)
+		}
+	}
+	return out
+}
+
+// isForm reports whether the Content-Type is application/x-www-form-urlencoded.
+func isForm(h http.Header) bool {
+	ct := headerValue(h, "Content-Type")
+	if ct == "" {
+		return false
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/x-www-form-urlencoded"
+}
+
+// param is one decoded query or form parameter.
+type param struct{ k, v string }
+
+// parseParams decodes a query string or form body into parameters in their
+// order of appearance. It fails on what url.ParseQuery rejects.
+func parseParams(raw string) ([]param, error) {
+	var out []param
+	for raw != "" {
+		var kv string
+		kv, raw, _ = strings.Cut(raw, "&")
+		if strings.Contains(kv, ";") {
+			return nil, errUnparsable
+		}
+		if kv == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		k, err := url.QueryUnescape(k)
+		if err != nil {
+			return nil, errUnparsable
+		}
+		v, err = url.QueryUnescape(v)
+		if err != nil {
+			return nil, errUnparsable
+		}
+		out = append(out, param{k, v})
+	}
+	return out, nil
+}
+
+// errUnparsable does not wrap url's errors, which quote the offending input.
+var errUnparsable = errors.New("bad escape or ';' separator")
+
+// requestParams returns the query parameters and, when the body is an
+// application/x-www-form-urlencoded form, the form parameters.
+func requestParams(r *http.Request, body []byte) (query, form []param, err error) {
+	query, err = parseParams(r.URL.RawQuery)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(body) > 0 && isForm(r.Header) {
+		form, err = parseParams(string(body))
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	return query, form, nil
+}
+
+// canonicalPath is the encoded path for ACS3 and BCE: "/" when empty.
+func canonicalPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	return percentEncode(p, true)
+}
+
+// encodedPairs encodes every parameter as enc(k), enc(v), skipping keys for
+// which skip returns true.
+func encodedPairs(ps []param, skip func(k string) bool) []param {
+	out := make([]param, 0, len(ps))
+	for _, p := range ps {
+		if skip != nil && skip(p.k) {
+			continue
+		}
+		out = append(out, param{percentEncode(p.k, false), percentEncode(p.v, false)})
+	}
+	return out
+}
+
+// queryByKey is ACS3's canonical query: encoded pairs sorted by encoded key
+// (then value), joined as k=v&….
+func queryByKey(ps []param) string {
+	e := encodedPairs(ps, nil)
+	sortParams(e)
+	return joinPairs(e)
+}
+
+// queryByPair is BCE's canonical query: the encoded "k=v" strings sorted,
+// keys equal to "authorization" (any case) left out.
+func queryByPair(ps []param) string {
+	e := encodedPairs(ps, func(k string) bool { return strings.EqualFold(k, "authorization") })
+	s := make([]string, len(e))
+	for i, p := range e {
+		s[i] = p.k + "=" + p.v
+	}
+	sort.Strings(s)
+	return strings.Join(s, "&")
+}
+
+func joinPairs(ps []param) string {
+	var b strings.Builder
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(p.k)
+		b.WriteByte('=')
+		b.WriteString(p.v)
+	}
+	return b.String()
+}
+
+func methodOf(r *http.Request) string {
+	if r.Method == "" {
+		return http.MethodGet
+	}
+	return r.Method
+}
+
+// isHex reports whether s is n lower-case hexadecimal characters.
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// constEq compares two signature strings in constant time.
+func constEq(a, b string) bool { return hmac.Equal([]byte(a), []byte(b)) }
