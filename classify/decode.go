@@ -51,6 +51,7 @@ func (t *Table) Decode(p Provider, r Response) Result {
 	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
 		body = gunzipPrefix(body, len(body)*8+4096)
 	}
+	body = trimLead(body)
 	var f errFields
 	switch p {
 	case Aliyun:
@@ -101,8 +102,14 @@ func (t *Table) Decode(p Provider, r Response) Result {
 
 func ok2xx(status int) bool { return status >= 200 && status < 300 }
 
+// trimLead drops a UTF-8 byte order mark and leading white space.
+func trimLead(b []byte) []byte {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	return bytes.TrimLeft(b, " \t\r\n")
+}
+
 func firstByte(b []byte) byte {
-	b = bytes.TrimLeft(b, " \t\r\n\xef\xbb\xbf")
 	if len(b) == 0 {
 		return 0
 	}

@@ -3,6 +3,8 @@ package classify
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
+	"unicode/utf8"
 )
 
 // jscan is a small, allocation-free scanner over a possibly truncated JSON
@@ -152,7 +154,7 @@ func (s *jscan) object(field func(key []byte) bool) bool {
 // text turns a scalar's raw bytes into a string: strings are unescaped,
 // numbers and literals kept as written.
 func text(raw []byte, isString bool) string {
-	if !isString || bytes.IndexByte(raw, '\\') < 0 {
+	if !isString || bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
 		return string(raw)
 	}
 	q := make([]byte, 0, len(raw)+2)
@@ -161,7 +163,7 @@ func text(raw []byte, isString bool) string {
 	q = append(q, '"')
 	var out string
 	if json.Unmarshal(q, &out) != nil {
-		return string(raw)
+		return strings.ToValidUTF8(string(raw), "\uFFFD")
 	}
 	return out
 }

@@ -1,10 +1,10 @@
 package sign
 
 import (
-	"errors"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"hash"
 	"mime"
 	"net/http"

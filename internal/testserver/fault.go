@@ -86,8 +86,8 @@ type Fault struct {
 	// Message is the provider error message, written as given.
 	Message string
 	// Status is the HTTP status. 0 means the provider's: Tencent 200
-	// always; Aliyun and Baidu the documented status of Code, or 400 when
-	// the code is unknown; 200 with Format200 or when Code is "". Set it
+	// always; Aliyun and Baidu the documented status of Code (classify's
+	// default table), or 400 when it documents none; 200 with Format200 or when Code is "". Set it
 	// explicitly with FormatEmpty and FormatHTML and no Code.
 	Status int
 	// Format is the shape of the error answer; ignored for successes.

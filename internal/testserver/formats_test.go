@@ -208,7 +208,7 @@ func TestSuccessBodies(t *testing.T) {
 						Response struct {
 							SendStatusSet []struct {
 								SerialNo, PhoneNumber, SessionContext, Code, Message, IsoCode string
-								Fee                                                          int
+								Fee                                                           int
 							}
 							RequestId string
 							Error     *struct{}

@@ -36,7 +36,7 @@ func (s *Server) status(f Fault) int {
 	case f.Format == Format200 || f.Code == "" || s.p == classify.Tencent:
 		return http.StatusOK
 	}
-	if st := statusFor(s.p, f.Code); st != 0 {
+	if st := s.statusFor(f.Code); st != 0 {
 		return st
 	}
 	return http.StatusBadRequest

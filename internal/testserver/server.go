@@ -39,14 +39,15 @@ const MaxRequestBody = 8 << 20
 // attempt belongs to, checked first by the default key function.
 const KeyHeader = "X-Yunrt-Test-Key"
 
-// Attempt is one request the server received, as recorded by Log.
+// Attempt is one request the server received, as recorded by Log. Its
+// Header and Body are the server's own copies; callers must not modify them.
 type Attempt struct {
-	Key    string // logical request key (see New)
-	Action string // Aliyun Action / x-acs-action, Tencent X-TC-Action, Baidu "METHOD /path"
-	N      int    // 1-based attempt number of Key (equals Attempts(Key) after it)
-	Fault  Fault  // what the server did; the zero Fault is a plain success
-	Method string
-	Path   string
+	Key    string      // logical request key (see New)
+	Action string      // Aliyun Action / x-acs-action, Tencent X-TC-Action, Baidu "METHOD /path"
+	N      int         // 1-based attempt number of Key (equals Attempts(Key) after it)
+	Fault  Fault       // what the server did; the zero Fault is a plain success
+	Method string      // request method
+	Path   string      // request URL path
 	Header http.Header // a copy of the request headers
 	Body   []byte      // a copy of the request body
 	At     time.Time   // arrival, by the server's clock
@@ -62,9 +63,10 @@ type script struct {
 // Server emulates one provider's OpenAPI endpoint on 127.0.0.1. Create it
 // with New and Close it when done. All methods are safe for concurrent use.
 type Server struct {
-	p   classify.Provider
-	cfg config
-	ts  *httptest.Server
+	p     classify.Provider
+	cfg   config
+	codes *classify.Table // documented statuses of error codes
+	ts    *httptest.Server
 
 	ids    atomic.Uint64
 	idBase uint64
@@ -112,6 +114,7 @@ func New(p classify.Provider, opts ...Option) *Server {
 	s := &Server{
 		p:         p,
 		cfg:       cfg,
+		codes:     classify.DefaultTable(),
 		idBase:    binary.BigEndian.Uint64(seed[:]),
 		closing:   make(chan struct{}),
 		scripts:   make(map[string]script),

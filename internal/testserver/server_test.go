@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -207,8 +208,8 @@ func TestConnectionCut(t *testing.T) {
 			assert.Nil(t, resp)
 			select {
 			case <-wrote:
-			default:
-				t.Error("the request was not written before the error")
+			case <-time.After(5 * time.Second):
+				t.Error("the request was not written")
 			}
 			assert.Equal(t, 1, s.Attempts("k"))
 			assert.Equal(t, tt.performed, s.Performed("k"))
@@ -486,4 +487,53 @@ func TestServerAccessors(t *testing.T) {
 	_, _, err = send(t.Context(), newClient(t, nil), s.URL()+"/", "", "")
 	assert.Error(t, err)
 	assert.False(t, errors.Is(err, context.Canceled))
+}
+
+// serverGoroutines lists the goroutines of http servers still running.
+func serverGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "net/http.(*conn).serve") || strings.Contains(g, "net/http/httptest.(*Server).goServe") {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+func TestCloseLeaksNothing(t *testing.T) {
+	require.Empty(t, serverGoroutines(), "server goroutines before the test")
+	for _, p := range classify.Providers() {
+		arrived := make(chan struct{}, 1)
+		s := New(p, WithKeyFunc(func(r *http.Request, body []byte) string {
+			k := DefaultKey(r, body)
+			if k == "slow" {
+				arrived <- struct{}{}
+			}
+			return k
+		}))
+		c := newClient(t, nil)
+		s.Script("slow", Fault{Latency: 10 * time.Second})
+		s.Script("reset", Fault{Reset: true})
+		s.Script("hangup", Fault{Hangup: true})
+		s.Script("error", Fault{Code: "InternalError"})
+		errc := make(chan error, 1)
+		go func() {
+			_, _, err := send(context.Background(), c, s.URL()+"/", "slow", "{}")
+			errc <- err
+		}()
+		<-arrived
+		for _, key := range []string{"reset", "hangup", "error", "ok"} {
+			_, _, _ = send(context.Background(), c, s.URL()+"/", key, "{}")
+		}
+		s.Close()
+		assert.Error(t, <-errc)
+		c.CloseIdleConnections()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(serverGoroutines()) > 0 && time.Now().Before(deadline) {
+		runtime.Gosched()
+	}
+	assert.Empty(t, serverGoroutines())
 }

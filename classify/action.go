@@ -1,0 +1,112 @@
+package classify
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Action is the API call a request makes.
+type Action struct {
+	// Name is the API name: the Aliyun Action parameter or x-acs-action
+	// header, the Tencent X-TC-Action header, or "METHOD /path" for Baidu,
+	// Aliyun ROA calls and unknown providers.
+	Name string
+	// Kind is the default kind for Name (see KindOf); a policy may
+	// override it per action.
+	Kind Kind
+}
+
+// ActionOf names the API call r makes, from its URL and headers only (it
+// never reads the body). form holds the request's form-encoded body
+// parameters when the caller has them, nil otherwise; an Aliyun RPC call
+// sent as a form POST names its Action there.
+func ActionOf(p Provider, r *http.Request, form url.Values) Action {
+	var name string
+	switch p {
+	case Aliyun:
+		name = r.Header.Get("X-Acs-Action")
+		if name == "" && r.URL != nil {
+			name = r.URL.Query().Get("Action")
+		}
+		if name == "" {
+			name = form.Get("Action")
+		}
+	case Tencent:
+		name = r.Header.Get("X-TC-Action")
+	}
+	if name != "" {
+		return Action{Name: name, Kind: KindOf(p, name, r.Method)}
+	}
+	path := "/"
+	if r.URL != nil && r.URL.Path != "" {
+		path = r.URL.Path
+	}
+	return Action{Name: r.Method + " " + path, Kind: methodKind(r.Method)}
+}
+
+// KindOf returns the default kind of an action name: a name that begins
+// with a read verb (Describe, Query, List, Get, Check, Inquiry, Search)
+// followed by an upper-case letter or nothing is a Read; every other name
+// is a Write. A "METHOD /path" name (Baidu, Aliyun ROA) is a Read when the
+// method is GET or HEAD.
+func KindOf(p Provider, name, method string) Kind {
+	if m, _, ok := strings.Cut(name, " "); ok && strings.HasPrefix(name[len(m)+1:], "/") {
+		return methodKind(m)
+	}
+	// Describe, Query, List, Get and Check are the convention of Aliyun and
+	// Tencent Cloud; Inquiry (Tencent price inquiries) and Search read too.
+	for _, v := range [...]string{"Describe", "Query", "List", "Get", "Check", "Inquiry", "Search"} {
+		if strings.HasPrefix(name, v) {
+			rest := name[len(v):]
+			if rest == "" || rest[0] >= 'A' && rest[0] <= 'Z' {
+				return Read
+			}
+		}
+	}
+	return Write
+}
+
+func methodKind(method string) Kind {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, "":
+		return Read
+	}
+	return Write
+}
+
+// HasIdempotencyToken reports whether a request carries an idempotency
+// token the provider honours, which makes resending a write safe: Aliyun
+// ClientToken (query or form), Baidu clientToken (query), Tencent
+// ClientToken (top-level field of the JSON body, or query). body is the
+// request body when the caller has it (nil otherwise); only its first
+// DefaultPeekLimit bytes are looked at.
+func HasIdempotencyToken(p Provider, r *http.Request, form url.Values, body []byte) bool {
+	name := "ClientToken"
+	if p == Baidu {
+		name = "clientToken"
+	}
+	if r.URL != nil && r.URL.Query().Get(name) != "" {
+		return true
+	}
+	if form.Get(name) != "" {
+		return true
+	}
+	if p == Tencent && firstByte(trimLead(body)) == '{' {
+		if len(body) > DefaultPeekLimit {
+			body = body[:DefaultPeekLimit]
+		}
+		found := false
+		s := jscan{b: trimLead(body)}
+		s.object(func(key []byte) bool {
+			if string(key) != name {
+				return false
+			}
+			raw, isStr, ok := s.scalar()
+			found = found || ok && isStr && len(raw) > 0
+			return ok
+		})
+		return found
+	}
+	return false
+}

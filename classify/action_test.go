@@ -1,0 +1,74 @@
+package classify
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestActionOf(t *testing.T) {
+	req := func(method, target string, h map[string]string) *http.Request {
+		r := httptest.NewRequest(method, target, nil)
+		for k, v := range h {
+			r.Header.Set(k, v)
+		}
+		return r
+	}
+	tests := []struct {
+		name string
+		p    Provider
+		r    *http.Request
+		form url.Values
+		want Action
+	}{
+		{"aliyun rpc query", Aliyun, req("POST", "https://dysmsapi.aliyuncs.com/?Action=SendSms&Version=2017-05-25", nil), nil, Action{"SendSms", Write}},
+		{"aliyun rpc read", Aliyun, req("GET", "https://ecs.aliyuncs.com/?Action=DescribeRegions", nil), nil, Action{"DescribeRegions", Read}},
+		{"aliyun form", Aliyun, req("POST", "https://cloudpush.aliyuncs.com/", nil), url.Values{"Action": {"Push"}}, Action{"Push", Write}},
+		{"aliyun v3 header", Aliyun, req("POST", "https://ecs.aliyuncs.com/", map[string]string{"x-acs-action": "RunInstances"}), nil, Action{"RunInstances", Write}},
+		{"aliyun query push", Aliyun, req("POST", "https://cloudpush.aliyuncs.com/?Action=QueryPushStatByApp", nil), nil, Action{"QueryPushStatByApp", Read}},
+		{"aliyun roa", Aliyun, req("GET", "https://cs.aliyuncs.com/clusters", nil), nil, Action{"GET /clusters", Read}},
+		{"tencent", Tencent, req("POST", "https://sms.tencentcloudapi.com/", map[string]string{"X-TC-Action": "SendSms"}), nil, Action{"SendSms", Write}},
+		{"tencent read", Tencent, req("POST", "https://sms.tencentcloudapi.com/", map[string]string{"X-TC-Action": "DescribeSmsSignList"}), nil, Action{"DescribeSmsSignList", Read}},
+		{"tencent inquiry", Tencent, req("POST", "https://cvm.tencentcloudapi.com/", map[string]string{"X-TC-Action": "InquiryPriceRunInstances"}), nil, Action{"InquiryPriceRunInstances", Read}},
+		{"tencent no action", Tencent, req("POST", "https://sms.tencentcloudapi.com/", nil), nil, Action{"POST /", Write}},
+		{"baidu post", Baidu, req("POST", "https://smsv3.bj.baidubce.com/api/v3/sendsms?clientToken=x", nil), nil, Action{"POST /api/v3/sendsms", Write}},
+		{"baidu get", Baidu, req("GET", "https://bj.bcebos.com/v1/bucket/key", nil), nil, Action{"GET /v1/bucket/key", Read}},
+		{"baidu head", Baidu, req("HEAD", "https://bj.bcebos.com/v1/bucket/key", nil), nil, Action{"HEAD /v1/bucket/key", Read}},
+		{"baidu put", Baidu, req("PUT", "https://bj.bcebos.com/v1/bucket/key", nil), nil, Action{"PUT /v1/bucket/key", Write}},
+		{"unknown", Unknown, req("DELETE", "http://127.0.0.1/x", nil), nil, Action{"DELETE /x", Write}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, ActionOf(tt.p, tt.r, tt.form))
+		})
+	}
+}
+
+func TestKindOf(t *testing.T) {
+	for name, want := range map[string]Kind{
+		"DescribeInstances": Read, "Describe": Read, "QuerySendDetails": Read, "ListTagResources": Read,
+		"GetApi": Read, "CheckDomain": Read, "SearchLogs": Read,
+		"Describer": Write, "Getaway": Write, "Querying": Write,
+		"SendSms": Write, "Push": Write, "PushNoticeToAndroid": Write, "CreateInstance": Write, "RunInstances": Write,
+		"DeleteApi": Write, "ModifyApi": Write, "": Write, "describeInstances": Write,
+		"GET /v1/x": Read, "POST /api/v3/sendsms": Write, "GET": Write,
+	} {
+		assert.Equal(t, want, KindOf(Aliyun, name, "POST"), name)
+	}
+}
+
+func TestHasIdempotencyToken(t *testing.T) {
+	r := func(target string) *http.Request { return httptest.NewRequest("POST", target, nil) }
+	assert.True(t, HasIdempotencyToken(Aliyun, r("https://ecs.aliyuncs.com/?Action=RunInstances&ClientToken=abc"), nil, nil))
+	assert.True(t, HasIdempotencyToken(Aliyun, r("https://ecs.aliyuncs.com/"), url.Values{"ClientToken": {"abc"}}, nil))
+	assert.False(t, HasIdempotencyToken(Aliyun, r("https://ecs.aliyuncs.com/?ClientToken="), nil, nil))
+	assert.True(t, HasIdempotencyToken(Baidu, r("https://smsv3.bj.baidubce.com/api/v3/sendsms?clientToken=u-1"), nil, nil))
+	assert.False(t, HasIdempotencyToken(Baidu, r("https://smsv3.bj.baidubce.com/api/v3/sendsms?ClientToken=u-1"), nil, nil))
+	assert.True(t, HasIdempotencyToken(Tencent, r("https://cvm.tencentcloudapi.com/"), nil, []byte(` {"Limit":1,"Nested":{"ClientToken":"no"},"ClientToken":"tok"}`)))
+	assert.False(t, HasIdempotencyToken(Tencent, r("https://cvm.tencentcloudapi.com/"), nil, []byte(`{"Nested":{"ClientToken":"no"}}`)))
+	assert.False(t, HasIdempotencyToken(Tencent, r("https://cvm.tencentcloudapi.com/"), nil, []byte(`{"ClientToken":1}`)))
+	assert.False(t, HasIdempotencyToken(Tencent, r("https://cvm.tencentcloudapi.com/"), nil, []byte(`not json`)))
+}

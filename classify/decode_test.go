@@ -1,0 +1,264 @@
+package classify
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func gz(t testing.TB, s string) []byte {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	_, err := w.Write([]byte(s))
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+	return b.Bytes()
+}
+
+func TestDecode(t *testing.T) {
+	table := DefaultTable()
+	gzHeader := http.Header{"Content-Encoding": {"gzip"}}
+	huge := `{"Response":{"Error":{"Code":"InternalError.Timeout","Message":"` + strings.Repeat("x", 40000) + `"},"RequestId":"r"}}`
+	tests := []struct {
+		name   string
+		p      Provider
+		status int
+		header http.Header
+		body   []byte
+		trunc  bool
+		want   Result
+	}{
+		{"aliyun rpc json", Aliyun, 400, nil,
+			[]byte(`{"RequestId":"8906582E-6722-409A-A6C4-0E7863B733A5","HostId":"ess.aliyuncs.com","Code":"UnsupportedOperation","Message":"The specified action is not supported."}`), false,
+			Result{Code: "UnsupportedOperation", Message: "The specified action is not supported.", RequestID: "8906582E-6722-409A-A6C4-0E7863B733A5", HostID: "ess.aliyuncs.com", Class: Permanent, Source: FromBody}},
+		{"aliyun rpc throttling", Aliyun, 400, nil,
+			[]byte(`{"RequestId":"R1","HostId":"cloudpush.aliyuncs.com","Code":"Throttling.User","Message":"Request was denied due to user flow control.","Recommend":"https://api.aliyun.com/troubleshoot?q=Throttling.User"}`), false,
+			Result{Code: "Throttling.User", Message: "Request was denied due to user flow control.", RequestID: "R1", HostID: "cloudpush.aliyuncs.com", Class: Throttled, Source: FromBody}},
+		{"aliyun xml", Aliyun, 400, nil,
+			[]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><RequestId>R2</RequestId><HostId>ecs.aliyuncs.com</HostId><Code>SignatureNonceUsed</Code><Message>Specified signature nonce was used already.</Message></Error>`), false,
+			Result{Code: "SignatureNonceUsed", Message: "Specified signature nonce was used already.", RequestID: "R2", HostID: "ecs.aliyuncs.com", Class: Resign, Source: FromBody}},
+		{"aliyun roa", Aliyun, 503, nil,
+			[]byte(`{"requestId":"R3","hostId":"cs.aliyuncs.com","code":"ServiceUnavailable","message":"The request has failed due to a temporary failure of the server."}`), false,
+			Result{Code: "ServiceUnavailable", Message: "The request has failed due to a temporary failure of the server.", RequestID: "R3", HostID: "cs.aliyuncs.com", Class: Retryable, Source: FromBody}},
+		{"aliyun error in 200", Aliyun, 200, nil,
+			[]byte(`{"Message":"触发分钟级流控Permits:1","RequestId":"R4","Code":"isv.BUSINESS_LIMIT_CONTROL"}`), false,
+			Result{Code: "isv.BUSINESS_LIMIT_CONTROL", Message: "触发分钟级流控Permits:1", RequestID: "R4", Class: Throttled, Source: FromBody}},
+		{"aliyun 200 OK", Aliyun, 200, nil,
+			[]byte(`{"Message":"OK","RequestId":"R5","BizId":"9006197469364984400","Code":"OK"}`), false,
+			Result{RequestID: "R5", Class: Success}},
+		{"aliyun 200 success flag", Aliyun, 200, nil,
+			[]byte(`{"Success":true,"Code":"Whatever","RequestId":"R6"}`), false,
+			Result{RequestID: "R6", Class: Success}},
+		{"aliyun 200 no code", Aliyun, 200, nil,
+			[]byte(`{"RequestId":"R7","Regions":{"Region":[{"RegionId":"cn-hangzhou"}]}}`), false,
+			Result{RequestID: "R7", Class: Success}},
+		{"aliyun gateway headers", Aliyun, 403, http.Header{"X-Ca-Error-Code": {"A403IS"}, "X-Ca-Error-Message": {"Invalid Signature"}, "X-Ca-Request-Id": {"R8"}}, nil, false,
+			Result{Code: "A403IS", Message: "Invalid Signature", RequestID: "R8", Class: Permanent, Source: FromHeader}},
+		{"aliyun html 502", Aliyun, 502, nil,
+			[]byte("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body><center><h1>502 Bad Gateway</h1></center></body></html>"), false,
+			Result{Class: Retryable}},
+		{"aliyun gzip", Aliyun, 500, gzHeader,
+			gz(t, `{"RequestId":"R9","Code":"Timeout","Message":"The request processing is timeout."}`), false,
+			Result{Code: "Timeout", Message: "The request processing is timeout.", RequestID: "R9", Class: SideEffectUnknown, Source: FromBody}},
+		{"aliyun broken gzip", Aliyun, 503, gzHeader, []byte{0x1f, 0x8b, 0, 1, 2}, false,
+			Result{Class: Retryable}},
+		{"aliyun wrongly typed code", Aliyun, 400, nil,
+			[]byte(`{"Code":{"nested":1},"Message":["a"],"RequestId":"R10"}`), false,
+			Result{RequestID: "R10", Class: Permanent}},
+		{"aliyun numeric code", Aliyun, 400, nil, []byte(`{"Code":400,"Message":"bad"}`), false,
+			Result{Code: "400", Message: "bad", Class: Permanent, Source: FromBody}},
+		{"aliyun truncated", Aliyun, 400, nil, []byte(`{"RequestId":"R11","Code":"Throttling.Api","Mess`), true,
+			Result{Code: "Throttling.Api", RequestID: "R11", Class: Throttled, Source: FromBody, Truncated: true}},
+		{"aliyun escaped message", Aliyun, 400, nil, []byte(`{"Code":"InvalidPhoneNumbers","Message":"bad \u53f7\u7801 \"x\""}`), false,
+			Result{Code: "InvalidPhoneNumbers", Message: `bad 号码 "x"`, Class: Permanent, Source: FromBody}},
+		{"aliyun request id header", Aliyun, 503, http.Header{"X-Acs-Request-Id": {"H1"}}, nil, false,
+			Result{RequestID: "H1", Class: Retryable}},
+		{"tencent error in 200", Tencent, 200, nil,
+			[]byte(`{"Response":{"Error":{"Code":"AuthFailure.SignatureFailure","Message":"The provided credentials could not be validated."},"RequestId":"ed93f3cb-f35e-473f-b9f3-0d451b8b79c6"}}`), false,
+			Result{Code: "AuthFailure.SignatureFailure", Message: "The provided credentials could not be validated.", RequestID: "ed93f3cb-f35e-473f-b9f3-0d451b8b79c6", Class: Permanent, Source: FromBody}},
+		{"tencent request id first", Tencent, 200, nil,
+			[]byte(`{"Response":{"RequestId":"T2","Error":{"Message":"m","Code":"RequestLimitExceeded"}}}`), false,
+			Result{Code: "RequestLimitExceeded", Message: "m", RequestID: "T2", Class: Throttled, Source: FromBody}},
+		{"tencent success", Tencent, 200, nil,
+			[]byte(`{"Response":{"SendStatusSet":[{"Code":"Ok","Message":"send success"}],"RequestId":"T3"}}`), false,
+			Result{RequestID: "T3", Class: Success}},
+		{"tencent huge error truncated", Tencent, 200, nil, []byte(huge[:DefaultPeekLimit]), true,
+			Result{Code: "InternalError.Timeout", Class: SideEffectUnknown, Source: FromBody, Truncated: true}},
+		{"tencent 502 html", Tencent, 502, nil, []byte("<html>bad gateway</html>"), false,
+			Result{Class: Retryable}},
+		{"tencent error not an object", Tencent, 200, nil, []byte(`{"Response":{"Error":"InternalError","RequestId":"T4"}}`), false,
+			Result{RequestID: "T4", Class: Success}},
+		{"baidu error", Baidu, 404, http.Header{"X-Bce-Request-Id": {"B0"}},
+			[]byte(`{"requestId":"ae2225f7-1c2e-427a-a1ad-5413b762957d","code":"NoSuchKey","message":"The resource you requested does not exist"}`), false,
+			Result{Code: "NoSuchKey", Message: "The resource you requested does not exist", RequestID: "ae2225f7-1c2e-427a-a1ad-5413b762957d", Class: Permanent, Source: FromBody}},
+		{"baidu expired", Baidu, 400, nil, []byte(`{"requestId":"B1","code":"RequestExpired","message":"Request has expired."}`), false,
+			Result{Code: "RequestExpired", Message: "Request has expired.", RequestID: "B1", Class: Resign, Source: FromBody}},
+		{"baidu empty 403", Baidu, 403, http.Header{"X-Bce-Request-Id": {"B2"}}, nil, false,
+			Result{Code: "AccessDenied", RequestID: "B2", Class: Permanent}},
+		{"baidu empty 500", Baidu, 500, nil, nil, false, Result{Code: "InternalError", Class: Retryable}},
+		{"baidu empty 412", Baidu, 412, nil, nil, false, Result{Code: "PreconditionFailed", Class: Permanent}},
+		{"baidu empty 400", Baidu, 400, nil, nil, false, Result{Code: "InvalidHTTPRequest", Class: Permanent}},
+		{"baidu empty 503", Baidu, 503, nil, nil, false, Result{Class: Retryable}},
+		{"baidu sms success", Baidu, 200, nil, []byte(`{"requestId":"B3","code":"1000","message":"成功","data":[]}`), false,
+			Result{RequestID: "B3", Class: Success}},
+		{"baidu error in 200", Baidu, 200, nil, []byte(`{"requestId":"B4","code":"InternalError","message":"m"}`), false,
+			Result{Code: "InternalError", Message: "m", RequestID: "B4", Class: Retryable, Source: FromBody}},
+		{"unknown provider", Unknown, 503, nil, []byte(`{"Code":"Throttling"}`), false, Result{Class: Retryable}},
+		{"bom and whitespace", Aliyun, 400, nil, []byte("\xef\xbb\xbf \n {\"Code\":\"SignatureDoesNotMatch\"}"), false,
+			Result{Code: "SignatureDoesNotMatch", Class: Permanent, Source: FromBody}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := tt.header
+			if h == nil {
+				h = http.Header{}
+			}
+			got := table.Decode(tt.p, Response{Status: tt.status, Header: h, Body: tt.body, Truncated: tt.trunc})
+			want := tt.want
+			want.Provider, want.Status = tt.p, tt.status
+			assert.Equal(t, want, got)
+		})
+	}
+}
+
+func TestDecodeHints(t *testing.T) {
+	table := DefaultTable()
+	date := time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		header http.Header
+		want   time.Duration
+		src    string
+	}{
+		{"retry-after seconds", http.Header{"Retry-After": {"3"}}, 3 * time.Second, "retry-after"},
+		{"retry-after date vs Date header", http.Header{"Retry-After": {date.Add(5 * time.Second).Format(http.TimeFormat)}, "Date": {date.Format(http.TimeFormat)}}, 5 * time.Second, "retry-after"},
+		{"timeleft", http.Header{"X-Ratelimit-User-Api": {"Limit:100,Remain:0,TimeLeft:850"}}, 850 * time.Millisecond, "timeleft"},
+		{"larger wins", http.Header{"Retry-After": {"1"}, "X-Ratelimit-User": {"TimeLeft:2500"}}, 2500 * time.Millisecond, "timeleft"},
+		{"garbage", http.Header{"Retry-After": {"soon"}, "X-Ratelimit-User": {"TimeLeft:-1"}}, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := table.Decode(Aliyun, Response{Status: 400, Header: tt.header, Body: []byte(`{"Code":"Throttling.User"}`), Now: date})
+			assert.Equal(t, tt.want, got.Hint)
+			assert.Equal(t, tt.src, got.HintSource)
+		})
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
+	for v, want := range map[string]time.Duration{
+		"0":                             0,
+		" 120 ":                         2 * time.Minute,
+		"99999999999999999999999":       MaxHint,
+		"86401":                         MaxHint,
+		"Sun, 22 Nov 2026 08:00:10 GMT": 10 * time.Second,
+		"Sun, 22 Nov 2026 07:00:00 GMT": 0,
+	} {
+		got, ok := ParseRetryAfter(v, now)
+		assert.True(t, ok, v)
+		assert.Equal(t, want, got, v)
+	}
+	for _, v := range []string{"", "-1", "1.5", "tomorrow"} {
+		_, ok := ParseRetryAfter(v, now)
+		assert.False(t, ok, v)
+	}
+}
+
+func TestParseTimeLeft(t *testing.T) {
+	for v, want := range map[string]time.Duration{
+		"TimeLeft:1000":                        time.Second,
+		"Limit:100, Remain:0, TimeLeft:20":     20 * time.Millisecond,
+		"limit:1;timeleft: 7":                  7 * time.Millisecond,
+		"TimeLeft:999999999999999999999999999": MaxHint,
+	} {
+		got, ok := ParseTimeLeft(v)
+		assert.True(t, ok, v)
+		assert.Equal(t, want, got, v)
+	}
+	for _, v := range []string{"", "Limit:100", "TimeLeft:", "TimeLeft:x", "TimeLeft:-5"} {
+		_, ok := ParseTimeLeft(v)
+		assert.False(t, ok, v)
+	}
+}
+
+type errAfter struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errAfter) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err == io.EOF {
+		return n, e.err
+	}
+	return n, err
+}
+
+type closeCounter struct {
+	io.Reader
+	closed int
+}
+
+func (c *closeCounter) Close() error { c.closed++; return nil }
+
+func TestPeek(t *testing.T) {
+	long := strings.Repeat("0123456789", 5000)
+	tests := []struct {
+		name      string
+		body      string
+		cl        int64
+		limit     int
+		prefix    string
+		truncated bool
+	}{
+		{"short unknown length", "hello", -1, 16, "hello", false},
+		{"exact length", "hello", 5, 16, "hello", false},
+		{"length caps read", "hello", 3, 16, "hel", false},
+		{"long unknown length", long, -1, 100, long[:100], true},
+		{"long known length", long, int64(len(long)), 100, long[:100], true},
+		{"empty", "", 0, 16, "", false},
+		{"default limit", long, -1, 0, long[:DefaultPeekLimit], true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			orig := &closeCounter{Reader: strings.NewReader(tt.body)}
+			prefix, body, truncated := Peek(orig, tt.cl, tt.limit)
+			assert.Equal(t, tt.prefix, string(prefix))
+			assert.Equal(t, tt.truncated, truncated)
+			all, err := io.ReadAll(body)
+			require.NoError(t, err)
+			if tt.cl >= 0 {
+				assert.Equal(t, tt.body[:tt.cl], string(all)[:tt.cl])
+			} else {
+				assert.Equal(t, tt.body, string(all), "replacement body must be byte-identical")
+			}
+			require.NoError(t, body.Close())
+			assert.Equal(t, 1, orig.closed)
+		})
+	}
+	t.Run("read error is passed on", func(t *testing.T) {
+		boom := errors.New("connection reset")
+		orig := &closeCounter{Reader: &errAfter{r: strings.NewReader("abc"), err: boom}}
+		prefix, body, truncated := Peek(orig, -1, 16)
+		assert.Equal(t, "abc", string(prefix))
+		assert.True(t, truncated)
+		all, err := io.ReadAll(body)
+		assert.Equal(t, "abc", string(all))
+		assert.ErrorIs(t, err, boom)
+	})
+	t.Run("nil body", func(t *testing.T) {
+		p, b, tr := Peek(nil, -1, 16)
+		assert.Nil(t, p)
+		assert.Nil(t, b)
+		assert.False(t, tr)
+	})
+}
