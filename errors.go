@@ -1,0 +1,93 @@
+package yunrt
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/yunrt/yunrt/classify"
+)
+
+// Sentinel errors. Test for them with errors.Is on the error RoundTrip
+// returns.
+var (
+	// ErrOutcomeUnknown: a write was sent and no answer came (the
+	// connection was cut or timed out after the request was written), and
+	// it carries no idempotency token, so yunrt did not send it again.
+	// The action may or may not have been performed.
+	ErrOutcomeUnknown = errors.New("yunrt: request sent but no answer came; the outcome is unknown and it was not resent")
+	// ErrDeadline: the next attempt's wait would have ended past the
+	// request context's deadline, so yunrt stopped early instead of
+	// sleeping into it.
+	ErrDeadline = errors.New("yunrt: the wait before the next attempt would pass the context deadline")
+	// ErrBodyNotRewindable: a retry was needed but the request body could
+	// not be produced again (GetBody failed).
+	ErrBodyNotRewindable = errors.New("yunrt: the request body cannot be sent again")
+)
+
+// Error is returned by RoundTrip when no response is returned: the last
+// attempt failed in transport, or yunrt stopped early (deadline,
+// cancellation). It unwraps to the reason (one of the sentinels above, or
+// the context's error) and to the underlying transport error, so both
+// errors.Is(err, yunrt.ErrOutcomeUnknown) and
+// errors.Is(err, syscall.ECONNRESET) work. It never holds credentials.
+type Error struct {
+	Provider classify.Provider
+	Action   string
+	// Attempts is the number of attempts sent.
+	Attempts int
+	// Last classifies the last answer received, when any attempt got one
+	// (its Code and RequestID say what the server last said).
+	Last *classify.Result
+	// Reason is why yunrt stopped: ErrOutcomeUnknown, ErrDeadline,
+	// ErrBodyNotRewindable, context.Canceled, context.DeadlineExceeded, or
+	// nil when the transport error speaks for itself.
+	Reason error
+	// Err is the last transport error, nil when the last attempt got an
+	// answer.
+	Err error
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "yunrt: %s %s: ", e.Provider, e.Action)
+	switch {
+	case e.Reason != nil && e.Err != nil:
+		fmt.Fprintf(&b, "%v: %v", e.Reason, e.Err)
+	case e.Reason != nil:
+		fmt.Fprint(&b, e.Reason)
+	case e.Err != nil:
+		fmt.Fprint(&b, e.Err)
+	default:
+		b.WriteString("failed")
+	}
+	fmt.Fprintf(&b, " (after %d attempt", e.Attempts)
+	if e.Attempts != 1 {
+		b.WriteByte('s')
+	}
+	if e.Last != nil {
+		if e.Last.Code != "" {
+			fmt.Fprintf(&b, "; last answer %s", e.Last.Code)
+		} else {
+			fmt.Fprintf(&b, "; last answer HTTP %d", e.Last.Status)
+		}
+		if e.Last.RequestID != "" {
+			fmt.Fprintf(&b, ", request id %s", e.Last.RequestID)
+		}
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+// Unwrap returns the reason and the transport error.
+func (e *Error) Unwrap() []error {
+	var out []error
+	if e.Reason != nil {
+		out = append(out, e.Reason)
+	}
+	if e.Err != nil {
+		out = append(out, e.Err)
+	}
+	return out
+}

@@ -1,0 +1,104 @@
+package yunrt
+
+import (
+	"context"
+	"time"
+
+	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/policy"
+)
+
+// Observer sees every logical request and every attempt the transport
+// makes: it is how traces and metrics are recorded (package
+// github.com/yunrt/yunrt/otel) and how the demo builds its table. The
+// transport calls it synchronously on the request's goroutine; an
+// Observer used by a Transport shared between goroutines must be safe for
+// concurrent use. Embed NopObserver to stay compatible when methods are
+// added.
+type Observer interface {
+	// RequestStart is called once before the first attempt. The context
+	// it returns is the parent of every attempt (a span, say).
+	RequestStart(ctx context.Context, req RequestInfo) context.Context
+	// AttemptStart is called before each attempt is sent. The context it
+	// returns is the attempt request's context.
+	AttemptStart(ctx context.Context, req RequestInfo, n int) context.Context
+	// AttemptEnd is called after each attempt with its outcome and the
+	// decision taken on it, before any wait.
+	AttemptEnd(ctx context.Context, req RequestInfo, a Attempt)
+	// RequestEnd is called once when RoundTrip returns.
+	RequestEnd(ctx context.Context, req RequestInfo, end End)
+}
+
+// NopObserver does nothing. Embed it in an Observer to implement only the
+// methods you need.
+type NopObserver struct{}
+
+func (NopObserver) RequestStart(ctx context.Context, _ RequestInfo) context.Context { return ctx }
+func (NopObserver) AttemptStart(ctx context.Context, _ RequestInfo, _ int) context.Context {
+	return ctx
+}
+func (NopObserver) AttemptEnd(context.Context, RequestInfo, Attempt) {}
+func (NopObserver) RequestEnd(context.Context, RequestInfo, End)     {}
+
+// RequestInfo describes a logical request.
+type RequestInfo struct {
+	Provider classify.Provider
+	Action   string
+	Kind     classify.Kind
+	Method   string
+	Host     string
+	// Signed reports that yunrt signs the request's attempts.
+	Signed bool
+}
+
+// SendState says how far an attempt got.
+type SendState uint8
+
+const (
+	Answered     SendState = iota // a response came back
+	NotSent                       // a transport error before the request was written
+	SentNoAnswer                  // written, then the connection failed or timed out
+)
+
+// String returns "answered", "not-sent" or "sent-no-answer".
+func (s SendState) String() string {
+	switch s {
+	case NotSent:
+		return "not-sent"
+	case SentNoAnswer:
+		return "sent-no-answer"
+	}
+	return "answered"
+}
+
+// Attempt is one attempt's outcome and the decision taken on it.
+type Attempt struct {
+	N      int // 1-based
+	State  SendState
+	Result classify.Result // Class always set; the rest only when State is Answered
+	Err    error           // the transport error, when State is not Answered
+	// Duration is how long the attempt took, from sending to the response
+	// headers or the error.
+	Duration time.Duration
+	Decision policy.Decision
+	// Delay is the wait before the next attempt (0 unless Decision is
+	// Retry), and DelaySource where it came from: "backoff",
+	// "retry-after" or "timeleft".
+	Delay       time.Duration
+	DelaySource string
+	// Resigned reports that this attempt was re-signed because the one
+	// before it was rejected for its nonce or timestamp.
+	Resigned bool
+}
+
+// End is how a logical request ended.
+type End struct {
+	Attempts int
+	// Result classifies the response returned, when one is.
+	Result classify.Result
+	// Err is the error returned, when no response is.
+	Err      error
+	Decision policy.Decision
+	// Waited is the total time spent waiting between attempts.
+	Waited time.Duration
+}

@@ -1,0 +1,105 @@
+package yunrt
+
+import (
+	"strings"
+
+	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/policy"
+)
+
+// Option configures a Transport.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	table     *classify.Table
+	hosts     map[string]classify.Provider
+	policies  map[classify.Provider]policy.Policy
+	observer  Observer
+	peekLimit int
+	bodyLimit int64
+	clk       clock
+}
+
+// DefaultBodyBufferLimit is how much of a request body without GetBody
+// the transport buffers to be able to resend it: 1 MiB.
+const DefaultBodyBufferLimit = 1 << 20
+
+func newConfig(opts []Option) *config {
+	c := &config{
+		hosts:     map[string]classify.Provider{},
+		policies:  map[classify.Provider]policy.Policy{},
+		observer:  NopObserver{},
+		peekLimit: classify.DefaultPeekLimit,
+		bodyLimit: DefaultBodyBufferLimit,
+		clk:       realClock{},
+	}
+	for _, o := range opts {
+		o.apply(c)
+	}
+	if c.table == nil {
+		c.table = classify.DefaultTable()
+	}
+	return c
+}
+
+// WithPolicy sets the retry policy of one provider. Without it a provider
+// uses policy.Default. Zero fields of p take their documented defaults.
+func WithPolicy(p classify.Provider, pol policy.Policy) Option {
+	return optionFunc(func(c *config) { c.policies[p] = pol })
+}
+
+// WithHost maps a host ("127.0.0.1:8080", "sms.internal.example.com") to a
+// provider, for private endpoints and tests. A host without a port matches
+// any port. Public endpoints are recognised by their domain without it
+// (*.aliyuncs.com, *.alicloudapi.com, *.tencentcloudapi.com,
+// *.baidubce.com, *.bcebos.com). Requests to other hosts pass through
+// untouched.
+func WithHost(host string, p classify.Provider) Option {
+	return optionFunc(func(c *config) { c.hosts[strings.ToLower(host)] = p })
+}
+
+// WithObserver sets the observer of requests and attempts (traces,
+// metrics). The default observes nothing.
+func WithObserver(o Observer) Option {
+	return optionFunc(func(c *config) {
+		if o != nil {
+			c.observer = o
+		}
+	})
+}
+
+// WithTable replaces the code table (classify.DefaultTable), for example
+// with one that classifies extra codes of your own:
+//
+//	yunrt.WithTable(classify.NewTable(append(classify.DefaultEntries(), mine...)...))
+func WithTable(t *classify.Table) Option {
+	return optionFunc(func(c *config) { c.table = t })
+}
+
+// WithPeekLimit sets how many bytes of a response body the transport
+// reads ahead to find a provider error (classify.DefaultPeekLimit, 16 KiB,
+// when n ≤ 0). The caller still receives the whole body.
+func WithPeekLimit(n int) Option {
+	return optionFunc(func(c *config) {
+		if n > 0 {
+			c.peekLimit = n
+		}
+	})
+}
+
+// WithBodyBufferLimit sets how many bytes of a request body that has no
+// GetBody the transport buffers so it can resend it (1 MiB when n ≤ 0). A
+// longer body is streamed once and never retried. Requests made with
+// http.NewRequest and a *bytes.Reader, *bytes.Buffer or *strings.Reader
+// body have GetBody and are never buffered.
+func WithBodyBufferLimit(n int64) Option {
+	return optionFunc(func(c *config) {
+		if n > 0 {
+			c.bodyLimit = n
+		}
+	})
+}

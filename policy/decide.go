@@ -1,0 +1,167 @@
+package policy
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/yunrt/yunrt/classify"
+)
+
+// Verdict is what to do after an attempt.
+type Verdict uint8
+
+const (
+	Done   Verdict = iota // the request succeeded: return the response
+	Retry                 // wait, then send the request again
+	Resign                // re-sign with a fresh nonce and timestamp, send again at once
+	Stop                  // return the last answer (or error) as it is
+)
+
+// String returns "done", "retry", "resign" or "stop".
+func (v Verdict) String() string {
+	switch v {
+	case Done:
+		return "done"
+	case Retry:
+		return "retry"
+	case Resign:
+		return "resign"
+	}
+	return "stop"
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (v Verdict) MarshalText() ([]byte, error) { return []byte(v.String()), nil }
+
+// Outcome is what one attempt produced, as far as the decision goes.
+type Outcome struct {
+	// Result classifies the answer. For a transport error with no answer
+	// it holds only Class: Retryable when the request was not sent,
+	// SideEffectUnknown when it was sent and no answer came.
+	Result classify.Result
+	// Kind is the action's kind under this policy (Policy.KindOf).
+	Kind classify.Kind
+	// Idempotent reports that the request carries an idempotency token
+	// (classify.HasIdempotencyToken), which makes resending a write safe.
+	Idempotent bool
+	// NotSent reports a transport error that proves the request never
+	// reached the server (dial error, connection refused).
+	NotSent bool
+	// Signed reports that yunrt signs this request itself, minting a fresh
+	// nonce and timestamp for every attempt.
+	Signed bool
+	// Attempt is the number of attempts made so far, this one included.
+	Attempt int
+	// Resigned reports that an earlier attempt of this request was already
+	// re-signed after a rejected nonce or timestamp.
+	Resigned bool
+	// Elapsed is the time since the first attempt started.
+	Elapsed time.Duration
+}
+
+// Decision is a Verdict and the reason for it, in words fit for a trace.
+type Decision struct {
+	Verdict Verdict
+	Reason  string
+}
+
+// Decide applies the policy to one attempt's outcome. The rules:
+//
+//   - Success: Done.
+//   - Permanent: Stop.
+//   - Throttled: Retry (flow control proves nothing was done).
+//   - Retryable: Retry a read, an idempotent write, a request that was
+//     never sent, or a write the server refused before processing it
+//     (HTTP 503, ServiceUnavailable). Any other write stops: a 500 or 502
+//     on a send does not prove the message was not sent.
+//   - SideEffectUnknown: Retry a read or an idempotent write; Stop a write.
+//   - Resign: with a signer, re-sign and retry once. Without one, Stop; a
+//     write rejected with SignatureNonceUsed is then side-effect-unknown
+//     (someone else replayed the nonce, so the first copy may have been
+//     processed).
+//
+// Whatever the class, no retry is made once MaxAttempts attempts were made
+// or MaxElapsed has passed.
+func (p Policy) Decide(o Outcome) Decision {
+	p = p.WithDefaults()
+	r := o.Result
+	what := r.Code
+	if what == "" {
+		what = fmt.Sprintf("HTTP %d", r.Status)
+		if r.Status == 0 {
+			what = "transport error"
+		}
+	}
+	var d Decision
+	switch r.Class {
+	case classify.Success:
+		return Decision{Done, "success"}
+	case classify.Permanent:
+		return Decision{Stop, what + " is permanent"}
+	case classify.Throttled:
+		d = Decision{Retry, what + " is flow control: nothing was done"}
+	case classify.Retryable:
+		switch {
+		case o.NotSent:
+			d = Decision{Retry, "the request was never sent"}
+		case o.Kind == classify.Read:
+			d = Decision{Retry, what + " on a read"}
+		case o.Idempotent:
+			d = Decision{Retry, what + " on a write with an idempotency token"}
+		case Refused(r):
+			d = Decision{Retry, what + ": refused before processing"}
+		default:
+			return Decision{Stop, what + " on a write does not prove nothing was done"}
+		}
+	case classify.SideEffectUnknown:
+		switch {
+		case o.Kind == classify.Read:
+			d = Decision{Retry, what + " on a read: outcome unknown, safe to repeat"}
+		case o.Idempotent:
+			d = Decision{Retry, what + " on a write with an idempotency token"}
+		default:
+			return Decision{Stop, what + ": the write may have been performed; not resent"}
+		}
+	case classify.Resign:
+		switch {
+		case o.Signed && p.NoResign:
+			return Decision{Stop, what + ": re-signing is turned off"}
+		case o.Signed && o.Resigned:
+			return Decision{Stop, what + " again after re-signing"}
+		case o.Signed:
+			d = Decision{Resign, what + ": fresh nonce and timestamp"}
+		case r.Code == "SignatureNonceUsed" && o.Kind == classify.Write && !o.Idempotent:
+			return Decision{Stop, what + " on a request yunrt did not sign: the first copy may have been processed; a signer would prevent this"}
+		default:
+			return Decision{Stop, what + ": the request was signed elsewhere; a signer would fix this"}
+		}
+	default:
+		return Decision{Stop, fmt.Sprintf("unknown class %v", r.Class)}
+	}
+	if o.Attempt >= p.MaxAttempts {
+		return Decision{Stop, fmt.Sprintf("%s; %d attempts made", what, o.Attempt)}
+	}
+	if o.Elapsed >= p.MaxElapsed {
+		return Decision{Stop, fmt.Sprintf("%s; %v spent, MaxElapsed is %v", what, o.Elapsed.Round(time.Millisecond), p.MaxElapsed)}
+	}
+	return d
+}
+
+// Refused reports whether a failed answer proves the server refused the
+// request before processing it, so that even a write may be resent: HTTP
+// 503, 429 or 408, or the code ServiceUnavailable, or Tencent's
+// InternalError.ConstructUserDataFail (it fails before anything is
+// dispatched).
+func Refused(r classify.Result) bool {
+	switch r.Status {
+	case 503, 429, 408:
+		return true
+	}
+	switch r.Code {
+	case "ServiceUnavailable":
+		return true
+	case "InternalError.ConstructUserDataFail":
+		return r.Provider == classify.Tencent
+	}
+	return false
+}

@@ -1,0 +1,5 @@
+package yunrt
+
+import "syscall"
+
+var syscallECONNREFUSED error = syscall.ECONNREFUSED

@@ -1,0 +1,439 @@
+// Package yunrt is an http.RoundTripper for the OpenAPIs of Alibaba Cloud
+// (Aliyun), Tencent Cloud and Baidu AI Cloud. It decodes each provider's
+// error bodies (including errors inside HTTP 200 responses), classifies
+// every error code (package classify), and retries what is safe to retry
+// under a per-provider policy (package policy): with backoff, honouring
+// Retry-After and Aliyun's TimeLeft hints and the request's deadline, and
+// never resending a write whose outcome is unknown.
+//
+//	client := &http.Client{Transport: yunrt.New(nil)}
+package yunrt
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+
+	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/policy"
+)
+
+// Transport is the resilient RoundTripper. Create it with New; it is safe
+// for concurrent use by many goroutines, and holds no per-request state.
+type Transport struct {
+	base http.RoundTripper
+	cfg  *config
+}
+
+// New returns a Transport that sends through base (http.DefaultTransport
+// when nil) and is configured by opts.
+func New(base http.RoundTripper, opts ...Option) *Transport {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &Transport{base: base, cfg: newConfig(opts)}
+}
+
+// drainLimit bounds how much of a discarded response body is read so its
+// connection can be reused; a longer body's connection is closed instead.
+const drainLimit = 64 << 10
+
+// ProviderFor returns the provider the transport assigns to a host: a
+// WithHost mapping first (host:port, then host), then the public domains.
+func (t *Transport) ProviderFor(host string) classify.Provider {
+	h := strings.ToLower(host)
+	if p, ok := t.cfg.hosts[h]; ok {
+		return p
+	}
+	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.Contains(h[i:], "]") {
+		if p, ok := t.cfg.hosts[h[:i]]; ok {
+			return p
+		}
+	}
+	return classify.ProviderForHost(h)
+}
+
+// Policy returns the policy the transport applies to provider p, defaults
+// applied.
+func (t *Transport) Policy(p classify.Provider) policy.Policy {
+	return t.cfg.policies[p].WithDefaults()
+}
+
+// RoundTrip implements http.RoundTripper. It follows net/http's contract:
+// the caller's request is never modified (each attempt is a clone); a
+// response is returned with a nil error whatever its status, and the
+// caller receives its complete body; every response the transport
+// discards is drained (up to 64 KiB) and closed; the request body is
+// closed on every path. When no response is returned the error is an
+// *Error.
+//
+// Requests to hosts of no known provider are passed to the base transport
+// untouched.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	host := req.Host
+	if host == "" && req.URL != nil {
+		host = req.URL.Host
+	}
+	p := t.ProviderFor(host)
+	if p == classify.Unknown {
+		return t.base.RoundTrip(req)
+	}
+	r := &request{t: t, orig: req, p: p, pol: t.Policy(p)}
+	return r.run()
+}
+
+// request is the state of one logical request.
+type request struct {
+	t    *Transport
+	orig *http.Request
+	p    classify.Provider
+	pol  policy.Policy
+	info RequestInfo
+
+	// Body.
+	getBody  func() (io.ReadCloser, error) // nil: no body to resend
+	single   bool                          // the body can be sent only once
+	buffered []byte                        // the body when read (bounded)
+	haveBody bool                          // buffered holds the whole body
+	form     url.Values
+
+	backoffs [2]*backoff.ExponentialBackOff // retryable, throttled
+	waited   time.Duration
+}
+
+func (r *request) run() (*http.Response, error) {
+	cfg := r.t.cfg
+	req := r.orig
+	ctx := req.Context()
+	if err := r.prepareBody(); err != nil {
+		return nil, &Error{Provider: r.p, Reason: ErrBodyNotRewindable, Err: err}
+	}
+	action := classify.ActionOf(r.p, req, r.formParams())
+	r.info = RequestInfo{
+		Provider: r.p,
+		Action:   action.Name,
+		Kind:     r.pol.KindOf(action),
+		Method:   req.Method,
+		Host:     req.URL.Host,
+	}
+	ctx = cfg.observer.RequestStart(ctx, r.info)
+	start := cfg.clk.Now()
+	var (
+		last     *classify.Result
+		resigned bool
+	)
+	for n := 1; ; n++ {
+		a := Attempt{N: n, Resigned: resigned}
+		resp, err := r.attempt(ctx, n, &a)
+		if err == nil {
+			res := a.Result
+			last = &res
+		}
+		out := policy.Outcome{
+			Result:   a.Result,
+			Kind:     r.info.Kind,
+			NotSent:  a.State == NotSent,
+			Signed:   r.info.Signed,
+			Attempt:  n,
+			Resigned: resigned,
+			Elapsed:  cfg.clk.Now().Sub(start),
+		}
+		if needsToken(a.Result.Class, out) {
+			out.Idempotent = r.idempotent()
+		}
+		a.Decision = r.pol.Decide(out)
+		if a.Decision.Verdict == policy.Retry && r.single {
+			a.Decision = policy.Decision{Verdict: policy.Stop, Reason: a.Decision.Reason + "; but the body cannot be sent again"}
+		}
+		if a.Decision.Verdict == policy.Retry {
+			a.Delay, a.DelaySource = r.delay(a.Result)
+			if a.Result.Hint > r.pol.MaxDelay {
+				a.Delay, a.DelaySource = 0, ""
+				a.Decision = policy.Decision{Verdict: policy.Stop, Reason: a.Decision.Reason + "; the server asked to wait " + a.Result.Hint.String() + ", more than MaxDelay"}
+			}
+		}
+		var stopErr error
+		if v := a.Decision.Verdict; v == policy.Retry || v == policy.Resign {
+			if dl, ok := ctx.Deadline(); ok && !cfg.clk.Now().Add(a.Delay).Before(dl) {
+				stopErr = ErrDeadline
+				a.Decision = policy.Decision{Verdict: policy.Stop, Reason: a.Decision.Reason + "; but the wait would pass the deadline"}
+			}
+		}
+		cfg.observer.AttemptEnd(ctx, r.info, a)
+
+		if a.Decision.Verdict == policy.Done || a.Decision.Verdict == policy.Stop {
+			if stopErr == nil && resp != nil {
+				r.end(ctx, n, a, resp, nil)
+				return resp, nil
+			}
+			discard(resp)
+			reason := stopErr
+			if reason == nil && a.State == SentNoAnswer && a.Result.Class == classify.SideEffectUnknown && a.Decision.Verdict == policy.Stop && out.Kind == classify.Write && !out.Idempotent {
+				reason = ErrOutcomeUnknown
+			}
+			e := &Error{Provider: r.p, Action: r.info.Action, Attempts: n, Last: last, Reason: reason, Err: err}
+			r.end(ctx, n, a, nil, e)
+			return nil, e
+		}
+
+		// Retry or re-sign.
+		discard(resp)
+		resigned = resigned || a.Decision.Verdict == policy.Resign
+		if a.Delay > 0 {
+			if werr := cfg.clk.Sleep(ctx, a.Delay); werr != nil {
+				e := &Error{Provider: r.p, Action: r.info.Action, Attempts: n, Last: last, Reason: werr, Err: err}
+				r.end(ctx, n, a, nil, e)
+				return nil, e
+			}
+			r.waited += a.Delay
+		}
+	}
+}
+
+func (r *request) end(ctx context.Context, n int, a Attempt, resp *http.Response, err error) {
+	end := End{Attempts: n, Decision: a.Decision, Err: err, Waited: r.waited}
+	if resp != nil {
+		end.Result = a.Result
+	}
+	r.t.cfg.observer.RequestEnd(ctx, r.info, end)
+}
+
+// needsToken reports whether the decision on an outcome depends on an
+// idempotency token, which may cost a look at the body.
+func needsToken(c classify.Class, o policy.Outcome) bool {
+	if o.Kind == classify.Read {
+		return false
+	}
+	return c == classify.SideEffectUnknown || c == classify.Retryable && !o.NotSent || c == classify.Resign
+}
+
+// attempt sends one attempt and classifies what came back. It returns the
+// response (its body replaced by one that replays the peeked prefix) or
+// the transport error; a.State, a.Result and a.Duration are filled in.
+func (r *request) attempt(ctx context.Context, n int, a *Attempt) (*http.Response, error) {
+	cfg := r.t.cfg
+	actx := cfg.observer.AttemptStart(ctx, r.info, n)
+	var ts traceState
+	actx = httptrace.WithClientTrace(actx, ts.trace())
+	out := r.orig.Clone(actx)
+	if err := r.setBody(out, n); err != nil {
+		a.State, a.Result = NotSent, classify.Result{Provider: r.p, Class: classify.Permanent}
+		return nil, errors.Join(ErrBodyNotRewindable, err)
+	}
+	sent := cfg.clk.Now()
+	resp, err := r.t.base.RoundTrip(out)
+	a.Duration = cfg.clk.Now().Sub(sent)
+	if err != nil {
+		if resp != nil { // a misbehaving base transport
+			discard(resp)
+		}
+		a.Err = err
+		if ctx.Err() != nil {
+			// The caller gave up: nothing to retry, and nothing to
+			// blame on the server.
+			a.State = sendStateOf(err, &ts)
+			a.Result = classify.Result{Provider: r.p, Class: classify.Permanent}
+			return nil, err
+		}
+		a.State = sendStateOf(err, &ts)
+		class := classify.SideEffectUnknown
+		if a.State == NotSent {
+			class = classify.Retryable
+		}
+		a.Result = classify.Result{Provider: r.p, Class: class}
+		return nil, err
+	}
+	a.State = Answered
+	var prefix []byte
+	var truncated bool
+	if r.shouldPeek(resp) {
+		prefix, resp.Body, truncated = classify.Peek(resp.Body, resp.ContentLength, cfg.peekLimit)
+	}
+	a.Result = cfg.table.Decode(r.p, classify.Response{
+		Status:    resp.StatusCode,
+		Header:    resp.Header,
+		Body:      prefix,
+		Truncated: truncated,
+		Now:       cfg.clk.Now(),
+	})
+	return resp, nil
+}
+
+// shouldPeek reports whether a response's body may hold a provider error:
+// every error status does; a 2xx does when its media type is JSON, XML or
+// unset and its length is unknown or within the peek limit. Event streams
+// and other media are never read ahead.
+func (r *request) shouldPeek(resp *http.Response) bool {
+	if resp.Body == nil || resp.Body == http.NoBody || r.orig.Method == http.MethodHead {
+		return false
+	}
+	if resp.StatusCode >= 300 {
+		return true
+	}
+	if resp.ContentLength > int64(r.t.cfg.peekLimit) || resp.ContentLength == 0 {
+		return false
+	}
+	ct := resp.Header.Get("Content-Type")
+	if ct == "" {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	return strings.Contains(mt, "json") || strings.Contains(mt, "xml") || mt == "text/plain"
+}
+
+// delay returns the wait before the next attempt: the class's backoff,
+// or the server's hint when that is longer, capped at MaxDelay.
+func (r *request) delay(res classify.Result) (time.Duration, string) {
+	i := 0
+	if res.Class == classify.Throttled {
+		i = 1
+	}
+	if r.backoffs[i] == nil {
+		b := r.pol.BackoffFor(res.Class)
+		bo := backoff.NewExponentialBackOff()
+		bo.InitialInterval = b.Initial
+		bo.MaxInterval = b.Max
+		bo.Multiplier = b.Multiplier
+		bo.RandomizationFactor = max(b.Jitter, 0)
+		bo.MaxElapsedTime = 0 // the policy's MaxElapsed and the context bound the request
+		bo.Reset()
+		r.backoffs[i] = bo
+	}
+	d, src := r.backoffs[i].NextBackOff(), "backoff"
+	if res.Hint > d {
+		d, src = res.Hint, res.HintSource
+	}
+	if d > r.pol.MaxDelay {
+		d = r.pol.MaxDelay
+	}
+	return d, src
+}
+
+// discard drains (bounded) and closes a response the caller will not see.
+func discard(resp *http.Response) {
+	if resp == nil || resp.Body == nil {
+		return
+	}
+	_, _ = io.CopyN(io.Discard, resp.Body, drainLimit)
+	_ = resp.Body.Close()
+}
+
+// prepareBody arranges for the request body to be sent again: through
+// GetBody when the request has one, else by buffering up to the body
+// limit. A longer body is streamed once (r.single).
+func (r *request) prepareBody() error {
+	req := r.orig
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil
+	}
+	if req.GetBody != nil {
+		r.getBody = req.GetBody
+		return nil
+	}
+	limit := r.t.cfg.bodyLimit
+	buf, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
+	if err != nil {
+		req.Body.Close()
+		return err
+	}
+	if int64(len(buf)) > limit {
+		r.single = true
+		r.buffered = buf
+		return nil
+	}
+	req.Body.Close()
+	r.buffered, r.haveBody = buf, true
+	r.getBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
+	return nil
+}
+
+// setBody gives attempt n its body.
+func (r *request) setBody(out *http.Request, n int) error {
+	req := r.orig
+	switch {
+	case req.Body == nil || req.Body == http.NoBody:
+		return nil
+	case r.single:
+		// Streamed once: the buffered head, then the rest of the original.
+		out.Body = &multiReadCloser{r: io.MultiReader(bytes.NewReader(r.buffered), req.Body), c: req.Body}
+		out.GetBody = nil
+		return nil
+	case n == 1 && !r.haveBody:
+		return nil // the clone shares the caller's body, as net/http expects
+	}
+	b, err := r.getBody()
+	if err != nil {
+		return err
+	}
+	out.Body = b
+	return nil
+}
+
+type multiReadCloser struct {
+	r io.Reader
+	c io.Closer
+}
+
+func (m *multiReadCloser) Read(p []byte) (int, error) { return m.r.Read(p) }
+func (m *multiReadCloser) Close() error               { return m.c.Close() }
+
+// bodyPrefix returns up to the peek limit of the request body, reading it
+// through GetBody when it was not buffered. It returns nil when there is
+// no body or it cannot be read again.
+func (r *request) bodyPrefix() []byte {
+	if r.haveBody || r.single {
+		return r.buffered
+	}
+	if r.getBody == nil {
+		return nil
+	}
+	rc, err := r.getBody()
+	if err != nil {
+		return nil
+	}
+	defer rc.Close()
+	b, _ := io.ReadAll(io.LimitReader(rc, int64(r.t.cfg.peekLimit)))
+	r.buffered, r.haveBody = b, false
+	return b
+}
+
+// formParams returns the form-encoded body parameters of an Aliyun RPC
+// call that names no Action in its URL or headers.
+func (r *request) formParams() url.Values {
+	req := r.orig
+	if r.p != classify.Aliyun || req.Header.Get("X-Acs-Action") != "" || req.URL.Query().Get("Action") != "" {
+		return nil
+	}
+	mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
+	if mt != "application/x-www-form-urlencoded" {
+		return nil
+	}
+	if r.form == nil {
+		r.form, _ = url.ParseQuery(string(r.bodyPrefix()))
+		if r.form == nil {
+			r.form = url.Values{}
+		}
+	}
+	return r.form
+}
+
+// idempotent reports whether the request carries an idempotency token.
+func (r *request) idempotent() bool {
+	var body []byte
+	if r.p == classify.Tencent {
+		body = r.bodyPrefix()
+	}
+	return classify.HasIdempotencyToken(r.p, r.orig, r.formParams(), body)
+}
