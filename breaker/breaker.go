@@ -1,0 +1,38 @@
+// Package breaker holds yunrt's circuit-breaking rules. The breaker itself
+// (sony/gobreaker's TwoStepCircuitBreaker, one per provider and endpoint)
+// is wired into the transport in a later change; this package already
+// fixes which outcomes count against an endpoint's health, so that the
+// rule is defined in one place and tested.
+package breaker
+
+import "github.com/yunrt/yunrt/classify"
+
+// Outcome is what one attempt produced, as far as a breaker cares.
+type Outcome struct {
+	Class classify.Class
+	// NotSent reports a transport error before the request was written.
+	NotSent bool
+	// SentNoAnswer reports a transport error after the request was
+	// written (reset, timeout): the endpoint failed to answer.
+	SentNoAnswer bool
+	// Canceled reports that the caller's context ended the attempt.
+	Canceled bool
+}
+
+// Failure reports whether an outcome counts as a failure of the endpoint:
+// only server failures (Retryable answers), unknown outcomes reported by
+// the server, and requests sent without an answer do. Flow control, client
+// errors (permanent, resign), connections refused before sending, and the
+// caller's own cancellation do not: they say nothing about whether the
+// endpoint can serve a correct request.
+func Failure(o Outcome) bool {
+	switch {
+	case o.Canceled:
+		return false
+	case o.SentNoAnswer:
+		return true
+	case o.NotSent:
+		return false
+	}
+	return o.Class == classify.Retryable || o.Class == classify.SideEffectUnknown
+}

@@ -1,0 +1,64 @@
+package yunrt_test
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/yunrt/yunrt"
+	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/internal/testserver"
+	"github.com/yunrt/yunrt/policy"
+)
+
+// A Tencent Cloud SendSms call that is throttled once (the error arrives
+// inside an HTTP 200 body) and then succeeds. The emulator stands in for
+// sms.tencentcloudapi.com.
+func Example() {
+	srv := testserver.New(classify.Tencent)
+	defer srv.Close()
+	srv.Script("sms-1", testserver.Fault{Code: "RequestLimitExceeded"})
+
+	client := &http.Client{Transport: yunrt.New(nil,
+		yunrt.WithHost(srv.Host(), classify.Tencent), // a real endpoint needs no mapping
+		yunrt.WithPolicy(classify.Tencent, policy.Policy{Throttled: policy.Backoff{Initial: 10 * time.Millisecond}}),
+	)}
+	req, _ := http.NewRequest(http.MethodPost, srv.URL(), strings.NewReader(`{"PhoneNumberSet":["+8613800000000"]}`))
+	req.Header.Set("X-TC-Action", "SendSms")
+	req.Header.Set(testserver.KeyHeader, "sms-1")
+	resp, err := client.Do(req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Println(resp.StatusCode, strings.Contains(string(body), "send success"))
+	fmt.Println("attempts:", srv.Attempts("sms-1"), "sent:", srv.Performed("sms-1"))
+	// Output:
+	// 200 true
+	// attempts: 2 sent: 1
+}
+
+// A push whose connection is cut after the server read it: the outcome is
+// unknown, so yunrt does not send it again and says so.
+func ExampleError() {
+	srv := testserver.New(classify.Aliyun)
+	defer srv.Close()
+	srv.Script("push-1", testserver.Fault{Reset: true, Performed: true})
+
+	client := &http.Client{Transport: yunrt.New(nil, yunrt.WithHost(srv.Host(), classify.Aliyun))}
+	req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/?Action=Push&AppKey=1&Target=DEVICE&TargetValue=d1", nil)
+	req.Header.Set(testserver.KeyHeader, "push-1")
+	_, err := client.Do(req)
+
+	var e *yunrt.Error
+	fmt.Println(errors.Is(err, yunrt.ErrOutcomeUnknown), errors.As(err, &e) && e.Attempts == 1)
+	fmt.Println("pushed:", srv.Performed("push-1"))
+	// Output:
+	// true true
+	// pushed: 1
+}

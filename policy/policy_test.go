@@ -1,0 +1,87 @@
+package policy
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/yunrt/yunrt/classify"
+)
+
+func TestDecide(t *testing.T) {
+	res := func(c classify.Class, code string, status int) classify.Result {
+		return classify.Result{Provider: classify.Aliyun, Class: c, Code: code, Status: status}
+	}
+	W, R := classify.Write, classify.Read
+	tests := []struct {
+		name string
+		o    Outcome
+		want Verdict
+	}{
+		{"success", Outcome{Result: res(classify.Success, "", 200), Attempt: 1}, Done},
+		{"permanent", Outcome{Result: res(classify.Permanent, "SignatureDoesNotMatch", 400), Attempt: 1}, Stop},
+		{"throttled write", Outcome{Result: res(classify.Throttled, "Throttling.User", 400), Kind: W, Attempt: 1}, Retry},
+		{"throttled last attempt", Outcome{Result: res(classify.Throttled, "Throttling.User", 400), Kind: W, Attempt: 3}, Stop},
+		{"retryable read", Outcome{Result: res(classify.Retryable, "InternalError", 500), Kind: R, Attempt: 1}, Retry},
+		{"retryable write 500", Outcome{Result: res(classify.Retryable, "InternalError", 500), Kind: W, Attempt: 1}, Stop},
+		{"retryable write 503", Outcome{Result: res(classify.Retryable, "", 503), Kind: W, Attempt: 1}, Retry},
+		{"retryable write ServiceUnavailable in 500", Outcome{Result: res(classify.Retryable, "ServiceUnavailable", 500), Kind: W, Attempt: 1}, Retry},
+		{"retryable write with token", Outcome{Result: res(classify.Retryable, "InternalError", 500), Kind: W, Idempotent: true, Attempt: 1}, Retry},
+		{"not sent write", Outcome{Result: res(classify.Retryable, "", 0), Kind: W, NotSent: true, Attempt: 1}, Retry},
+		{"unknown read", Outcome{Result: res(classify.SideEffectUnknown, "Timeout", 500), Kind: R, Attempt: 1}, Retry},
+		{"unknown write", Outcome{Result: res(classify.SideEffectUnknown, "Timeout", 500), Kind: W, Attempt: 1}, Stop},
+		{"unknown write with token", Outcome{Result: res(classify.SideEffectUnknown, "", 0), Kind: W, Idempotent: true, Attempt: 1}, Retry},
+		{"resign signed", Outcome{Result: res(classify.Resign, "SignatureNonceUsed", 400), Kind: W, Signed: true, Attempt: 1}, Resign},
+		{"resign signed twice", Outcome{Result: res(classify.Resign, "SignatureNonceUsed", 400), Kind: W, Signed: true, Resigned: true, Attempt: 2}, Stop},
+		{"resign unsigned", Outcome{Result: res(classify.Resign, "InvalidTimeStamp.Expired", 400), Kind: R, Attempt: 1}, Stop},
+		{"resign signed at the limit", Outcome{Result: res(classify.Resign, "RequestExpired", 400), Kind: R, Signed: true, Attempt: 3}, Stop},
+		{"elapsed", Outcome{Result: res(classify.Retryable, "", 503), Kind: R, Attempt: 1, Elapsed: 2 * time.Minute}, Stop},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Policy{}.Decide(tt.o)
+			assert.Equal(t, tt.want, d.Verdict, d.Reason)
+			assert.NotEmpty(t, d.Reason)
+		})
+	}
+}
+
+func TestDecideReasons(t *testing.T) {
+	d := Policy{}.Decide(Outcome{Result: classify.Result{Class: classify.Resign, Code: "SignatureNonceUsed", Status: 400}, Kind: classify.Write, Attempt: 1})
+	assert.Equal(t, Stop, d.Verdict)
+	assert.Contains(t, d.Reason, "may have been processed")
+	assert.Contains(t, d.Reason, "signer")
+	d = Policy{NoResign: true}.Decide(Outcome{Result: classify.Result{Class: classify.Resign, Code: "RequestExpired"}, Signed: true, Attempt: 1})
+	assert.Equal(t, Stop, d.Verdict)
+}
+
+func TestDefaults(t *testing.T) {
+	p := Default(classify.Tencent)
+	assert.Equal(t, 3, p.MaxAttempts)
+	assert.Equal(t, Backoff{Initial: 200 * time.Millisecond, Max: 5 * time.Second, Multiplier: 2, Jitter: 0.5}, p.Retryable)
+	assert.Equal(t, Backoff{Initial: time.Second, Max: 20 * time.Second, Multiplier: 2, Jitter: 0.5}, p.Throttled)
+	assert.Equal(t, 30*time.Second, p.MaxDelay)
+	assert.Equal(t, time.Minute, p.MaxElapsed)
+	assert.Equal(t, p, p.WithDefaults(), "defaults are idempotent")
+	noJitter := Policy{Retryable: Backoff{Jitter: -1}}.WithDefaults()
+	assert.Equal(t, noJitter, noJitter.WithDefaults())
+	assert.Less(t, noJitter.Retryable.Jitter, 0.0)
+	assert.Equal(t, p.Throttled, p.BackoffFor(classify.Throttled))
+	assert.Equal(t, p.Retryable, p.BackoffFor(classify.SideEffectUnknown))
+}
+
+func TestKindOverride(t *testing.T) {
+	p := Policy{Actions: map[string]classify.Kind{"SendSms": classify.Read}}
+	assert.Equal(t, classify.Read, p.KindOf(classify.Action{Name: "SendSms", Kind: classify.Write}))
+	assert.Equal(t, classify.Write, p.KindOf(classify.Action{Name: "Push", Kind: classify.Write}))
+}
+
+func TestRefused(t *testing.T) {
+	assert.True(t, Refused(classify.Result{Status: 503}))
+	assert.True(t, Refused(classify.Result{Status: 200, Code: "ServiceUnavailable", Provider: classify.Tencent}))
+	assert.True(t, Refused(classify.Result{Status: 200, Code: "InternalError.ConstructUserDataFail", Provider: classify.Tencent}))
+	assert.False(t, Refused(classify.Result{Status: 500, Code: "InternalError.ConstructUserDataFail", Provider: classify.Aliyun}))
+	assert.False(t, Refused(classify.Result{Status: 500, Code: "InternalError"}))
+	assert.False(t, Refused(classify.Result{Status: 502}))
+}
