@@ -21,18 +21,16 @@ type Outcome struct {
 
 // Failure reports whether an outcome counts as a failure of the endpoint:
 // only server failures (Retryable answers), unknown outcomes reported by
-// the server, and requests sent without an answer do. Flow control, client
-// errors (permanent, resign), connections refused before sending, and the
-// caller's own cancellation do not: they say nothing about whether the
-// endpoint can serve a correct request.
+// the server, requests sent without an answer, and an endpoint that could
+// not be reached at all (connection refused) do. Flow control, client
+// errors (permanent, resign) and the caller's own cancellation do not:
+// they say nothing about whether the endpoint can serve a correct request.
 func Failure(o Outcome) bool {
 	switch {
 	case o.Canceled:
 		return false
-	case o.SentNoAnswer:
+	case o.SentNoAnswer, o.NotSent:
 		return true
-	case o.NotSent:
-		return false
 	}
 	return o.Class == classify.Retryable || o.Class == classify.SideEffectUnknown
 }

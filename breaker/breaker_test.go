@@ -21,7 +21,7 @@ func TestFailure(t *testing.T) {
 		{"throttled", Outcome{Class: classify.Throttled}, false},
 		{"permanent", Outcome{Class: classify.Permanent}, false},
 		{"resign", Outcome{Class: classify.Resign}, false},
-		{"refused before sending", Outcome{Class: classify.Retryable, NotSent: true}, false},
+		{"unreachable", Outcome{Class: classify.Retryable, NotSent: true}, true},
 		{"caller cancelled", Outcome{Class: classify.SideEffectUnknown, SentNoAnswer: true, Canceled: true}, false},
 	}
 	for _, tt := range tests {
