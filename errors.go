@@ -23,6 +23,10 @@ var (
 	// ErrBodyNotRewindable: a retry was needed but the request body could
 	// not be produced again (GetBody failed).
 	ErrBodyNotRewindable = errors.New("yunrt: the request body cannot be sent again")
+	// ErrSign: the configured signer failed (its credentials provider
+	// returned an error, or the request lacks what the scheme needs, such
+	// as x-acs-action for ACS3). Nothing was sent.
+	ErrSign = errors.New("yunrt: signing failed")
 )
 
 // Error is returned by RoundTrip when no response is returned: the last

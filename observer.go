@@ -89,6 +89,13 @@ type Attempt struct {
 	// Resigned reports that this attempt was re-signed because the one
 	// before it was rejected for its nonce or timestamp.
 	Resigned bool
+	// ClockSkew is the correction added to this attempt's signing time
+	// (server clock − local clock, as last measured), when yunrt signs.
+	ClockSkew time.Duration
+	// SkewMeasured is the skew measured from this attempt's answer when
+	// it rejected the timestamp (0 otherwise); later attempts and requests
+	// to the same host are signed with it.
+	SkewMeasured time.Duration
 }
 
 // End is how a logical request ended.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/yunrt/yunrt/classify"
 	"github.com/yunrt/yunrt/policy"
+	"github.com/yunrt/yunrt/sign"
 )
 
 // Option configures a Transport.
@@ -15,13 +16,16 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
-	table     *classify.Table
-	hosts     map[string]classify.Provider
-	policies  map[classify.Provider]policy.Policy
-	observer  Observer
-	peekLimit int
-	bodyLimit int64
-	clk       clock
+	table       *classify.Table
+	hosts       map[string]classify.Provider
+	policies    map[classify.Provider]policy.Policy
+	observer    Observer
+	peekLimit   int
+	bodyLimit   int64
+	clk         clock
+	signers     map[classify.Provider]sign.Signer
+	hostSigners map[string]sign.Signer
+	nonce       func() (string, error)
 }
 
 // DefaultBodyBufferLimit is how much of a request body without GetBody
@@ -30,12 +34,15 @@ const DefaultBodyBufferLimit = 1 << 20
 
 func newConfig(opts []Option) *config {
 	c := &config{
-		hosts:     map[string]classify.Provider{},
-		policies:  map[classify.Provider]policy.Policy{},
-		observer:  NopObserver{},
-		peekLimit: classify.DefaultPeekLimit,
-		bodyLimit: DefaultBodyBufferLimit,
-		clk:       realClock{},
+		hosts:       map[string]classify.Provider{},
+		policies:    map[classify.Provider]policy.Policy{},
+		observer:    NopObserver{},
+		peekLimit:   classify.DefaultPeekLimit,
+		bodyLimit:   DefaultBodyBufferLimit,
+		clk:         realClock{},
+		signers:     map[classify.Provider]sign.Signer{},
+		hostSigners: map[string]sign.Signer{},
+		nonce:       sign.NewNonce,
 	}
 	for _, o := range opts {
 		o.apply(c)
@@ -102,4 +109,26 @@ func WithBodyBufferLimit(n int64) Option {
 			c.bodyLimit = n
 		}
 	})
+}
+
+// WithSigner makes the transport sign every attempt of requests to
+// provider p with s: a fresh crypto-random nonce, the current time
+// corrected by the clock skew measured from the provider's Date header,
+// and a new signature, replacing whatever signature the request carried
+// (an official SDK's, or none). Rejected nonces and expired timestamps then
+// heal themselves with one re-signed retry. Without a signer the transport
+// sends requests as they come.
+//
+// To sign, the transport holds the whole request body in memory (the
+// signature covers its hash), whatever WithBodyBufferLimit says.
+func WithSigner(p classify.Provider, s sign.Signer) Option {
+	return optionFunc(func(c *config) { c.signers[p] = s })
+}
+
+// WithHostSigner is WithSigner for one host ("host:port", or a host
+// without a port for any port); it takes precedence over the provider's
+// signer. Use it where one provider needs several schemes, such as Aliyun
+// API Gateway apps (sign.AliyunGateway) beside RPC calls (sign.AliyunRPC).
+func WithHostSigner(host string, s sign.Signer) Option {
+	return optionFunc(func(c *config) { c.hostSigners[strings.ToLower(host)] = s })
 }

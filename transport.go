@@ -12,19 +12,21 @@ package yunrt
 import (
 	"bytes"
 	"context"
-	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
 
 	"github.com/yunrt/yunrt/classify"
 	"github.com/yunrt/yunrt/policy"
+	"github.com/yunrt/yunrt/sign"
 )
 
 // Transport is the resilient RoundTripper. Create it with New; it is safe
@@ -32,6 +34,9 @@ import (
 type Transport struct {
 	base http.RoundTripper
 	cfg  *config
+
+	skewMu sync.Mutex
+	skews  map[string]time.Duration // provider/host → server clock − local clock
 }
 
 // New returns a Transport that sends through base (http.DefaultTransport
@@ -40,7 +45,41 @@ func New(base http.RoundTripper, opts ...Option) *Transport {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	return &Transport{base: base, cfg: newConfig(opts)}
+	return &Transport{base: base, cfg: newConfig(opts), skews: map[string]time.Duration{}}
+}
+
+// signerFor returns the signer for a host of provider p, nil when none.
+func (t *Transport) signerFor(host string, p classify.Provider) sign.Signer {
+	h := strings.ToLower(host)
+	if s, ok := t.cfg.hostSigners[h]; ok {
+		return s
+	}
+	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.Contains(h[i:], "]") {
+		if s, ok := t.cfg.hostSigners[h[:i]]; ok {
+			return s
+		}
+	}
+	return t.cfg.signers[p]
+}
+
+// ClockSkew returns the clock skew (server clock minus local clock) the
+// transport measured for a provider's host, 0 when it measured none. It
+// is measured from the Date header of an answer that rejected a
+// timestamp, and corrects the timestamps of later signatures.
+func (t *Transport) ClockSkew(p classify.Provider, host string) time.Duration {
+	t.skewMu.Lock()
+	defer t.skewMu.Unlock()
+	return t.skews[skewKey(p, host)]
+}
+
+func (t *Transport) setClockSkew(p classify.Provider, host string, d time.Duration) {
+	t.skewMu.Lock()
+	t.skews[skewKey(p, host)] = d
+	t.skewMu.Unlock()
+}
+
+func skewKey(p classify.Provider, host string) string {
+	return p.String() + "/" + strings.ToLower(host)
 }
 
 // drainLimit bounds how much of a discarded response body is read so its
@@ -87,7 +126,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if p == classify.Unknown {
 		return t.base.RoundTrip(req)
 	}
-	r := &request{t: t, orig: req, p: p, pol: t.Policy(p)}
+	r := &request{t: t, orig: req, p: p, pol: t.Policy(p), host: host, signer: t.signerFor(host, p)}
 	return r.run()
 }
 
@@ -98,6 +137,9 @@ type request struct {
 	p    classify.Provider
 	pol  policy.Policy
 	info RequestInfo
+	host string
+
+	signer sign.Signer // nil: send as the caller signed it
 
 	// Body.
 	getBody  func() (io.ReadCloser, error) // nil: no body to resend
@@ -123,16 +165,18 @@ func (r *request) run() (*http.Response, error) {
 		Action:   action.Name,
 		Kind:     r.pol.KindOf(action),
 		Method:   req.Method,
-		Host:     req.URL.Host,
+		Host:     r.host,
+		Signed:   r.signer != nil,
 	}
 	ctx = cfg.observer.RequestStart(ctx, r.info)
 	start := cfg.clk.Now()
 	var (
-		last     *classify.Result
-		resigned bool
+		last         *classify.Result
+		resignedOnce bool // an attempt of this request was re-signed
+		resignThis   bool // this attempt is re-signed after a rejection
 	)
 	for n := 1; ; n++ {
-		a := Attempt{N: n, Resigned: resigned}
+		a := Attempt{N: n, Resigned: resignThis}
 		resp, err := r.attempt(ctx, n, &a)
 		if err == nil {
 			res := a.Result
@@ -144,7 +188,7 @@ func (r *request) run() (*http.Response, error) {
 			NotSent:  a.State == NotSent,
 			Signed:   r.info.Signed,
 			Attempt:  n,
-			Resigned: resigned,
+			Resigned: resignedOnce,
 			Elapsed:  cfg.clk.Now().Sub(start),
 		}
 		if needsToken(a.Result.Class, out) {
@@ -187,7 +231,8 @@ func (r *request) run() (*http.Response, error) {
 
 		// Retry or re-sign.
 		discard(resp)
-		resigned = resigned || a.Decision.Verdict == policy.Resign
+		resignThis = a.Decision.Verdict == policy.Resign
+		resignedOnce = resignedOnce || resignThis
 		if a.Delay > 0 {
 			if werr := cfg.clk.Sleep(ctx, a.Delay); werr != nil {
 				e := &Error{Provider: r.p, Action: r.info.Action, Attempts: n, Last: last, Reason: werr, Err: err}
@@ -227,7 +272,13 @@ func (r *request) attempt(ctx context.Context, n int, a *Attempt) (*http.Respons
 	out := r.orig.Clone(actx)
 	if err := r.setBody(out, n); err != nil {
 		a.State, a.Result = NotSent, classify.Result{Provider: r.p, Class: classify.Permanent}
-		return nil, errors.Join(ErrBodyNotRewindable, err)
+		return nil, fmt.Errorf("%w: %w", ErrBodyNotRewindable, err)
+	}
+	if r.signer != nil {
+		if err := r.sign(actx, out, a); err != nil {
+			a.State, a.Result = NotSent, classify.Result{Provider: r.p, Class: classify.Permanent}
+			return nil, err
+		}
 	}
 	sent := cfg.clk.Now()
 	resp, err := r.t.base.RoundTrip(out)
@@ -265,7 +316,33 @@ func (r *request) attempt(ctx context.Context, n int, a *Attempt) (*http.Respons
 		Truncated: truncated,
 		Now:       cfg.clk.Now(),
 	})
+	if r.signer != nil && a.Result.Class == classify.Resign && a.Result.Code != "SignatureNonceUsed" {
+		// A rejected timestamp: learn the server's clock from its Date.
+		if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			skew := date.Sub(cfg.clk.Now()).Truncate(time.Second)
+			r.t.setClockSkew(r.p, r.host, skew)
+			a.SkewMeasured = skew
+		}
+	}
 	return resp, nil
+}
+
+// sign signs attempt out with a fresh nonce and the current time corrected
+// by the measured clock skew.
+func (r *request) sign(ctx context.Context, out *http.Request, a *Attempt) error {
+	var nonce string
+	if r.signer.UsesNonce() {
+		var err error
+		if nonce, err = r.t.cfg.nonce(); err != nil {
+			return fmt.Errorf("%w: nonce: %w", ErrSign, err)
+		}
+	}
+	a.ClockSkew = r.t.ClockSkew(r.p, r.host)
+	stamp := sign.Stamp{Time: r.t.cfg.clk.Now().Add(a.ClockSkew), Nonce: nonce}
+	if err := r.signer.Sign(ctx, out, r.buffered, stamp); err != nil {
+		return fmt.Errorf("%w: %w", ErrSign, err)
+	}
+	return nil
 }
 
 // shouldPeek reports whether a response's body may hold a provider error:
@@ -336,6 +413,17 @@ func discard(resp *http.Response) {
 func (r *request) prepareBody() error {
 	req := r.orig
 	if req.Body == nil || req.Body == http.NoBody {
+		return nil
+	}
+	if r.signer != nil {
+		// The signature covers the body's hash: hold it whole.
+		buf, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return err
+		}
+		r.buffered, r.haveBody = buf, true
+		r.getBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
 		return nil
 	}
 	if req.GetBody != nil {

@@ -10,6 +10,7 @@ type config struct {
 	keyFunc     func(r *http.Request, body []byte) string
 	successBody func(action string) []byte
 	clock       func() time.Time
+	strict      *strictConfig
 }
 
 // Option configures a Server in New.

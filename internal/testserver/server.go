@@ -42,15 +42,16 @@ const KeyHeader = "X-Yunrt-Test-Key"
 // Attempt is one request the server received, as recorded by Log. Its
 // Header and Body are the server's own copies; callers must not modify them.
 type Attempt struct {
-	Key    string      // logical request key (see New)
-	Action string      // Aliyun Action / x-acs-action, Tencent X-TC-Action, Baidu "METHOD /path"
-	N      int         // 1-based attempt number of Key (equals Attempts(Key) after it)
-	Fault  Fault       // what the server did; the zero Fault is a plain success
-	Method string      // request method
-	Path   string      // request URL path
-	Header http.Header // a copy of the request headers
-	Body   []byte      // a copy of the request body
-	At     time.Time   // arrival, by the server's clock
+	Key      string      // logical request key (see New)
+	Action   string      // Aliyun Action / x-acs-action, Tencent X-TC-Action, Baidu "METHOD /path"
+	N        int         // 1-based attempt number of Key (equals Attempts(Key) after it)
+	Fault    Fault       // what the server did; the zero Fault is a plain success
+	Method   string      // request method
+	Path     string      // request URL path
+	RawQuery string      // request URL query, as sent
+	Header   http.Header // a copy of the request headers
+	Body     []byte      // a copy of the request body
+	At       time.Time   // arrival, by the server's clock
 }
 
 // script is the faults for one key and where the key's attempts stood
@@ -80,6 +81,8 @@ type Server struct {
 	def         []Fault
 	defBase     map[string]int // attempts of a key when it first met the current default script
 	attempts    map[string]int
+	rejects     map[string]int // attempts the strict gateway turned away
+	nonces      nonces
 	performed   map[string]int
 	totAttempts int
 	totPerf     int
@@ -120,6 +123,7 @@ func New(p classify.Provider, opts ...Option) *Server {
 		scripts:   make(map[string]script),
 		defBase:   make(map[string]int),
 		attempts:  make(map[string]int),
+		rejects:   make(map[string]int),
 		performed: make(map[string]int),
 	}
 	ts := httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
@@ -160,7 +164,7 @@ func (s *Server) Close() {
 func (s *Server) Script(key string, faults ...Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.scripts[key] = script{faults: append([]Fault(nil), faults...), base: s.attempts[key]}
+	s.scripts[key] = script{faults: append([]Fault(nil), faults...), base: s.attempts[key] - s.rejects[key]}
 }
 
 // SetDefault sets the script for keys without a Script of their own. It is
@@ -277,18 +281,19 @@ func (s *Server) next(a Attempt) Attempt {
 	defer s.mu.Unlock()
 	key := a.Key
 	prev := s.attempts[key]
+	served := prev - s.rejects[key] // attempts that passed the gateway
 	var f Fault
 	if sc, ok := s.scripts[key]; ok {
-		if i := prev - sc.base; i < len(sc.faults) {
+		if i := served - sc.base; i < len(sc.faults) {
 			f = sc.faults[i]
 		}
 	} else if len(s.def) > 0 {
 		base, seen := s.defBase[key]
 		if !seen {
-			base = prev
+			base = served
 			s.defBase[key] = base
 		}
-		if i := prev - base; i < len(s.def) {
+		if i := served - base; i < len(s.def) {
 			f = s.def[i]
 		}
 	}
@@ -300,6 +305,21 @@ func (s *Server) next(a Attempt) Attempt {
 		s.performed[key]++
 		s.totPerf++
 	}
+	s.log = append(s.log, a)
+	return a
+}
+
+// rejected records an attempt the strict gateway turned away: it counts as
+// an attempt, is logged with the rejection as its fault, and leaves the
+// key's script where it was.
+func (s *Server) rejected(a Attempt, f Fault) Attempt {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.attempts[a.Key]++
+	s.rejects[a.Key]++
+	s.totAttempts++
+	a.N = s.attempts[a.Key]
+	a.Fault = f
 	s.log = append(s.log, a)
 	return a
 }
@@ -322,15 +342,23 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		panic(http.ErrAbortHandler) // the client went away mid-body
 	}
-	a := s.next(Attempt{
-		Key:    s.cfg.keyFunc(r, body),
-		Action: s.action(r, body),
-		Method: r.Method,
-		Path:   r.URL.Path,
-		Header: r.Header.Clone(),
-		Body:   body,
-		At:     s.cfg.clock(),
-	})
+	a := Attempt{
+		Key:      s.cfg.keyFunc(r, body),
+		Action:   s.action(r, body),
+		Method:   r.Method,
+		Path:     r.URL.Path,
+		RawQuery: r.URL.RawQuery,
+		Header:   r.Header.Clone(),
+		Body:     body,
+		At:       s.cfg.clock(),
+	}
+	if s.cfg.strict != nil {
+		if reject, ok := s.check(r, body); !ok {
+			s.respond(w, r, s.rejected(a, reject))
+			return
+		}
+	}
+	a = s.next(a)
 	f := a.Fault
 
 	if f.Latency > 0 {
