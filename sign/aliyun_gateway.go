@@ -73,16 +73,23 @@ type aliyunGatewaySigner struct{ creds CredentialsProvider }
 // The returned Signer holds no mutable state and is safe for concurrent use.
 func AliyunGateway(c CredentialsProvider) Signer { return aliyunGatewaySigner{creds: c} }
 
+// UsesNonce implements Signer.
 func (aliyunGatewaySigner) UsesNonce() bool { return true }
 
+// String names the signer; it never shows credentials.
 func (s aliyunGatewaySigner) String() string {
 	return "sign.AliyunGateway(" + providerName(s.creds) + ")"
 }
+
+// GoString is String.
 func (s aliyunGatewaySigner) GoString() string { return s.String() }
+
+// Format implements fmt.Formatter so that no verb prints credentials.
 func (s aliyunGatewaySigner) Format(f fmt.State, verb rune) {
 	formatRedacted(f, verb, s.String(), s.GoString())
 }
 
+// Sign implements Signer.
 func (s aliyunGatewaySigner) Sign(ctx context.Context, r *http.Request, body []byte, st Stamp) error {
 	const scheme = SchemeAliyunGateway
 	if err := checkRequest(r, scheme); err != nil {

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"sort"
 	"strings"
-	"time"
 )
 
 // aliyunTimeFormat is the UTC timestamp format of Aliyun RPC, ACS3 and BCE.
@@ -47,14 +46,21 @@ type aliyunRPCSigner struct{ creds CredentialsProvider }
 // The returned Signer holds no mutable state and is safe for concurrent use.
 func AliyunRPC(c CredentialsProvider) Signer { return aliyunRPCSigner{creds: c} }
 
+// UsesNonce implements Signer.
 func (aliyunRPCSigner) UsesNonce() bool { return true }
 
-func (s aliyunRPCSigner) String() string   { return "sign.AliyunRPC(" + providerName(s.creds) + ")" }
+// String names the signer; it never shows credentials.
+func (s aliyunRPCSigner) String() string { return "sign.AliyunRPC(" + providerName(s.creds) + ")" }
+
+// GoString is String.
 func (s aliyunRPCSigner) GoString() string { return s.String() }
+
+// Format implements fmt.Formatter so that no verb prints credentials.
 func (s aliyunRPCSigner) Format(f fmt.State, verb rune) {
 	formatRedacted(f, verb, s.String(), s.GoString())
 }
 
+// Sign implements Signer.
 func (s aliyunRPCSigner) Sign(ctx context.Context, r *http.Request, body []byte, st Stamp) error {
 	const scheme = SchemeAliyunRPC
 	if err := checkRequest(r, scheme); err != nil {
@@ -194,8 +200,8 @@ func parseAliyunRPC(r *http.Request, body []byte) (Parsed, []param, error) {
 	if raw, err := base64.StdEncoding.DecodeString(got[1]); err != nil || len(raw) != sha1.Size {
 		return Parsed{}, nil, fmt.Errorf("%w: %s: Signature is not base64 HMAC-SHA1", ErrMalformedAuthorization, scheme)
 	}
-	t, err := time.Parse(aliyunTimeFormat, got[3])
-	if err != nil {
+	t, ok := parseStamp(got[3])
+	if !ok {
 		return Parsed{}, nil, fmt.Errorf("%w: %s: Timestamp", ErrMalformedTimestamp, scheme)
 	}
 	return Parsed{

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"sort"
 	"strings"
-	"time"
 )
 
 const acs3Algorithm = "ACS3-HMAC-SHA256"
@@ -35,14 +34,21 @@ type aliyunV3Signer struct{ creds CredentialsProvider }
 // The returned Signer holds no mutable state and is safe for concurrent use.
 func AliyunV3(c CredentialsProvider) Signer { return aliyunV3Signer{creds: c} }
 
+// UsesNonce implements Signer.
 func (aliyunV3Signer) UsesNonce() bool { return true }
 
-func (s aliyunV3Signer) String() string   { return "sign.AliyunV3(" + providerName(s.creds) + ")" }
+// String names the signer; it never shows credentials.
+func (s aliyunV3Signer) String() string { return "sign.AliyunV3(" + providerName(s.creds) + ")" }
+
+// GoString is String.
 func (s aliyunV3Signer) GoString() string { return s.String() }
+
+// Format implements fmt.Formatter so that no verb prints credentials.
 func (s aliyunV3Signer) Format(f fmt.State, verb rune) {
 	formatRedacted(f, verb, s.String(), s.GoString())
 }
 
+// Sign implements Signer.
 func (s aliyunV3Signer) Sign(ctx context.Context, r *http.Request, body []byte, st Stamp) error {
 	const scheme = SchemeAliyunV3
 	if err := checkRequest(r, scheme); err != nil {
@@ -251,8 +257,8 @@ func parseAliyunV3(r *http.Request) (Parsed, acs3Auth, error) {
 	if hostOf(r) == "" {
 		return Parsed{}, acs3Auth{}, fmt.Errorf("%w: %s: host", ErrMissingHeader, scheme)
 	}
-	t, err := time.Parse(aliyunTimeFormat, headerValue(r.Header, "x-acs-date"))
-	if err != nil {
+	t, ok := parseStamp(headerValue(r.Header, "x-acs-date"))
+	if !ok {
 		return Parsed{}, acs3Auth{}, fmt.Errorf("%w: %s: x-acs-date", ErrMalformedTimestamp, scheme)
 	}
 	query, err := parseParams(r.URL.RawQuery)

@@ -51,12 +51,18 @@ func BaiduBCE(c CredentialsProvider, expiration time.Duration) Signer {
 	return baiduBCESigner{creds: c, expiration: expiration}
 }
 
+// UsesNonce implements Signer.
 func (baiduBCESigner) UsesNonce() bool { return false }
 
+// String names the signer; it never shows credentials.
 func (s baiduBCESigner) String() string {
 	return "sign.BaiduBCE(" + providerName(s.creds) + ", " + s.expiration.String() + ")"
 }
+
+// GoString is String.
 func (s baiduBCESigner) GoString() string { return s.String() }
+
+// Format implements fmt.Formatter so that no verb prints credentials.
 func (s baiduBCESigner) Format(f fmt.State, verb rune) {
 	formatRedacted(f, verb, s.String(), s.GoString())
 }
@@ -71,6 +77,7 @@ func bceDefaultHeader(l string) bool {
 	return strings.HasPrefix(l, "x-bce-")
 }
 
+// Sign implements Signer.
 func (s baiduBCESigner) Sign(ctx context.Context, r *http.Request, body []byte, st Stamp) error {
 	const scheme = SchemeBaiduBCE
 	if err := checkRequest(r, scheme); err != nil {
@@ -204,8 +211,8 @@ func parseBaiduBCE(r *http.Request) (Parsed, bceAuth, error) {
 	if !isHex(parts[5], 64) {
 		return fail(ErrMalformedAuthorization, "signature is not 64 hex digits")
 	}
-	t, err := time.Parse(aliyunTimeFormat, parts[2])
-	if err != nil {
+	t, ok := parseStamp(parts[2])
+	if !ok {
 		return fail(ErrMalformedTimestamp, "Authorization timestamp")
 	}
 	secs, err := strconv.ParseInt(parts[3], 10, 64)

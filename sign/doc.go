@@ -11,12 +11,14 @@
 // concurrent use by multiple goroutines.
 //
 // The Parse functions and [Verify] are the server side: they read a request
-// as an [net/http.Handler] receives it and recompute its signature, for strict
+// as a [net/http.Handler] receives it and recompute its signature, for strict
 // test servers. They never panic, whatever the input.
 //
 // Errors wrap one of the package's sentinel errors (test with [errors.Is]).
 // No error text, String or GoString output of this package ever contains an
-// access key secret, a security token or a signature value.
+// access key secret, a security token or a signature value (the one text it
+// does not write is a failing CredentialsProvider's own error, which it wraps
+// as is).
 //
 // The package uses the Go standard library only.
 package sign

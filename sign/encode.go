@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 )
 
 // percentEncode encodes s per RFC 3986: unreserved characters (ALPHA, DIGIT,
@@ -293,3 +294,14 @@ func isHex(s string, n int) bool {
 
 // constEq compares two signature strings in constant time.
 func constEq(a, b string) bool { return hmac.Equal([]byte(a), []byte(b)) }
+
+// parseStamp parses a 2006-01-02T15:04:05Z timestamp strictly: the text must
+// be in exactly that form (time.Parse also accepts one-digit hours) and not
+// the zero time.
+func parseStamp(s string) (time.Time, bool) {
+	t, err := time.Parse(aliyunTimeFormat, s)
+	if err != nil || t.IsZero() || t.Format(aliyunTimeFormat) != s {
+		return time.Time{}, false
+	}
+	return t, true
+}

@@ -46,15 +46,21 @@ func TencentTC3Service(c CredentialsProvider, service string) Signer {
 	return tencentTC3Signer{creds: c, service: service}
 }
 
+// UsesNonce implements Signer.
 func (tencentTC3Signer) UsesNonce() bool { return false }
 
+// String names the signer; it never shows credentials.
 func (s tencentTC3Signer) String() string {
 	if s.service != "" {
 		return "sign.TencentTC3Service(" + providerName(s.creds) + ", " + s.service + ")"
 	}
 	return "sign.TencentTC3(" + providerName(s.creds) + ")"
 }
+
+// GoString is String.
 func (s tencentTC3Signer) GoString() string { return s.String() }
+
+// Format implements fmt.Formatter so that no verb prints credentials.
 func (s tencentTC3Signer) Format(f fmt.State, verb rune) {
 	formatRedacted(f, verb, s.String(), s.GoString())
 }
@@ -68,6 +74,7 @@ func tc3ServiceFromHost(host string) string {
 	return strings.ToLower(first)
 }
 
+// Sign implements Signer.
 func (s tencentTC3Signer) Sign(ctx context.Context, r *http.Request, body []byte, st Stamp) error {
 	const scheme = SchemeTencentTC3
 	if err := checkRequest(r, scheme); err != nil {
