@@ -142,11 +142,12 @@ type request struct {
 	signer sign.Signer // nil: send as the caller signed it
 
 	// Body.
-	getBody  func() (io.ReadCloser, error) // nil: no body to resend
-	single   bool                          // the body can be sent only once
-	buffered []byte                        // the body when read (bounded)
-	haveBody bool                          // buffered holds the whole body
-	form     url.Values
+	getBody    func() (io.ReadCloser, error) // nil: no body to resend
+	single     bool                          // the body can be sent only once
+	buffered   []byte                        // the body when read (bounded)
+	haveBody   bool                          // buffered holds the whole body
+	prefixRead bool                          // buffered holds the body's prefix, read through GetBody
+	form       url.Values
 
 	backoffs [2]*backoff.ExponentialBackOff // retryable, throttled
 	waited   time.Duration
@@ -195,21 +196,27 @@ func (r *request) run() (*http.Response, error) {
 			out.Idempotent = r.idempotent()
 		}
 		a.Decision = r.pol.Decide(out)
+		var stopErr error
+		if err != nil && ctx.Err() != nil {
+			// The caller's context ended the attempt: nothing to retry,
+			// and nothing to blame on the server.
+			stopErr = context.Cause(ctx)
+			a.Decision = policy.Decision{Verdict: policy.Stop, Reason: "the caller's context ended: " + ctx.Err().Error()}
+		}
 		if a.Decision.Verdict == policy.Retry && r.single {
-			a.Decision = policy.Decision{Verdict: policy.Stop, Reason: a.Decision.Reason + "; but the body cannot be sent again"}
+			a.Decision = stopInstead(a.Decision, out, "; but the body cannot be sent again")
 		}
 		if a.Decision.Verdict == policy.Retry {
 			a.Delay, a.DelaySource = r.delay(a.Result)
 			if a.Result.Hint > r.pol.MaxDelay {
 				a.Delay, a.DelaySource = 0, ""
-				a.Decision = policy.Decision{Verdict: policy.Stop, Reason: a.Decision.Reason + "; the server asked to wait " + a.Result.Hint.String() + ", more than MaxDelay"}
+				a.Decision = stopInstead(a.Decision, out, "; the server asked to wait "+a.Result.Hint.String()+", more than MaxDelay")
 			}
 		}
-		var stopErr error
 		if v := a.Decision.Verdict; v == policy.Retry || v == policy.Resign {
 			if dl, ok := ctx.Deadline(); ok && !cfg.clk.Now().Add(a.Delay).Before(dl) {
 				stopErr = ErrDeadline
-				a.Decision = policy.Decision{Verdict: policy.Stop, Reason: a.Decision.Reason + "; but the wait would pass the deadline"}
+				a.Decision = stopInstead(a.Decision, out, "; but the wait would pass the deadline")
 			}
 		}
 		cfg.observer.AttemptEnd(ctx, r.info, a)
@@ -221,7 +228,7 @@ func (r *request) run() (*http.Response, error) {
 			}
 			discard(resp)
 			reason := stopErr
-			if reason == nil && a.State == SentNoAnswer && a.Result.Class == classify.SideEffectUnknown && a.Decision.Verdict == policy.Stop && out.Kind == classify.Write && !out.Idempotent {
+			if reason == nil && a.Decision.OutcomeUnknown {
 				reason = ErrOutcomeUnknown
 			}
 			e := &Error{Provider: r.p, Action: r.info.Action, Attempts: n, Last: last, Reason: reason, Err: err}
@@ -250,6 +257,16 @@ func (r *request) end(ctx context.Context, n int, a Attempt, resp *http.Response
 		end.Result = a.Result
 	}
 	r.t.cfg.observer.RequestEnd(ctx, r.info, end)
+}
+
+// stopInstead turns a decision to retry into one to stop, for a reason
+// the policy does not see (deadline, body, server hint).
+func stopInstead(d policy.Decision, o policy.Outcome, why string) policy.Decision {
+	return policy.Decision{
+		Verdict:        policy.Stop,
+		Reason:         d.Reason + why,
+		OutcomeUnknown: o.Result.Class == classify.SideEffectUnknown && o.Kind == classify.Write,
+	}
 }
 
 // needsToken reports whether the decision on an outcome depends on an
@@ -465,7 +482,10 @@ func (r *request) setBody(out *http.Request, n int) error {
 	if err != nil {
 		return err
 	}
-	out.Body = b
+	out.Body, out.GetBody = b, r.getBody
+	if r.haveBody {
+		out.ContentLength = int64(len(r.buffered))
+	}
 	return nil
 }
 
@@ -481,9 +501,10 @@ func (m *multiReadCloser) Close() error               { return m.c.Close() }
 // through GetBody when it was not buffered. It returns nil when there is
 // no body or it cannot be read again.
 func (r *request) bodyPrefix() []byte {
-	if r.haveBody || r.single {
+	if r.haveBody || r.single || r.prefixRead {
 		return r.buffered
 	}
+	r.prefixRead = true
 	if r.getBody == nil {
 		return nil
 	}
@@ -492,9 +513,8 @@ func (r *request) bodyPrefix() []byte {
 		return nil
 	}
 	defer rc.Close()
-	b, _ := io.ReadAll(io.LimitReader(rc, int64(r.t.cfg.peekLimit)))
-	r.buffered, r.haveBody = b, false
-	return b
+	r.buffered, _ = io.ReadAll(io.LimitReader(rc, int64(r.t.cfg.peekLimit)))
+	return r.buffered
 }
 
 // formParams returns the form-encoded body parameters of an Aliyun RPC

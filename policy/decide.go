@@ -63,6 +63,10 @@ type Outcome struct {
 type Decision struct {
 	Verdict Verdict
 	Reason  string
+	// OutcomeUnknown reports a Stop on a write that the server may have
+	// performed (side-effect-unknown, or SignatureNonceUsed on a request
+	// yunrt did not sign): the caller must not assume it failed.
+	OutcomeUnknown bool
 }
 
 // Decide applies the policy to one attempt's outcome. The rules:
@@ -95,56 +99,62 @@ func (p Policy) Decide(o Outcome) Decision {
 	var d Decision
 	switch r.Class {
 	case classify.Success:
-		return Decision{Done, "success"}
+		return Decision{Verdict: Done, Reason: "success"}
 	case classify.Permanent:
-		return Decision{Stop, what + " is permanent"}
+		return Decision{Verdict: Stop, Reason: what + " is permanent"}
 	case classify.Throttled:
-		d = Decision{Retry, what + " is flow control: nothing was done"}
+		d = Decision{Verdict: Retry, Reason: what + " is flow control: nothing was done"}
 	case classify.Retryable:
 		switch {
 		case o.NotSent:
-			d = Decision{Retry, "the request was never sent"}
+			d = Decision{Verdict: Retry, Reason: "the request was never sent"}
 		case o.Kind == classify.Read:
-			d = Decision{Retry, what + " on a read"}
+			d = Decision{Verdict: Retry, Reason: what + " on a read"}
 		case o.Idempotent:
-			d = Decision{Retry, what + " on a write with an idempotency token"}
+			d = Decision{Verdict: Retry, Reason: what + " on a write with an idempotency token"}
 		case Refused(r):
-			d = Decision{Retry, what + ": refused before processing"}
+			d = Decision{Verdict: Retry, Reason: what + ": refused before processing"}
 		default:
-			return Decision{Stop, what + " on a write does not prove nothing was done"}
+			return Decision{Verdict: Stop, Reason: what + " on a write does not prove nothing was done"}
 		}
 	case classify.SideEffectUnknown:
 		switch {
 		case o.Kind == classify.Read:
-			d = Decision{Retry, what + " on a read: outcome unknown, safe to repeat"}
+			d = Decision{Verdict: Retry, Reason: what + " on a read: outcome unknown, safe to repeat"}
 		case o.Idempotent:
-			d = Decision{Retry, what + " on a write with an idempotency token"}
+			d = Decision{Verdict: Retry, Reason: what + " on a write with an idempotency token"}
 		default:
-			return Decision{Stop, what + ": the write may have been performed; not resent"}
+			return Decision{Verdict: Stop, Reason: what + ": the write may have been performed; not resent", OutcomeUnknown: true}
 		}
 	case classify.Resign:
 		switch {
 		case o.Signed && p.NoResign:
-			return Decision{Stop, what + ": re-signing is turned off"}
+			return Decision{Verdict: Stop, Reason: what + ": re-signing is turned off"}
 		case o.Signed && o.Resigned:
-			return Decision{Stop, what + " again after re-signing"}
+			return Decision{Verdict: Stop, Reason: what + " again after re-signing"}
 		case o.Signed:
-			d = Decision{Resign, what + ": fresh nonce and timestamp"}
+			d = Decision{Verdict: Resign, Reason: what + ": fresh nonce and timestamp"}
 		case r.Code == "SignatureNonceUsed" && o.Kind == classify.Write && !o.Idempotent:
-			return Decision{Stop, what + " on a request yunrt did not sign: the first copy may have been processed; a signer would prevent this"}
+			return Decision{Verdict: Stop, Reason: what + " on a request yunrt did not sign: the first copy may have been processed; a signer would prevent this", OutcomeUnknown: true}
 		default:
-			return Decision{Stop, what + ": the request was signed elsewhere; a signer would fix this"}
+			return Decision{Verdict: Stop, Reason: what + ": the request was signed elsewhere; a signer would fix this"}
 		}
 	default:
-		return Decision{Stop, fmt.Sprintf("unknown class %v", r.Class)}
+		return Decision{Verdict: Stop, Reason: fmt.Sprintf("unknown class %v", r.Class)}
 	}
 	if o.Attempt >= p.MaxAttempts {
-		return Decision{Stop, fmt.Sprintf("%s; %d attempts made", what, o.Attempt)}
+		return Decision{Verdict: Stop, Reason: fmt.Sprintf("%s; %d attempts made", what, o.Attempt), OutcomeUnknown: unknownWrite(o)}
 	}
 	if o.Elapsed >= p.MaxElapsed {
-		return Decision{Stop, fmt.Sprintf("%s; %v spent, MaxElapsed is %v", what, o.Elapsed.Round(time.Millisecond), p.MaxElapsed)}
+		return Decision{Verdict: Stop, Reason: fmt.Sprintf("%s; %v spent, MaxElapsed is %v", what, o.Elapsed.Round(time.Millisecond), p.MaxElapsed), OutcomeUnknown: unknownWrite(o)}
 	}
 	return d
+}
+
+// unknownWrite reports whether stopping on o leaves a write's outcome
+// unknown.
+func unknownWrite(o Outcome) bool {
+	return o.Result.Class == classify.SideEffectUnknown && o.Kind == classify.Write
 }
 
 // Refused reports whether a failed answer proves the server refused the

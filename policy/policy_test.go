@@ -85,3 +85,14 @@ func TestRefused(t *testing.T) {
 	assert.False(t, Refused(classify.Result{Status: 500, Code: "InternalError"}))
 	assert.False(t, Refused(classify.Result{Status: 502}))
 }
+
+func TestOutcomeUnknown(t *testing.T) {
+	seu := classify.Result{Class: classify.SideEffectUnknown, Code: "Timeout", Status: 500}
+	assert.True(t, Policy{}.Decide(Outcome{Result: seu, Kind: classify.Write, Attempt: 1}).OutcomeUnknown)
+	assert.False(t, Policy{}.Decide(Outcome{Result: seu, Kind: classify.Read, Attempt: 1}).OutcomeUnknown)
+	assert.True(t, Policy{}.Decide(Outcome{Result: seu, Kind: classify.Write, Idempotent: true, Attempt: 3}).OutcomeUnknown, "retries exhausted on a write")
+	nonce := classify.Result{Class: classify.Resign, Code: "SignatureNonceUsed", Status: 400}
+	assert.True(t, Policy{}.Decide(Outcome{Result: nonce, Kind: classify.Write, Attempt: 1}).OutcomeUnknown)
+	assert.False(t, Policy{}.Decide(Outcome{Result: nonce, Kind: classify.Write, Signed: true, Attempt: 1}).OutcomeUnknown)
+	assert.False(t, Policy{}.Decide(Outcome{Result: classify.Result{Class: classify.Permanent}, Kind: classify.Write, Attempt: 1}).OutcomeUnknown)
+}

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/policy"
+)
+
+// seedRow is one row of classify/testdata/seedcodes.tsv.
+type seedRow struct {
+	line       int
+	seed       string
+	p          classify.Provider
+	documented string // the code as the seed writes it
+	example    string // a concrete code
+	class      classify.Class
+}
+
+func readSeedRows(t *testing.T) []seedRow {
+	t.Helper()
+	f, err := os.Open("../../classify/testdata/seedcodes.tsv")
+	require.NoError(t, err)
+	defer f.Close()
+	var rows []seedRow
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		cols := strings.Split(line, "\t")
+		require.Len(t, cols, 5, "line %d", n)
+		p, err := classify.ParseProvider(cols[1])
+		require.NoError(t, err, "line %d", n)
+		c, err := classify.ParseClass(cols[4])
+		require.NoError(t, err, "line %d", n)
+		rows = append(rows, seedRow{n, cols[0], p, cols[2], cols[3], c})
+	}
+	require.NoError(t, sc.Err())
+	require.Greater(t, len(rows), 200)
+	return rows
+}
+
+// explainJSON runs "explain --json" in-process and decodes its output.
+func explainJSON(t *testing.T, args ...string) explanation {
+	t.Helper()
+	code, out, errOut := runCmd(append([]string{"explain", "--json"}, args...)...)
+	require.Equal(t, exitOK, code, "stderr: %s", errOut)
+	require.Empty(t, errOut)
+	var ex explanation
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.DisallowUnknownFields()
+	require.NoError(t, dec.Decode(&ex))
+	require.False(t, dec.More(), "exactly one JSON object")
+	return ex
+}
+
+// readAction and writeAction are actions of each provider whose kind is
+// plain from their name.
+func readAction(p classify.Provider) string {
+	switch p {
+	case classify.Tencent:
+		return "DescribeSmsSignList"
+	case classify.Baidu:
+		return "GET /api/v3/template"
+	}
+	return "DescribeRegions"
+}
+
+func writeAction(p classify.Provider) string {
+	if p == classify.Baidu {
+		return "POST /api/v3/sendsms"
+	}
+	return "SendSms"
+}
+
+// wantDecision is what the transport must do on a first attempt that got
+// a code of class c, by the rules of SPEC.md ("Classes", "Reads vs
+// writes").
+func wantDecision(c classify.Class, kind classify.Kind, token, signed, refused bool) string {
+	switch c {
+	case classify.Throttled:
+		return "retry"
+	case classify.Resign:
+		if signed {
+			return "resign"
+		}
+	case classify.SideEffectUnknown:
+		if kind == classify.Read || token {
+			return "retry"
+		}
+	case classify.Retryable:
+		if kind == classify.Read || token || refused {
+			return "retry"
+		}
+	}
+	return "stop" // success, permanent, and what the cases above refuse
+}
+
+// TestExplainSeedCodes explains the concrete code of every row of the
+// seed table, for a read and a write, signed or not, with and without an
+// idempotency token.
+func TestExplainSeedCodes(t *testing.T) {
+	table := classify.DefaultTable()
+	for _, row := range readSeedRows(t) {
+		t.Run(row.p.String()+"/"+row.example, func(t *testing.T) {
+			for _, kind := range []classify.Kind{classify.Read, classify.Write} {
+				action := readAction(row.p)
+				if kind == classify.Write {
+					action = writeAction(row.p)
+				}
+				for _, variant := range []struct {
+					name          string
+					token, signed bool
+				}{{"signed", false, true}, {"unsigned", false, false}, {"signed+token", true, true}, {"unsigned+token", true, false}} {
+					args := []string{row.example, "--provider", row.p.String(), "--action", action}
+					if variant.token {
+						args = append(args, "--token")
+					}
+					if !variant.signed {
+						args = append(args, "--unsigned")
+					}
+					ex := explainJSON(t, args...)
+					where := kind.String() + "/" + variant.name
+					assert.Equal(t, row.class.String(), ex.Class, "class of line %d (%s)", row.line, where)
+					assert.Equal(t, table.Class(row.p, row.example, ex.Status).String(), ex.Class, "table's class (%s)", where)
+					assert.Equal(t, kind.String(), ex.Kind, where)
+					assert.Equal(t, row.p.String(), ex.Provider)
+					assert.Equal(t, row.example, ex.Code)
+					assert.Equal(t, action, ex.Action)
+					assert.True(t, ex.Documented, "every seed code is documented (%s)", where)
+					if !strings.Contains(row.documented, "%s") && !strings.Contains(row.documented, "{ParameterName}") {
+						assert.Equal(t, row.documented, ex.Matched, where)
+						assert.False(t, ex.Pattern)
+					}
+					assert.Equal(t, table.Status(row.p, row.example), ex.Status)
+					assert.NotEmpty(t, ex.Reason)
+					res := classify.Result{Provider: row.p, Status: ex.Status, Code: row.example, Class: row.class}
+					want := wantDecision(row.class, kind, variant.token, variant.signed, policy.Refused(res))
+					assert.Equal(t, want, ex.Decision, "decision on %s %s (%s), %s", row.example, row.class, ex.Reason, where)
+				}
+			}
+		})
+	}
+}
+
+func TestExplainNoActionIsWrite(t *testing.T) {
+	ex := explainJSON(t, "Timeout", "--provider", "aliyun")
+	assert.Equal(t, "", ex.Action)
+	assert.Equal(t, "write", ex.Kind)
+	assert.Equal(t, "side-effect-unknown", ex.Class)
+	assert.Equal(t, "stop", ex.Decision)
+
+	ex = explainJSON(t, "Timeout", "--provider", "aliyun", "--action", "QueryPushStatByApp")
+	assert.Equal(t, "read", ex.Kind)
+	assert.Equal(t, "retry", ex.Decision)
+}
+
+func TestExplainUndocumented(t *testing.T) {
+	tests := []struct {
+		p, code, class, rule string
+	}{
+		{"aliyun", "Throttling.Brand.New", "throttled", "rule 3"},
+		{"tencent", "RequestLimitExceeded.Whatever", "throttled", "rule 3"},
+		{"tencent", "InternalError.Brand", "retryable", "rule 4"},
+		{"aliyun", "Something.Odd", "permanent", "rule 5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			ex := explainJSON(t, tt.code, "--provider", tt.p)
+			assert.False(t, ex.Documented)
+			assert.Empty(t, ex.Matched)
+			assert.Equal(t, tt.class, ex.Class)
+			assert.Contains(t, ex.Rule, tt.rule)
+			code, out, _ := runCmd("explain", tt.code, "--provider", tt.p)
+			require.Equal(t, exitOK, code)
+			assert.Contains(t, out, "no: "+tt.code+" is not in the")
+			assert.Contains(t, out, tt.rule)
+		})
+	}
+	t.Run("status flag", func(t *testing.T) {
+		ex := explainJSON(t, "Something.Odd", "--provider", "baidu", "--status", "503", "--action", "POST /api/v3/sendsms")
+		assert.Equal(t, 503, ex.Status)
+		assert.Equal(t, "flag", ex.StatusSource)
+		assert.Equal(t, "retryable", ex.Class)
+		assert.Equal(t, "retry", ex.Decision, "a 503 refused the write before processing")
+	})
+}
+
+func TestExplainPlaceholderText(t *testing.T) {
+	tests := []struct {
+		p, code, pattern, param string
+	}{
+		{"aliyun", "MissingPhoneNumbers", "Missing{ParameterName}", "PhoneNumbers"},
+		{"aliyun", "InvalidDeviceId.NotFound", "Invalid{ParameterName}.NotFound", "DeviceId"},
+		{"aliyun", "InvalidApiName.LengthLimit", "Invalid%s.LengthLimit", "ApiName"},
+		{"aliyun", "ForbiddenDeleteApi", "Forbidden%s", "DeleteApi"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			code, out, errOut := runCmd("explain", tt.code, "--provider", tt.p)
+			require.Equal(t, exitOK, code, errOut)
+			assert.Contains(t, out, "matched the documented pattern "+tt.pattern)
+			assert.Contains(t, out, "placeholder = "+tt.param)
+			assert.Contains(t, out, "permanent")
+			assert.Contains(t, out, "decision    stop: "+tt.code+" is permanent")
+
+			ex := explainJSON(t, tt.code, "--provider", tt.p)
+			assert.True(t, ex.Pattern)
+			assert.Equal(t, tt.pattern, ex.Matched)
+			assert.Equal(t, tt.param, ex.Parameter)
+		})
+	}
+}
+
+func TestExplainFlagOrder(t *testing.T) {
+	want := explainJSON(t, "InternalError.Timeout", "--provider", "tencent", "--action", "SendSms")
+	tests := [][]string{
+		{"explain", "InternalError.Timeout", "--provider", "tencent", "--action", "SendSms", "--json"},
+		{"explain", "--provider", "tencent", "--action", "SendSms", "--json", "InternalError.Timeout"},
+		{"explain", "--provider", "tencent", "InternalError.Timeout", "--action", "SendSms", "--json"},
+		{"explain", "-provider=tencent", "-json", "InternalError.Timeout", "-action=SendSms"},
+		{"explain", "--provider", "tencent", "--action", "SendSms", "--json", "--", "InternalError.Timeout"},
+	}
+	for _, args := range tests {
+		t.Run(strings.Join(args[1:], " "), func(t *testing.T) {
+			code, out, errOut := runCmd(args...)
+			require.Equal(t, exitOK, code, errOut)
+			var got explanation
+			require.NoError(t, json.Unmarshal([]byte(out), &got))
+			assert.Equal(t, want, got)
+			assert.Equal(t, "side-effect-unknown", got.Class)
+			assert.Equal(t, "stop", got.Decision)
+		})
+	}
+	t.Run("text output either way", func(t *testing.T) {
+		_, a, _ := runCmd("explain", "SignatureNonceUsed", "--provider", "aliyun", "--unsigned")
+		_, b, _ := runCmd("explain", "--unsigned", "--provider", "aliyun", "SignatureNonceUsed")
+		assert.Equal(t, a, b)
+		assert.Contains(t, a, "decision    stop:")
+	})
+}

@@ -1,0 +1,66 @@
+// Command yunrt shows what the yunrt transport does with the failures of
+// the Aliyun, Tencent Cloud and Baidu AI Cloud OpenAPIs.
+//
+// Usage:
+//
+//	yunrt demo [-json]
+//	yunrt explain CODE --provider P [--action A] [--token] [--unsigned] [--status N] [--json]
+//
+// demo runs a list of failure scenarios against loopback emulators of the
+// three providers and prints, for each, the attempts the transport made,
+// the codes it saw, the decision it took and what the emulator performed.
+//
+// explain prints what one error code means: the documented entry it
+// matches, its class, and the decision the default policy takes on it.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit codes of run.
+const (
+	exitOK    = 0
+	exitFail  = 1 // the command ran and failed
+	exitUsage = 2 // the command line is wrong
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usageText = `yunrt shows how the yunrt transport handles cloud OpenAPI failures.
+
+Usage:
+  yunrt demo [-json]
+        run failure scenarios against loopback emulators of Aliyun,
+        Tencent Cloud and Baidu AI Cloud and print what happened
+  yunrt explain CODE --provider P [--action A] [--token] [--unsigned] [--status N] [--json]
+        explain an error code: its documented entry, class and the
+        retry decision of the default policy
+
+Run "yunrt COMMAND -h" for the flags of a command.
+`
+
+// run is the whole command: it parses args (without the program name),
+// writes to stdout and stderr, and returns the process exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usageText)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usageText)
+		return exitOK
+	case "demo":
+		return runDemoCmd(context.Background(), args[1:], stdout, stderr)
+	case "explain":
+		return runExplainCmd(args[1:], stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "yunrt: unknown command %q\n\n%s", args[0], usageText)
+	return exitUsage
+}
