@@ -9,6 +9,7 @@ import (
 	"github.com/yunrt/yunrt/classify"
 	"github.com/yunrt/yunrt/internal/testserver"
 	"github.com/yunrt/yunrt/policy"
+	"github.com/yunrt/yunrt/sign"
 )
 
 // scenario is one row of the demo: one logical request through the
@@ -73,6 +74,19 @@ var (
 	}
 )
 
+// demoCreds are the emulator's test credentials; the strict emulator
+// verifies every signature with them.
+var demoCreds = sign.StaticCredentials{AccessKeyID: "LTAI5tDemoKey", AccessKeySecret: "demo-secret-not-a-real-one"}
+
+// strictServer is an emulator that verifies signatures, remembers nonces
+// and whose clock is off by skew.
+func strictServer(skew time.Duration) []testserver.Option {
+	return []testserver.Option{
+		testserver.WithStrict(demoCreds.AccessKeyID, demoCreds.AccessKeySecret),
+		testserver.WithClock(func() time.Time { return time.Now().Add(skew) }),
+	}
+}
+
 // demoScenarios returns the demo's scenarios in the order they are run
 // and printed.
 func demoScenarios() []scenario {
@@ -100,6 +114,17 @@ func demoScenarios() []scenario {
 			Faults: []f{{Code: "SignatureDoesNotMatch"}}},
 		{Name: "nonce used, signed elsewhere", Provider: aliyun, Action: "SendSms", Query: aliyunPreSigned,
 			Faults: []f{{Code: "SignatureNonceUsed"}}},
+		{Name: "server clock +20 min, yunrt signs (RPC)", Provider: aliyun, Action: "SendSms",
+			Options: []yunrt.Option{yunrt.WithSigner(aliyun, sign.AliyunRPC(demoCreds))},
+			Server:  strictServer(20 * time.Minute)},
+		{Name: "server clock +20 min, yunrt signs (V3)", Provider: aliyun, Action: "SendSms",
+			Header:  http.Header{"X-Acs-Action": {"SendSms"}, "X-Acs-Version": {"2017-05-25"}},
+			Options: []yunrt.Option{yunrt.WithSigner(aliyun, sign.AliyunV3(demoCreds))},
+			Server:  strictServer(20 * time.Minute)},
+		{Name: "nonce collision, yunrt signs", Provider: aliyun, Action: "SendSms",
+			Options: []yunrt.Option{yunrt.WithSigner(aliyun, sign.AliyunRPC(demoCreds))},
+			Server:  strictServer(0),
+			Faults:  []f{{Code: "SignatureNonceUsed"}}},
 
 		// Tencent Cloud.
 		{Name: "RequestLimitExceeded in 200", Provider: tencent, Action: "SendSms",
@@ -112,6 +137,9 @@ func demoScenarios() []scenario {
 			Faults: []f{{Reset: true}}},
 		{Name: "signature expired, signed elsewhere", Provider: tencent, Action: "SendSms", Header: tencentPreSigned,
 			Faults: []f{{Code: "AuthFailure.SignatureExpire"}}},
+		{Name: "server clock +20 min, yunrt signs (TC3)", Provider: tencent, Action: "SendSms",
+			Options: []yunrt.Option{yunrt.WithSigner(tencent, sign.TencentTC3Service(demoCreds, "sms"))},
+			Server:  strictServer(20 * time.Minute)},
 
 		// Baidu AI Cloud.
 		{Name: "500 with an empty body on a read", Provider: baidu, Action: "GET /api/v3/template",
@@ -124,5 +152,8 @@ func demoScenarios() []scenario {
 			Faults: []f{{Code: "InternalError", Performed: true}}},
 		{Name: "RequestExpired, signed elsewhere", Provider: baidu, Action: "POST /api/v3/sendsms", Header: baiduPreSigned,
 			Faults: []f{{Code: "RequestExpired"}}},
+		{Name: "server clock -20 min, yunrt signs (BCE)", Provider: baidu, Action: "POST /api/v3/sendsms",
+			Options: []yunrt.Option{yunrt.WithSigner(baidu, sign.BaiduBCE(demoCreds, 0))},
+			Server:  strictServer(-20 * time.Minute)},
 	}
 }
