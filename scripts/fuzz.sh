@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
 # Runs every fuzz target of the module for a while each (default 10s).
-# Usage: scripts/fuzz.sh [duration]
-set -euo pipefail
+# A finding is written by go test under <pkg>/testdata/fuzz/<Target>/ and
+# fails the run. Usage: scripts/fuzz.sh [duration]
+set -uo pipefail
 cd "$(dirname "$0")/.."
 t=${1:-10s}
+status=0
 for pkg in ./classify ./sign; do
   for f in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz'); do
-    echo "== $pkg $f ($t)"
-    go test -run '^$' -fuzz "^$f\$" -fuzztime "$t" "$pkg" 2>&1 | tail -2
+    log=$(mktemp)
+    if go test -run '^$' -fuzz "^$f\$" -fuzztime "$t" "$pkg" >"$log" 2>&1; then
+      echo "ok   $pkg $f ($t, $(grep -o 'execs: [0-9]*' "$log" | tail -1))"
+    else
+      echo "FAIL $pkg $f"; grep -v '^fuzz: elapsed' "$log" | tail -40
+      status=1
+    fi
+    rm -f "$log"
   done
 done
+exit $status
