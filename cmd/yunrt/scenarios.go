@@ -54,26 +54,6 @@ func demoPolicy() policy.Policy {
 	}
 }
 
-// A request signed elsewhere: yunrt has no signer for it.
-var (
-	aliyunPreSigned = url.Values{
-		"SignatureNonce":   {"3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf"},
-		"SignatureMethod":  {"HMAC-SHA1"},
-		"SignatureVersion": {"1.0"},
-		"Timestamp":        {"2016-02-23T12:46:24Z"},
-		"AccessKeyId":      {"testid"},
-		"Signature":        {"OLeaidS1JvxuMvnyHOwuJ+uX5qY="},
-	}
-	tencentPreSigned = http.Header{
-		"X-Tc-Timestamp": {"1551113065"},
-		"Authorization":  {"TC3-HMAC-SHA256 Credential=AKIDEXAMPLE/2019-02-25/sms/tc3_request, SignedHeaders=content-type;host, Signature=72e494ea"},
-	}
-	baiduPreSigned = http.Header{
-		"X-Bce-Date":    {"2015-04-27T08:23:49Z"},
-		"Authorization": {"bce-auth-v1/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/2015-04-27T08:23:49Z/1800//d74a0436"},
-	}
-)
-
 // demoCreds are the emulator's test credentials; the strict emulator
 // verifies every signature with them.
 var demoCreds = sign.StaticCredentials{AccessKeyID: "LTAI5tDemoKey", AccessKeySecret: "demo-secret-not-a-real-one"}
@@ -96,6 +76,23 @@ func demoScenarios() []scenario {
 		baidu   = classify.Baidu
 	)
 	type f = testserver.Fault
+	// Requests signed elsewhere: yunrt has no signer for them.
+	aliyunPreSigned := url.Values{
+		"SignatureNonce":   {"3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf"},
+		"SignatureMethod":  {"HMAC-SHA1"},
+		"SignatureVersion": {"1.0"},
+		"Timestamp":        {"2016-02-23T12:46:24Z"},
+		"AccessKeyId":      {"testid"},
+		"Signature":        {"OLeaidS1JvxuMvnyHOwuJ+uX5qY="},
+	}
+	tencentPreSigned := http.Header{
+		"X-Tc-Timestamp": {"1551113065"},
+		"Authorization":  {"TC3-HMAC-SHA256 Credential=AKIDEXAMPLE/2019-02-25/sms/tc3_request, SignedHeaders=content-type;host, Signature=72e494ea"},
+	}
+	baiduPreSigned := http.Header{
+		"X-Bce-Date":    {"2015-04-27T08:23:49Z"},
+		"Authorization": {"bce-auth-v1/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/2015-04-27T08:23:49Z/1800//d74a0436"},
+	}
 	return []scenario{
 		// Aliyun.
 		{Name: "503 on a send, then OK", Provider: aliyun, Action: "SendSms",
