@@ -27,6 +27,19 @@ type Observer interface {
 	AttemptEnd(ctx context.Context, req RequestInfo, a Attempt)
 	// RequestEnd is called once when RoundTrip returns.
 	RequestEnd(ctx context.Context, req RequestInfo, end End)
+	// BreakerChange is called when an endpoint's circuit breaker changes
+	// state. It is called while the breaker holds its lock: it must not
+	// call back into the transport, and should return quickly.
+	BreakerChange(c BreakerChange)
+}
+
+// BreakerChange is a circuit breaker's change of state.
+type BreakerChange struct {
+	Provider classify.Provider
+	// Name is the breaker's name: provider/host, plus /action when
+	// breakers are per action.
+	Name     string
+	From, To string // "closed", "open", "half-open"
 }
 
 // NopObserver does nothing. Embed it in an Observer to implement only the
@@ -39,6 +52,7 @@ func (NopObserver) AttemptStart(ctx context.Context, _ RequestInfo, _ int) conte
 }
 func (NopObserver) AttemptEnd(context.Context, RequestInfo, Attempt) {}
 func (NopObserver) RequestEnd(context.Context, RequestInfo, End)     {}
+func (NopObserver) BreakerChange(BreakerChange)                      {}
 
 // RequestInfo describes a logical request.
 type RequestInfo struct {
@@ -96,6 +110,19 @@ type Attempt struct {
 	// it rejected the timestamp (0 otherwise); later attempts and requests
 	// to the same host are signed with it.
 	SkewMeasured time.Duration
+	// Breaker is the state of the endpoint's circuit breaker when the
+	// attempt asked to be sent ("closed", "half-open", "open"; "" when
+	// breakers are off). An attempt refused by an open breaker has State
+	// NotSent and Err wrapping breaker.ErrOpen.
+	Breaker string
+	// RateWait is how long the attempt waited for the client-side rate
+	// limiter before it was sent.
+	RateWait time.Duration
+	// BudgetLeft is the endpoint's retry budget after this attempt's
+	// decision, in tokens; BudgetExhausted reports that a retry was
+	// wanted and the budget refused it.
+	BudgetLeft      float64
+	BudgetExhausted bool
 }
 
 // End is how a logical request ended.

@@ -29,7 +29,7 @@ func isRPCSignatureParam(k string) bool {
 	return false
 }
 
-type aliyunRPCSigner struct{ creds CredentialsProvider }
+type aliyunRPCSigner struct{ named }
 
 // AliyunRPC returns a Signer for Aliyun RPC-style OpenAPIs, signature version
 // 1.0 (HMAC-SHA1), as the old alibaba-cloud-sdk-go sends them.
@@ -44,21 +44,12 @@ type aliyunRPCSigner struct{ creds CredentialsProvider }
 // signature parameter, which it could not replace.
 //
 // The returned Signer holds no mutable state and is safe for concurrent use.
-func AliyunRPC(c CredentialsProvider) Signer { return aliyunRPCSigner{creds: c} }
+func AliyunRPC(c CredentialsProvider) Signer {
+	return aliyunRPCSigner{named{name: "AliyunRPC", creds: c}}
+}
 
 // UsesNonce implements Signer.
 func (aliyunRPCSigner) UsesNonce() bool { return true }
-
-// String names the signer; it never shows credentials.
-func (s aliyunRPCSigner) String() string { return "sign.AliyunRPC(" + providerName(s.creds) + ")" }
-
-// GoString is String.
-func (s aliyunRPCSigner) GoString() string { return s.String() }
-
-// Format implements fmt.Formatter so that no verb prints credentials.
-func (s aliyunRPCSigner) Format(f fmt.State, verb rune) {
-	formatRedacted(f, verb, s.String(), s.GoString())
-}
 
 // Sign implements Signer.
 func (s aliyunRPCSigner) Sign(ctx context.Context, r *http.Request, body []byte, st Stamp) error {
@@ -75,11 +66,7 @@ func (s aliyunRPCSigner) Sign(ctx context.Context, r *http.Request, body []byte,
 			return fmt.Errorf("%w: %s: form body carries signature parameter %s", ErrInvalidRequest, scheme, p.k)
 		}
 	}
-	c, err := retrieve(ctx, s.creds, scheme)
-	if err != nil {
-		return err
-	}
-	t, nonce, err := st.resolve(scheme, true)
+	c, t, nonce, err := begin(ctx, s.creds, st, scheme, true)
 	if err != nil {
 		return err
 	}
@@ -152,12 +139,13 @@ func ParseAliyunRPC(r *http.Request, body []byte) (Parsed, error) {
 
 func parseAliyunRPC(r *http.Request, body []byte) (Parsed, []param, error) {
 	const scheme = SchemeAliyunRPC
+	fail := parseFailer[[]param](scheme)
 	if err := checkRequest(r, scheme); err != nil {
 		return Parsed{}, nil, err
 	}
 	query, form, err := requestParams(r, body)
 	if err != nil {
-		return Parsed{}, nil, fmt.Errorf("%w: %s: unparsable query or form body", ErrInvalidRequest, scheme)
+		return fail(ErrInvalidRequest, "unparsable query or form body")
 	}
 	all := append(query, form...)
 	vals := map[string][]string{}
@@ -176,9 +164,9 @@ func parseAliyunRPC(r *http.Request, body []byte) (Parsed, []param, error) {
 		v := vals[name]
 		switch {
 		case len(v) == 0 || v[0] == "":
-			return "", fmt.Errorf("%w: %s: %s", ErrMissingParameter, scheme, name)
+			return "", schemeError(ErrMissingParameter, scheme, "%s", name)
 		case len(v) > 1:
-			return "", fmt.Errorf("%w: %s: repeated parameter %s", ErrMalformedAuthorization, scheme, name)
+			return "", schemeError(ErrMalformedAuthorization, scheme, "repeated parameter %s", name)
 		}
 		return v[0], nil
 	}
@@ -189,20 +177,20 @@ func parseAliyunRPC(r *http.Request, body []byte) (Parsed, []param, error) {
 		}
 	}
 	if len(vals["SecurityToken"]) > 1 {
-		return Parsed{}, nil, fmt.Errorf("%w: %s: repeated parameter SecurityToken", ErrMalformedAuthorization, scheme)
+		return fail(ErrMalformedAuthorization, "repeated parameter SecurityToken")
 	}
 	if got[4] != "HMAC-SHA1" {
-		return Parsed{}, nil, fmt.Errorf("%w: %s: unsupported SignatureMethod", ErrMalformedAuthorization, scheme)
+		return fail(ErrMalformedAuthorization, "unsupported SignatureMethod")
 	}
 	if got[5] != "1.0" {
-		return Parsed{}, nil, fmt.Errorf("%w: %s: unsupported SignatureVersion", ErrMalformedAuthorization, scheme)
+		return fail(ErrMalformedAuthorization, "unsupported SignatureVersion")
 	}
 	if raw, err := base64.StdEncoding.DecodeString(got[1]); err != nil || len(raw) != sha1.Size {
-		return Parsed{}, nil, fmt.Errorf("%w: %s: Signature is not base64 HMAC-SHA1", ErrMalformedAuthorization, scheme)
+		return fail(ErrMalformedAuthorization, "Signature is not base64 HMAC-SHA1")
 	}
 	t, ok := parseStamp(got[3])
 	if !ok {
-		return Parsed{}, nil, fmt.Errorf("%w: %s: Timestamp", ErrMalformedTimestamp, scheme)
+		return fail(ErrMalformedTimestamp, "Timestamp")
 	}
 	return Parsed{
 		Scheme:      scheme,
@@ -218,9 +206,5 @@ func verifyAliyunRPC(r *http.Request, body []byte, secret string) (Parsed, error
 	if err != nil {
 		return Parsed{}, err
 	}
-	want := rpcSignature(methodOf(r), signed, secret)
-	if !constEq(want, p.Signature) {
-		return p, fmt.Errorf("%w: %s", ErrSignatureMismatch, p.Scheme)
-	}
-	return p, nil
+	return matchSignature(p, rpcSignature(methodOf(r), signed, secret))
 }

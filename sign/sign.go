@@ -2,8 +2,11 @@ package sign
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/base64"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -112,6 +115,137 @@ func checkRequest(r *http.Request, scheme string) error {
 		return fmt.Errorf("%w: %s: nil request or URL", ErrInvalidRequest, scheme)
 	}
 	return nil
+}
+
+// schemeError is the form of the package's errors: the sentinel, the scheme,
+// then the detail (format and args), as "sentinel: scheme: detail".
+func schemeError(sentinel error, scheme, format string, args ...any) error {
+	return fmt.Errorf("%w: %s: "+format, append([]any{sentinel, scheme}, args...)...)
+}
+
+// parseFailer returns the fail function of a parse function of scheme whose
+// results are (Parsed, A, error): fail(sentinel, format, args...) returns the
+// zero Parsed and A with a schemeError.
+func parseFailer[A any](scheme string) func(sentinel error, format string, args ...any) (Parsed, A, error) {
+	return func(sentinel error, format string, args ...any) (Parsed, A, error) {
+		var a A
+		return Parsed{}, a, schemeError(sentinel, scheme, format, args...)
+	}
+}
+
+// authorization is the preamble of the Parse functions of the schemes that
+// carry an Authorization header: it checks r and returns the value of its
+// one Authorization header (any spelling).
+func authorization(r *http.Request, scheme string) (string, error) {
+	if err := checkRequest(r, scheme); err != nil {
+		return "", err
+	}
+	auth := headerValues(r.Header, "Authorization")
+	switch {
+	case len(auth) == 0:
+		return "", schemeError(ErrMissingHeader, scheme, "Authorization")
+	case len(auth) > 1:
+		return "", schemeError(ErrMalformedAuthorization, scheme, "repeated Authorization header")
+	}
+	return auth[0], nil
+}
+
+// hmacAuthorization parses the Authorization header of ACS3 and TC3,
+// "<algorithm> Credential=…, SignedHeaders=…, Signature=<64 hex digits>",
+// into its three fields.
+func hmacAuthorization(r *http.Request, scheme, algorithm string) (map[string]string, error) {
+	auth, err := authorization(r, scheme)
+	if err != nil {
+		return nil, err
+	}
+	rest, ok := strings.CutPrefix(strings.TrimSpace(auth), algorithm+" ")
+	if !ok {
+		return nil, schemeError(ErrMalformedAuthorization, scheme, "not %s", algorithm)
+	}
+	f, ok := authFields(rest, "Credential", "SignedHeaders", "Signature")
+	if !ok {
+		return nil, schemeError(ErrMalformedAuthorization, scheme, "want Credential, SignedHeaders and Signature")
+	}
+	if !isHex(f["Signature"], 64) {
+		return nil, schemeError(ErrMalformedAuthorization, scheme, "Signature is not 64 hex digits")
+	}
+	return f, nil
+}
+
+// matchSignature returns p, with an error wrapping ErrSignatureMismatch
+// unless want equals p.Signature (compared in constant time).
+func matchSignature(p Parsed, want string) (Parsed, error) {
+	if !constEq(want, p.Signature) {
+		return p, fmt.Errorf("%w: %s", ErrSignatureMismatch, p.Scheme)
+	}
+	return p, nil
+}
+
+// contentMD5 is the Content-MD5 value of body: base64(MD5(body)).
+func contentMD5(body []byte) string {
+	sum := md5.Sum(body)
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// checkContentMD5 fails with ErrSignatureMismatch when h carries a
+// Content-MD5 that is not body's.
+func checkContentMD5(h http.Header, body []byte, scheme string) error {
+	if md := headerValue(h, "Content-MD5"); md != "" && !constEq(md, contentMD5(body)) {
+		return fmt.Errorf("%w: %s: Content-MD5 differs from the body's digest", ErrSignatureMismatch, scheme)
+	}
+	return nil
+}
+
+// named is embedded in every signer: it holds the credentials provider and
+// gives the signer String, GoString and Format methods that name it as its
+// constructor call, "sign.<name>(<provider>[, <arg>])", and never print
+// credentials.
+type named struct {
+	name  string // constructor name, e.g. "AliyunRPC"
+	creds CredentialsProvider
+	arg   string // further constructor argument shown; "" for none
+}
+
+// String names the signer; it never shows credentials.
+func (n named) String() string {
+	s := "sign." + n.name + "(" + providerName(n.creds)
+	if n.arg != "" {
+		s += ", " + n.arg
+	}
+	return s + ")"
+}
+
+// GoString is String.
+func (n named) GoString() string { return n.String() }
+
+// Format implements fmt.Formatter so that no verb prints credentials.
+func (n named) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, n.String(), n.GoString())
+}
+
+// begin retrieves the credentials for one signature from p and resolves st
+// (minting a nonce when needNonce).
+func begin(ctx context.Context, p CredentialsProvider, st Stamp, scheme string, needNonce bool) (Credentials, time.Time, string, error) {
+	c, err := retrieve(ctx, p, scheme)
+	if err != nil {
+		return Credentials{}, time.Time{}, "", err
+	}
+	t, nonce, err := st.resolve(scheme, needNonce)
+	if err != nil {
+		return Credentials{}, time.Time{}, "", err
+	}
+	return c, t, nonce, nil
+}
+
+// resetHeaders gives r a header map if it has none and removes every
+// spelling of each of names from it.
+func resetHeaders(r *http.Request, names ...string) {
+	if r.Header == nil {
+		r.Header = make(http.Header)
+	}
+	for _, h := range names {
+		delHeader(r.Header, h)
+	}
 }
 
 // providerName describes a provider without printing credentials.
