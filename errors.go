@@ -27,6 +27,9 @@ var (
 	// returned an error, or the request lacks what the scheme needs, such
 	// as x-acs-action for ACS3). Nothing was sent.
 	ErrSign = errors.New("yunrt: signing failed")
+	// ErrBudgetExhausted: a retry was needed, the endpoint's retry budget
+	// could not pay for it, and the last attempt left no answer to return.
+	ErrBudgetExhausted = errors.New("yunrt: the endpoint's retry budget is spent")
 )
 
 // Error is returned by RoundTrip when no response is returned: the last

@@ -3,6 +3,7 @@ package yunrt
 import (
 	"strings"
 
+	"github.com/yunrt/yunrt/breaker"
 	"github.com/yunrt/yunrt/classify"
 	"github.com/yunrt/yunrt/policy"
 	"github.com/yunrt/yunrt/sign"
@@ -26,6 +27,7 @@ type config struct {
 	signers     map[classify.Provider]sign.Signer
 	hostSigners map[string]sign.Signer
 	nonce       func() (string, error)
+	breakers    map[classify.Provider]breaker.Settings
 }
 
 // DefaultBodyBufferLimit is how much of a request body without GetBody
@@ -43,6 +45,7 @@ func newConfig(opts []Option) *config {
 		signers:     map[classify.Provider]sign.Signer{},
 		hostSigners: map[string]sign.Signer{},
 		nonce:       sign.NewNonce,
+		breakers:    map[classify.Provider]breaker.Settings{},
 	}
 	for _, o := range opts {
 		o.apply(c)
@@ -131,4 +134,14 @@ func WithSigner(p classify.Provider, s sign.Signer) Option {
 // API Gateway apps (sign.AliyunGateway) beside RPC calls (sign.AliyunRPC).
 func WithHostSigner(host string, s sign.Signer) Option {
 	return optionFunc(func(c *config) { c.hostSigners[strings.ToLower(host)] = s })
+}
+
+// WithBreaker sets the circuit breakers of provider p: one per endpoint
+// host (and action, with PerAction), opened by a failure rate over a
+// minimum number of attempts, failing fast with an error wrapping
+// breaker.ErrOpen while open. Without it every provider gets breakers with
+// the defaults of breaker.Settings; breaker.Settings{Off: true} turns them
+// off.
+func WithBreaker(p classify.Provider, s breaker.Settings) Option {
+	return optionFunc(func(c *config) { c.breakers[p] = s })
 }

@@ -12,6 +12,7 @@ package yunrt
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/cenkalti/backoff/v4"
 
+	"github.com/yunrt/yunrt/breaker"
 	"github.com/yunrt/yunrt/classify"
 	"github.com/yunrt/yunrt/policy"
 	"github.com/yunrt/yunrt/sign"
@@ -37,6 +39,11 @@ type Transport struct {
 
 	skewMu sync.Mutex
 	skews  map[string]time.Duration // provider/host → server clock − local clock
+
+	breakers map[classify.Provider]*breaker.Set // nil entry: breaking off
+
+	epMu      sync.Mutex
+	endpoints map[string]*endpoint // provider/host[/access key] → budget, rate limiter
 }
 
 // New returns a Transport that sends through base (http.DefaultTransport
@@ -45,7 +52,23 @@ func New(base http.RoundTripper, opts ...Option) *Transport {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	return &Transport{base: base, cfg: newConfig(opts), skews: map[string]time.Duration{}}
+	t := &Transport{
+		base:      base,
+		cfg:       newConfig(opts),
+		skews:     map[string]time.Duration{},
+		breakers:  map[classify.Provider]*breaker.Set{},
+		endpoints: map[string]*endpoint{},
+	}
+	for _, p := range classify.Providers() {
+		s := t.cfg.breakers[p]
+		if s.Off {
+			continue
+		}
+		t.breakers[p] = breaker.NewSet(s, func(name, from, to string) {
+			t.cfg.observer.BreakerChange(BreakerChange{Provider: p, Name: name, From: from, To: to})
+		})
+	}
+	return t
 }
 
 // signerFor returns the signer for a host of provider p, nil when none.
@@ -126,7 +149,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if p == classify.Unknown {
 		return t.base.RoundTrip(req)
 	}
-	r := &request{t: t, orig: req, p: p, pol: t.Policy(p), host: host, signer: t.signerFor(host, p)}
+	r := &request{t: t, orig: req, p: p, pol: t.Policy(p), host: host, signer: t.signerFor(host, p), breakers: t.breakers[p]}
 	return r.run()
 }
 
@@ -140,6 +163,10 @@ type request struct {
 	host string
 
 	signer sign.Signer // nil: send as the caller signed it
+
+	breakers    *breaker.Set // nil: breaking off
+	breakerName string
+	ep          *endpoint
 
 	// Body.
 	getBody    func() (io.ReadCloser, error) // nil: no body to resend
@@ -169,6 +196,15 @@ func (r *request) run() (*http.Response, error) {
 		Host:     r.host,
 		Signed:   r.signer != nil,
 	}
+	key := skewKey(r.p, r.host)
+	r.breakerName = key
+	if r.breakers != nil && r.breakers.Settings().PerAction {
+		r.breakerName += "/" + action.Name
+	}
+	if ak := accessKeyOf(req.URL.Query().Get, req.Header.Get("Authorization")); ak != "" {
+		key += "/" + ak
+	}
+	r.ep = r.t.endpointFor(key, r.pol)
 	ctx = cfg.observer.RequestStart(ctx, r.info)
 	start := cfg.clk.Now()
 	var (
@@ -197,7 +233,14 @@ func (r *request) run() (*http.Response, error) {
 		}
 		a.Decision = r.pol.Decide(out)
 		var stopErr error
-		if err != nil && ctx.Err() != nil {
+		switch {
+		case errors.Is(err, breaker.ErrOpen):
+			stopErr = err
+			a.Decision = policy.Decision{Verdict: policy.Stop, Reason: "the endpoint's circuit breaker is " + a.Breaker + ": nothing sent"}
+		case errors.Is(err, ErrDeadline):
+			stopErr = ErrDeadline
+			a.Decision = policy.Decision{Verdict: policy.Stop, Reason: "the rate limiter's wait would pass the deadline: nothing sent"}
+		case err != nil && ctx.Err() != nil:
 			// The caller's context ended the attempt: nothing to retry,
 			// and nothing to blame on the server.
 			stopErr = context.Cause(ctx)
@@ -213,12 +256,23 @@ func (r *request) run() (*http.Response, error) {
 				a.Decision = stopInstead(a.Decision, out, "; the server asked to wait "+a.Result.Hint.String()+", more than MaxDelay")
 			}
 		}
+		if a.Decision.Verdict == policy.Retry && r.breakers != nil && r.breakers.State(r.breakerName) == "open" {
+			a.Decision = stopInstead(a.Decision, out, "; but the endpoint's circuit breaker is open")
+		}
 		if v := a.Decision.Verdict; v == policy.Retry || v == policy.Resign {
 			if dl, ok := ctx.Deadline(); ok && !cfg.clk.Now().Add(a.Delay).Before(dl) {
 				stopErr = ErrDeadline
 				a.Decision = stopInstead(a.Decision, out, "; but the wait would pass the deadline")
 			}
 		}
+		if a.Decision.Verdict == policy.Retry {
+			ok, _ := r.ep.budget.take(a.State == SentNoAnswer)
+			if !ok {
+				a.BudgetExhausted = true
+				a.Decision = stopInstead(a.Decision, out, "; but the endpoint's retry budget is spent")
+			}
+		}
+		a.BudgetLeft = r.ep.budget.left()
 		cfg.observer.AttemptEnd(ctx, r.info, a)
 
 		if a.Decision.Verdict == policy.Done || a.Decision.Verdict == policy.Stop {
@@ -228,8 +282,15 @@ func (r *request) run() (*http.Response, error) {
 			}
 			discard(resp)
 			reason := stopErr
-			if reason == nil && a.Decision.OutcomeUnknown {
+			switch {
+			case reason != nil:
+			case a.Decision.OutcomeUnknown:
 				reason = ErrOutcomeUnknown
+			case a.BudgetExhausted:
+				reason = ErrBudgetExhausted
+			}
+			if err == reason {
+				err = nil // said once is enough
 			}
 			e := &Error{Provider: r.p, Action: r.info.Action, Attempts: n, Last: last, Reason: reason, Err: err}
 			r.end(ctx, n, a, nil, e)
@@ -283,42 +344,88 @@ func needsToken(c classify.Class, o policy.Outcome) bool {
 // the transport error; a.State, a.Result and a.Duration are filled in.
 func (r *request) attempt(ctx context.Context, n int, a *Attempt) (*http.Response, error) {
 	cfg := r.t.cfg
+	// The endpoint's breaker first: an open breaker sends nothing.
+	report := func(breaker.Outcome) {}
+	if r.breakers != nil {
+		state, done, err := r.breakers.Allow(r.breakerName)
+		a.Breaker = state
+		if err != nil {
+			a.State, a.Err = NotSent, err
+			a.Result = classify.Result{Provider: r.p, Class: classify.Retryable}
+			return nil, err
+		}
+		report = done
+	}
+	// Then the client-side rate limit.
+	if wait, cancel := r.ep.limiter.reserve(cfg.clk.Now()); wait > 0 {
+		if dl, ok := ctx.Deadline(); ok && !cfg.clk.Now().Add(wait).Before(dl) {
+			cancel()
+			report(breaker.Outcome{Canceled: true})
+			a.State, a.Err = NotSent, ErrDeadline
+			a.Result = classify.Result{Provider: r.p, Class: classify.Permanent}
+			return nil, ErrDeadline
+		}
+		if err := cfg.clk.Sleep(ctx, wait); err != nil {
+			cancel()
+			report(breaker.Outcome{Canceled: true})
+			a.State, a.Err = NotSent, err
+			a.Result = classify.Result{Provider: r.p, Class: classify.Permanent}
+			return nil, err
+		}
+		a.RateWait = wait
+	}
+
 	actx := cfg.observer.AttemptStart(ctx, r.info, n)
 	var ts traceState
 	actx = httptrace.WithClientTrace(actx, ts.trace())
-	out := r.orig.Clone(actx)
-	if err := r.setBody(out, n); err != nil {
-		a.State, a.Result = NotSent, classify.Result{Provider: r.p, Class: classify.Permanent}
-		return nil, fmt.Errorf("%w: %w", ErrBodyNotRewindable, err)
+	cancelAttempt := func() {}
+	var timer *time.Timer
+	if r.pol.AttemptTimeout > 0 {
+		actx, cancelAttempt = context.WithCancel(actx)
+		timer = time.AfterFunc(r.pol.AttemptTimeout, cancelAttempt)
 	}
-	if r.signer != nil {
-		if err := r.sign(actx, out, a); err != nil {
-			a.State, a.Result = NotSent, classify.Result{Provider: r.p, Class: classify.Permanent}
-			return nil, err
-		}
+	out := r.orig.Clone(actx)
+	err := r.setBody(out, n)
+	if err != nil {
+		err = fmt.Errorf("%w: %w", ErrBodyNotRewindable, err)
+	} else if r.signer != nil {
+		err = r.sign(actx, out, a)
+	}
+	if err != nil {
+		cancelAttempt()
+		report(breaker.Outcome{Canceled: true}) // not the endpoint's doing
+		a.State, a.Err = NotSent, err
+		a.Result = classify.Result{Provider: r.p, Class: classify.Permanent}
+		return nil, err
 	}
 	sent := cfg.clk.Now()
 	resp, err := r.t.base.RoundTrip(out)
 	a.Duration = cfg.clk.Now().Sub(sent)
+	if timer != nil {
+		timer.Stop()
+	}
 	if err != nil {
+		cancelAttempt()
 		if resp != nil { // a misbehaving base transport
 			discard(resp)
 		}
 		a.Err = err
-		if ctx.Err() != nil {
-			// The caller gave up: nothing to retry, and nothing to
-			// blame on the server.
-			a.State = sendStateOf(err, &ts)
-			a.Result = classify.Result{Provider: r.p, Class: classify.Permanent}
-			return nil, err
-		}
 		a.State = sendStateOf(err, &ts)
 		class := classify.SideEffectUnknown
 		if a.State == NotSent {
 			class = classify.Retryable
 		}
+		if ctx.Err() != nil {
+			// The caller gave up: nothing to retry, and nothing to
+			// blame on the server.
+			class = classify.Permanent
+		}
 		a.Result = classify.Result{Provider: r.p, Class: class}
+		report(breaker.Outcome{Class: class, NotSent: a.State == NotSent, SentNoAnswer: a.State == SentNoAnswer, Canceled: ctx.Err() != nil})
 		return nil, err
+	}
+	if timer != nil {
+		resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancelAttempt}
 	}
 	a.State = Answered
 	var prefix []byte
@@ -326,22 +433,43 @@ func (r *request) attempt(ctx context.Context, n int, a *Attempt) (*http.Respons
 	if r.shouldPeek(resp) {
 		prefix, resp.Body, truncated = classify.Peek(resp.Body, resp.ContentLength, cfg.peekLimit)
 	}
+	now := cfg.clk.Now()
 	a.Result = cfg.table.Decode(r.p, classify.Response{
 		Status:    resp.StatusCode,
 		Header:    resp.Header,
 		Body:      prefix,
 		Truncated: truncated,
-		Now:       cfg.clk.Now(),
+		Now:       now,
 	})
+	report(breaker.Outcome{Class: a.Result.Class})
+	switch a.Result.Class {
+	case classify.Success:
+		r.ep.limiter.succeeded(now)
+		r.ep.budget.refund()
+	case classify.Throttled:
+		r.ep.limiter.throttled(now)
+	}
 	if r.signer != nil && a.Result.Class == classify.Resign && a.Result.Code != "SignatureNonceUsed" {
 		// A rejected timestamp: learn the server's clock from its Date.
 		if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-			skew := date.Sub(cfg.clk.Now()).Truncate(time.Second)
+			skew := date.Sub(now).Truncate(time.Second)
 			r.t.setClockSkew(r.p, r.host, skew)
 			a.SkewMeasured = skew
 		}
 	}
 	return resp, nil
+}
+
+// cancelBody ends an attempt's context when its body is closed.
+type cancelBody struct {
+	io.ReadCloser
+	cancel func()
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 // sign signs attempt out with a fresh nonce and the current time corrected

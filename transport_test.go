@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/yunrt/yunrt/breaker"
 	"github.com/yunrt/yunrt/classify"
 	"github.com/yunrt/yunrt/internal/testserver"
 	"github.com/yunrt/yunrt/policy"
@@ -129,7 +130,8 @@ func TestContract(t *testing.T) {
 	)
 	base := &trackingBase{base: http.DefaultTransport.(*http.Transport).Clone()}
 	defer base.base.(*http.Transport).CloseIdleConnections()
-	tr, fc := newTestTransport(srv, base, WithPolicy(classify.Aliyun, policy.Policy{MaxAttempts: 5}))
+	// Adaptive rate limiting would add a wait after the throttle; it has tests of its own.
+	tr, fc := newTestTransport(srv, base, WithPolicy(classify.Aliyun, policy.Policy{MaxAttempts: 5, Rate: policy.Rate{NoAdapt: true}}))
 
 	req := call{p: classify.Aliyun, action: "SendSms", key: "k"}.request(t, srv.URL())
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -374,6 +376,7 @@ func TestDelays(t *testing.T) {
 	rec := &recorder{}
 	tr, fc := newTestTransport(srv, nil, WithObserver(rec), WithPolicy(classify.Aliyun, policy.Policy{
 		MaxAttempts: 4,
+		Rate:        policy.Rate{NoAdapt: true}, // its waits are tested on their own
 		Throttled:   policy.Backoff{Initial: 2 * time.Second, Jitter: -1},
 		Retryable:   policy.Backoff{Initial: 100 * time.Millisecond, Jitter: -1},
 	}))
@@ -582,7 +585,10 @@ func TestRequestBodyClosedOnEveryPath(t *testing.T) {
 func TestConcurrentUse(t *testing.T) {
 	srv := testserver.New(classify.Aliyun)
 	defer srv.Close()
-	tr, _ := newTestTransport(srv, nil)
+	// Every other attempt fails: a breaker would rightly open and the
+	// retry budget rightly run dry; this test is about concurrency.
+	tr, _ := newTestTransport(srv, nil, WithBreaker(classify.Aliyun, breaker.Settings{Off: true}),
+		WithPolicy(classify.Aliyun, policy.Policy{Budget: policy.Budget{Off: true}}))
 	var wg sync.WaitGroup
 	for g := 0; g < 8; g++ {
 		wg.Add(1)

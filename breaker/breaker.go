@@ -1,8 +1,10 @@
-// Package breaker holds yunrt's circuit-breaking rules. The breaker itself
-// (sony/gobreaker's TwoStepCircuitBreaker, one per provider and endpoint)
-// is wired into the transport in a later change; this package already
-// fixes which outcomes count against an endpoint's health, so that the
-// rule is defined in one place and tested.
+// Package breaker keeps one circuit breaker per provider endpoint (host,
+// and action when configured) on top of sony/gobreaker's
+// TwoStepCircuitBreaker: the transport asks before each attempt and
+// reports the attempt's outcome after it. Failure fixes which outcomes
+// count against an endpoint's health: server failures and attempts that
+// got no answer do; flow control and the caller's cancellation are not
+// counted; client errors count as successes (the endpoint answered).
 package breaker
 
 import "github.com/yunrt/yunrt/classify"

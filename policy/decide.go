@@ -142,6 +142,9 @@ func (p Policy) Decide(o Outcome) Decision {
 	default:
 		return Decision{Verdict: Stop, Reason: fmt.Sprintf("unknown class %v", r.Class)}
 	}
+	if (d.Verdict == Retry || d.Verdict == Resign) && !p.Retries(r.Class) {
+		return Decision{Verdict: Stop, Reason: what + "; the policy does not retry " + r.Class.String(), OutcomeUnknown: unknownWrite(o)}
+	}
 	if o.Attempt >= p.MaxAttempts {
 		return Decision{Verdict: Stop, Reason: fmt.Sprintf("%s; %d attempts made", what, o.Attempt), OutcomeUnknown: unknownWrite(o)}
 	}

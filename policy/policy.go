@@ -61,6 +61,112 @@ type Policy struct {
 	// NoResign turns off re-signing: a rejected nonce or timestamp then
 	// ends the request even when a signer is configured.
 	NoResign bool
+	// NoRetry lists classes never retried, whatever the other rules say
+	// (classify.Throttled, say, to hand flow control back to the caller at
+	// once). Empty means every class the rules allow is retried.
+	NoRetry []classify.Class
+	// AttemptTimeout bounds one attempt, from sending to the response
+	// headers. Zero means no bound of its own; either way an attempt never
+	// runs past the request context's deadline. An attempt that times out
+	// was sent and got no answer: a read is retried, a write's outcome is
+	// unknown and it is not resent.
+	AttemptTimeout time.Duration
+	// TokenParams names extra request parameters (query, form or top-level
+	// JSON body fields) that carry an idempotency token, besides the
+	// providers' own (Aliyun and Tencent ClientToken, Baidu clientToken).
+	TokenParams []string
+	// Budget bounds retries per endpoint so that an outage is not
+	// multiplied by the attempt count. See Budget for its defaults.
+	Budget Budget
+	// Rate sets client-side rate limiting per endpoint. See Rate.
+	Rate Rate
+}
+
+// Budget is a retry budget in the style of the AWS SDK's retry quota: a
+// token bucket per provider endpoint (host). A retry takes RetryCost
+// tokens, a retry after a timeout or a cut connection TimeoutCost; every
+// successful attempt puts SuccessRefund back, up to Capacity. In steady
+// state retries stay within SuccessRefund/RetryCost of the successful
+// traffic (a third, by default); in a full outage nothing is paid back, so
+// once the bucket is empty no retry is sent at all and the load stays at
+// one attempt per request. When the bucket cannot pay for a retry, the
+// transport returns the answer it has (or its error) without retrying.
+// Zero fields mean the defaults below; the bucket starts full.
+type Budget struct {
+	// Capacity is the size of the bucket. Zero means 100.
+	Capacity float64
+	// RetryCost is what one retry takes. Zero means 1.
+	RetryCost float64
+	// TimeoutCost is what a retry after a transport timeout or a
+	// connection cut takes. Zero means 2.
+	TimeoutCost float64
+	// SuccessRefund is what a successful attempt puts back. Zero means
+	// 1/3.
+	SuccessRefund float64
+	// Off turns the budget off: retries are bounded only by MaxAttempts.
+	Off bool
+}
+
+// WithDefaults returns b with zero fields set to their defaults.
+func (b Budget) WithDefaults() Budget {
+	if b.Capacity <= 0 {
+		b.Capacity = 100
+	}
+	if b.RetryCost <= 0 {
+		b.RetryCost = 1
+	}
+	if b.TimeoutCost <= 0 {
+		b.TimeoutCost = 2
+	}
+	if b.SuccessRefund <= 0 {
+		b.SuccessRefund = 1.0 / 3
+	}
+	return b
+}
+
+// Rate sets client-side rate limiting for one endpoint (provider + host,
+// and access key when known). Adaptive limiting is on by default: nothing
+// is limited until the provider throttles; then the sending rate drops to
+// Backoff times the rate measured when throttled, and climbs back along a
+// CUBIC curve as requests succeed (the scheme of the AWS SDK's adaptive
+// retry mode). Zero fields mean the defaults below.
+type Rate struct {
+	// Max is a fixed ceiling in requests per second (100 for an Aliyun
+	// gateway's default limit, say). Zero means none.
+	Max float64
+	// Min is the lowest rate adaptation goes to. Zero means 0.5 per second.
+	Min float64
+	// Backoff is the factor applied to the measured rate on throttling.
+	// Zero means 0.7.
+	Backoff float64
+	// Burst is the limiter's burst once limiting has begun. Zero means 1.
+	Burst int
+	// NoAdapt turns adaptive limiting off (Max still applies).
+	NoAdapt bool
+}
+
+// WithDefaults returns r with zero fields set to their defaults.
+func (r Rate) WithDefaults() Rate {
+	if r.Min <= 0 {
+		r.Min = 0.5
+	}
+	if r.Backoff <= 0 || r.Backoff >= 1 {
+		r.Backoff = 0.7
+	}
+	if r.Burst <= 0 {
+		r.Burst = 1
+	}
+	return r
+}
+
+// Retries reports whether the policy allows retrying class c at all.
+func (p Policy) Retries(c classify.Class) bool {
+	for _, n := range p.NoRetry {
+		if n == c {
+			return false
+		}
+	}
+	return true
 }
 
 // Default returns the default policy of a provider. The defaults are the
@@ -82,6 +188,8 @@ func (p Policy) WithDefaults() Policy {
 	if p.MaxElapsed <= 0 {
 		p.MaxElapsed = time.Minute
 	}
+	p.Budget = p.Budget.WithDefaults()
+	p.Rate = p.Rate.WithDefaults()
 	return p
 }
 

@@ -51,6 +51,9 @@ func demoPolicy() policy.Policy {
 		Throttled:   policy.Backoff{Initial: 150 * time.Millisecond, Max: 600 * time.Millisecond},
 		MaxDelay:    2 * time.Second,
 		MaxElapsed:  10 * time.Second,
+		// Adaptive rate limiting stays on, with a floor that suits a demo
+		// sending a handful of requests (the default floor is 0.5/s).
+		Rate: policy.Rate{Min: 20},
 	}
 }
 

@@ -1,0 +1,157 @@
+package breaker
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/sony/gobreaker/v2"
+
+	"github.com/yunrt/yunrt/classify"
+)
+
+// ErrOpen is returned (wrapped) when an endpoint's breaker refuses an
+// attempt: it is open, or half-open with its probes already in flight.
+// Nothing was sent.
+var ErrOpen = errors.New("breaker: circuit open")
+
+// Settings configure the breakers of one provider. The zero value means
+// the defaults documented on each field.
+type Settings struct {
+	// MinRequests is how many counted attempts the window must hold before
+	// the breaker may trip. Zero means 20.
+	MinRequests uint32
+	// FailureRatio trips the breaker when failed attempts make up at least
+	// this share of the counted attempts in the window. Zero means 0.5.
+	// Tripping on a rate over a minimum count, not on N consecutive
+	// failures, keeps a 20% error rate among concurrent callers from
+	// opening it.
+	FailureRatio float64
+	// Window is the rolling window attempts are counted in (in ten
+	// buckets). Zero means 10s.
+	Window time.Duration
+	// OpenTimeout is how long the breaker stays open before it lets
+	// probes through (half-open). Zero means 2s.
+	OpenTimeout time.Duration
+	// Probes is how many attempts a half-open breaker lets through at once;
+	// that many consecutive successes close it, one failure opens it
+	// again. Zero means 1.
+	Probes uint32
+	// PerAction keeps one breaker per provider, host and action instead of
+	// one per provider and host.
+	PerAction bool
+	// Off turns circuit breaking off for the provider.
+	Off bool
+}
+
+// WithDefaults returns s with zero fields set to their defaults.
+func (s Settings) WithDefaults() Settings {
+	if s.MinRequests == 0 {
+		s.MinRequests = 20
+	}
+	if s.FailureRatio <= 0 || s.FailureRatio > 1 {
+		s.FailureRatio = 0.5
+	}
+	if s.Window <= 0 {
+		s.Window = 10 * time.Second
+	}
+	if s.OpenTimeout <= 0 {
+		s.OpenTimeout = 2 * time.Second
+	}
+	if s.Probes == 0 {
+		s.Probes = 1
+	}
+	return s
+}
+
+// Set holds the breakers of one provider, one per name (an endpoint), made
+// on first use. It is safe for concurrent use.
+type Set struct {
+	s        Settings
+	onChange func(name, from, to string)
+
+	mu sync.Mutex
+	m  map[string]*gobreaker.TwoStepCircuitBreaker[struct{}]
+}
+
+// NewSet returns a Set with settings s (defaults applied). onChange, when
+// not nil, is called on every change of state, under the breaker's lock:
+// it must not call back into the Set.
+func NewSet(s Settings, onChange func(name, from, to string)) *Set {
+	return &Set{s: s.WithDefaults(), onChange: onChange, m: map[string]*gobreaker.TwoStepCircuitBreaker[struct{}]{}}
+}
+
+// Settings returns the Set's settings, defaults applied.
+func (s *Set) Settings() Settings { return s.s }
+
+var (
+	errFailure  = errors.New("breaker: endpoint failure")
+	errExcluded = errors.New("breaker: not counted")
+)
+
+func (s *Set) get(name string) *gobreaker.TwoStepCircuitBreaker[struct{}] {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b, ok := s.m[name]; ok {
+		return b
+	}
+	st := s.s
+	settings := gobreaker.Settings{
+		Name:         name,
+		MaxRequests:  st.Probes,
+		Interval:     st.Window,
+		BucketPeriod: st.Window / 10,
+		Timeout:      st.OpenTimeout,
+		ReadyToTrip: func(c gobreaker.Counts) bool {
+			return c.Requests >= st.MinRequests && float64(c.TotalFailures) >= st.FailureRatio*float64(c.Requests)
+		},
+		IsExcluded: func(err error) bool { return errors.Is(err, errExcluded) },
+	}
+	if s.onChange != nil {
+		settings.OnStateChange = func(name string, from, to gobreaker.State) {
+			s.onChange(name, from.String(), to.String())
+		}
+	}
+	b := gobreaker.NewTwoStepCircuitBreaker[struct{}](settings)
+	s.m[name] = b
+	return b
+}
+
+// State returns the state of the breaker called name: "closed",
+// "half-open" or "open" ("closed" for one not made yet).
+func (s *Set) State(name string) string {
+	return s.get(name).State().String()
+}
+
+// Allow asks the breaker called name whether an attempt may be sent. When
+// it may, done must be called exactly once with the attempt's outcome.
+// When it may not, err wraps ErrOpen and nothing must be sent. state is
+// the breaker's state when asked.
+func (s *Set) Allow(name string) (state string, done func(Outcome), err error) {
+	b := s.get(name)
+	state = b.State().String()
+	report, err := b.Allow()
+	if err != nil {
+		if errors.Is(err, gobreaker.ErrTooManyRequests) {
+			return state, nil, fmt.Errorf("%w: %s is half-open and its probe is in flight", ErrOpen, name)
+		}
+		return state, nil, fmt.Errorf("%w: %s", ErrOpen, name)
+	}
+	var once sync.Once
+	return state, func(o Outcome) {
+		once.Do(func() { report(o.err()) })
+	}, nil
+}
+
+// err maps an outcome to what the breaker counts: a failure, a success,
+// or nothing (flow control and the caller's own cancellation).
+func (o Outcome) err() error {
+	switch {
+	case Failure(o):
+		return errFailure
+	case o.Canceled, o.Class == classify.Throttled:
+		return errExcluded
+	}
+	return nil
+}

@@ -1,0 +1,115 @@
+package breaker
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/yunrt/yunrt/classify"
+)
+
+type changes struct {
+	mu  sync.Mutex
+	all []string
+}
+
+func (c *changes) record(name, from, to string) {
+	c.mu.Lock()
+	c.all = append(c.all, name+":"+from+"->"+to)
+	c.mu.Unlock()
+}
+
+func (c *changes) list() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.all...)
+}
+
+func run(t *testing.T, s *Set, name string, o Outcome) error {
+	t.Helper()
+	_, done, err := s.Allow(name)
+	if err != nil {
+		return err
+	}
+	done(o)
+	return nil
+}
+
+var (
+	ok      = Outcome{Class: classify.Success}
+	failed  = Outcome{Class: classify.Retryable}
+	noReply = Outcome{Class: classify.SideEffectUnknown, SentNoAnswer: true}
+)
+
+func TestTripsOnRatioOverMinimum(t *testing.T) {
+	ch := &changes{}
+	s := NewSet(Settings{MinRequests: 10, OpenTimeout: time.Hour}, ch.record)
+	for i := 0; i < 9; i++ {
+		require.NoError(t, run(t, s, "a", failed))
+	}
+	assert.Equal(t, "closed", s.State("a"), "not before MinRequests")
+	require.NoError(t, run(t, s, "a", noReply))
+	assert.Equal(t, "open", s.State("a"))
+	err := run(t, s, "a", ok)
+	assert.ErrorIs(t, err, ErrOpen)
+	assert.Equal(t, []string{"a:closed->open"}, ch.list())
+	assert.Equal(t, "closed", s.State("b"), "another endpoint is not affected")
+	assert.NoError(t, run(t, s, "b", ok))
+}
+
+func TestTwentyPercentDoesNotTrip(t *testing.T) {
+	s := NewSet(Settings{}, nil)
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 100; i++ {
+				o := ok
+				if (g*100+i)%5 == 0 {
+					o = failed
+				}
+				assert.NoError(t, run(t, s, "flaky", o))
+			}
+		}(g)
+	}
+	wg.Wait()
+	assert.Equal(t, "closed", s.State("flaky"))
+}
+
+func TestClientErrorsNeverTrip(t *testing.T) {
+	s := NewSet(Settings{MinRequests: 5}, nil)
+	for i := 0; i < 50; i++ {
+		for _, c := range []classify.Class{classify.Permanent, classify.Throttled, classify.Resign} {
+			require.NoError(t, run(t, s, "x", Outcome{Class: c}))
+		}
+		require.NoError(t, run(t, s, "x", Outcome{Class: classify.SideEffectUnknown, SentNoAnswer: true, Canceled: true}))
+	}
+	assert.Equal(t, "closed", s.State("x"))
+}
+
+func TestRecovery(t *testing.T) {
+	ch := &changes{}
+	s := NewSet(Settings{MinRequests: 4, OpenTimeout: 30 * time.Millisecond}, ch.record)
+	for i := 0; i < 4; i++ {
+		require.NoError(t, run(t, s, "r", failed))
+	}
+	require.Equal(t, "open", s.State("r"))
+	time.Sleep(40 * time.Millisecond) // the open timeout has to pass: that is the behaviour under test
+	state, done, err := s.Allow("r")
+	require.NoError(t, err, "a probe goes through once the timeout passed")
+	assert.Equal(t, "half-open", state)
+	_, _, err = s.Allow("r")
+	assert.ErrorIs(t, err, ErrOpen, "only one probe at a time")
+	done(ok)
+	done(failed) // a second report is ignored
+	assert.Equal(t, "closed", s.State("r"))
+	assert.Equal(t, []string{"r:closed->open", "r:open->half-open", "r:half-open->closed"}, ch.list())
+}
+
+func TestDefaults(t *testing.T) {
+	assert.Equal(t, Settings{MinRequests: 20, FailureRatio: 0.5, Window: 10 * time.Second, OpenTimeout: 2 * time.Second, Probes: 1}, Settings{}.WithDefaults())
+}
