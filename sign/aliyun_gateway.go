@@ -31,11 +31,9 @@ package sign
 
 import (
 	"context"
-	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
-	"fmt"
 	"hash"
 	"net/http"
 	"sort"
@@ -55,7 +53,7 @@ var gatewayUnsigned = []string{
 	"x-ca-signature", "x-ca-signature-headers", "accept", "content-md5", "content-type", "date",
 }
 
-type aliyunGatewaySigner struct{ creds CredentialsProvider }
+type aliyunGatewaySigner struct{ named }
 
 // AliyunGateway returns a Signer for APIs published through Aliyun API
 // Gateway (hosts *.alicloudapi.com) with app ("digest") authentication:
@@ -71,51 +69,27 @@ type aliyunGatewaySigner struct{ creds CredentialsProvider }
 // the query and form parameters.
 //
 // The returned Signer holds no mutable state and is safe for concurrent use.
-func AliyunGateway(c CredentialsProvider) Signer { return aliyunGatewaySigner{creds: c} }
+func AliyunGateway(c CredentialsProvider) Signer {
+	return aliyunGatewaySigner{named{name: "AliyunGateway", creds: c}}
+}
 
 // UsesNonce implements Signer.
 func (aliyunGatewaySigner) UsesNonce() bool { return true }
 
-// String names the signer; it never shows credentials.
-func (s aliyunGatewaySigner) String() string {
-	return "sign.AliyunGateway(" + providerName(s.creds) + ")"
-}
-
-// GoString is String.
-func (s aliyunGatewaySigner) GoString() string { return s.String() }
-
-// Format implements fmt.Formatter so that no verb prints credentials.
-func (s aliyunGatewaySigner) Format(f fmt.State, verb rune) {
-	formatRedacted(f, verb, s.String(), s.GoString())
-}
-
 // Sign implements Signer.
 func (s aliyunGatewaySigner) Sign(ctx context.Context, r *http.Request, body []byte, st Stamp) error {
 	const scheme = SchemeAliyunGateway
-	if err := checkRequest(r, scheme); err != nil {
-		return err
-	}
-	query, form, err := requestParams(r, body)
-	if err != nil {
-		return fmt.Errorf("%w: %s: unparsable query or form body: %w", ErrInvalidRequest, scheme, err)
-	}
-	c, err := retrieve(ctx, s.creds, scheme)
+	query, form, err := signParams(r, body, scheme)
 	if err != nil {
 		return err
 	}
-	t, nonce, err := st.resolve(scheme, true)
+	c, t, nonce, err := begin(ctx, s.creds, st, scheme, true)
 	if err != nil {
 		return err
 	}
-	if r.Header == nil {
-		r.Header = make(http.Header)
-	}
-	for _, h := range gatewayRemoved {
-		delHeader(r.Header, h)
-	}
+	resetHeaders(r, gatewayRemoved...)
 	if len(body) > 0 && !isForm(r.Header) {
-		sum := md5.Sum(body)
-		r.Header.Set("Content-MD5", base64.StdEncoding.EncodeToString(sum[:]))
+		r.Header.Set("Content-MD5", contentMD5(body))
 	}
 	r.Header.Set("X-Ca-Key", c.AccessKeyID)
 	r.Header.Set("X-Ca-Nonce", nonce)
@@ -214,15 +188,12 @@ type gatewayAuth struct {
 // HmacSHA256 (the default when absent) or HmacSHA1. It does not check the
 // signature (see Verify) nor the timestamp's age.
 func ParseAliyunGateway(r *http.Request) (Parsed, error) {
-	p, _, err := parseAliyunGateway(r, nil)
-	return p, err
+	return parsedOnly(parseAliyunGateway(r, nil))
 }
 
 func parseAliyunGateway(r *http.Request, body []byte) (Parsed, gatewayAuth, error) {
 	const scheme = SchemeAliyunGateway
-	fail := func(err error, format string, args ...any) (Parsed, gatewayAuth, error) {
-		return Parsed{}, gatewayAuth{}, fmt.Errorf("%w: %s: "+format, append([]any{err, scheme}, args...)...)
-	}
+	fail := parseFailer[gatewayAuth](scheme)
 	if err := checkRequest(r, scheme); err != nil {
 		return Parsed{}, gatewayAuth{}, err
 	}
@@ -288,15 +259,9 @@ func verifyAliyunGateway(r *http.Request, body []byte, secret string) (Parsed, e
 	if err != nil {
 		return Parsed{}, err
 	}
-	if md := headerValue(r.Header, "Content-MD5"); md != "" {
-		sum := md5.Sum(body)
-		if !constEq(md, base64.StdEncoding.EncodeToString(sum[:])) {
-			return p, fmt.Errorf("%w: %s: Content-MD5 differs from the body's digest", ErrSignatureMismatch, p.Scheme)
-		}
+	if err := checkContentMD5(r.Header, body, p.Scheme); err != nil {
+		return p, err
 	}
 	sts := gatewayStringToSign(methodOf(r), r.Header, a.names, r.URL.Path, a.query, a.form)
-	if !constEq(gatewaySignature(a.hash, sts, secret), p.Signature) {
-		return p, fmt.Errorf("%w: %s", ErrSignatureMismatch, p.Scheme)
-	}
-	return p, nil
+	return matchSignature(p, gatewaySignature(a.hash, sts, secret))
 }

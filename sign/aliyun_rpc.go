@@ -54,12 +54,9 @@ func (aliyunRPCSigner) UsesNonce() bool { return true }
 // Sign implements Signer.
 func (s aliyunRPCSigner) Sign(ctx context.Context, r *http.Request, body []byte, st Stamp) error {
 	const scheme = SchemeAliyunRPC
-	if err := checkRequest(r, scheme); err != nil {
-		return err
-	}
-	query, form, err := requestParams(r, body)
+	query, form, err := signParams(r, body, scheme)
 	if err != nil {
-		return fmt.Errorf("%w: %s: unparsable query or form body: %w", ErrInvalidRequest, scheme, err)
+		return err
 	}
 	for _, p := range form {
 		if isRPCSignatureParam(p.k) {
@@ -133,8 +130,7 @@ func rpcSignature(method string, ps []param, secret string) string {
 // is application/x-www-form-urlencoded. It does not check the signature
 // (see Verify) nor the timestamp's age.
 func ParseAliyunRPC(r *http.Request, body []byte) (Parsed, error) {
-	p, _, err := parseAliyunRPC(r, body)
-	return p, err
+	return parsedOnly(parseAliyunRPC(r, body))
 }
 
 func parseAliyunRPC(r *http.Request, body []byte) (Parsed, []param, error) {

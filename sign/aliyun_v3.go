@@ -17,7 +17,7 @@ var acs3Removed = []string{
 	"x-acs-content-sha256", "x-acs-security-token",
 }
 
-type aliyunV3Signer struct{ creds CredentialsProvider }
+type aliyunV3Signer struct{ named }
 
 // AliyunV3 returns a Signer for Aliyun's V3 signature, ACS3-HMAC-SHA256, as
 // the new Aliyun SDKs (darabonba-openapi) send it.
@@ -32,21 +32,12 @@ type aliyunV3Signer struct{ creds CredentialsProvider }
 // parameters sorted by encoded name.
 //
 // The returned Signer holds no mutable state and is safe for concurrent use.
-func AliyunV3(c CredentialsProvider) Signer { return aliyunV3Signer{creds: c} }
+func AliyunV3(c CredentialsProvider) Signer {
+	return aliyunV3Signer{named{name: "AliyunV3", creds: c}}
+}
 
 // UsesNonce implements Signer.
 func (aliyunV3Signer) UsesNonce() bool { return true }
-
-// String names the signer; it never shows credentials.
-func (s aliyunV3Signer) String() string { return "sign.AliyunV3(" + providerName(s.creds) + ")" }
-
-// GoString is String.
-func (s aliyunV3Signer) GoString() string { return s.String() }
-
-// Format implements fmt.Formatter so that no verb prints credentials.
-func (s aliyunV3Signer) Format(f fmt.State, verb rune) {
-	formatRedacted(f, verb, s.String(), s.GoString())
-}
 
 // Sign implements Signer.
 func (s aliyunV3Signer) Sign(ctx context.Context, r *http.Request, body []byte, st Stamp) error {
@@ -59,28 +50,15 @@ func (s aliyunV3Signer) Sign(ctx context.Context, r *http.Request, body []byte, 
 			return fmt.Errorf("%w: %s: %s", ErrMissingHeader, scheme, h)
 		}
 	}
-	host := hostOf(r)
-	if host == "" {
-		return fmt.Errorf("%w: %s: no host", ErrInvalidRequest, scheme)
-	}
-	query, err := parseParams(r.URL.RawQuery)
-	if err != nil {
-		return fmt.Errorf("%w: %s: unparsable query: %w", ErrInvalidRequest, scheme, err)
-	}
-	c, err := retrieve(ctx, s.creds, scheme)
+	host, query, err := hostAndQuery(r, scheme)
 	if err != nil {
 		return err
 	}
-	t, nonce, err := st.resolve(scheme, true)
+	c, t, nonce, err := begin(ctx, s.creds, st, scheme, true)
 	if err != nil {
 		return err
 	}
-	if r.Header == nil {
-		r.Header = make(http.Header)
-	}
-	for _, h := range acs3Removed {
-		delHeader(r.Header, h)
-	}
+	resetHeaders(r, acs3Removed...)
 	payloadHash := sha256Hex(body)
 	r.Header.Set("x-acs-date", t.Format(aliyunTimeFormat))
 	r.Header.Set("x-acs-signature-nonce", nonce)
@@ -122,16 +100,7 @@ func acs3CanonicalRequest(method, path string, query []param, names []string, ge
 	b.WriteByte('\n')
 	b.WriteString(queryByKey(query))
 	b.WriteByte('\n')
-	for _, n := range names {
-		b.WriteString(n)
-		b.WriteByte(':')
-		b.WriteString(get(n))
-		b.WriteByte('\n')
-	}
-	b.WriteByte('\n')
-	b.WriteString(strings.Join(names, ";"))
-	b.WriteByte('\n')
-	b.WriteString(payloadHash)
+	writeSignedHeaders(&b, names, get, payloadHash)
 	return b.String()
 }
 
@@ -211,36 +180,19 @@ type acs3Auth struct {
 // x-acs-security-token when present). It does not check the signature (see
 // Verify) nor the timestamp's age.
 func ParseAliyunV3(r *http.Request) (Parsed, error) {
-	p, _, err := parseAliyunV3(r)
-	return p, err
+	return parsedOnly(parseAliyunV3(r))
 }
 
 func parseAliyunV3(r *http.Request) (Parsed, acs3Auth, error) {
 	const scheme = SchemeAliyunV3
-	if err := checkRequest(r, scheme); err != nil {
+	fail := parseFailer[acs3Auth](scheme)
+	f, err := hmacAuthorization(r, scheme, acs3Algorithm)
+	if err != nil {
 		return Parsed{}, acs3Auth{}, err
-	}
-	auth := headerValues(r.Header, "Authorization")
-	if len(auth) == 0 {
-		return Parsed{}, acs3Auth{}, fmt.Errorf("%w: %s: Authorization", ErrMissingHeader, scheme)
-	}
-	if len(auth) > 1 {
-		return Parsed{}, acs3Auth{}, fmt.Errorf("%w: %s: repeated Authorization header", ErrMalformedAuthorization, scheme)
-	}
-	rest, ok := strings.CutPrefix(strings.TrimSpace(auth[0]), acs3Algorithm+" ")
-	if !ok {
-		return Parsed{}, acs3Auth{}, fmt.Errorf("%w: %s: not %s", ErrMalformedAuthorization, scheme, acs3Algorithm)
-	}
-	f, ok := authFields(rest, "Credential", "SignedHeaders", "Signature")
-	if !ok {
-		return Parsed{}, acs3Auth{}, fmt.Errorf("%w: %s: want Credential, SignedHeaders and Signature", ErrMalformedAuthorization, scheme)
-	}
-	if !isHex(f["Signature"], 64) {
-		return Parsed{}, acs3Auth{}, fmt.Errorf("%w: %s: Signature is not 64 hex digits", ErrMalformedAuthorization, scheme)
 	}
 	names, ok := signedHeaderList(f["SignedHeaders"])
 	if !ok {
-		return Parsed{}, acs3Auth{}, fmt.Errorf("%w: %s: bad SignedHeaders", ErrMalformedAuthorization, scheme)
+		return fail(ErrMalformedAuthorization, "bad SignedHeaders")
 	}
 	required := []string{"host", "x-acs-action", "x-acs-version", "x-acs-date", "x-acs-signature-nonce", "x-acs-content-sha256"}
 	if hasHeader(r.Header, "x-acs-security-token") {
@@ -248,22 +200,22 @@ func parseAliyunV3(r *http.Request) (Parsed, acs3Auth, error) {
 	}
 	for _, req := range required {
 		if !contains(names, req) {
-			return Parsed{}, acs3Auth{}, fmt.Errorf("%w: %s: SignedHeaders lacks %s", ErrMalformedAuthorization, scheme, req)
+			return fail(ErrMalformedAuthorization, "SignedHeaders lacks %s", req)
 		}
 		if req != "host" && headerValue(r.Header, req) == "" {
-			return Parsed{}, acs3Auth{}, fmt.Errorf("%w: %s: %s", ErrMissingHeader, scheme, req)
+			return fail(ErrMissingHeader, "%s", req)
 		}
 	}
 	if hostOf(r) == "" {
-		return Parsed{}, acs3Auth{}, fmt.Errorf("%w: %s: host", ErrMissingHeader, scheme)
+		return fail(ErrMissingHeader, "host")
 	}
 	t, ok := parseStamp(headerValue(r.Header, "x-acs-date"))
 	if !ok {
-		return Parsed{}, acs3Auth{}, fmt.Errorf("%w: %s: x-acs-date", ErrMalformedTimestamp, scheme)
+		return fail(ErrMalformedTimestamp, "x-acs-date")
 	}
 	query, err := parseParams(r.URL.RawQuery)
 	if err != nil {
-		return Parsed{}, acs3Auth{}, fmt.Errorf("%w: %s: unparsable query", ErrInvalidRequest, scheme)
+		return fail(ErrInvalidRequest, "unparsable query")
 	}
 	return Parsed{
 		Scheme:      scheme,
@@ -300,8 +252,5 @@ func verifyAliyunV3(r *http.Request, body []byte, secret string) (Parsed, error)
 		return headerValue(r.Header, n)
 	}
 	canon := acs3CanonicalRequest(methodOf(r), r.URL.Path, a.query, a.names, get, payloadHash)
-	if !constEq(acs3Signature(canon, secret), p.Signature) {
-		return p, fmt.Errorf("%w: %s", ErrSignatureMismatch, p.Scheme)
-	}
-	return p, nil
+	return matchSignature(p, acs3Signature(canon, secret))
 }

@@ -2,8 +2,6 @@ package sign
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -21,7 +19,7 @@ const (
 )
 
 type baiduBCESigner struct {
-	creds      CredentialsProvider
+	named
 	expiration time.Duration
 }
 
@@ -48,24 +46,11 @@ func BaiduBCE(c CredentialsProvider, expiration time.Duration) Signer {
 	if expiration < time.Second {
 		expiration = bceDefaultExpiration
 	}
-	return baiduBCESigner{creds: c, expiration: expiration}
+	return baiduBCESigner{named{name: "BaiduBCE", creds: c, arg: expiration.String()}, expiration}
 }
 
 // UsesNonce implements Signer.
 func (baiduBCESigner) UsesNonce() bool { return false }
-
-// String names the signer; it never shows credentials.
-func (s baiduBCESigner) String() string {
-	return "sign.BaiduBCE(" + providerName(s.creds) + ", " + s.expiration.String() + ")"
-}
-
-// GoString is String.
-func (s baiduBCESigner) GoString() string { return s.String() }
-
-// Format implements fmt.Formatter so that no verb prints credentials.
-func (s baiduBCESigner) Format(f fmt.State, verb rune) {
-	formatRedacted(f, verb, s.String(), s.GoString())
-}
 
 // bceDefaultHeader reports whether a lower-case header name is in BCE's
 // default signed set (host is handled separately).
@@ -83,31 +68,18 @@ func (s baiduBCESigner) Sign(ctx context.Context, r *http.Request, body []byte, 
 	if err := checkRequest(r, scheme); err != nil {
 		return err
 	}
-	host := hostOf(r)
-	if host == "" {
-		return fmt.Errorf("%w: %s: no host", ErrInvalidRequest, scheme)
-	}
-	query, err := parseParams(r.URL.RawQuery)
+	host, query, err := hostAndQuery(r, scheme)
 	if err != nil {
-		return fmt.Errorf("%w: %s: unparsable query: %w", ErrInvalidRequest, scheme, err)
+		return err
 	}
-	c, err := retrieve(ctx, s.creds, scheme)
+	c, t, _, err := begin(ctx, s.creds, st, scheme, false)
 	if err != nil {
 		return err
 	}
 	if strings.Contains(c.AccessKeyID, "/") {
 		return fmt.Errorf("%w: %s: access key id contains '/'", ErrMissingCredentials, scheme)
 	}
-	t, _, err := st.resolve(scheme, false)
-	if err != nil {
-		return err
-	}
-	if r.Header == nil {
-		r.Header = make(http.Header)
-	}
-	for _, h := range []string{"Authorization", "x-bce-date", "x-bce-security-token"} {
-		delHeader(r.Header, h)
-	}
+	resetHeaders(r, "Authorization", "x-bce-date", "x-bce-security-token")
 	ts := t.Format(aliyunTimeFormat)
 	r.Header.Set("x-bce-date", ts)
 	if c.SecurityToken != "" {
@@ -185,26 +157,17 @@ type bceAuth struct {
 // a non-empty one must include host. It does not check the signature (see
 // Verify) nor whether the signature has expired.
 func ParseBaiduBCE(r *http.Request) (Parsed, error) {
-	p, _, err := parseBaiduBCE(r)
-	return p, err
+	return parsedOnly(parseBaiduBCE(r))
 }
 
 func parseBaiduBCE(r *http.Request) (Parsed, bceAuth, error) {
 	const scheme = SchemeBaiduBCE
-	fail := func(err error, format string, args ...any) (Parsed, bceAuth, error) {
-		return Parsed{}, bceAuth{}, fmt.Errorf("%w: %s: "+format, append([]any{err, scheme}, args...)...)
-	}
-	if err := checkRequest(r, scheme); err != nil {
+	fail := parseFailer[bceAuth](scheme)
+	auth, err := authorization(r, scheme)
+	if err != nil {
 		return Parsed{}, bceAuth{}, err
 	}
-	auth := headerValues(r.Header, "Authorization")
-	switch {
-	case len(auth) == 0:
-		return fail(ErrMissingHeader, "Authorization")
-	case len(auth) > 1:
-		return fail(ErrMalformedAuthorization, "repeated Authorization header")
-	}
-	parts := strings.Split(strings.TrimSpace(auth[0]), "/")
+	parts := strings.Split(strings.TrimSpace(auth), "/")
 	if len(parts) != 6 || parts[0] != bceVersion || parts[1] == "" {
 		return fail(ErrMalformedAuthorization, "want %s/{AK}/{timestamp}/{expiration}/{signedHeaders}/{signature}", bceVersion)
 	}
@@ -274,16 +237,10 @@ func verifyBaiduBCE(r *http.Request, body []byte, secret string) (Parsed, error)
 	if cl, ok := values["content-length"]; ok && cl != "" && cl != strconv.Itoa(len(body)) {
 		return p, fmt.Errorf("%w: %s: signed content-length differs from the body's length", ErrSignatureMismatch, p.Scheme)
 	}
-	if md := headerValue(r.Header, "Content-MD5"); md != "" {
-		sum := md5.Sum(body)
-		if !constEq(md, base64.StdEncoding.EncodeToString(sum[:])) {
-			return p, fmt.Errorf("%w: %s: Content-MD5 differs from the body's digest", ErrSignatureMismatch, p.Scheme)
-		}
+	if err := checkContentMD5(r.Header, body, p.Scheme); err != nil {
+		return p, err
 	}
 	lines, _ := bceCanonicalHeaders(values)
 	canon := bceCanonicalRequest(methodOf(r), r.URL.Path, a.query, lines)
-	if !constEq(bceSignature(secret, a.prefix, canon), p.Signature) {
-		return p, fmt.Errorf("%w: %s", ErrSignatureMismatch, p.Scheme)
-	}
-	return p, nil
+	return matchSignature(p, bceSignature(secret, a.prefix, canon))
 }

@@ -157,18 +157,9 @@ func (s Stamp) resolve(scheme string, needNonce bool) (time.Time, string, error)
 	return t.UTC(), n, nil
 }
 
-func validNonce(n string) bool {
-	if n == "" || len(n) > 128 {
-		return false
-	}
-	for i := 0; i < len(n); i++ {
-		c := n[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
+// validNonce reports whether n may be a Stamp nonce: a plainToken of at most
+// 128 bytes.
+func validNonce(n string) bool { return len(n) <= 128 && plainToken(n) }
 
 // retrieve gets and checks credentials for one signature.
 func retrieve(ctx context.Context, p CredentialsProvider, scheme string) (Credentials, error) {

@@ -305,3 +305,34 @@ func parseStamp(s string) (time.Time, bool) {
 	}
 	return t, true
 }
+
+// writeSignedHeaders writes the tail shared by ACS3 and TC3 canonical
+// requests: "name:value\n" for each of names (value from get, in names'
+// order), an empty line, the names joined with ';', "\n" and payloadHash.
+func writeSignedHeaders(b *strings.Builder, names []string, get func(string) string, payloadHash string) {
+	for _, n := range names {
+		b.WriteString(n)
+		b.WriteByte(':')
+		b.WriteString(get(n))
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	b.WriteString(strings.Join(names, ";"))
+	b.WriteByte('\n')
+	b.WriteString(payloadHash)
+}
+
+// plainToken reports whether s is non-empty and made only of ASCII letters,
+// digits, '-', '_' and '.' (a nonce, a TC3 credential scope part).
+func plainToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}

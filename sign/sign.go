@@ -133,6 +133,47 @@ func parseFailer[A any](scheme string) func(sentinel error, format string, args 
 	}
 }
 
+// parsedOnly drops the scheme-specific result of a parse function: the
+// exported Parse functions return parsedOnly(parseX(r)).
+func parsedOnly[A any](p Parsed, _ A, err error) (Parsed, error) { return p, err }
+
+// requireHost returns the host r is sent to (see hostOf), failing when there
+// is none.
+func requireHost(r *http.Request, scheme string) (string, error) {
+	host := hostOf(r)
+	if host == "" {
+		return "", fmt.Errorf("%w: %s: no host", ErrInvalidRequest, scheme)
+	}
+	return host, nil
+}
+
+// hostAndQuery returns the host r is sent to and its query parameters, for
+// the signers that sign both.
+func hostAndQuery(r *http.Request, scheme string) (string, []param, error) {
+	host, err := requireHost(r, scheme)
+	if err != nil {
+		return "", nil, err
+	}
+	query, err := parseParams(r.URL.RawQuery)
+	if err != nil {
+		return "", nil, fmt.Errorf("%w: %s: unparsable query: %w", ErrInvalidRequest, scheme, err)
+	}
+	return host, query, nil
+}
+
+// signParams checks r and returns its query and form parameters (see
+// requestParams), for the signers that sign both.
+func signParams(r *http.Request, body []byte, scheme string) (query, form []param, err error) {
+	if err := checkRequest(r, scheme); err != nil {
+		return nil, nil, err
+	}
+	query, form, err = requestParams(r, body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %s: unparsable query or form body: %w", ErrInvalidRequest, scheme, err)
+	}
+	return query, form, nil
+}
+
 // authorization is the preamble of the Parse functions of the schemes that
 // carry an Authorization header: it checks r and returns the value of its
 // one Authorization header (any spelling).

@@ -19,7 +19,7 @@ const (
 )
 
 type tencentTC3Signer struct {
-	creds   CredentialsProvider
+	named
 	service string // "" = first label of the host
 }
 
@@ -37,33 +37,20 @@ type tencentTC3Signer struct {
 // Stamp nonce is ignored.
 //
 // The returned Signer holds no mutable state and is safe for concurrent use.
-func TencentTC3(c CredentialsProvider) Signer { return tencentTC3Signer{creds: c} }
+func TencentTC3(c CredentialsProvider) Signer { return TencentTC3Service(c, "") }
 
 // TencentTC3Service is TencentTC3 with the service name of the credential
 // scope given explicitly (for example "sms"); an empty service means the
 // first label of the host, as TencentTC3.
 func TencentTC3Service(c CredentialsProvider, service string) Signer {
-	return tencentTC3Signer{creds: c, service: service}
+	if service == "" {
+		return tencentTC3Signer{named: named{name: "TencentTC3", creds: c}}
+	}
+	return tencentTC3Signer{named: named{name: "TencentTC3Service", creds: c, arg: service}, service: service}
 }
 
 // UsesNonce implements Signer.
 func (tencentTC3Signer) UsesNonce() bool { return false }
-
-// String names the signer; it never shows credentials.
-func (s tencentTC3Signer) String() string {
-	if s.service != "" {
-		return "sign.TencentTC3Service(" + providerName(s.creds) + ", " + s.service + ")"
-	}
-	return "sign.TencentTC3(" + providerName(s.creds) + ")"
-}
-
-// GoString is String.
-func (s tencentTC3Signer) GoString() string { return s.String() }
-
-// Format implements fmt.Formatter so that no verb prints credentials.
-func (s tencentTC3Signer) Format(f fmt.State, verb rune) {
-	formatRedacted(f, verb, s.String(), s.GoString())
-}
 
 // tc3ServiceFromHost returns the first label of host (port removed).
 func tc3ServiceFromHost(host string) string {
@@ -80,34 +67,25 @@ func (s tencentTC3Signer) Sign(ctx context.Context, r *http.Request, body []byte
 	if err := checkRequest(r, scheme); err != nil {
 		return err
 	}
-	host := hostOf(r)
-	if host == "" {
-		return fmt.Errorf("%w: %s: no host", ErrInvalidRequest, scheme)
+	host, err := requireHost(r, scheme)
+	if err != nil {
+		return err
 	}
 	service := s.service
 	if service == "" {
 		service = tc3ServiceFromHost(host)
 	}
-	if !validScopePart(service) {
+	if !plainToken(service) {
 		return fmt.Errorf("%w: %s: cannot derive a service name from the host; use TencentTC3Service", ErrInvalidRequest, scheme)
 	}
-	c, err := retrieve(ctx, s.creds, scheme)
+	c, t, _, err := begin(ctx, s.creds, st, scheme, false)
 	if err != nil {
 		return err
 	}
 	if strings.Contains(c.AccessKeyID, "/") {
 		return fmt.Errorf("%w: %s: SecretId contains '/'", ErrMissingCredentials, scheme)
 	}
-	t, _, err := st.resolve(scheme, false)
-	if err != nil {
-		return err
-	}
-	if r.Header == nil {
-		r.Header = make(http.Header)
-	}
-	for _, h := range []string{"Authorization", "X-TC-Timestamp", "X-TC-Token"} {
-		delHeader(r.Header, h)
-	}
+	resetHeaders(r, "Authorization", "X-TC-Timestamp", "X-TC-Token")
 	if !hasHeader(r.Header, "Content-Type") && methodOf(r) == http.MethodPost {
 		r.Header.Set("Content-Type", tc3DefaultType)
 	}
@@ -145,16 +123,7 @@ func tc3CanonicalRequest(method, rawQuery string, names []string, get func(strin
 	b.WriteString("\n/\n")
 	b.WriteString(rawQuery)
 	b.WriteByte('\n')
-	for _, n := range names {
-		b.WriteString(n)
-		b.WriteByte(':')
-		b.WriteString(get(n))
-		b.WriteByte('\n')
-	}
-	b.WriteByte('\n')
-	b.WriteString(strings.Join(names, ";"))
-	b.WriteByte('\n')
-	b.WriteString(sha256Hex(body))
+	writeSignedHeaders(&b, names, get, sha256Hex(body))
 	return b.String()
 }
 
@@ -176,20 +145,6 @@ func tc3Signature(secret, date, service, ts, canon string) string {
 	return hex.EncodeToString(hmacSHA256(tc3SigningKey(secret, date, service), tc3StringToSign(ts, date, service, canon)))
 }
 
-// validScopePart reports whether s can stand in a credential scope.
-func validScopePart(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
 type tc3Auth struct {
 	names             []string
 	ts, date, service string
@@ -202,38 +157,18 @@ type tc3Auth struct {
 // be the UTC date of the timestamp. It does not check the signature (see
 // Verify) nor the timestamp's age.
 func ParseTencentTC3(r *http.Request) (Parsed, error) {
-	p, _, err := parseTencentTC3(r)
-	return p, err
+	return parsedOnly(parseTencentTC3(r))
 }
 
 func parseTencentTC3(r *http.Request) (Parsed, tc3Auth, error) {
 	const scheme = SchemeTencentTC3
-	fail := func(err error, format string, args ...any) (Parsed, tc3Auth, error) {
-		return Parsed{}, tc3Auth{}, fmt.Errorf("%w: %s: "+format, append([]any{err, scheme}, args...)...)
-	}
-	if err := checkRequest(r, scheme); err != nil {
+	fail := parseFailer[tc3Auth](scheme)
+	f, err := hmacAuthorization(r, scheme, tc3Algorithm)
+	if err != nil {
 		return Parsed{}, tc3Auth{}, err
 	}
-	auth := headerValues(r.Header, "Authorization")
-	switch {
-	case len(auth) == 0:
-		return fail(ErrMissingHeader, "Authorization")
-	case len(auth) > 1:
-		return fail(ErrMalformedAuthorization, "repeated Authorization header")
-	}
-	rest, ok := strings.CutPrefix(strings.TrimSpace(auth[0]), tc3Algorithm+" ")
-	if !ok {
-		return fail(ErrMalformedAuthorization, "not %s", tc3Algorithm)
-	}
-	f, ok := authFields(rest, "Credential", "SignedHeaders", "Signature")
-	if !ok {
-		return fail(ErrMalformedAuthorization, "want Credential, SignedHeaders and Signature")
-	}
-	if !isHex(f["Signature"], 64) {
-		return fail(ErrMalformedAuthorization, "Signature is not 64 hex digits")
-	}
 	cred := strings.Split(f["Credential"], "/")
-	if len(cred) != 4 || cred[0] == "" || cred[3] != tc3Terminator || !validScopePart(cred[2]) {
+	if len(cred) != 4 || cred[0] == "" || cred[3] != tc3Terminator || !plainToken(cred[2]) {
 		return fail(ErrMalformedAuthorization, "bad Credential scope")
 	}
 	names, ok := signedHeaderList(f["SignedHeaders"])
@@ -275,8 +210,5 @@ func verifyTencentTC3(r *http.Request, body []byte, secret string) (Parsed, erro
 		return Parsed{}, err
 	}
 	canon := tc3CanonicalRequest(methodOf(r), r.URL.RawQuery, a.names, tc3Getter(r, hostOf(r)), body)
-	if !constEq(tc3Signature(secret, a.date, a.service, a.ts, canon), p.Signature) {
-		return p, fmt.Errorf("%w: %s", ErrSignatureMismatch, p.Scheme)
-	}
-	return p, nil
+	return matchSignature(p, tc3Signature(secret, a.date, a.service, a.ts, canon))
 }

@@ -81,8 +81,9 @@ type Server struct {
 	def         []Fault
 	defBase     map[string]int // attempts of a key when it first met the current default script
 	attempts    map[string]int
-	rejects     map[string]int // attempts the strict gateway turned away
+	rejects     map[string]int // attempts turned away before the script: strict gateway, outage, flaky, quota
 	nonces      nonces
+	load        load
 	performed   map[string]int
 	totAttempts int
 	totPerf     int
@@ -357,6 +358,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			s.respond(w, r, s.rejected(a, reject))
 			return
 		}
+	}
+	if f, ok := s.condition(a.At); ok {
+		a = s.rejected(a, f)
+		if f.Reset || f.Hangup {
+			s.drop(w, f.Reset)
+			return
+		}
+		s.respond(w, r, a)
+		return
 	}
 	a = s.next(a)
 	f := a.Fault

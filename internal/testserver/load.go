@@ -1,0 +1,107 @@
+package testserver
+
+import (
+	"math"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/yunrt/yunrt/classify"
+)
+
+// load holds the server-wide conditions that answer an attempt before
+// any script: an outage, a flaky endpoint, a quota. Guarded by mu.
+type load struct {
+	mu sync.Mutex
+
+	outageUntil time.Time
+	outage      Fault
+
+	flaky     float64 // share of attempts that fail
+	flakyF    Fault
+	flakySeen uint64
+
+	quota    float64 // attempts per second; 0 = none
+	burst    float64
+	tokens   float64
+	refilled time.Time
+}
+
+// SetOutage makes every attempt that arrives before until (by the
+// server's clock) fail with f, then the endpoint is healthy again. The
+// zero Fault means HTTP 503 ServiceUnavailable. A zero until ends an
+// outage. Outage answers count as attempts, never perform the action and
+// do not consume scripts.
+func (s *Server) SetOutage(until time.Time, f Fault) {
+	if f.Code == "" && f.Status == 0 && !f.Reset && !f.Hangup {
+		f = Fault{Code: "ServiceUnavailable", Status: http.StatusServiceUnavailable}
+	}
+	s.load.mu.Lock()
+	s.load.outageUntil, s.load.outage = until, f
+	s.load.mu.Unlock()
+}
+
+// SetFlaky makes a fixed share of attempts (0 ≤ fraction ≤ 1) fail with f,
+// spread evenly and deterministically: with 0.2, exactly one attempt in
+// five, whatever the interleaving of concurrent callers. The zero Fault
+// means HTTP 503 ServiceUnavailable. Flaky answers count as attempts, never
+// perform the action and do not consume scripts.
+func (s *Server) SetFlaky(fraction float64, f Fault) {
+	if f.Code == "" && f.Status == 0 && !f.Reset && !f.Hangup {
+		f = Fault{Code: "ServiceUnavailable", Status: http.StatusServiceUnavailable}
+	}
+	s.load.mu.Lock()
+	s.load.flaky, s.load.flakyF, s.load.flakySeen = math.Max(0, math.Min(1, fraction)), f, 0
+	s.load.mu.Unlock()
+}
+
+// SetQuota makes the server enforce a rate of perSecond attempts (a token
+// bucket of size burst, by the server's clock) and answer attempts over it
+// with the provider's flow-control error: Aliyun Throttling.User (HTTP
+// 400), Tencent RequestLimitExceeded (in HTTP 200), Baidu HTTP 429. Zero
+// perSecond removes the quota. Throttled attempts count as attempts, never
+// perform the action and do not consume scripts.
+func (s *Server) SetQuota(perSecond float64, burst int) {
+	s.load.mu.Lock()
+	defer s.load.mu.Unlock()
+	s.load.quota, s.load.burst = perSecond, math.Max(1, float64(burst))
+	s.load.tokens, s.load.refilled = s.load.burst, s.cfg.clock()
+}
+
+// throttleFault is the provider's answer to a request over quota.
+func throttleFault(p classify.Provider) Fault {
+	switch p {
+	case classify.Tencent:
+		return Fault{Code: "RequestLimitExceeded", Message: "Your current request times equals to `20` in a second, which exceeds the frequency limit `20` for a second. Please reduce the frequency of calls."}
+	case classify.Baidu:
+		return Fault{Code: "RequestRateExceeded", Message: "Request rate exceeded the quota.", Status: http.StatusTooManyRequests}
+	}
+	return Fault{Code: "Throttling.User", Message: "Request was denied due to user flow control."}
+}
+
+// condition returns the fault the server-wide conditions impose on an
+// attempt arriving at now, if any.
+func (s *Server) condition(now time.Time) (Fault, bool) {
+	l := &s.load
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.quota > 0 {
+		l.tokens = math.Min(l.burst, l.tokens+now.Sub(l.refilled).Seconds()*l.quota)
+		l.refilled = now
+		if l.tokens < 1 {
+			return throttleFault(s.p), true
+		}
+		l.tokens--
+	}
+	if now.Before(l.outageUntil) {
+		return l.outage, true
+	}
+	if l.flaky > 0 {
+		i := l.flakySeen
+		l.flakySeen++
+		if math.Floor(float64(i+1)*l.flaky) > math.Floor(float64(i)*l.flaky) {
+			return l.flakyF, true
+		}
+	}
+	return Fault{}, false
+}
