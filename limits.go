@@ -89,6 +89,7 @@ type adaptiveLimiter struct {
 	adapting     bool    // a throttle was seen
 	measured     float64 // smoothed send rate, requests per second
 	bucket       float64 // current half-second bucket, unix seconds
+	first        float64 // first request measured, unix seconds
 	count        float64 // requests in the current bucket
 	lastMax      float64 // rate when last throttled
 	lastThrottle time.Time
@@ -108,26 +109,45 @@ func (l *adaptiveLimiter) init(r policy.Rate) {
 	}
 }
 
-// reserve books one send at now and returns how long to wait for it, and
-// a cancel func that gives the slot back when the caller will not send.
-func (l *adaptiveLimiter) reserve(now time.Time) (time.Duration, func()) {
+// rateStep bounds one wait for the limiter, so that a rate raised while
+// requests wait takes effect for them: a reservation is only ever taken
+// for a slot at most rateStep away.
+const rateStep = 100 * time.Millisecond
+
+// reserve takes a send slot if one is free within rateStep of now and
+// returns 0, or returns how long until the next slot (taking nothing).
+func (l *adaptiveLimiter) reserve(now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.measure(now)
 	if l.lim == nil {
-		return 0, func() {}
+		return 0
 	}
 	res := l.lim.ReserveN(now, 1)
 	if !res.OK() {
-		return 0, func() {}
+		return 0
 	}
-	return res.DelayFrom(now), func() { res.CancelAt(now) }
+	d := res.DelayFrom(now)
+	if d <= rateStep {
+		return d
+	}
+	res.CancelAt(now)
+	return -d
+}
+
+// sent counts one request sent at now into the measured send rate.
+func (l *adaptiveLimiter) sent(now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.measure(now)
 }
 
 // measure updates the smoothed send rate with one request at now.
 func (l *adaptiveLimiter) measure(now time.Time) {
 	t := float64(now.UnixNano()) / 1e9
 	b := math.Floor(t*2) / 2
+	if l.first == 0 {
+		l.first = t
+	}
 	l.count++
 	if b > l.bucket {
 		if l.bucket > 0 {
@@ -139,6 +159,16 @@ func (l *adaptiveLimiter) measure(now time.Time) {
 	}
 }
 
+// rateNow is the measured send rate, or, before the first half-second
+// bucket closed, the rate of the current one.
+func (l *adaptiveLimiter) rateNow(now time.Time) float64 {
+	if l.measured > 0 {
+		return l.measured
+	}
+	elapsed := math.Max(float64(now.UnixNano())/1e9-math.Max(l.bucket, l.first), 0.1)
+	return l.count / elapsed
+}
+
 // throttled lowers the rate after the provider throttled a request.
 func (l *adaptiveLimiter) throttled(now time.Time) {
 	l.mu.Lock()
@@ -146,7 +176,7 @@ func (l *adaptiveLimiter) throttled(now time.Time) {
 	if l.r.NoAdapt {
 		return
 	}
-	base := l.measured
+	base := l.rateNow(now)
 	if l.adapting && l.current > 0 {
 		base = math.Min(base, l.current)
 	}
@@ -169,7 +199,7 @@ func (l *adaptiveLimiter) succeeded(now time.Time) {
 	}
 	dt := now.Sub(l.lastThrottle).Seconds() - l.window
 	next := cubicScale*dt*dt*dt + l.lastMax
-	if m := 2 * l.measured; m > 0 && next > m {
+	if m := 2 * l.rateNow(now); m > 0 && next > m {
 		next = m
 	}
 	l.set(now, next)

@@ -357,23 +357,13 @@ func (r *request) attempt(ctx context.Context, n int, a *Attempt) (*http.Respons
 		report = done
 	}
 	// Then the client-side rate limit.
-	if wait, cancel := r.ep.limiter.reserve(cfg.clk.Now()); wait > 0 {
-		if dl, ok := ctx.Deadline(); ok && !cfg.clk.Now().Add(wait).Before(dl) {
-			cancel()
-			report(breaker.Outcome{Canceled: true})
-			a.State, a.Err = NotSent, ErrDeadline
-			a.Result = classify.Result{Provider: r.p, Class: classify.Permanent}
-			return nil, ErrDeadline
-		}
-		if err := cfg.clk.Sleep(ctx, wait); err != nil {
-			cancel()
-			report(breaker.Outcome{Canceled: true})
-			a.State, a.Err = NotSent, err
-			a.Result = classify.Result{Provider: r.p, Class: classify.Permanent}
-			return nil, err
-		}
-		a.RateWait = wait
+	if err := r.rateWait(ctx, a); err != nil {
+		report(breaker.Outcome{Canceled: true})
+		a.State, a.Err = NotSent, err
+		a.Result = classify.Result{Provider: r.p, Class: classify.Permanent}
+		return nil, err
 	}
+	r.ep.limiter.sent(cfg.clk.Now())
 
 	actx := cfg.observer.AttemptStart(ctx, r.info, n)
 	var ts traceState
@@ -458,6 +448,35 @@ func (r *request) attempt(ctx context.Context, n int, a *Attempt) (*http.Respons
 		}
 	}
 	return resp, nil
+}
+
+// rateWait waits for the endpoint's rate limiter, in steps so that a rate
+// raised meanwhile takes effect, and never past the context's deadline
+// (ErrDeadline).
+func (r *request) rateWait(ctx context.Context, a *Attempt) error {
+	clk := r.t.cfg.clk
+	for {
+		now := clk.Now()
+		d := r.ep.limiter.reserve(now)
+		if d == 0 {
+			return nil
+		}
+		wait := d
+		if d < 0 {
+			wait = -d // no slot taken: wait a step, then ask again
+			if dl, ok := ctx.Deadline(); ok && !now.Add(wait).Before(dl) {
+				return ErrDeadline
+			}
+			wait = min(wait, rateStep)
+		}
+		if err := clk.Sleep(ctx, wait); err != nil {
+			return err
+		}
+		a.RateWait += wait
+		if d > 0 {
+			return nil // the slot was taken
+		}
+	}
 }
 
 // cancelBody ends an attempt's context when its body is closed.
@@ -668,8 +687,8 @@ func (r *request) formParams() url.Values {
 // idempotent reports whether the request carries an idempotency token.
 func (r *request) idempotent() bool {
 	var body []byte
-	if r.p == classify.Tencent {
+	if r.p == classify.Tencent || len(r.pol.TokenParams) > 0 {
 		body = r.bodyPrefix()
 	}
-	return classify.HasIdempotencyToken(r.p, r.orig, r.formParams(), body)
+	return classify.HasIdempotencyToken(r.p, r.orig, r.formParams(), body, r.pol.TokenParams...)
 }

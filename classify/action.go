@@ -78,35 +78,51 @@ func methodKind(method string) Kind {
 // HasIdempotencyToken reports whether a request carries an idempotency
 // token the provider honours, which makes resending a write safe: Aliyun
 // ClientToken (query or form), Baidu clientToken (query), Tencent
-// ClientToken (top-level field of the JSON body, or query). body is the
-// request body when the caller has it (nil otherwise); only its first
-// DefaultPeekLimit bytes are looked at.
-func HasIdempotencyToken(p Provider, r *http.Request, form url.Values, body []byte) bool {
-	name := "ClientToken"
+// ClientToken (top-level field of the JSON body, or query). extra names
+// more parameters that count, looked for in the query, the form and the
+// top-level fields of a JSON body. body is the request body when the
+// caller has it (nil otherwise); only its first DefaultPeekLimit bytes are
+// looked at.
+func HasIdempotencyToken(p Provider, r *http.Request, form url.Values, body []byte, extra ...string) bool {
+	own := "ClientToken"
 	if p == Baidu {
-		name = "clientToken"
+		own = "clientToken"
 	}
-	if r.URL != nil && r.URL.Query().Get(name) != "" {
-		return true
+	names := append([]string{own}, extra...)
+	var q url.Values
+	if r.URL != nil {
+		q = r.URL.Query()
 	}
-	if form.Get(name) != "" {
-		return true
-	}
-	if p == Tencent && firstByte(trimLead(body)) == '{' {
-		if len(body) > DefaultPeekLimit {
-			body = body[:DefaultPeekLimit]
+	for _, n := range names {
+		if q.Get(n) != "" || form.Get(n) != "" {
+			return true
 		}
-		found := false
-		s := jscan{b: trimLead(body)}
-		s.object(func(key []byte) bool {
-			if string(key) != name {
-				return false
-			}
-			raw, isStr, ok := s.scalar()
-			found = found || ok && isStr && len(raw) > 0
-			return ok
-		})
-		return found
 	}
-	return false
+	jsonNames := extra
+	if p == Tencent {
+		jsonNames = names
+	}
+	if len(jsonNames) == 0 {
+		return false
+	}
+	body = trimLead(body)
+	if firstByte(body) != '{' {
+		return false
+	}
+	if len(body) > DefaultPeekLimit {
+		body = body[:DefaultPeekLimit]
+	}
+	found := false
+	s := jscan{b: body}
+	s.object(func(key []byte) bool {
+		for _, n := range jsonNames {
+			if string(key) == n {
+				raw, isStr, ok := s.scalar()
+				found = found || ok && isStr && len(raw) > 0
+				return ok
+			}
+		}
+		return false
+	})
+	return found
 }

@@ -71,4 +71,7 @@ func TestHasIdempotencyToken(t *testing.T) {
 	assert.False(t, HasIdempotencyToken(Tencent, r("https://cvm.tencentcloudapi.com/"), nil, []byte(`{"Nested":{"ClientToken":"no"}}`)))
 	assert.False(t, HasIdempotencyToken(Tencent, r("https://cvm.tencentcloudapi.com/"), nil, []byte(`{"ClientToken":1}`)))
 	assert.False(t, HasIdempotencyToken(Tencent, r("https://cvm.tencentcloudapi.com/"), nil, []byte(`not json`)))
+	assert.True(t, HasIdempotencyToken(Aliyun, r("https://x.aliyuncs.com/?RequestToken=1"), nil, nil, "RequestToken"))
+	assert.True(t, HasIdempotencyToken(Baidu, r("https://x.baidubce.com/"), nil, []byte(`{"idempotencyKey":"k"}`), "idempotencyKey"))
+	assert.False(t, HasIdempotencyToken(Baidu, r("https://x.baidubce.com/"), nil, []byte(`{"ClientToken":"k"}`)), "Baidu's token is clientToken, in the query")
 }
