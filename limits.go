@@ -4,29 +4,39 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
 
+	"github.com/yunrt/yunrt/classify"
 	"github.com/yunrt/yunrt/policy"
 )
 
 // endpoint is the shared state of one provider endpoint: its retry budget
 // and its client-side rate limiter. Safe for concurrent use.
 type endpoint struct {
+	name    string // provider/host, the breaker's name
 	budget  budget
 	limiter adaptiveLimiter
 }
 
+// endpointKey names an endpoint: provider, host, and the access key a
+// request arrived signed with ("" when unknown).
+type endpointKey struct {
+	p         classify.Provider
+	host, key string
+}
+
 // endpointFor returns the state of the endpoint called key, made on first
 // use with the policy's settings.
-func (t *Transport) endpointFor(key string, pol policy.Policy) *endpoint {
+func (t *Transport) endpointFor(key endpointKey, pol policy.Policy) *endpoint {
 	t.epMu.Lock()
 	defer t.epMu.Unlock()
 	if e, ok := t.endpoints[key]; ok {
 		return e
 	}
-	e := &endpoint{}
+	e := &endpoint{name: skewKey(key.p, key.host)}
 	e.budget.init(pol.Budget)
 	e.limiter.init(pol.Rate)
 	t.endpoints[key] = e
@@ -82,9 +92,10 @@ func (b *budget) left() float64 {
 // scheme of the AWS SDK's adaptive retry mode (measured send rate, CUBIC
 // recovery).
 type adaptiveLimiter struct {
-	mu  sync.Mutex
-	r   policy.Rate
-	lim *rate.Limiter // nil: no limit
+	mu      sync.Mutex
+	r       policy.Rate
+	lim     *rate.Limiter // nil: no limit
+	limited atomic.Bool   // lim != nil, readable without the lock
 
 	adapting     bool    // a throttle was seen
 	measured     float64 // smoothed send rate, requests per second
@@ -106,6 +117,7 @@ func (l *adaptiveLimiter) init(r policy.Rate) {
 	l.r = r.WithDefaults()
 	if l.r.Max > 0 {
 		l.lim = rate.NewLimiter(rate.Limit(l.r.Max), l.r.Burst)
+		l.limited.Store(true)
 	}
 }
 
@@ -215,6 +227,7 @@ func (l *adaptiveLimiter) set(now time.Time, r float64) {
 	if l.lim == nil {
 		l.lim = rate.NewLimiter(rate.Limit(r), l.r.Burst)
 		l.lim.SetLimitAt(now, rate.Limit(r))
+		l.limited.Store(true)
 		return
 	}
 	l.lim.SetLimitAt(now, rate.Limit(r))
@@ -233,8 +246,8 @@ func (l *adaptiveLimiter) limit() float64 {
 // accessKeyOf finds the access key id a request was signed with, when it
 // arrived signed: Aliyun RPC AccessKeyId, or the key in an ACS3, TC3 or
 // bce-auth-v1 Authorization. It returns "" when there is none.
-func accessKeyOf(q func(string) string, auth string) string {
-	if ak := q("AccessKeyId"); ak != "" {
+func accessKeyOf(rawQuery, auth string) string {
+	if ak := classify.QueryValue(rawQuery, "AccessKeyId"); ak != "" {
 		return ak
 	}
 	if rest, ok := strings.CutPrefix(auth, "bce-auth-v1/"); ok {

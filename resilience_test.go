@@ -202,7 +202,9 @@ func TestFlakyEndpointKeepsBreakerClosed(t *testing.T) {
 	total, performed := srv.Totals()
 	t.Logf("flaky 20%%: %d/%d succeeded, %.3f attempts per request", ok, callers*each, float64(total)/(callers*each))
 	assert.Empty(t, log.Changes(), "the breaker never changed state")
-	assert.GreaterOrEqual(t, float64(ok)/(callers*each), 0.995)
+	// Three attempts against independent 20% failures succeed 99.2% of the
+	// time; the emulator fails every fifth attempt, so interleaving decides.
+	assert.GreaterOrEqual(t, float64(ok)/(callers*each), 0.985)
 	assert.LessOrEqual(t, float64(total)/(callers*each), 1.35)
 	assert.Equal(t, ok, performed, "each success performed once, nothing twice")
 }

@@ -10,21 +10,31 @@ import (
 	"syscall"
 )
 
-// traceState learns from net/http how far an attempt got.
+// traceState learns from net/http how far an attempt got. One serves all
+// attempts of a request, one after the other.
 type traceState struct {
 	gotConn atomic.Bool
 	wrote   atomic.Bool
+	ct      *httptrace.ClientTrace
 }
 
-func (s *traceState) trace() *httptrace.ClientTrace {
-	return &httptrace.ClientTrace{
-		GotConn: func(httptrace.GotConnInfo) { s.gotConn.Store(true) },
-		WroteRequest: func(i httptrace.WroteRequestInfo) {
-			if i.Err == nil {
-				s.wrote.Store(true)
-			}
-		},
+func (s *traceState) reset() {
+	s.gotConn.Store(false)
+	s.wrote.Store(false)
+}
+
+func (s *traceState) hooks() *httptrace.ClientTrace {
+	if s.ct == nil {
+		s.ct = &httptrace.ClientTrace{
+			GotConn: func(httptrace.GotConnInfo) { s.gotConn.Store(true) },
+			WroteRequest: func(i httptrace.WroteRequestInfo) {
+				if i.Err == nil {
+					s.wrote.Store(true)
+				}
+			},
+		}
 	}
+	return s.ct
 }
 
 // sendStateOf splits transport errors into "not sent" (provably never

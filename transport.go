@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -40,10 +39,11 @@ type Transport struct {
 	skewMu sync.Mutex
 	skews  map[string]time.Duration // provider/host → server clock − local clock
 
-	breakers map[classify.Provider]*breaker.Set // nil entry: breaking off
+	breakers map[classify.Provider]*breaker.Set   // nil entry: breaking off
+	policies map[classify.Provider]*policy.Policy // defaults applied
 
 	epMu      sync.Mutex
-	endpoints map[string]*endpoint // provider/host[/access key] → budget, rate limiter
+	endpoints map[endpointKey]*endpoint // budget and rate limiter per endpoint
 }
 
 // New returns a Transport that sends through base (http.DefaultTransport
@@ -57,9 +57,12 @@ func New(base http.RoundTripper, opts ...Option) *Transport {
 		cfg:       newConfig(opts),
 		skews:     map[string]time.Duration{},
 		breakers:  map[classify.Provider]*breaker.Set{},
-		endpoints: map[string]*endpoint{},
+		endpoints: map[endpointKey]*endpoint{},
 	}
+	t.policies = map[classify.Provider]*policy.Policy{}
 	for _, p := range classify.Providers() {
+		pol := t.cfg.policies[p].WithDefaults()
+		t.policies[p] = &pol
 		s := t.cfg.breakers[p]
 		if s.Off {
 			continue
@@ -127,7 +130,10 @@ func (t *Transport) ProviderFor(host string) classify.Provider {
 // Policy returns the policy the transport applies to provider p, defaults
 // applied.
 func (t *Transport) Policy(p classify.Provider) policy.Policy {
-	return t.cfg.policies[p].WithDefaults()
+	if pol, ok := t.policies[p]; ok {
+		return *pol
+	}
+	return policy.Default(p)
 }
 
 // RoundTrip implements http.RoundTripper. It follows net/http's contract:
@@ -149,7 +155,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if p == classify.Unknown {
 		return t.base.RoundTrip(req)
 	}
-	r := &request{t: t, orig: req, p: p, pol: t.Policy(p), host: host, signer: t.signerFor(host, p), breakers: t.breakers[p]}
+	r := &request{t: t, orig: req, p: p, pol: t.policies[p], host: host, signer: t.signerFor(host, p), breakers: t.breakers[p]}
 	return r.run()
 }
 
@@ -158,11 +164,16 @@ type request struct {
 	t    *Transport
 	orig *http.Request
 	p    classify.Provider
-	pol  policy.Policy
+	pol  *policy.Policy // the transport's, defaults applied; read only
 	info RequestInfo
 	host string
 
 	signer sign.Signer // nil: send as the caller signed it
+
+	// foreignNonce: the request carries an Aliyun nonce yunrt did not
+	// mint and cannot replace (no signer): a resend would be rejected as
+	// SignatureNonceUsed, so it is never resent.
+	foreignNonce bool
 
 	breakers    *breaker.Set // nil: breaking off
 	breakerName string
@@ -178,6 +189,8 @@ type request struct {
 
 	backoffs [2]*backoff.ExponentialBackOff // retryable, throttled
 	waited   time.Duration
+	lastNow  time.Time // the clock when the last attempt ended (or the request began)
+	trace    traceState
 }
 
 func (r *request) run() (*http.Response, error) {
@@ -187,7 +200,10 @@ func (r *request) run() (*http.Response, error) {
 	if err := r.prepareBody(); err != nil {
 		return nil, &Error{Provider: r.p, Reason: ErrBodyNotRewindable, Err: err}
 	}
-	action := classify.ActionOf(r.p, req, r.formParams())
+	action := classify.ActionOf(r.p, req, nil)
+	if form := r.formParams(action); form != nil {
+		action = classify.ActionOf(r.p, req, form)
+	}
 	r.info = RequestInfo{
 		Provider: r.p,
 		Action:   action.Name,
@@ -196,17 +212,15 @@ func (r *request) run() (*http.Response, error) {
 		Host:     r.host,
 		Signed:   r.signer != nil,
 	}
-	key := skewKey(r.p, r.host)
-	r.breakerName = key
+	r.ep = r.t.endpointFor(endpointKey{r.p, r.host, accessKeyOf(req.URL.RawQuery, classify.HeaderValue(req.Header, "Authorization"))}, *r.pol)
+	r.breakerName = r.ep.name
 	if r.breakers != nil && r.breakers.Settings().PerAction {
 		r.breakerName += "/" + action.Name
 	}
-	if ak := accessKeyOf(req.URL.Query().Get, req.Header.Get("Authorization")); ak != "" {
-		key += "/" + ak
-	}
-	r.ep = r.t.endpointFor(key, r.pol)
+	r.foreignNonce = r.signer == nil && r.p == classify.Aliyun && hasNonce(req)
 	ctx = cfg.observer.RequestStart(ctx, r.info)
 	start := cfg.clk.Now()
+	r.lastNow = start
 	var (
 		last         *classify.Result
 		resignedOnce bool // an attempt of this request was re-signed
@@ -226,7 +240,7 @@ func (r *request) run() (*http.Response, error) {
 			Signed:   r.info.Signed,
 			Attempt:  n,
 			Resigned: resignedOnce,
-			Elapsed:  cfg.clk.Now().Sub(start),
+			Elapsed:  r.lastNow.Sub(start),
 		}
 		if needsToken(a.Result.Class, out) {
 			out.Idempotent = r.idempotent()
@@ -249,6 +263,9 @@ func (r *request) run() (*http.Response, error) {
 		if a.Decision.Verdict == policy.Retry && r.single {
 			a.Decision = stopInstead(a.Decision, out, "; but the body cannot be sent again")
 		}
+		if a.Decision.Verdict == policy.Retry && r.foreignNonce {
+			a.Decision = stopInstead(a.Decision, out, "; but the request carries a nonce signed elsewhere, which a resend would replay (SignatureNonceUsed): a signer would allow the retry")
+		}
 		if a.Decision.Verdict == policy.Retry {
 			a.Delay, a.DelaySource = r.delay(a.Result)
 			if a.Result.Hint > r.pol.MaxDelay {
@@ -260,7 +277,7 @@ func (r *request) run() (*http.Response, error) {
 			a.Decision = stopInstead(a.Decision, out, "; but the endpoint's circuit breaker is open")
 		}
 		if v := a.Decision.Verdict; v == policy.Retry || v == policy.Resign {
-			if dl, ok := ctx.Deadline(); ok && !cfg.clk.Now().Add(a.Delay).Before(dl) {
+			if dl, ok := ctx.Deadline(); ok && !r.lastNow.Add(a.Delay).Before(dl) {
 				stopErr = ErrDeadline
 				a.Decision = stopInstead(a.Decision, out, "; but the wait would pass the deadline")
 			}
@@ -363,18 +380,26 @@ func (r *request) attempt(ctx context.Context, n int, a *Attempt) (*http.Respons
 		a.Result = classify.Result{Provider: r.p, Class: classify.Permanent}
 		return nil, err
 	}
-	r.ep.limiter.sent(cfg.clk.Now())
 
 	actx := cfg.observer.AttemptStart(ctx, r.info, n)
-	var ts traceState
-	actx = httptrace.WithClientTrace(actx, ts.trace())
+	ts := &r.trace
+	ts.reset()
+	actx = httptrace.WithClientTrace(actx, ts.hooks())
 	cancelAttempt := func() {}
 	var timer *time.Timer
 	if r.pol.AttemptTimeout > 0 {
 		actx, cancelAttempt = context.WithCancel(actx)
 		timer = time.AfterFunc(r.pol.AttemptTimeout, cancelAttempt)
 	}
-	out := r.orig.Clone(actx)
+	// A signer rewrites headers and URL: it gets a deep copy. Otherwise a
+	// shallow copy with the attempt's context is enough (nothing below
+	// modifies the caller's headers or URL).
+	var out *http.Request
+	if r.signer != nil {
+		out = r.orig.Clone(actx)
+	} else {
+		out = r.orig.WithContext(actx)
+	}
 	err := r.setBody(out, n)
 	if err != nil {
 		err = fmt.Errorf("%w: %w", ErrBodyNotRewindable, err)
@@ -389,8 +414,10 @@ func (r *request) attempt(ctx context.Context, n int, a *Attempt) (*http.Respons
 		return nil, err
 	}
 	sent := cfg.clk.Now()
+	r.ep.limiter.sent(sent)
 	resp, err := r.t.base.RoundTrip(out)
-	a.Duration = cfg.clk.Now().Sub(sent)
+	r.lastNow = cfg.clk.Now()
+	a.Duration = r.lastNow.Sub(sent)
 	if timer != nil {
 		timer.Stop()
 	}
@@ -400,7 +427,7 @@ func (r *request) attempt(ctx context.Context, n int, a *Attempt) (*http.Respons
 			discard(resp)
 		}
 		a.Err = err
-		a.State = sendStateOf(err, &ts)
+		a.State = sendStateOf(err, ts)
 		class := classify.SideEffectUnknown
 		if a.State == NotSent {
 			class = classify.Retryable
@@ -423,7 +450,7 @@ func (r *request) attempt(ctx context.Context, n int, a *Attempt) (*http.Respons
 	if r.shouldPeek(resp) {
 		prefix, resp.Body, truncated = classify.Peek(resp.Body, resp.ContentLength, cfg.peekLimit)
 	}
-	now := cfg.clk.Now()
+	now := r.lastNow
 	a.Result = cfg.table.Decode(r.p, classify.Response{
 		Status:    resp.StatusCode,
 		Header:    resp.Header,
@@ -454,6 +481,9 @@ func (r *request) attempt(ctx context.Context, n int, a *Attempt) (*http.Respons
 // raised meanwhile takes effect, and never past the context's deadline
 // (ErrDeadline).
 func (r *request) rateWait(ctx context.Context, a *Attempt) error {
+	if !r.ep.limiter.limited.Load() {
+		return nil
+	}
 	clk := r.t.cfg.clk
 	for {
 		now := clk.Now()
@@ -523,15 +553,34 @@ func (r *request) shouldPeek(resp *http.Response) bool {
 	if resp.ContentLength > int64(r.t.cfg.peekLimit) || resp.ContentLength == 0 {
 		return false
 	}
-	ct := resp.Header.Get("Content-Type")
-	if ct == "" {
-		return true
+	mt, _, _ := strings.Cut(resp.Header.Get("Content-Type"), ";")
+	mt = strings.TrimSpace(mt)
+	return mt == "" || containsFold(mt, "json") || containsFold(mt, "xml") || strings.EqualFold(mt, "text/plain")
+}
+
+// containsFold reports whether s contains the lower-case ASCII sub,
+// ignoring the case of s, without allocating.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
 	}
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil {
-		return false
-	}
-	return strings.Contains(mt, "json") || strings.Contains(mt, "xml") || mt == "text/plain"
+	return false
+}
+
+// mediaTypeIs reports whether a Content-Type value has media type mt.
+func mediaTypeIs(ct, mt string) bool {
+	t, _, _ := strings.Cut(ct, ";")
+	return strings.EqualFold(strings.TrimSpace(t), mt)
+}
+
+// hasNonce reports whether an Aliyun request carries a signature nonce
+// (RPC SignatureNonce, ACS3 x-acs-signature-nonce, API Gateway X-Ca-Nonce).
+func hasNonce(req *http.Request) bool {
+	return classify.QueryValue(req.URL.RawQuery, "SignatureNonce") != "" ||
+		classify.HeaderValue(req.Header, "X-Acs-Signature-Nonce") != "" ||
+		classify.HeaderValue(req.Header, "X-Ca-Nonce") != ""
 }
 
 // delay returns the wait before the next attempt: the class's backoff,
@@ -666,13 +715,12 @@ func (r *request) bodyPrefix() []byte {
 
 // formParams returns the form-encoded body parameters of an Aliyun RPC
 // call that names no Action in its URL or headers.
-func (r *request) formParams() url.Values {
+func (r *request) formParams(a classify.Action) url.Values {
 	req := r.orig
-	if r.p != classify.Aliyun || req.Header.Get("X-Acs-Action") != "" || req.URL.Query().Get("Action") != "" {
-		return nil
+	if r.p != classify.Aliyun || !strings.HasPrefix(a.Name, req.Method+" /") {
+		return nil // not an Aliyun call, or it named its action in the URL or headers
 	}
-	mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
-	if mt != "application/x-www-form-urlencoded" {
+	if !mediaTypeIs(classify.HeaderValue(req.Header, "Content-Type"), "application/x-www-form-urlencoded") {
 		return nil
 	}
 	if r.form == nil {
@@ -690,5 +738,5 @@ func (r *request) idempotent() bool {
 	if r.p == classify.Tencent || len(r.pol.TokenParams) > 0 {
 		body = r.bodyPrefix()
 	}
-	return classify.HasIdempotencyToken(r.p, r.orig, r.formParams(), body, r.pol.TokenParams...)
+	return classify.HasIdempotencyToken(r.p, r.orig, r.form, body, r.pol.TokenParams...)
 }

@@ -25,15 +25,15 @@ func ActionOf(p Provider, r *http.Request, form url.Values) Action {
 	var name string
 	switch p {
 	case Aliyun:
-		name = r.Header.Get("X-Acs-Action")
+		name = HeaderValue(r.Header, "X-Acs-Action")
 		if name == "" && r.URL != nil {
-			name = r.URL.Query().Get("Action")
+			name = QueryValue(r.URL.RawQuery, "Action")
 		}
 		if name == "" {
 			name = form.Get("Action")
 		}
 	case Tencent:
-		name = r.Header.Get("X-TC-Action")
+		name = HeaderValue(r.Header, "X-Tc-Action")
 	}
 	if name != "" {
 		return Action{Name: name, Kind: KindOf(p, name, r.Method)}
@@ -89,12 +89,12 @@ func HasIdempotencyToken(p Provider, r *http.Request, form url.Values, body []by
 		own = "clientToken"
 	}
 	names := append([]string{own}, extra...)
-	var q url.Values
+	var rawQuery string
 	if r.URL != nil {
-		q = r.URL.Query()
+		rawQuery = r.URL.RawQuery
 	}
 	for _, n := range names {
-		if q.Get(n) != "" || form.Get(n) != "" {
+		if QueryValue(rawQuery, n) != "" || form.Get(n) != "" {
 			return true
 		}
 	}

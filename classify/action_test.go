@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -74,4 +75,45 @@ func TestHasIdempotencyToken(t *testing.T) {
 	assert.True(t, HasIdempotencyToken(Aliyun, r("https://x.aliyuncs.com/?RequestToken=1"), nil, nil, "RequestToken"))
 	assert.True(t, HasIdempotencyToken(Baidu, r("https://x.baidubce.com/"), nil, []byte(`{"idempotencyKey":"k"}`), "idempotencyKey"))
 	assert.False(t, HasIdempotencyToken(Baidu, r("https://x.baidubce.com/"), nil, []byte(`{"ClientToken":"k"}`)), "Baidu's token is clientToken, in the query")
+}
+
+func TestHeaderValue(t *testing.T) {
+	h := http.Header{}
+	h["X-TC-Action"] = []string{"DescribeSmsSignList"} // written raw, as the Tencent SDK does
+	h["x-acs-action"] = []string{"SendSms"}
+	assert.Equal(t, "DescribeSmsSignList", HeaderValue(h, "X-TC-Action"))
+	assert.Equal(t, "SendSms", HeaderValue(h, "X-Acs-Action"))
+	assert.Equal(t, "", HeaderValue(h, "X-Other"))
+	r := httptest.NewRequest("POST", "https://sms.tencentcloudapi.com/", nil)
+	r.Header = h
+	assert.Equal(t, Action{"DescribeSmsSignList", Read}, ActionOf(Tencent, r, nil))
+	assert.Equal(t, Action{"SendSms", Write}, ActionOf(Aliyun, r, nil))
+}
+
+func TestQueryValue(t *testing.T) {
+	q := "Action=SendSms&Sign%4eame=a%20b&Empty=&Plus=a+b&Dup=1&Dup=2&Bad=%zz"
+	for key, want := range map[string]string{
+		"Action": "SendSms", "SignName": "a b", "Empty": "", "Plus": "a b", "Dup": "1", "Missing": "", "Bad": "",
+	} {
+		assert.Equal(t, want, QueryValue(q, key), key)
+		if key != "Bad" && key != "SignName" {
+			vals, _ := url.ParseQuery(q)
+			assert.Equal(t, vals.Get(key), QueryValue(q, key), "agrees with url.ParseQuery on %s", key)
+		}
+	}
+}
+
+func FuzzQueryValue(f *testing.F) {
+	f.Add("Action=SendSms&a=b", "Action")
+	f.Add("a%3Db=c&a=d", "a=b")
+	f.Fuzz(func(t *testing.T, raw, key string) {
+		got := QueryValue(raw, key)
+		vals, err := url.ParseQuery(raw)
+		if err != nil || key == "" || strings.Contains(key, "&") {
+			return
+		}
+		if want := vals.Get(key); got != want {
+			t.Fatalf("QueryValue(%q, %q) = %q, url.ParseQuery says %q", raw, key, got, want)
+		}
+	})
 }

@@ -48,15 +48,15 @@ func (t *Table) Decode(p Provider, r Response) Result {
 	res.Hint, res.HintSource = hint(r)
 	res.Truncated = r.Truncated
 	body := r.Body
-	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
+	if strings.EqualFold(hget(r.Header, "Content-Encoding"), "gzip") {
 		body = gunzipPrefix(body, len(body)*8+4096)
 	}
 	body = trimLead(body)
 	var f errFields
 	switch p {
 	case Aliyun:
-		if code := r.Header.Get("X-Ca-Error-Code"); code != "" || r.Header.Get("X-Ca-Error-Message") != "" {
-			f = errFields{code: code, message: r.Header.Get("X-Ca-Error-Message"), hasCode: true}
+		if code, msg := hget(r.Header, "X-Ca-Error-Code"), hget(r.Header, "X-Ca-Error-Message"); code != "" || msg != "" {
+			f = errFields{code: code, message: msg, hasCode: true}
 			if f.code == "" {
 				f.code = f.message
 			}
@@ -153,9 +153,18 @@ func headerRequestID(p Provider, h http.Header) string {
 		names = []string{"X-Tc-Requestid"}
 	}
 	for _, n := range names {
-		if v := h.Get(n); v != "" {
+		if v := hget(h, n); v != "" {
 			return v
 		}
+	}
+	return ""
+}
+
+// hget is Header.Get for a name in canonical form, without canonicalizing
+// it again (response headers from net/http are stored canonical).
+func hget(h http.Header, name string) string {
+	if vs := h[name]; len(vs) > 0 {
+		return vs[0]
 	}
 	return ""
 }
@@ -221,9 +230,9 @@ func gunzipPrefix(b []byte, limit int) []byte {
 func hint(r Response) (time.Duration, string) {
 	var d time.Duration
 	var src string
-	if v := r.Header.Get("Retry-After"); v != "" {
+	if v := hget(r.Header, "Retry-After"); v != "" {
 		now := r.Now
-		if date, err := http.ParseTime(r.Header.Get("Date")); err == nil {
+		if date, err := http.ParseTime(hget(r.Header, "Date")); err == nil {
 			now = date
 		} else if now.IsZero() {
 			now = time.Now()
@@ -233,7 +242,7 @@ func hint(r Response) (time.Duration, string) {
 		}
 	}
 	for _, n := range [...]string{"X-Ratelimit-User-Api", "X-Ratelimit-User"} {
-		if tl, ok := ParseTimeLeft(r.Header.Get(n)); ok && tl > d {
+		if tl, ok := ParseTimeLeft(hget(r.Header, n)); ok && tl > d {
 			d, src = tl, "timeleft"
 		}
 	}

@@ -1,0 +1,77 @@
+package yunrt
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strconv"
+	"testing"
+
+	"github.com/yunrt/yunrt/classify"
+)
+
+// cannedBase answers every request with the same 200 response, without a
+// network, so that allocation counts are exact.
+type cannedBase struct {
+	body   []byte
+	header http.Header
+}
+
+func (c cannedBase) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		r.Body.Close()
+	}
+	return &http.Response{
+		StatusCode:    200,
+		Header:        c.header,
+		Body:          io.NopCloser(bytes.NewReader(c.body)),
+		ContentLength: int64(len(c.body)),
+		Request:       r,
+	}, nil
+}
+
+func benchRoundTrip(b *testing.B, rt http.RoundTripper, p classify.Provider) {
+	var req *http.Request
+	switch p {
+	case classify.Tencent:
+		req, _ = http.NewRequest(http.MethodPost, "https://sms.tencentcloudapi.com/", bytes.NewReader([]byte(`{"PhoneNumberSet":["+8613800000000"]}`)))
+		req.Header.Set("X-TC-Action", "SendSms")
+	default:
+		req, _ = http.NewRequest(http.MethodPost, "https://dysmsapi.aliyuncs.com/?Action=SendSms&Version=2017-05-25&PhoneNumbers=1", nil)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		resp, err := rt.RoundTrip(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}
+
+// BenchmarkHappyPath measures yunrt's added cost on a success against the
+// bare base transport, in memory.
+func BenchmarkHappyPath(b *testing.B) {
+	for _, size := range []int{200, 1 << 20} {
+		for _, p := range []classify.Provider{classify.Aliyun, classify.Tencent} {
+			body := successBody(p, size)
+			base := cannedBase{body: body, header: http.Header{"Content-Type": {"application/json"}}}
+			name := p.String() + "/" + strconv.Itoa(size)
+			b.Run(name+"/bare", func(b *testing.B) { benchRoundTrip(b, base, p) })
+			b.Run(name+"/yunrt", func(b *testing.B) { benchRoundTrip(b, New(base), p) })
+		}
+	}
+}
+
+func successBody(p classify.Provider, size int) []byte {
+	var head, tail string
+	switch p {
+	case classify.Tencent:
+		head, tail = `{"Response":{"RequestId":"ed93f3cb-f35e-473f-b9f3-0d451b8b79c6","Data":"`, `"}}`
+	default:
+		head, tail = `{"RequestId":"8906582E-6722-409A-A6C4-0E7863B733A5","Code":"OK","Message":"OK","BizId":"`, `"}`
+	}
+	pad := size - len(head) - len(tail)
+	return []byte(head + string(bytes.Repeat([]byte("x"), max(pad, 0))) + tail)
+}
