@@ -449,3 +449,21 @@ func TestNoRetryAndTokenParams(t *testing.T) {
 	assert.Equal(t, 200, status)
 	assert.Equal(t, 2, srv.Attempts("tp"), "OutId declared an idempotency token: the unknown outcome is retried")
 }
+
+func TestReadAttemptsShareTheDeadline(t *testing.T) {
+	srv := testserver.New(classify.Baidu)
+	defer srv.Close()
+	srv.Script("share", testserver.Fault{Latency: time.Hour})
+	tr, _ := newTestTransport(srv, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	defer cancel()
+	c := readCall(classify.Baidu)
+	c.key = "share"
+	start := time.Now()
+	resp, err := tr.RoundTrip(c.request(t, srv.URL()).WithContext(ctx))
+	require.NoError(t, err, "the hung first attempt was cut at its share, the second succeeded")
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, 2, srv.Attempts("share"))
+	assert.Less(t, time.Since(start), 2*time.Second, "the first attempt got a third of the 4 s")
+}

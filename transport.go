@@ -387,9 +387,9 @@ func (r *request) attempt(ctx context.Context, n int, a *Attempt) (*http.Respons
 	actx = httptrace.WithClientTrace(actx, ts.hooks())
 	cancelAttempt := func() {}
 	var timer *time.Timer
-	if r.pol.AttemptTimeout > 0 {
+	if timeout := r.attemptTimeout(ctx, n); timeout > 0 {
 		actx, cancelAttempt = context.WithCancel(actx)
-		timer = time.AfterFunc(r.pol.AttemptTimeout, cancelAttempt)
+		timer = time.AfterFunc(timeout, cancelAttempt)
 	}
 	// A signer rewrites headers and URL: it gets a deep copy. Otherwise a
 	// shallow copy with the attempt's context is enough (nothing below
@@ -507,6 +507,32 @@ func (r *request) rateWait(ctx context.Context, a *Attempt) error {
 			return nil // the slot was taken
 		}
 	}
+}
+
+// minAttemptShare is the least time a read attempt is given when the
+// request's remaining deadline is shared among its attempts.
+const minAttemptShare = time.Second
+
+// attemptTimeout bounds attempt n from sending to its response headers:
+// Policy.AttemptTimeout, and for a read with a deadline its share of the
+// remaining time (remaining / attempts left, at least minAttemptShare), so
+// that one hung attempt leaves time for the next. A write gets all the
+// time left: cutting it short would only make its outcome unknown. 0
+// means no bound but the context's.
+func (r *request) attemptTimeout(ctx context.Context, n int) time.Duration {
+	timeout := r.pol.AttemptTimeout
+	if r.info.Kind != classify.Read || n >= r.pol.MaxAttempts {
+		return timeout
+	}
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return timeout
+	}
+	share := time.Until(dl) / time.Duration(r.pol.MaxAttempts-n+1)
+	if share >= minAttemptShare && (timeout == 0 || share < timeout) {
+		return share
+	}
+	return timeout
 }
 
 // cancelBody ends an attempt's context when its body is closed.

@@ -66,10 +66,13 @@ type Policy struct {
 	// once). Empty means every class the rules allow is retried.
 	NoRetry []classify.Class
 	// AttemptTimeout bounds one attempt, from sending to the response
-	// headers. Zero means no bound of its own; either way an attempt never
-	// runs past the request context's deadline. An attempt that times out
-	// was sent and got no answer: a read is retried, a write's outcome is
-	// unknown and it is not resent.
+	// headers. Zero means no bound of its own. Either way an attempt never
+	// runs past the request context's deadline, and a read attempt that is
+	// not the last gets at most its share of the remaining deadline
+	// (remaining / attempts left, when that is at least a second), so a
+	// hung attempt leaves time for a retry; a write gets all the time left.
+	// An attempt that times out was sent and got no answer: a read is
+	// retried, a write's outcome is unknown and it is not resent.
 	AttemptTimeout time.Duration
 	// TokenParams names extra request parameters (query, form or top-level
 	// JSON body fields) that carry an idempotency token, besides the
