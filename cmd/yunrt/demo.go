@@ -20,6 +20,7 @@ import (
 	"github.com/yunrt/yunrt"
 	"github.com/yunrt/yunrt/classify"
 	"github.com/yunrt/yunrt/internal/testserver"
+	yunrtotel "github.com/yunrt/yunrt/otel"
 	"github.com/yunrt/yunrt/policy"
 )
 
@@ -27,12 +28,16 @@ import (
 // transport cannot hang the demo.
 const scenarioTimeout = 20 * time.Second
 
-const demoUsage = `Usage: yunrt demo [-json]
+const demoUsage = `Usage: yunrt demo [-json] [-otlp host:port]
 
 Runs failure scenarios against loopback emulators of Aliyun, Tencent Cloud
 and Baidu AI Cloud through the yunrt transport, and prints what happened:
 the attempts made, the codes seen, the decision taken and how many times
 the emulator performed the action.
+
+With -otlp or OTEL_EXPORTER_OTLP_ENDPOINT set, every scenario's trace is
+exported over OTLP (gRPC; http/protobuf when OTEL_EXPORTER_OTLP_PROTOCOL
+says so) as service "yunrt-demo" (OTEL_SERVICE_NAME overrides it).
 
 Flags:
 `
@@ -42,6 +47,7 @@ func runDemoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	jsonOut := fs.Bool("json", false, "print the rows as a JSON array instead of the table")
+	otlp := fs.String("otlp", "", "export traces to this OTLP `endpoint` (host:port, or a URL; default $OTEL_EXPORTER_OTLP_ENDPOINT)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), demoUsage)
 		fs.PrintDefaults()
@@ -57,11 +63,24 @@ func runDemoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fs.Usage()
 		return exitUsage
 	}
-	if err := runDemo(ctx, stdout, *jsonOut); err != nil {
+	tracing, flush, err := otlpTracing(ctx, *otlp)
+	if err != nil {
 		fmt.Fprintf(stderr, "yunrt demo: %v\n", err)
 		return exitFail
 	}
-	return exitOK
+	code := exitOK
+	if err := runDemo(ctx, stdout, *jsonOut, tracing); err != nil {
+		fmt.Fprintf(stderr, "yunrt demo: %v\n", err)
+		code = exitFail
+	}
+	if flush != nil {
+		if err := flush(); err != nil {
+			fmt.Fprintf(stderr, "yunrt demo: exporting traces: %v\n", err)
+			return exitFail
+		}
+		fmt.Fprintln(stderr, "yunrt demo: traces exported over OTLP")
+	}
+	return code
 }
 
 // row is what happened in one scenario. Every field comes from the
@@ -113,14 +132,22 @@ type totals struct {
 }
 
 // runDemo runs every scenario of demoScenarios, one after the other, and
-// writes the table (or, with jsonOut, the rows as a JSON array) to w.
-func runDemo(ctx context.Context, w io.Writer, jsonOut bool) error {
-	return runScenarios(ctx, w, jsonOut, demoScenarios())
+// writes the table (or, with jsonOut, the rows as a JSON array) to w; in
+// text mode it then runs the load scenarios (outage and recovery, a flaky
+// endpoint, a throttled endpoint) and prints their table.
+// tracing, when given, observes every request too (OTLP export).
+func runDemo(ctx context.Context, w io.Writer, jsonOut bool, tracing ...yunrt.Observer) error {
+	if err := runScenarios(ctx, w, jsonOut, demoScenarios(), tracing...); err != nil || jsonOut {
+		return err
+	}
+	fmt.Fprintln(w)
+	return writeLoad(w, loadScenarios(ctx, tracing))
 }
 
 // runScenarios is runDemo over any list of scenarios.
-func runScenarios(ctx context.Context, w io.Writer, jsonOut bool, scenarios []scenario) error {
+func runScenarios(ctx context.Context, w io.Writer, jsonOut bool, scenarios []scenario, tracing ...yunrt.Observer) error {
 	d := newDemo()
+	d.tracing = tracing
 	defer d.close()
 	rows := make([]row, 0, len(scenarios))
 	sum := map[classify.Provider]*totals{}
@@ -173,6 +200,7 @@ func runScenarios(ctx context.Context, w io.Writer, jsonOut bool, scenarios []sc
 type demo struct {
 	base       *http.Transport
 	obs        *recordingObserver
+	tracing    []yunrt.Observer // observe besides obs (OTLP export); nil ones are skipped
 	servers    map[classify.Provider]*testserver.Server
 	transports map[classify.Provider]*yunrt.Transport
 }
@@ -199,7 +227,7 @@ func (d *demo) transportFor(srv *testserver.Server, extra []yunrt.Option) *yunrt
 	p := srv.Provider()
 	opts := append([]yunrt.Option{
 		yunrt.WithHost(srv.Host(), p),
-		yunrt.WithObserver(d.obs),
+		yunrt.WithObserver(yunrtotel.Multi(append([]yunrt.Observer{d.obs}, d.tracing...)...)),
 		yunrt.WithPolicy(p, demoPolicy()),
 	}, extra...)
 	return yunrt.New(d.base, opts...)

@@ -3,7 +3,7 @@
 //
 // Usage:
 //
-//	yunrt demo [-json]
+//	yunrt demo [-json] [-otlp host:port]
 //	yunrt explain CODE --provider P [--action A] [--token] [--unsigned] [--status N] [--json]
 //
 // demo runs a list of failure scenarios against loopback emulators of the
@@ -35,7 +35,7 @@ func main() {
 const usageText = `yunrt shows how the yunrt transport handles cloud OpenAPI failures.
 
 Usage:
-  yunrt demo [-json]
+  yunrt demo [-json] [-otlp host:port]
         run failure scenarios against loopback emulators of Aliyun,
         Tencent Cloud and Baidu AI Cloud and print what happened
   yunrt explain CODE --provider P [--action A] [--token] [--unsigned] [--status N] [--json]
