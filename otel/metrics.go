@@ -1,0 +1,128 @@
+package otel
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/noop"
+
+	"github.com/yunrt/yunrt"
+	"github.com/yunrt/yunrt/policy"
+)
+
+// Instrument names.
+const (
+	// MetricAttempts counts attempts by provider, action, code, class,
+	// send state and decision.
+	MetricAttempts = "yunrt.attempts"
+	// MetricRetries counts decisions to retry or re-sign by provider,
+	// code, class and decision.
+	MetricRetries = "yunrt.retries"
+	// MetricRequests counts logical requests by provider, action, class
+	// and outcome.
+	MetricRequests = "yunrt.requests"
+	// MetricBreakerTransitions counts circuit breaker state changes by
+	// provider, breaker name, from and to.
+	MetricBreakerTransitions = "yunrt.breaker.transitions"
+	// MetricBudgetExhausted counts retries the retry budget refused, by
+	// provider and action.
+	MetricBudgetExhausted = "yunrt.budget.exhausted"
+	// MetricRetryDelay is the distribution of waits before a retry, in
+	// seconds, by provider and delay source.
+	MetricRetryDelay = "yunrt.retry.delay"
+	// MetricRequestWait is the distribution of the total wait between the
+	// attempts of one request, in seconds, by provider and action.
+	MetricRequestWait = "yunrt.request.wait"
+	// MetricRateLimitWait is the distribution of waits for the client-side
+	// rate limiter, in seconds, by provider.
+	MetricRateLimitWait = "yunrt.rate_limit.wait"
+)
+
+// waitBuckets are the histogram bounds of the wait instruments, seconds:
+// from a millisecond (test and demo backoffs) to a minute (MaxElapsed).
+var waitBuckets = []float64{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60}
+
+type metrics struct {
+	attempts, retries, requests, transitions, exhausted metric.Int64Counter
+	retryDelay, requestWait, rateWait                   metric.Float64Histogram
+}
+
+// newMetrics creates the instruments. An instrument the provider refuses
+// (it reports an error) is replaced by a no-op one: recording must never
+// fail a request.
+func newMetrics(mp metric.MeterProvider) metrics {
+	m := mp.Meter(ScopeName, metric.WithInstrumentationVersion(Version))
+	nm := noop.Meter{}
+	counter := func(name, unit, desc string) metric.Int64Counter {
+		c, err := m.Int64Counter(name, metric.WithUnit(unit), metric.WithDescription(desc))
+		if err != nil {
+			c, _ = nm.Int64Counter(name)
+		}
+		return c
+	}
+	hist := func(name, desc string) metric.Float64Histogram {
+		h, err := m.Float64Histogram(name, metric.WithUnit("s"), metric.WithDescription(desc),
+			metric.WithExplicitBucketBoundaries(waitBuckets...))
+		if err != nil {
+			h, _ = nm.Float64Histogram(name)
+		}
+		return h
+	}
+	return metrics{
+		attempts:    counter(MetricAttempts, "{attempt}", "Attempts sent (or refused before sending) by the yunrt transport."),
+		retries:     counter(MetricRetries, "{retry}", "Decisions to retry or re-sign a request."),
+		requests:    counter(MetricRequests, "{request}", "Logical requests by how they ended."),
+		transitions: counter(MetricBreakerTransitions, "{transition}", "Circuit breaker state changes."),
+		exhausted:   counter(MetricBudgetExhausted, "{retry}", "Retries wanted and refused by the retry budget."),
+		retryDelay:  hist(MetricRetryDelay, "Wait before a retry."),
+		requestWait: hist(MetricRequestWait, "Total wait between the attempts of one request."),
+		rateWait:    hist(MetricRateLimitWait, "Wait for the client-side rate limiter before an attempt."),
+	}
+}
+
+func (m metrics) attempt(ctx context.Context, action string, info yunrt.RequestInfo, a yunrt.Attempt) {
+	provider := ProviderKey.String(info.Provider.String())
+	class := ClassKey.String(a.Result.Class.String())
+	code := CodeKey.String(a.Result.Code)
+	verdict := DecisionKey.String(a.Decision.Verdict.String())
+	m.attempts.Add(ctx, 1, metric.WithAttributeSet(attribute.NewSet(
+		provider, ActionKey.String(action), code, class,
+		SendStateKey.String(a.State.String()), verdict)))
+	if v := a.Decision.Verdict; v == policy.Retry || v == policy.Resign {
+		m.retries.Add(ctx, 1, metric.WithAttributeSet(attribute.NewSet(provider, code, class, verdict)))
+	}
+	if a.Delay > 0 && a.Decision.Verdict == policy.Retry {
+		m.retryDelay.Record(ctx, seconds(a.Delay), metric.WithAttributeSet(attribute.NewSet(
+			provider, DelaySourceKey.String(a.DelaySource))))
+	}
+	if a.BudgetExhausted {
+		m.exhausted.Add(ctx, 1, metric.WithAttributeSet(attribute.NewSet(provider, ActionKey.String(action))))
+	}
+	if a.RateWait > 0 {
+		m.rateWait.Record(ctx, seconds(a.RateWait), metric.WithAttributeSet(attribute.NewSet(provider)))
+	}
+}
+
+func (m metrics) request(ctx context.Context, action string, info yunrt.RequestInfo, end yunrt.End, out string) {
+	provider := ProviderKey.String(info.Provider.String())
+	act := ActionKey.String(action)
+	class := end.Result.Class.String()
+	if end.Err != nil {
+		class = "" // no answer was returned
+	}
+	m.requests.Add(ctx, 1, metric.WithAttributeSet(attribute.NewSet(
+		provider, act, ClassKey.String(class), OutcomeKey.String(out))))
+	m.requestWait.Record(ctx, seconds(end.Waited), metric.WithAttributeSet(attribute.NewSet(provider, act)))
+}
+
+func (m metrics) breaker(c yunrt.BreakerChange) {
+	m.transitions.Add(context.Background(), 1, metric.WithAttributeSet(attribute.NewSet(
+		ProviderKey.String(c.Provider.String()),
+		BreakerNameKey.String(c.Name),
+		BreakerFromKey.String(c.From),
+		BreakerToKey.String(c.To))))
+}
+
+func seconds(d time.Duration) float64 { return d.Seconds() }
