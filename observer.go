@@ -19,11 +19,14 @@ type Observer interface {
 	// RequestStart is called once before the first attempt. The context
 	// it returns is the parent of every attempt (a span, say).
 	RequestStart(ctx context.Context, req RequestInfo) context.Context
-	// AttemptStart is called before each attempt is sent. The context it
-	// returns is the attempt request's context.
+	// AttemptStart is called before each attempt, before the breaker and
+	// the rate limiter are asked (an attempt they refuse is never sent).
+	// The context it returns is the attempt request's context, and the one
+	// AttemptEnd receives.
 	AttemptStart(ctx context.Context, req RequestInfo, n int) context.Context
 	// AttemptEnd is called after each attempt with its outcome and the
-	// decision taken on it, before any wait.
+	// decision taken on it, before any wait, with the context AttemptStart
+	// returned.
 	AttemptEnd(ctx context.Context, req RequestInfo, a Attempt)
 	// RequestEnd is called once when RoundTrip returns.
 	RequestEnd(ctx context.Context, req RequestInfo, end End)

@@ -189,7 +189,8 @@ type request struct {
 
 	backoffs [2]*backoff.ExponentialBackOff // retryable, throttled
 	waited   time.Duration
-	lastNow  time.Time // the clock when the last attempt ended (or the request began)
+	lastNow  time.Time       // the clock when the last attempt ended (or the request began)
+	actx     context.Context // the last attempt's context, from Observer.AttemptStart
 	trace    traceState
 }
 
@@ -290,7 +291,10 @@ func (r *request) run() (*http.Response, error) {
 			}
 		}
 		a.BudgetLeft = r.ep.budget.left()
-		cfg.observer.AttemptEnd(ctx, r.info, a)
+		if a.Decision.Verdict != policy.Retry {
+			a.Delay, a.DelaySource = 0, ""
+		}
+		cfg.observer.AttemptEnd(r.actx, r.info, a)
 
 		if a.Decision.Verdict == policy.Done || a.Decision.Verdict == policy.Stop {
 			if stopErr == nil && resp != nil {
@@ -361,6 +365,10 @@ func needsToken(c classify.Class, o policy.Outcome) bool {
 // the transport error; a.State, a.Result and a.Duration are filled in.
 func (r *request) attempt(ctx context.Context, n int, a *Attempt) (*http.Response, error) {
 	cfg := r.t.cfg
+	// Every attempt, even one refused before sending, is started for the
+	// observer, whose AttemptEnd gets the attempt's context.
+	actx := cfg.observer.AttemptStart(ctx, r.info, n)
+	r.actx = actx
 	// The endpoint's breaker first: an open breaker sends nothing.
 	report := func(breaker.Outcome) {}
 	if r.breakers != nil {
@@ -381,7 +389,6 @@ func (r *request) attempt(ctx context.Context, n int, a *Attempt) (*http.Respons
 		return nil, err
 	}
 
-	actx := cfg.observer.AttemptStart(ctx, r.info, n)
 	ts := &r.trace
 	ts.reset()
 	actx = httptrace.WithClientTrace(actx, ts.hooks())
