@@ -41,7 +41,9 @@ var (
 type Error struct {
 	Provider classify.Provider
 	Action   string
-	// Attempts is the number of attempts sent.
+	// Attempts is the number of attempts made; the last one may have been
+	// refused before sending (an open breaker, a rate-limit wait that would
+	// pass the deadline), as Reason says.
 	Attempts int
 	// Last classifies the last answer received, when any attempt got one
 	// (its Code and RequestID say what the server last said).

@@ -247,53 +247,7 @@ func (r *request) run() (*http.Response, error) {
 			out.Idempotent = r.idempotent()
 		}
 		a.Decision = r.pol.Decide(out)
-		var stopErr error
-		switch {
-		case errors.Is(err, breaker.ErrOpen):
-			stopErr = err
-			a.Decision = policy.Decision{Verdict: policy.Stop, Reason: "the endpoint's circuit breaker is " + a.Breaker + ": nothing sent"}
-		case errors.Is(err, ErrDeadline):
-			stopErr = ErrDeadline
-			a.Decision = policy.Decision{Verdict: policy.Stop, Reason: "the rate limiter's wait would pass the deadline: nothing sent"}
-		case err != nil && ctx.Err() != nil:
-			// The caller's context ended the attempt: nothing to retry,
-			// and nothing to blame on the server.
-			stopErr = context.Cause(ctx)
-			a.Decision = policy.Decision{Verdict: policy.Stop, Reason: "the caller's context ended: " + ctx.Err().Error()}
-		}
-		if a.Decision.Verdict == policy.Retry && r.single {
-			a.Decision = stopInstead(a.Decision, out, "; but the body cannot be sent again")
-		}
-		if a.Decision.Verdict == policy.Retry && r.foreignNonce {
-			a.Decision = stopInstead(a.Decision, out, "; but the request carries a nonce signed elsewhere, which a resend would replay (SignatureNonceUsed): a signer would allow the retry")
-		}
-		if a.Decision.Verdict == policy.Retry {
-			a.Delay, a.DelaySource = r.delay(a.Result)
-			if a.Result.Hint > r.pol.MaxDelay {
-				a.Delay, a.DelaySource = 0, ""
-				a.Decision = stopInstead(a.Decision, out, "; the server asked to wait "+a.Result.Hint.String()+", more than MaxDelay")
-			}
-		}
-		if a.Decision.Verdict == policy.Retry && r.breakers != nil && r.breakers.State(r.breakerName) == "open" {
-			a.Decision = stopInstead(a.Decision, out, "; but the endpoint's circuit breaker is open")
-		}
-		if v := a.Decision.Verdict; v == policy.Retry || v == policy.Resign {
-			if dl, ok := ctx.Deadline(); ok && !r.lastNow.Add(a.Delay).Before(dl) {
-				stopErr = ErrDeadline
-				a.Decision = stopInstead(a.Decision, out, "; but the wait would pass the deadline")
-			}
-		}
-		if a.Decision.Verdict == policy.Retry {
-			ok, _ := r.ep.budget.take(a.State == SentNoAnswer)
-			if !ok {
-				a.BudgetExhausted = true
-				a.Decision = stopInstead(a.Decision, out, "; but the endpoint's retry budget is spent")
-			}
-		}
-		a.BudgetLeft = r.ep.budget.left()
-		if a.Decision.Verdict != policy.Retry {
-			a.Delay, a.DelaySource = 0, ""
-		}
+		stopErr := r.adjust(ctx, &a, out, err)
 		cfg.observer.AttemptEnd(r.actx, r.info, a)
 
 		if a.Decision.Verdict == policy.Done || a.Decision.Verdict == policy.Stop {
@@ -313,9 +267,7 @@ func (r *request) run() (*http.Response, error) {
 			if err == reason {
 				err = nil // said once is enough
 			}
-			e := &Error{Provider: r.p, Action: r.info.Action, Attempts: n, Last: last, Reason: reason, Err: err}
-			r.end(ctx, n, a, nil, e)
-			return nil, e
+			return nil, r.fail(ctx, a, last, reason, err)
 		}
 
 		// Retry or re-sign.
@@ -324,13 +276,18 @@ func (r *request) run() (*http.Response, error) {
 		resignedOnce = resignedOnce || resignThis
 		if a.Delay > 0 {
 			if werr := cfg.clk.Sleep(ctx, a.Delay); werr != nil {
-				e := &Error{Provider: r.p, Action: r.info.Action, Attempts: n, Last: last, Reason: werr, Err: err}
-				r.end(ctx, n, a, nil, e)
-				return nil, e
+				return nil, r.fail(ctx, a, last, werr, err)
 			}
 			r.waited += a.Delay
 		}
 	}
+}
+
+// fail ends the request after attempt a with an *Error.
+func (r *request) fail(ctx context.Context, a Attempt, last *classify.Result, reason, err error) *Error {
+	e := &Error{Provider: r.p, Action: r.info.Action, Attempts: a.N, Last: last, Reason: reason, Err: err}
+	r.end(ctx, a.N, a, nil, e)
+	return e
 }
 
 func (r *request) end(ctx context.Context, n int, a Attempt, resp *http.Response, err error) {
@@ -339,6 +296,61 @@ func (r *request) end(ctx context.Context, n int, a Attempt, resp *http.Response
 		end.Result = a.Result
 	}
 	r.t.cfg.observer.RequestEnd(ctx, r.info, end)
+}
+
+// adjust revises the policy's decision on attempt a for what the policy
+// does not see: the caller's context, an open breaker, the rate limiter,
+// the request body, a nonce signed elsewhere, the server's hint, the
+// deadline and the retry budget; it fills in the delay. It returns the
+// error to stop with when the request must end without its response.
+func (r *request) adjust(ctx context.Context, a *Attempt, out policy.Outcome, err error) (stopErr error) {
+	switch {
+	case errors.Is(err, breaker.ErrOpen):
+		stopErr = err
+		a.Decision = policy.Decision{Verdict: policy.Stop, Reason: "the endpoint's circuit breaker is " + a.Breaker + ": nothing sent"}
+	case errors.Is(err, ErrDeadline):
+		stopErr = ErrDeadline
+		a.Decision = policy.Decision{Verdict: policy.Stop, Reason: "the rate limiter's wait would pass the deadline: nothing sent"}
+	case err != nil && ctx.Err() != nil:
+		// The caller's context ended the attempt: nothing to retry,
+		// and nothing to blame on the server.
+		stopErr = context.Cause(ctx)
+		a.Decision = policy.Decision{Verdict: policy.Stop, Reason: "the caller's context ended: " + ctx.Err().Error()}
+	}
+	if a.Decision.Verdict == policy.Retry && r.single {
+		a.Decision = stopInstead(a.Decision, out, "; but the body cannot be sent again")
+	}
+	if a.Decision.Verdict == policy.Retry && r.foreignNonce {
+		a.Decision = stopInstead(a.Decision, out, "; but the request carries a nonce signed elsewhere, which a resend would replay (SignatureNonceUsed): a signer would allow the retry")
+	}
+	if a.Decision.Verdict == policy.Retry {
+		a.Delay, a.DelaySource = r.delay(a.Result)
+		if a.Result.Hint > r.pol.MaxDelay {
+			a.Delay, a.DelaySource = 0, ""
+			a.Decision = stopInstead(a.Decision, out, "; the server asked to wait "+a.Result.Hint.String()+", more than MaxDelay")
+		}
+	}
+	if a.Decision.Verdict == policy.Retry && r.breakers != nil && r.breakers.State(r.breakerName) == "open" {
+		a.Decision = stopInstead(a.Decision, out, "; but the endpoint's circuit breaker is open")
+	}
+	if v := a.Decision.Verdict; v == policy.Retry || v == policy.Resign {
+		if dl, ok := ctx.Deadline(); ok && !r.lastNow.Add(a.Delay).Before(dl) {
+			stopErr = ErrDeadline
+			a.Decision = stopInstead(a.Decision, out, "; but the wait would pass the deadline")
+		}
+	}
+	if a.Decision.Verdict == policy.Retry {
+		ok, _ := r.ep.budget.take(a.State == SentNoAnswer)
+		if !ok {
+			a.BudgetExhausted = true
+			a.Decision = stopInstead(a.Decision, out, "; but the endpoint's retry budget is spent")
+		}
+	}
+	a.BudgetLeft = r.ep.budget.left()
+	if a.Decision.Verdict != policy.Retry {
+		a.Delay, a.DelaySource = 0, ""
+	}
+	return stopErr
 }
 
 // stopInstead turns a decision to retry into one to stop, for a reason
