@@ -223,16 +223,16 @@ func (r *request) run() (*http.Response, error) {
 	start := cfg.clk.Now()
 	r.lastNow = start
 	var (
-		last         *classify.Result
-		resignedOnce bool // an attempt of this request was re-signed
-		resignThis   bool // this attempt is re-signed after a rejection
+		last         classify.Result // the last answer's classification
+		answered     bool            // some attempt got an answer
+		resignedOnce bool            // an attempt of this request was re-signed
+		resignThis   bool            // this attempt is re-signed after a rejection
 	)
 	for n := 1; ; n++ {
 		a := Attempt{N: n, Resigned: resignThis}
 		resp, err := r.attempt(ctx, n, &a)
 		if err == nil {
-			res := a.Result
-			last = &res
+			last, answered = a.Result, true
 		}
 		out := policy.Outcome{
 			Result:   a.Result,
@@ -267,7 +267,7 @@ func (r *request) run() (*http.Response, error) {
 			if err == reason {
 				err = nil // said once is enough
 			}
-			return nil, r.fail(ctx, a, last, reason, err)
+			return nil, r.fail(ctx, a, last, answered, reason, err)
 		}
 
 		// Retry or re-sign.
@@ -276,7 +276,7 @@ func (r *request) run() (*http.Response, error) {
 		resignedOnce = resignedOnce || resignThis
 		if a.Delay > 0 {
 			if werr := cfg.clk.Sleep(ctx, a.Delay); werr != nil {
-				return nil, r.fail(ctx, a, last, werr, err)
+				return nil, r.fail(ctx, a, last, answered, werr, err)
 			}
 			r.waited += a.Delay
 		}
@@ -284,8 +284,11 @@ func (r *request) run() (*http.Response, error) {
 }
 
 // fail ends the request after attempt a with an *Error.
-func (r *request) fail(ctx context.Context, a Attempt, last *classify.Result, reason, err error) *Error {
-	e := &Error{Provider: r.p, Action: r.info.Action, Attempts: a.N, Last: last, Reason: reason, Err: err}
+func (r *request) fail(ctx context.Context, a Attempt, last classify.Result, answered bool, reason, err error) *Error {
+	e := &Error{Provider: r.p, Action: r.info.Action, Attempts: a.N, Reason: reason, Err: err}
+	if answered {
+		e.Last = &last
+	}
 	r.end(ctx, a.N, a, nil, e)
 	return e
 }
