@@ -508,46 +508,35 @@ func TestActionOverride(t *testing.T) {
 func TestBodyWithoutGetBody(t *testing.T) {
 	srv := testserver.New(classify.Tencent)
 	defer srv.Close()
-	t.Run("buffered and resent", func(t *testing.T) {
-		srv.Script("b1", testserver.Fault{Code: "RequestLimitExceeded"})
-		tr, _ := newTestTransport(srv, nil)
-		c := writeCall(classify.Tencent)
-		c.key = "b1"
-		req := c.request(t, srv.URL())
-		body := `{"PhoneNumberSet":["+8613800000000"]}`
-		req.Body = io.NopCloser(strings.NewReader(body))
-		req.GetBody = nil
-		req.ContentLength = int64(len(body))
-		resp, err := tr.RoundTrip(req)
-		require.NoError(t, err)
-		resp.Body.Close()
-		require.Equal(t, 2, srv.Attempts("b1"))
-		for _, a := range srv.Log() {
-			if a.Key == "b1" {
-				assert.Equal(t, body, string(a.Body))
+	body := `{"PhoneNumberSet":["+8613800000000"]}`
+	tests := []struct {
+		name     string
+		limit    int64 // WithBodyBufferLimit
+		attempts int
+	}{
+		{"buffered and resent", 0, 2},
+		{"too long to buffer: streamed once, not retried", 8, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv.Script(tt.name, testserver.Fault{Code: "RequestLimitExceeded"})
+			tr, _ := newTestTransport(srv, nil, WithBodyBufferLimit(tt.limit))
+			c := writeCall(classify.Tencent)
+			c.key = tt.name
+			req := c.request(t, srv.URL())
+			req.Body, req.GetBody = io.NopCloser(strings.NewReader(body)), nil
+			req.ContentLength = int64(len(body))
+			resp, err := tr.RoundTrip(req)
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, tt.attempts, srv.Attempts(tt.name))
+			for _, a := range srv.Log() {
+				if a.Key == tt.name {
+					assert.Equal(t, body, string(a.Body), "every attempt carries the whole body")
+				}
 			}
-		}
-	})
-	t.Run("too long: sent once", func(t *testing.T) {
-		srv.Script("b2", testserver.Fault{Code: "RequestLimitExceeded"})
-		tr, _ := newTestTransport(srv, nil, WithBodyBufferLimit(8))
-		c := writeCall(classify.Tencent)
-		c.key = "b2"
-		req := c.request(t, srv.URL())
-		body := `{"PhoneNumberSet":["+8613800000000"]}`
-		req.Body = io.NopCloser(strings.NewReader(body))
-		req.GetBody = nil
-		req.ContentLength = int64(len(body))
-		resp, err := tr.RoundTrip(req)
-		require.NoError(t, err)
-		resp.Body.Close()
-		assert.Equal(t, 1, srv.Attempts("b2"))
-		for _, a := range srv.Log() {
-			if a.Key == "b2" {
-				assert.Equal(t, body, string(a.Body), "the streamed body arrives whole")
-			}
-		}
-	})
+		})
+	}
 }
 
 // closeTracker is a request body that records Close.
