@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -353,27 +352,12 @@ func TestThrottledEndpointAdapts(t *testing.T) {
 	// The server's load after the first adaptation: arrivals per second
 	// from the first throttle answer (+0.5 s for the client to measure)
 	// to the last arrival.
-	log := srv.Log()
-	sort.Slice(log, func(i, j int) bool { return log[i].At.Before(log[j].At) })
-	var firstThrottle time.Time
-	for _, a := range log {
-		if a.Fault.Code == "Throttling.User" {
-			firstThrottle = a.At
-			break
-		}
-	}
-	require.False(t, firstThrottle.IsZero(), "the quota was hit")
-	from := firstThrottle.Add(500 * time.Millisecond)
-	to := log[len(log)-1].At
-	arrivals := 0
-	for _, a := range log {
-		if !a.At.Before(from) {
-			arrivals++
-		}
-	}
-	rate := float64(arrivals) / to.Sub(from).Seconds()
+	firstThrottle, throttledOnce := srv.FirstFault("Throttling")
+	require.True(t, throttledOnce, "the quota was hit")
+	rate := srv.ArrivalRate(firstThrottle.Add(500 * time.Millisecond))
+	attemptsInAll, _ := srv.Totals()
 	t.Logf("offered %.0f/s for 2 s to a %.0f/s quota: %d requests, %d ok, %d throttled; server load after adaptation %.1f/s (%.2f× quota), %d attempts in all",
-		2*quota, quota, n, ok, throttled, rate, rate/quota, len(log))
+		2*quota, quota, n, ok, throttled, rate, rate/quota, attemptsInAll)
 	assert.LessOrEqual(t, rate, 1.2*quota)
 }
 

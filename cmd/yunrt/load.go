@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -251,30 +250,14 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // loadAfterThrottle is the server's arrival rate from half a second after
-// its first throttle answer to its last arrival.
+// its first throttle answer (time for the client to measure and adapt) to
+// its last arrival.
 func loadAfterThrottle(srv *testserver.Server) float64 {
-	log := srv.Log()
-	sort.Slice(log, func(i, j int) bool { return log[i].At.Before(log[j].At) })
-	var from time.Time
-	for _, a := range log {
-		if strings.HasPrefix(a.Fault.Code, "Throttling") {
-			from = a.At.Add(500 * time.Millisecond)
-			break
-		}
-	}
-	if from.IsZero() || len(log) == 0 {
+	first, ok := srv.FirstFault("Throttling")
+	if !ok {
 		return 0
 	}
-	to, n := log[len(log)-1].At, 0
-	for _, a := range log {
-		if !a.At.Before(from) {
-			n++
-		}
-	}
-	if !to.After(from) {
-		return 0
-	}
-	return float64(n) / to.Sub(from).Seconds()
+	return srv.ArrivalRate(first.Add(500 * time.Millisecond))
 }
 
 // writeLoad prints the load scenarios' table.

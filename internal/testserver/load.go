@@ -3,6 +3,7 @@ package testserver
 import (
 	"math"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,4 +105,40 @@ func (s *Server) condition(now time.Time) (Fault, bool) {
 		}
 	}
 	return Fault{}, false
+}
+
+// FirstFault returns when the server first answered an attempt with a code
+// that begins with prefix ("Throttling", say), and false if it never did.
+func (s *Server) FirstFault(prefix string) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var first time.Time
+	for _, a := range s.log {
+		if a.Fault.Code != "" && strings.HasPrefix(a.Fault.Code, prefix) && (first.IsZero() || a.At.Before(first)) {
+			first = a.At
+		}
+	}
+	return first, !first.IsZero()
+}
+
+// ArrivalRate returns the attempts per second the server received from
+// from (by its clock) to its last arrival, 0 when there were none after
+// from.
+func (s *Server) ArrivalRate(from time.Time) float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	var last time.Time
+	for _, a := range s.log {
+		if !a.At.Before(from) {
+			n++
+			if a.At.After(last) {
+				last = a.At
+			}
+		}
+	}
+	if n == 0 || !last.After(from) {
+		return 0
+	}
+	return float64(n) / last.Sub(from).Seconds()
 }

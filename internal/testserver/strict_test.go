@@ -180,3 +180,41 @@ func TestStrictRejectionsDoNotConsumeScript(t *testing.T) {
 	assert.Equal(t, 3, srv.Attempts("k"))
 	assert.Equal(t, 1, srv.Performed("k"))
 }
+
+func TestLoadConditions(t *testing.T) {
+	clk := &settable{now: time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)}
+	srv := New(classify.Aliyun, WithClock(clk.Now))
+	defer srv.Close()
+	send := func() string {
+		r, err := http.NewRequest(http.MethodGet, srv.URL()+"/?Action=DescribeRegions", nil)
+		require.NoError(t, err)
+		return errorCode(t, classify.Aliyun, r)
+	}
+	srv.SetOutage(clk.Now().Add(time.Second), Fault{})
+	assert.Equal(t, "ServiceUnavailable", send())
+	clk.Set(clk.Now().Add(2 * time.Second))
+	assert.Equal(t, "", send(), "the outage ended")
+
+	srv.SetFlaky(0.25, Fault{})
+	failed := 0
+	for i := 0; i < 100; i++ {
+		if send() != "" {
+			failed++
+		}
+	}
+	assert.Equal(t, 25, failed, "exactly a quarter")
+	srv.SetFlaky(0, Fault{})
+
+	srv.SetQuota(10, 2)
+	assert.Equal(t, "", send())
+	assert.Equal(t, "", send(), "the burst")
+	assert.Equal(t, "Throttling.User", send(), "over quota")
+	first, ok := srv.FirstFault("Throttling")
+	require.True(t, ok)
+	assert.Equal(t, clk.Now(), first)
+	clk.Set(clk.Now().Add(100 * time.Millisecond))
+	assert.Equal(t, "", send(), "a token every 100 ms")
+	assert.Zero(t, srv.ArrivalRate(clk.Now().Add(time.Hour)))
+	_, performed := srv.Totals()
+	assert.Equal(t, 1+75+3, performed, "only the answers that passed performed")
+}
