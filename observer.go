@@ -121,9 +121,9 @@ type Attempt struct {
 	// RateWait is how long the attempt waited for the client-side rate
 	// limiter before it was sent.
 	RateWait time.Duration
-	// BudgetLeft is the endpoint's retry budget after this attempt's
-	// decision, in tokens; BudgetExhausted reports that a retry was
-	// wanted and the budget refused it.
+	// BudgetLeft is the endpoint's retry budget after a failed attempt's
+	// decision, in tokens (0 after a success); BudgetExhausted reports that
+	// a retry was wanted and the budget refused it.
 	BudgetLeft      float64
 	BudgetExhausted bool
 }

@@ -108,6 +108,11 @@ func skewKey(p classify.Provider, host string) string {
 	return p.String() + "/" + strings.ToLower(host)
 }
 
+// successPeekLimit bounds the read-ahead of a 2xx body: the errors some
+// providers put in HTTP 200 bodies (Tencent, Aliyun SMS) are a few hundred
+// bytes, and a longer 2xx body is a success body.
+const successPeekLimit = 4 << 10
+
 // drainLimit bounds how much of a discarded response body is read so its
 // connection can be reused; a longer body's connection is closed instead.
 const drainLimit = 64 << 10
@@ -170,11 +175,6 @@ type request struct {
 
 	signer sign.Signer // nil: send as the caller signed it
 
-	// foreignNonce: the request carries an Aliyun nonce yunrt did not
-	// mint and cannot replace (no signer): a resend would be rejected as
-	// SignatureNonceUsed, so it is never resent.
-	foreignNonce bool
-
 	breakers    *breaker.Set // nil: breaking off
 	breakerName string
 	ep          *endpoint
@@ -218,7 +218,6 @@ func (r *request) run() (*http.Response, error) {
 	if r.breakers != nil && r.breakers.Settings().PerAction {
 		r.breakerName += "/" + action.Name
 	}
-	r.foreignNonce = r.signer == nil && r.p == classify.Aliyun && hasNonce(req)
 	ctx = cfg.observer.RequestStart(ctx, r.info)
 	start := cfg.clk.Now()
 	r.lastNow = start
@@ -323,7 +322,7 @@ func (r *request) adjust(ctx context.Context, a *Attempt, out policy.Outcome, er
 	if a.Decision.Verdict == policy.Retry && r.single {
 		a.Decision = stopInstead(a.Decision, out, "; but the body cannot be sent again")
 	}
-	if a.Decision.Verdict == policy.Retry && r.foreignNonce {
+	if a.Decision.Verdict == policy.Retry && r.signer == nil && r.p == classify.Aliyun && hasNonce(r.orig) {
 		a.Decision = stopInstead(a.Decision, out, "; but the request carries a nonce signed elsewhere, which a resend would replay (SignatureNonceUsed): a signer would allow the retry")
 	}
 	if a.Decision.Verdict == policy.Retry {
@@ -349,7 +348,9 @@ func (r *request) adjust(ctx context.Context, a *Attempt, out policy.Outcome, er
 			a.Decision = stopInstead(a.Decision, out, "; but the endpoint's retry budget is spent")
 		}
 	}
-	a.BudgetLeft = r.ep.budget.left()
+	if a.Result.Class != classify.Success {
+		a.BudgetLeft = r.ep.budget.left()
+	}
 	if a.Decision.Verdict != policy.Retry {
 		a.Delay, a.DelaySource = 0, ""
 	}
@@ -385,17 +386,18 @@ func (r *request) attempt(ctx context.Context, n int, a *Attempt) (*http.Respons
 	actx := cfg.observer.AttemptStart(ctx, r.info, n)
 	r.actx = actx
 	// The endpoint's breaker first: an open breaker sends nothing.
-	report := func(breaker.Outcome) {}
+	var ticket breaker.Ticket // the zero ticket reports nothing
 	if r.breakers != nil {
-		state, done, err := r.breakers.Allow(r.breakerName)
+		state, t, err := r.breakers.Allow(r.breakerName)
 		a.Breaker = state
 		if err != nil {
 			a.State, a.Err = NotSent, err
 			a.Result = classify.Result{Provider: r.p, Class: classify.Retryable}
 			return nil, err
 		}
-		report = done
+		ticket = t
 	}
+	report := ticket.Done
 	// Then the client-side rate limit.
 	if err := r.rateWait(ctx, a); err != nil {
 		report(breaker.Outcome{Canceled: true})
@@ -470,7 +472,11 @@ func (r *request) attempt(ctx context.Context, n int, a *Attempt) (*http.Respons
 	var prefix []byte
 	var truncated bool
 	if r.shouldPeek(resp) {
-		prefix, resp.Body, truncated = classify.Peek(resp.Body, resp.ContentLength, cfg.peekLimit)
+		limit := cfg.peekLimit
+		if resp.StatusCode < 300 {
+			limit = min(limit, successPeekLimit)
+		}
+		prefix, resp.Body, truncated = classify.Peek(resp.Body, resp.ContentLength, limit)
 	}
 	now := r.lastNow
 	a.Result = cfg.table.Decode(r.p, classify.Response{
@@ -598,7 +604,7 @@ func (r *request) shouldPeek(resp *http.Response) bool {
 	if resp.StatusCode >= 300 {
 		return true
 	}
-	if resp.ContentLength > int64(r.t.cfg.peekLimit) || resp.ContentLength == 0 {
+	if resp.ContentLength > int64(min(r.t.cfg.peekLimit, successPeekLimit)) || resp.ContentLength == 0 {
 		return false
 	}
 	mt, _, _ := strings.Cut(resp.Header.Get("Content-Type"), ";")
@@ -765,7 +771,7 @@ func (r *request) bodyPrefix() []byte {
 // call that names no Action in its URL or headers.
 func (r *request) formParams(a classify.Action) url.Values {
 	req := r.orig
-	if r.p != classify.Aliyun || !strings.HasPrefix(a.Name, req.Method+" /") {
+	if m := req.Method; r.p != classify.Aliyun || !(len(a.Name) > len(m)+1 && a.Name[:len(m)] == m && a.Name[len(m)] == ' ') {
 		return nil // not an Aliyun call, or it named its action in the URL or headers
 	}
 	if !mediaTypeIs(classify.HeaderValue(req.Header, "Content-Type"), "application/x-www-form-urlencoded") {

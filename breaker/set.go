@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sony/gobreaker/v2"
@@ -72,14 +73,22 @@ type Set struct {
 	onChange func(name, from, to string)
 
 	mu sync.Mutex
-	m  map[string]*gobreaker.TwoStepCircuitBreaker[struct{}]
+	m  map[string]*entry
+}
+
+// entry is one breaker and its last known state, kept from gobreaker's
+// state-change callback so that reading it costs neither a lock nor a
+// clock read.
+type entry struct {
+	cb    *gobreaker.TwoStepCircuitBreaker[struct{}]
+	state atomic.Int32 // a gobreaker.State
 }
 
 // NewSet returns a Set with settings s (defaults applied). onChange, when
 // not nil, is called on every change of state, under the breaker's lock:
 // it must not call back into the Set.
 func NewSet(s Settings, onChange func(name, from, to string)) *Set {
-	return &Set{s: s.WithDefaults(), onChange: onChange, m: map[string]*gobreaker.TwoStepCircuitBreaker[struct{}]{}}
+	return &Set{s: s.WithDefaults(), onChange: onChange, m: map[string]*entry{}}
 }
 
 // Settings returns the Set's settings, defaults applied.
@@ -90,12 +99,14 @@ var (
 	errExcluded = errors.New("breaker: not counted")
 )
 
-func (s *Set) get(name string) *gobreaker.TwoStepCircuitBreaker[struct{}] {
+func (s *Set) get(name string) *entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if b, ok := s.m[name]; ok {
-		return b
+	if e, ok := s.m[name]; ok {
+		return e
 	}
+	e := &entry{}
+	e.state.Store(int32(gobreaker.StateClosed))
 	st := s.s
 	settings := gobreaker.Settings{
 		Name:         name,
@@ -108,40 +119,52 @@ func (s *Set) get(name string) *gobreaker.TwoStepCircuitBreaker[struct{}] {
 		},
 		IsExcluded: func(err error) bool { return errors.Is(err, errExcluded) },
 	}
-	if s.onChange != nil {
-		settings.OnStateChange = func(name string, from, to gobreaker.State) {
+	settings.OnStateChange = func(name string, from, to gobreaker.State) {
+		e.state.Store(int32(to))
+		if s.onChange != nil {
 			s.onChange(name, from.String(), to.String())
 		}
 	}
-	b := gobreaker.NewTwoStepCircuitBreaker[struct{}](settings)
-	s.m[name] = b
-	return b
+	e.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](settings)
+	s.m[name] = e
+	return e
 }
 
 // State returns the state of the breaker called name: "closed",
 // "half-open" or "open" ("closed" for one not made yet).
 func (s *Set) State(name string) string {
-	return s.get(name).State().String()
+	return s.get(name).cb.State().String()
+}
+
+// Ticket is a breaker's permission for one attempt. Its zero value
+// reports nothing.
+type Ticket struct {
+	report func(error)
+}
+
+// Done reports the attempt's outcome to the breaker. Call it exactly once
+// per ticket Allow granted.
+func (t Ticket) Done(o Outcome) {
+	if t.report != nil {
+		t.report(o.err())
+	}
 }
 
 // Allow asks the breaker called name whether an attempt may be sent. When
-// it may, done must be called exactly once with the attempt's outcome.
-// When it may not, err wraps ErrOpen and nothing must be sent. state is
-// the breaker's state when asked.
-func (s *Set) Allow(name string) (state string, done func(Outcome), err error) {
-	b := s.get(name)
-	state = b.State().String()
-	report, err := b.Allow()
+// it may, the ticket's Done must be called exactly once with the attempt's
+// outcome. When it may not, err wraps ErrOpen and nothing must be sent.
+// state is the breaker's state when asked.
+func (s *Set) Allow(name string) (state string, t Ticket, err error) {
+	e := s.get(name)
+	report, err := e.cb.Allow() // may move an open breaker to half-open
+	state = gobreaker.State(e.state.Load()).String()
 	if err != nil {
 		if errors.Is(err, gobreaker.ErrTooManyRequests) {
-			return state, nil, fmt.Errorf("%w: %s is half-open and its probe is in flight", ErrOpen, name)
+			return state, Ticket{}, fmt.Errorf("%w: %s is half-open and its probe is in flight", ErrOpen, name)
 		}
-		return state, nil, fmt.Errorf("%w: %s", ErrOpen, name)
+		return state, Ticket{}, fmt.Errorf("%w: %s", ErrOpen, name)
 	}
-	var once sync.Once
-	return state, func(o Outcome) {
-		once.Do(func() { report(o.err()) })
-	}, nil
+	return state, Ticket{report: report}, nil
 }
 
 // err maps an outcome to what the breaker counts: a failure, a success,

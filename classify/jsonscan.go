@@ -42,14 +42,23 @@ func (s *jscan) str() ([]byte, bool) {
 		return nil, false
 	}
 	start := s.i + 1
-	for j := start; j < len(s.b); j++ {
-		switch s.b[j] {
-		case '\\':
-			j++
-		case '"':
-			s.i = j + 1
-			return s.b[start:j], true
+	for j := start; j < len(s.b); {
+		q := bytes.IndexByte(s.b[j:], '"')
+		if q < 0 {
+			break
 		}
+		q += j
+		// The quote ends the string unless an odd run of backslashes
+		// escapes it.
+		bs := 0
+		for k := q - 1; k >= start && s.b[k] == '\\'; k-- {
+			bs++
+		}
+		if bs%2 == 0 {
+			s.i = q + 1
+			return s.b[start:q], true
+		}
+		j = q + 1
 	}
 	s.i = len(s.b)
 	return nil, false

@@ -28,18 +28,21 @@ func HeaderValue(h http.Header, name string) string {
 // the value needs unescaping, unlike url.ParseQuery, which builds a map of
 // every parameter.
 func QueryValue(rawQuery, key string) string {
+	plainKey := !escaped(key)
 	for rawQuery != "" {
 		var kv string
 		kv, rawQuery, _ = strings.Cut(rawQuery, "&")
 		k, v, _ := strings.Cut(kv, "=")
-		if strings.ContainsAny(k, "%+") {
+		switch {
+		case k == key && plainKey:
+		case escaped(k):
 			if uk, err := url.QueryUnescape(k); err != nil || uk != key {
 				continue
 			}
-		} else if k != key {
+		default:
 			continue
 		}
-		if !strings.ContainsAny(v, "%+") {
+		if !escaped(v) {
 			return v
 		}
 		if uv, err := url.QueryUnescape(v); err == nil {
@@ -48,4 +51,9 @@ func QueryValue(rawQuery, key string) string {
 		return ""
 	}
 	return ""
+}
+
+// escaped reports whether a query component holds an escape ('%' or '+').
+func escaped(s string) bool {
+	return strings.IndexByte(s, '%') >= 0 || strings.IndexByte(s, '+') >= 0
 }

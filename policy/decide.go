@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/yunrt/yunrt/classify"
@@ -87,19 +88,20 @@ type Decision struct {
 // Whatever the class, no retry is made once MaxAttempts attempts were made
 // or MaxElapsed has passed.
 func (p Policy) Decide(o Outcome) Decision {
-	p = p.WithDefaults()
 	r := o.Result
+	if r.Class == classify.Success {
+		return Decision{Verdict: Done, Reason: "success"}
+	}
+	p = p.WithDefaults()
 	what := r.Code
 	if what == "" {
-		what = fmt.Sprintf("HTTP %d", r.Status)
+		what = "HTTP " + strconv.Itoa(r.Status)
 		if r.Status == 0 {
 			what = "transport error"
 		}
 	}
 	var d Decision
 	switch r.Class {
-	case classify.Success:
-		return Decision{Verdict: Done, Reason: "success"}
 	case classify.Permanent:
 		return Decision{Verdict: Stop, Reason: what + " is permanent"}
 	case classify.Throttled:
