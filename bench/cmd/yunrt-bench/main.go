@@ -1,0 +1,153 @@
+// Command yunrt-bench runs the whole comparison of issue 7 and prints one
+// markdown table: the happy-path benchmarks (go test -bench, -count runs,
+// summarised with benchstat) and the resilience scenarios against the
+// loopback emulator, for the bare net/http transport, go-retryablehttp,
+// failsafe-go and yunrt.
+//
+//	go -C bench run ./cmd/yunrt-bench          # from the repository root
+//
+// Raw outputs go to bench/out: bench.txt (go test -bench), benchstat.txt,
+// table.md.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/yunrt/yunrt/bench"
+)
+
+func main() {
+	count := flag.Int("count", 6, "runs of every benchmark (interleaved: the benchmark binary runs count times)")
+	benchtime := flag.String("benchtime", "150ms", "-test.benchtime of every benchmark run")
+	benchRe := flag.String("bench", "Happy", "benchmarks to run (regexp)")
+	benchFile := flag.String("bench-file", "", "read benchmark results from this file instead of running them")
+	skipBench := flag.Bool("skip-bench", false, "skip the benchmarks")
+	skipScen := flag.Bool("skip-scenarios", false, "skip the resilience scenarios")
+	flag.Parse()
+	start := time.Now()
+
+	dir, err := moduleDir()
+	check(err)
+	out := filepath.Join(dir, "out")
+	check(os.MkdirAll(out, 0o755))
+
+	t := &bench.Table{}
+	if !*skipBench {
+		file := *benchFile
+		if file == "" {
+			file = filepath.Join(out, "bench.txt")
+			check(runBenchmarks(dir, out, file, *count, *benchtime, *benchRe))
+		}
+		stat, err := exec.Command("go", "tool", "benchstat", "-col", "/adapter@(bare retryablehttp failsafe yunrt)", file).CombinedOutput()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "benchstat: %v\n%s", err, stat)
+		}
+		check(os.WriteFile(filepath.Join(out, "benchstat.txt"), stat, 0o644))
+		f, err := os.Open(file)
+		check(err)
+		set, err := bench.ParseBench(f)
+		f.Close()
+		check(err)
+		bench.HappyRows(t, set)
+	}
+	if !*skipScen {
+		results := map[string]map[string]*bench.Result{}
+		for _, sc := range bench.Scenarios() {
+			results[sc.Name] = map[string]*bench.Result{}
+			for _, a := range bench.Adapters {
+				s := time.Now()
+				r := sc.Run(a)
+				results[sc.Name][a] = r
+				fmt.Fprintf(os.Stderr, "scenario %-55s %-14s %6.1fs  %d requests, %d ok, %d attempts, %d duplicates\n",
+					sc.Name, a, time.Since(s).Seconds(), r.Requests(), r.OKs(), r.Attempts, r.Duplicates)
+			}
+		}
+		bench.ScenarioRows(t, results)
+	}
+
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s · %s %s/%s · %d CPUs · %s · yunrt %s · wall time %s\n\n", time.Now().Format("2006-01-02"), runtime.Version(), runtime.GOOS, runtime.GOARCH,
+		runtime.NumCPU(), cpuModel(), revision(dir), time.Since(start).Round(time.Second))
+	b.WriteString(t.Markdown())
+	check(os.WriteFile(filepath.Join(out, "table.md"), b.Bytes(), 0o644))
+	_, _ = io.Copy(os.Stdout, &b)
+}
+
+// runBenchmarks builds the benchmark binary once and runs it count times
+// with -test.count 1, so that the runs of the adapters interleave and a
+// slow phase of a noisy machine does not fall on one adapter only.
+func runBenchmarks(dir, out, file string, count int, benchtime, re string) error {
+	bin := filepath.Join(out, "bench.test")
+	build := exec.Command("go", "test", "-c", "-o", bin, ".")
+	build.Dir, build.Stderr = dir, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("go test -c: %w", err)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	for i := 1; i <= count; i++ {
+		s := time.Now()
+		cmd := exec.Command(bin, "-test.run", "^$", "-test.bench", re, "-test.benchmem", "-test.count", "1", "-test.benchtime", benchtime)
+		cmd.Dir, cmd.Stdout, cmd.Stderr = dir, f, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("benchmark run %d: %w", i, err)
+		}
+		fmt.Fprintf(os.Stderr, "benchmark run %d/%d: %.1fs\n", i, count, time.Since(s).Seconds())
+	}
+	return nil
+}
+
+// moduleDir returns the bench module's directory.
+func moduleDir() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", err
+	}
+	mod := strings.TrimSpace(string(out))
+	if filepath.Base(mod) != "go.mod" || !strings.HasSuffix(filepath.Dir(mod), "bench") {
+		return "", fmt.Errorf("run from the bench module (go -C bench run ./cmd/yunrt-bench), not %q", mod)
+	}
+	return filepath.Dir(mod), nil
+}
+
+// revision names the commit of the yunrt tree measured, "-dirty" when
+// tracked files differ from it.
+func revision(dir string) string {
+	out, err := exec.Command("git", "-C", filepath.Dir(dir), "describe", "--always", "--dirty").Output()
+	if err != nil {
+		return "(no git)"
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "?"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "?"
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "yunrt-bench:", err)
+		os.Exit(1)
+	}
+}
