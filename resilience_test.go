@@ -156,7 +156,9 @@ func TestOutageThenRecovery(t *testing.T) {
 	}
 	require.NotZero(t, firstOK, "requests succeed again")
 	t.Logf("first success %v after recovery (breaker timeout %v)", firstOK, openTimeout)
-	assert.LessOrEqual(t, firstOK, openTimeout+100*time.Millisecond, "within the breaker timeout and one probe")
+	// The breaker timeout, one probe, and slack for a loaded 2-core machine
+	// (requests are offered every 5 ms).
+	assert.LessOrEqual(t, firstOK, openTimeout+300*time.Millisecond, "within the breaker timeout and one probe")
 	ok := 0
 	for i := 0; i < 50; i++ {
 		if status, err := req(); err == nil && status == 200 {
