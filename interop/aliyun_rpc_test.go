@@ -27,21 +27,8 @@ func aliyunRPCCase() sdkCase {
 		provider: classify.Aliyun,
 		signer:   sign.AliyunRPC(testCreds),
 		skew:     20 * time.Minute,
-		steps: map[scenarioID]step{
-			transient: {faults: []testserver.Fault{{Code: "ServiceUnavailable"}}, what: "503 ServiceUnavailable",
-				attempts: 2, performed: 1},
-			throttled: {faults: []testserver.Fault{{Code: "Throttling.User"}}, what: "Throttling.User",
-				attempts: 2, performed: 1},
-			nonceUsed: {faults: []testserver.Fault{{Code: "SignatureNonceUsed"}}, what: "SignatureNonceUsed",
-				attempts: 2, performed: 1},
-			skewed: {what: "InvalidTimeStamp.Expired (clock +20 min)",
-				attempts: 2, performed: 1},
-			unknown: {faults: []testserver.Fault{{Code: "Timeout", Performed: true}}, what: "500 Timeout (push accepted)",
-				attempts: 1, performed: 1, errCode: "Timeout"},
-			permanent: {faults: repeat(testserver.Fault{Code: "PermissionDenied"}, sdkAttempts), what: "PermissionDenied",
-				attempts: 1, performed: 0, errCode: "PermissionDenied"},
-		},
-		call: aliyunRPCSend,
+		steps:    aliyunSteps("500 Timeout (push accepted)", "PermissionDenied", "PermissionDenied"),
+		call:     aliyunRPCSend,
 	}
 }
 
@@ -81,4 +68,24 @@ func aliyunRPCSend(t *testing.T, host string, rt http.RoundTripper, sdkRetries b
 		out.ok = resp.IsSuccess()
 	}
 	return out
+}
+
+// aliyunSteps are the scenarios both Aliyun SDKs share: the same codes,
+// and what yunrt must do with them. unknownWhat describes the unknown
+// outcome; permanentCode is the code of the permanent error.
+func aliyunSteps(unknownWhat, permanentCode, permanentWhat string) map[scenarioID]step {
+	return map[scenarioID]step{
+		transient: {faults: []testserver.Fault{{Code: "ServiceUnavailable"}}, what: "503 ServiceUnavailable",
+			attempts: 2, performed: 1},
+		throttled: {faults: []testserver.Fault{{Code: "Throttling.User"}}, what: "Throttling.User",
+			attempts: 2, performed: 1},
+		nonceUsed: {faults: []testserver.Fault{{Code: "SignatureNonceUsed"}}, what: "SignatureNonceUsed",
+			attempts: 2, performed: 1},
+		skewed: {what: "InvalidTimeStamp.Expired (clock +20 min)",
+			attempts: 2, performed: 1},
+		unknown: {faults: []testserver.Fault{{Code: "Timeout", Performed: true}}, what: unknownWhat,
+			attempts: 1, performed: 1, errCode: "Timeout"},
+		permanent: {faults: repeat(testserver.Fault{Code: permanentCode}, sdkAttempts), what: permanentWhat,
+			attempts: 1, performed: 0, errCode: permanentCode},
+	}
 }

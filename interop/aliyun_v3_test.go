@@ -36,23 +36,10 @@ func aliyunV3Case() sdkCase {
 		provider: classify.Aliyun,
 		signer:   sign.AliyunV3(testCreds),
 		skew:     20 * time.Minute,
-		steps: map[scenarioID]step{
-			transient: {faults: []testserver.Fault{{Code: "ServiceUnavailable"}}, what: "503 ServiceUnavailable",
-				attempts: 2, performed: 1},
-			throttled: {faults: []testserver.Fault{{Code: "Throttling.User"}}, what: "Throttling.User",
-				attempts: 2, performed: 1},
-			nonceUsed: {faults: []testserver.Fault{{Code: "SignatureNonceUsed"}}, what: "SignatureNonceUsed",
-				attempts: 2, performed: 1},
-			skewed: {what: "InvalidTimeStamp.Expired (clock +20 min)",
-				attempts: 2, performed: 1},
-			unknown: {faults: []testserver.Fault{{Code: "Timeout", Performed: true}}, what: "500 Timeout (sent)",
-				attempts: 1, performed: 1, errCode: "Timeout"},
-			permanent: {faults: repeat(testserver.Fault{Code: "Forbidden.RAM"}, sdkAttempts), what: "403 Forbidden.RAM",
-				attempts: 1, performed: 0, errCode: "Forbidden.RAM"},
-			body200: {faults: []testserver.Fault{{Code: "isv.BUSINESS_LIMIT_CONTROL", Format: testserver.Format200}}, what: "200 isv.BUSINESS_LIMIT_CONTROL",
-				attempts: 2, performed: 1},
-		},
+		steps:    aliyunSteps("500 Timeout (sent)", "Forbidden.RAM", "403 Forbidden.RAM"),
 	}
+	c.steps[body200] = step{faults: []testserver.Fault{{Code: "isv.BUSINESS_LIMIT_CONTROL", Format: testserver.Format200}}, what: "200 isv.BUSINESS_LIMIT_CONTROL",
+		attempts: 2, performed: 1}
 	codes := []string{"InvalidTimeStamp.Expired"} // the strict gateway's, in the skew scenario
 	for _, st := range c.steps {
 		for _, f := range st.faults {
