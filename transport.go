@@ -245,6 +245,9 @@ func (r *request) run() (*http.Response, error) {
 		if needsToken(a.Result.Class, out) {
 			out.Idempotent = r.idempotent()
 		}
+		if a.Result.Class != classify.Success && r.signer == nil && r.p == classify.Aliyun {
+			out.ForeignNonce = hasNonce(req)
+		}
 		a.Decision = r.pol.Decide(out)
 		stopErr := r.adjust(ctx, &a, out, err)
 		cfg.observer.AttemptEnd(r.actx, r.info, a)
@@ -321,9 +324,6 @@ func (r *request) adjust(ctx context.Context, a *Attempt, out policy.Outcome, er
 	}
 	if a.Decision.Verdict == policy.Retry && r.single {
 		a.Decision = stopInstead(a.Decision, out, "; but the body cannot be sent again")
-	}
-	if a.Decision.Verdict == policy.Retry && r.signer == nil && r.p == classify.Aliyun && hasNonce(r.orig) {
-		a.Decision = stopInstead(a.Decision, out, "; but the request carries a nonce signed elsewhere, which a resend would replay (SignatureNonceUsed): a signer would allow the retry")
 	}
 	if a.Decision.Verdict == policy.Retry {
 		a.Delay, a.DelaySource = r.delay(a.Result)

@@ -58,6 +58,11 @@ type Outcome struct {
 	Resigned bool
 	// Elapsed is the time since the first attempt started.
 	Elapsed time.Duration
+	// ForeignNonce reports that the request carries a signature nonce that
+	// yunrt did not mint and cannot replace (an Aliyun request signed
+	// elsewhere, and no signer): a resend would replay the nonce, be
+	// refused as SignatureNonceUsed and hide the real answer.
+	ForeignNonce bool
 }
 
 // Decision is a Verdict and the reason for it, in words fit for a trace.
@@ -84,6 +89,9 @@ type Decision struct {
 //     write rejected with SignatureNonceUsed is then side-effect-unknown
 //     (someone else replayed the nonce, so the first copy may have been
 //     processed).
+//
+// A request that carries a nonce signed elsewhere (ForeignNonce) is never
+// resent: the resend would be refused for its nonce.
 //
 // Whatever the class, no retry is made once MaxAttempts attempts were made
 // or MaxElapsed has passed.
@@ -143,6 +151,9 @@ func (p Policy) Decide(o Outcome) Decision {
 		}
 	default:
 		return Decision{Verdict: Stop, Reason: fmt.Sprintf("unknown class %v", r.Class)}
+	}
+	if d.Verdict == Retry && o.ForeignNonce {
+		return Decision{Verdict: Stop, Reason: what + "; but the request carries a nonce signed elsewhere, which a resend would replay (SignatureNonceUsed): a signer would allow the retry", OutcomeUnknown: unknownWrite(o)}
 	}
 	if (d.Verdict == Retry || d.Verdict == Resign) && !p.Retries(r.Class) {
 		return Decision{Verdict: Stop, Reason: what + "; the policy does not retry " + r.Class.String(), OutcomeUnknown: unknownWrite(o)}

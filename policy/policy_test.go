@@ -96,3 +96,13 @@ func TestOutcomeUnknown(t *testing.T) {
 	assert.False(t, Policy{}.Decide(Outcome{Result: nonce, Kind: classify.Write, Signed: true, Attempt: 1}).OutcomeUnknown)
 	assert.False(t, Policy{}.Decide(Outcome{Result: classify.Result{Class: classify.Permanent}, Kind: classify.Write, Attempt: 1}).OutcomeUnknown)
 }
+
+func TestForeignNonceIsNeverResent(t *testing.T) {
+	o := Outcome{Result: classify.Result{Class: classify.Retryable, Code: "ServiceUnavailable", Status: 503}, Kind: classify.Read, Attempt: 1}
+	assert.Equal(t, Retry, Policy{}.Decide(o).Verdict)
+	o.ForeignNonce = true
+	d := Policy{}.Decide(o)
+	assert.Equal(t, Stop, d.Verdict)
+	assert.Contains(t, d.Reason, "nonce signed elsewhere")
+	assert.False(t, d.OutcomeUnknown, "a refused read is not an unknown outcome")
+}

@@ -183,6 +183,9 @@ func explain(t *classify.Table, p classify.Provider, code, action string, token,
 		Idempotent: token,
 		Signed:     signed,
 		Attempt:    1,
+		// Every Aliyun signature carries a nonce: a request signed
+		// elsewhere cannot be resent.
+		ForeignNonce: !signed && p == classify.Aliyun,
 	})
 	ex.Verdict = d.Verdict.String()
 	ex.Decision = decisionName(d.Verdict)
