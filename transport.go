@@ -75,17 +75,27 @@ func New(base http.RoundTripper, opts ...Option) *Transport {
 }
 
 // signerFor returns the signer for a host of provider p, nil when none.
+// host must be lower case.
 func (t *Transport) signerFor(host string, p classify.Provider) sign.Signer {
-	h := strings.ToLower(host)
-	if s, ok := t.cfg.hostSigners[h]; ok {
+	if s, ok := lookupHost(t.cfg.hostSigners, host); ok {
 		return s
 	}
-	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.Contains(h[i:], "]") {
-		if s, ok := t.cfg.hostSigners[h[:i]]; ok {
-			return s
+	return t.cfg.signers[p]
+}
+
+// lookupHost finds a lower-case host in a map keyed by "host:port" or by
+// "host" alone (any port).
+func lookupHost[V any](m map[string]V, host string) (V, bool) {
+	if v, ok := m[host]; ok {
+		return v, true
+	}
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
+		if v, ok := m[host[:i]]; ok {
+			return v, true
 		}
 	}
-	return t.cfg.signers[p]
+	var zero V
+	return zero, false
 }
 
 // ClockSkew returns the clock skew (server clock minus local clock) the
@@ -121,13 +131,8 @@ const drainLimit = 64 << 10
 // WithHost mapping first (host:port, then host), then the public domains.
 func (t *Transport) ProviderFor(host string) classify.Provider {
 	h := strings.ToLower(host)
-	if p, ok := t.cfg.hosts[h]; ok {
+	if p, ok := lookupHost(t.cfg.hosts, h); ok {
 		return p
-	}
-	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.Contains(h[i:], "]") {
-		if p, ok := t.cfg.hosts[h[:i]]; ok {
-			return p
-		}
 	}
 	return classify.ProviderForHost(h)
 }
@@ -156,6 +161,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if host == "" && req.URL != nil {
 		host = req.URL.Host
 	}
+	host = strings.ToLower(host) // no allocation when already lower case
 	p := t.ProviderFor(host)
 	if p == classify.Unknown {
 		return t.base.RoundTrip(req)

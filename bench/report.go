@@ -54,7 +54,11 @@ func ParseBench(r io.Reader) (*BenchSet, error) {
 
 // Median returns the median of a benchmark's unit, NaN when absent.
 func (s *BenchSet) Median(name, unit string) float64 {
-	v := append([]float64(nil), s.samples[name][unit]...)
+	return median(append([]float64(nil), s.samples[name][unit]...))
+}
+
+// median returns the median of v (sorting it in place), NaN when empty.
+func median(v []float64) float64 {
 	if len(v) == 0 {
 		return math.NaN()
 	}
@@ -75,14 +79,7 @@ func (s *BenchSet) Paired(name, base, unit string, f func(a, b float64) float64)
 	for i := 0; i < min(len(a), len(b)); i++ {
 		v = append(v, f(a[i], b[i]))
 	}
-	if len(v) == 0 {
-		return math.NaN()
-	}
-	sort.Float64s(v)
-	if len(v)%2 == 1 {
-		return v[len(v)/2]
-	}
-	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	return median(v)
 }
 
 func ratio(a, b float64) float64 { return a / b }
