@@ -114,9 +114,10 @@ type Fault struct {
 	// Interval between the bytes of TrickleBody; 0 means 10ms.
 	Interval time.Duration
 	// NotPerformed says the request's side effect does not happen although
-	// the request was read (an honest REFUSED_STREAM, an error answer that
-	// was not processed). By default every kind but ResetBeforeRead acts,
-	// and Answer acts when Status is below 400.
+	// the request was read (an honest REFUSED_STREAM, say). By default
+	// every kind but ResetBeforeRead acts, except that an answer (Answer
+	// and the body faults) acts only when its Status is below 400: an
+	// error status says the request was not processed.
 	NotPerformed bool
 }
 
@@ -125,7 +126,7 @@ func (f Fault) performs() bool {
 	switch {
 	case f.NotPerformed, f.Kind == ResetBeforeRead:
 		return false
-	case f.Kind == Answer:
+	case f.Kind == Answer, f.Kind >= CutBody && f.Kind <= TrickleBody:
 		return f.Status < 400
 	}
 	return true
