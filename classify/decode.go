@@ -33,16 +33,29 @@ type Response struct {
 //
 // What counts as a provider error:
 //   - Aliyun: the X-Ca-Error-Code/X-Ca-Error-Message headers of API
-//     Gateway; an XML <Error> document; a JSON object with Code or code
-//     (RPC and ROA style). In a 2xx response the code must be a string
-//     other than "OK", "Success" (any case), "200" or "0", and the body
-//     must not say "Success": true (dysmsapi reports
-//     isv.BUSINESS_LIMIT_CONTROL this way).
-//   - Tencent: Response.Error.Code, whatever the status.
-//   - Baidu: a JSON object with code; in a 2xx response not "1000", "0",
-//     "200", "OK" or "Success" (any case). An error status with no code is
-//     given the documented code for that status (400 InvalidHTTPRequest,
-//     403 AccessDenied, 412 PreconditionFailed, 500 InternalError).
+//     Gateway (a message without a code is given the documented message
+//     it starts with as its code: "Throttled by APP Flow Control"); an XML
+//     <Error> document (OSS adds <EC>, kept in Result.EC); a JSON object
+//     with Code or code (RPC and ROA style), or else errorCode/ErrorCode
+//     and errorMessage/ErrorMessage (Log Service, Function Compute). In a
+//     2xx response the code must be a string other than "OK", "Success"
+//     (any case), "200" or "0", and the body must not say "Success": true
+//     (dysmsapi reports isv.BUSINESS_LIMIT_CONTROL this way).
+//   - Tencent: Response.Error.Code, whatever the status; else API 2.0's
+//     top-level code other than 0, named by its codeDesc when it has one
+//     (as tencentcloud-sdk-go does) and classified by the number when the
+//     codeDesc is not in the table.
+//   - Baidu: a JSON object with code, or else error_code/error_msg/log_id
+//     (the AI open platform, aip.baidubce.com: its numeric codes are in
+//     the table as decimal strings, "18"); in a 2xx response not "1000",
+//     "0", "200", "OK" or "Success" (any case). An error status with no
+//     code is given the documented code for that status (400
+//     InvalidHTTPRequest, 403 AccessDenied, 412 PreconditionFailed, 500
+//     InternalError).
+//
+// Every string of the Result is cut to its bound (MaxCodeLen,
+// MaxMessageLen, MaxRequestIDLen, MaxHostIDLen) and scrubbed of
+// credentials (see Scrub) before Decode returns it.
 func (t *Table) Decode(p Provider, r Response) Result {
 	res := Result{Provider: p, Status: r.Status}
 	res.Hint, res.HintSource = hint(r)
@@ -52,16 +65,38 @@ func (t *Table) Decode(p Provider, r Response) Result {
 		body = gunzipPrefix(body, len(body)*8+4096)
 	}
 	body = trimLead(body)
+	f := decodeFields(p, r.Status, r.Header, body)
+	if f.hasCode && f.code != "" {
+		res.Code, res.Message = f.code, f.message
+		res.Source = FromBody
+		if f.fromHeader {
+			res.Source = FromHeader
+		}
+	} else if p == Baidu {
+		res.Code = baiduStatusCode(r.Status)
+	}
+	res.RequestID, res.HostID, res.EC = f.requestID, f.hostID, f.ec
+	if res.RequestID == "" {
+		res.RequestID = Cut(headerRequestID(p, r.Header), MaxRequestIDLen)
+	}
+	res.Class = t.Class(p, res.Code, r.Status)
+	if p == Tencent && f.hasAltCode && res.Code != f.altCode && !t.documented(p, res.Code) {
+		res.Class = t.Class(p, f.altCode, r.Status) // an API 2.0 codeDesc we do not know
+	}
+	return clean(res)
+}
+
+// decodeFields finds the error fields of one response.
+func decodeFields(p Provider, status int, h http.Header, body []byte) errFields {
 	var f errFields
 	switch p {
 	case Aliyun:
-		if code, msg := hget(r.Header, "X-Ca-Error-Code"), hget(r.Header, "X-Ca-Error-Message"); code != "" || msg != "" {
-			f = errFields{code: code, message: msg, hasCode: true}
-			if f.code == "" {
-				f.code = f.message
+		if code, msg := hget(h, "X-Ca-Error-Code"), hget(h, "X-Ca-Error-Message"); code != "" || msg != "" {
+			code, msg = Cut(code, MaxCodeLen), Cut(msg, MaxMessageLen)
+			if code == "" {
+				code = GatewayCode(msg)
 			}
-			res.Source = FromHeader
-			break
+			return errFields{code: code, message: msg, hasCode: true, fromHeader: true}
 		}
 		switch firstByte(body) {
 		case '<':
@@ -69,7 +104,7 @@ func (t *Table) Decode(p Provider, r Response) Result {
 		case '{':
 			f = scanFlat(body)
 		}
-		if ok2xx(r.Status) && (!f.hasCode || successCode(f.code, false) || f.hasSuccess && f.success) {
+		if ok2xx(status) && (!f.hasCode || successCode(f.code, false) || f.hasSuccess && f.success) {
 			f.code, f.message, f.hasCode = "", "", false
 		}
 	case Tencent:
@@ -80,24 +115,22 @@ func (t *Table) Decode(p Provider, r Response) Result {
 		if firstByte(body) == '{' {
 			f = scanFlat(body)
 		}
-		if ok2xx(r.Status) && (!f.hasCode || successCode(f.code, true)) {
+		if ok2xx(status) && (!f.hasCode || successCode(f.code, true)) {
 			f.code, f.message, f.hasCode = "", "", false
 		}
 	}
-	if f.hasCode && f.code != "" {
-		res.Code, res.Message = f.code, f.message
-		if res.Source != FromHeader {
-			res.Source = FromBody
-		}
-	} else if p == Baidu {
-		res.Code = baiduStatusCode(r.Status)
-	}
-	res.RequestID, res.HostID = f.requestID, f.hostID
-	if res.RequestID == "" {
-		res.RequestID = headerRequestID(p, r.Header)
-	}
-	res.Class = t.Class(p, res.Code, r.Status)
-	return res
+	return f
+}
+
+// clean scrubs every server string of a Result and keeps it within its
+// bound (a redaction may make a string longer).
+func clean(r Result) Result {
+	r.Code = Cut(Scrub(r.Code), MaxCodeLen)
+	r.Message = Cut(Scrub(r.Message), MaxMessageLen)
+	r.RequestID = Cut(Scrub(r.RequestID), MaxRequestIDLen)
+	r.HostID = Cut(Scrub(r.HostID), MaxHostIDLen)
+	r.EC = Cut(Scrub(r.EC), MaxCodeLen)
+	return r
 }
 
 func ok2xx(status int) bool { return status >= 200 && status < 300 }
@@ -146,7 +179,8 @@ func headerRequestID(p Provider, h http.Header) string {
 	var names []string
 	switch p {
 	case Aliyun:
-		names = []string{"X-Acs-Request-Id", "X-Ca-Request-Id"}
+		// OpenAPI, API Gateway, Log Service, Function Compute, OSS.
+		names = []string{"X-Acs-Request-Id", "X-Ca-Request-Id", "X-Log-Requestid", "X-Fc-Request-Id", "X-Oss-Request-Id"}
 	case Baidu:
 		names = []string{"X-Bce-Request-Id"}
 	case Tencent:
@@ -169,8 +203,8 @@ func hget(h http.Header, name string) string {
 	return ""
 }
 
-// scanXML reads <Error><Code/><Message/><RequestId/><HostId/></Error>
-// (Aliyun's XML format), tolerating truncation.
+// scanXML reads <Error><Code/><Message/><RequestId/><HostId/><EC/></Error>
+// (Aliyun's XML format; OSS adds EC), tolerating truncation.
 func scanXML(b []byte) errFields {
 	var f errFields
 	d := xml.NewDecoder(bytes.NewReader(b))
@@ -195,16 +229,18 @@ func scanXML(b []byte) errFields {
 			if len(path) != 2 || path[0] != "Error" {
 				continue
 			}
-			v := strings.TrimSpace(string(tok))
+			v := bytes.TrimSpace(tok)
 			switch path[1] {
 			case "Code":
-				f.code, f.hasCode = v, true
+				f.code, f.hasCode = cutBytes(v, MaxCodeLen), true
 			case "Message":
-				f.message = v
+				f.message = cutBytes(v, MaxMessageLen)
 			case "RequestId":
-				f.requestID = v
+				f.requestID = cutBytes(v, MaxRequestIDLen)
 			case "HostId":
-				f.hostID = v
+				f.hostID = cutBytes(v, MaxHostIDLen)
+			case "EC":
+				f.ec = cutBytes(v, MaxCodeLen)
 			}
 		}
 	}
@@ -225,8 +261,9 @@ func gunzipPrefix(b []byte, limit int) []byte {
 	return out
 }
 
-// hint returns the delay the server asked for: the larger of Retry-After
-// and Aliyun's x-ratelimit-user-api / x-ratelimit-user TimeLeft.
+// hint returns the delay the server asked for: the largest of Retry-After,
+// Aliyun's x-acs-retry-after and its x-ratelimit-user-api /
+// x-ratelimit-user TimeLeft.
 func hint(r Response) (time.Duration, string) {
 	var d time.Duration
 	var src string
@@ -240,6 +277,9 @@ func hint(r Response) (time.Duration, string) {
 		if ra, ok := ParseRetryAfter(v, now); ok {
 			d, src = ra, "retry-after"
 		}
+	}
+	if ms, ok := ParseAcsRetryAfter(hget(r.Header, "X-Acs-Retry-After")); ok && (ms > d || src == "") {
+		d, src = ms, "x-acs-retry-after"
 	}
 	for _, n := range [...]string{"X-Ratelimit-User-Api", "X-Ratelimit-User"} {
 		if tl, ok := ParseTimeLeft(hget(r.Header, n)); ok && tl > d {
@@ -282,6 +322,24 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		return MaxHint, true
 	}
 	return d, true
+}
+
+// ParseAcsRetryAfter parses Aliyun's x-acs-retry-after header: a delay in
+// whole milliseconds, as darabonba reads it. It reports false for
+// anything else; delays are clamped to MaxHint.
+func ParseAcsRetryAfter(v string) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if errors.Is(err, strconv.ErrRange) || err == nil && n > uint64(MaxHint/time.Millisecond) {
+		return MaxHint, true
+	}
+	if err != nil {
+		return 0, false
+	}
+	return time.Duration(n) * time.Millisecond, true
 }
 
 // ParseTimeLeft finds "TimeLeft:<milliseconds>" in an Aliyun
