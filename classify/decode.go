@@ -3,8 +3,8 @@ package classify
 import (
 	"bytes"
 	"compress/gzip"
-	"encoding/xml"
 	"errors"
+	"html"
 	"io"
 	"net/http"
 	"strconv"
@@ -204,46 +204,84 @@ func hget(h http.Header, name string) string {
 }
 
 // scanXML reads <Error><Code/><Message/><RequestId/><HostId/><EC/></Error>
-// (Aliyun's XML format; OSS adds EC), tolerating truncation.
+// (Aliyun's XML format; OSS adds EC), tolerating truncation. It is a
+// small linear scanner, not encoding/xml, so a huge text node costs only
+// its field's bound: text is cut before entities are decoded.
 func scanXML(b []byte) errFields {
 	var f errFields
-	d := xml.NewDecoder(bytes.NewReader(b))
-	d.Strict = false
-	var path []string
-	for {
-		tok, err := d.RawToken()
-		if err != nil {
+	var root string
+	depth := 0
+	for i := 0; i < len(b); {
+		lt := bytes.IndexByte(b[i:], '<')
+		if lt < 0 {
 			return f
 		}
-		switch tok := tok.(type) {
-		case xml.StartElement:
-			if len(path) > maxDepth {
-				return f
-			}
-			path = append(path, tok.Name.Local)
-		case xml.EndElement:
-			if len(path) > 0 {
-				path = path[:len(path)-1]
-			}
-		case xml.CharData:
-			if len(path) != 2 || path[0] != "Error" {
-				continue
-			}
-			v := bytes.TrimSpace(tok)
-			switch path[1] {
-			case "Code":
-				f.code, f.hasCode = cutBytes(v, MaxCodeLen), true
-			case "Message":
-				f.message = cutBytes(v, MaxMessageLen)
-			case "RequestId":
-				f.requestID = cutBytes(v, MaxRequestIDLen)
-			case "HostId":
-				f.hostID = cutBytes(v, MaxHostIDLen)
-			case "EC":
-				f.ec = cutBytes(v, MaxCodeLen)
-			}
+		i += lt
+		gt := bytes.IndexByte(b[i:], '>')
+		if gt < 0 {
+			return f
 		}
+		tag := b[i+1 : i+gt]
+		i += gt + 1
+		switch {
+		case len(tag) == 0 || tag[0] == '?' || tag[0] == '!':
+			continue // a declaration, comment or CDATA opener: skipped
+		case tag[0] == '/':
+			depth--
+			continue
+		case tag[len(tag)-1] == '/':
+			continue // <Empty/>
+		}
+		depth++
+		name := tag
+		if sp := bytes.IndexAny(name, " \t\r\n"); sp >= 0 {
+			name = name[:sp]
+		}
+		if depth == 1 {
+			root = string(name)
+		}
+		if depth != 2 || root != "Error" {
+			continue
+		}
+		end := bytes.IndexByte(b[i:], '<')
+		if end < 0 {
+			end = len(b) - i
+		}
+		f.xmlField(string(name), b[i:i+end])
+		i += end
 	}
+	return f
+}
+
+// xmlField stores the text of one child of <Error>.
+func (f *errFields) xmlField(name string, raw []byte) {
+	var dst *string
+	bound := MaxMessageLen
+	switch name {
+	case "Code":
+		dst, bound, f.hasCode = &f.code, MaxCodeLen, true
+	case "Message":
+		dst = &f.message
+	case "RequestId":
+		dst, bound = &f.requestID, MaxRequestIDLen
+	case "HostId":
+		dst, bound = &f.hostID, MaxHostIDLen
+	case "EC":
+		dst, bound = &f.ec, MaxCodeLen
+	default:
+		return
+	}
+	raw = bytes.TrimSpace(raw)
+	cut := len(raw) > maxRawFactor*bound
+	if cut {
+		raw = raw[:maxRawFactor*bound]
+	}
+	v := strings.ToValidUTF8(html.UnescapeString(string(raw)), "\uFFFD")
+	if cut {
+		*dst = mark(v, bound)
+		return
+	}
+	*dst = Cut(v, bound)
 }
 
 // gunzipPrefix decompresses as much of a gzip stream's prefix as it can,
