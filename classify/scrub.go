@@ -1,9 +1,6 @@
 package classify
 
-import (
-	"bytes"
-	"strings"
-)
+import "strings"
 
 // Redacted replaces every credential Scrub removes.
 const Redacted = "[redacted]"
@@ -35,9 +32,12 @@ func Scrub(s string) string {
 		return s
 	}
 	var b strings.Builder
-	b.Grow(len(s) + len(Redacted))
 	last := 0 // s[:last] is written
 	for i := 0; i < len(s); {
+		if !isTrigger(s[i]) {
+			i++
+			continue
+		}
 		vstart, header := valueAfterName(s, i)
 		if vstart < 0 {
 			i++
@@ -50,9 +50,15 @@ func Scrub(s string) string {
 				vend--
 			}
 		}
+		if b.Cap() == 0 {
+			b.Grow(len(s) + len(Redacted))
+		}
 		b.WriteString(s[last:vstart])
 		b.WriteString(Redacted)
 		last, i = vend, max(vend, i+1)
+	}
+	if last == 0 {
+		return s // nothing redacted: no copy
 	}
 	b.WriteString(s[last:])
 	return b.String()
@@ -92,6 +98,9 @@ func valueAfterName(s string, i int) (start int, header bool) {
 	if k > 0 && s[k-1] == '"' {
 		quoted = true
 		k--
+	}
+	if k < len("token") || !isKeyByte(s[k-1]) || !isKeyByte(s[k-len("token")]) {
+		return -1, false // too short a name to be a credential's
 	}
 	from := k
 	for from > 0 && k-from < maxKeyLen && isKeyByte(s[from-1]) {
@@ -140,31 +149,49 @@ func valueEnd(s string, v int, header bool) int {
 	return len(s)
 }
 
+// isTrigger reports whether c may start what valueAfterName looks for.
+func isTrigger(c byte) bool {
+	return c == '=' || c == ':' || c == '%' || c == 'b' || c == 'B'
+}
+
 func isKeyByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.'
 }
 
 // secretName reports whether a parameter or header name names a
-// credential (ASCII case-insensitive).
+// credential (ASCII case-insensitive), in one pass over the name.
 func secretName(name string) bool {
-	var buf [maxKeyLen]byte
-	low := buf[:len(name)]
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		low[i] = c
+	if len(name) < len("token") {
+		return false
 	}
-	if bytes.HasSuffix(low, []byte("signature")) {
+	if hasSuffixFold(name, "signature") {
 		return true
 	}
-	for _, w := range [...]string{"token", "secret", "password", "credential", "authorization"} {
-		if bytes.Contains(low, []byte(w)) {
+	for i := 0; i < len(name); i++ {
+		var w string
+		switch name[i] | 0x20 { // ASCII lower case; other bytes never match
+		case 't':
+			w = "token"
+		case 's':
+			w = "secret"
+		case 'p':
+			w = "password"
+		case 'c':
+			w = "credential"
+		case 'a':
+			w = "authorization"
+		default:
+			continue
+		}
+		if hasPrefixFold(name[i:], w) {
 			return true
 		}
 	}
 	return false
+}
+
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
 }
 
 func hasPrefixFold(s, prefix string) bool {
