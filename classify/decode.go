@@ -122,14 +122,18 @@ func decodeFields(p Provider, status int, h http.Header, body []byte) errFields 
 	return f
 }
 
-// clean scrubs every server string of a Result and keeps it within its
-// bound (a redaction may make a string longer).
+// clean makes every server string of a Result valid UTF-8, scrubs it and
+// keeps it within its bound (a replacement or redaction may make a
+// string longer).
 func clean(r Result) Result {
-	r.Code = Cut(Scrub(r.Code), MaxCodeLen)
-	r.Message = Cut(Scrub(r.Message), MaxMessageLen)
-	r.RequestID = Cut(Scrub(r.RequestID), MaxRequestIDLen)
-	r.HostID = Cut(Scrub(r.HostID), MaxHostIDLen)
-	r.EC = Cut(Scrub(r.EC), MaxCodeLen)
+	c := func(s string, bound int) string {
+		return Cut(Scrub(strings.ToValidUTF8(s, "\uFFFD")), bound)
+	}
+	r.Code = c(r.Code, MaxCodeLen)
+	r.Message = c(r.Message, MaxMessageLen)
+	r.RequestID = c(r.RequestID, MaxRequestIDLen)
+	r.HostID = c(r.HostID, MaxHostIDLen)
+	r.EC = c(r.EC, MaxCodeLen)
 	return r
 }
 
