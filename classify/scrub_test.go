@@ -80,6 +80,9 @@ func scrubInputs() map[string]string {
 // quadratic scrubber is a million times slower. BenchmarkScrub gives the
 // absolute figures.
 func TestScrubLinear(t *testing.T) {
+	if raceEnabled {
+		t.Skip("timing is meaningless under the race detector")
+	}
 	fastest := func(f func()) time.Duration {
 		best := time.Duration(1<<63 - 1)
 		for i := 0; i < 5; i++ {
