@@ -36,9 +36,10 @@ type Response struct {
 //     Gateway (a message without a code is given the documented message
 //     it starts with as its code: "Throttled by APP Flow Control"); an XML
 //     <Error> document (OSS adds <EC>, kept in Result.EC); a JSON object
-//     with Code or code (RPC and ROA style), or else errorCode/ErrorCode
-//     and errorMessage/ErrorMessage (Log Service, Function Compute). In a
-//     2xx response the code must be a string other than "OK", "Success"
+//     with Code or code (RPC and ROA style), or else, in an error status
+//     only, errorCode/ErrorCode and errorMessage/ErrorMessage (Log
+//     Service, Function Compute). In a 2xx response the code must be a
+//     string other than "OK", "Success"
 //     (any case), "200" or "0", and the body must not say "Success": true
 //     (dysmsapi reports isv.BUSINESS_LIMIT_CONTROL this way).
 //   - Tencent: Response.Error.Code, whatever the status; else API 2.0's
@@ -104,7 +105,10 @@ func decodeFields(p Provider, status int, h http.Header, body []byte) errFields 
 		case '{':
 			f = scanFlat(body)
 		}
-		if ok2xx(status) && (!f.hasCode || successCode(f.code, false) || f.hasSuccess && f.success) {
+		// Log Service and Function Compute send their errors with an error
+		// status: a 2xx body's errorCode is the caller's data (a
+		// function's own output), not an error.
+		if ok2xx(status) && (!f.hasCode || f.fromAlt || successCode(f.code, false) || f.hasSuccess && f.success) {
 			f.code, f.message, f.hasCode = "", "", false
 		}
 	case Tencent:

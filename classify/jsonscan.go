@@ -192,8 +192,9 @@ type errFields struct {
 	hasAltCode                        bool
 	// codeDesc is Tencent API 2.0's codeDesc; ec is Aliyun OSS's EC.
 	codeDesc, ec string
-	// fromHeader reports a code from API Gateway's X-Ca-Error-* headers.
-	fromHeader bool
+	// fromHeader reports a code from API Gateway's X-Ca-Error-* headers;
+	// fromAlt a code from the alt* fields.
+	fromHeader, fromAlt bool
 }
 
 // field reads one key of an error object if it is one of ours. Only
@@ -250,7 +251,7 @@ func (f *errFields) useAlt() {
 	if f.hasCode || !f.hasAltCode {
 		return
 	}
-	f.code, f.hasCode = f.altCode, true
+	f.code, f.hasCode, f.fromAlt = f.altCode, true, true
 	if f.message == "" {
 		f.message = f.altMessage
 	}

@@ -77,6 +77,17 @@ func TestDecodeShapes(t *testing.T) {
 	}
 }
 
+// TestAltFieldsNeedErrorStatus: a function's own 200 output that happens
+// to hold ErrorCode is not an error.
+func TestAltFieldsNeedErrorStatus(t *testing.T) {
+	table := DefaultTable()
+	body := []byte(`{"ErrorCode":"ResourceThrottled","ErrorMessage":"my function's data"}`)
+	res := table.Decode(Aliyun, Response{Status: 200, Body: body})
+	assert.Equal(t, Result{Provider: Aliyun, Status: 200}, res)
+	res = table.Decode(Aliyun, Response{Status: 503, Body: body})
+	assert.Equal(t, Throttled, res.Class)
+}
+
 // TestNewCodeClasses pins the class of every code family beyond the seeds
 // named in SPEC.md.
 func TestNewCodeClasses(t *testing.T) {
