@@ -84,7 +84,9 @@ func (t *Table) Decode(p Provider, r Response) Result {
 	if p == Tencent && f.hasAltCode && res.Code != f.altCode && !t.documented(p, res.Code) {
 		res.Class = t.Class(p, f.altCode, r.Status) // an API 2.0 codeDesc we do not know
 	}
-	return clean(res)
+	res = clean(res)
+	res.MetricCode = t.MetricCode(p, res.Code)
+	return res
 }
 
 // decodeFields finds the error fields of one response.

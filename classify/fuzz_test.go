@@ -70,6 +70,9 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("no code but class %v for status %d", res.Class, status)
 		}
 		assertBounded(t, res)
+		if (res.Code == "") != (res.MetricCode == "") || res.MetricCode != "" && res.MetricCode != OtherCode && !table.documented(prov, res.MetricCode) {
+			t.Fatalf("metric code %q for code %q", res.MetricCode, res.Code)
+		}
 		// Differential check against encoding/json.
 		if gzipped || (prov != Aliyun && prov != Baidu) || status < 400 {
 			return

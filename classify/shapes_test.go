@@ -42,7 +42,7 @@ func TestDecodeShapes(t *testing.T) {
 		{"baidu_ai_cluster_limit.http", Baidu, Result{Code: "4", Message: "Open api request limit reached", Class: Throttled, Source: FromBody}},
 		{"baidu_ai_success.http", Baidu, Result{Class: Success}},
 		{"baidu_ai_success_zero.http", Baidu, Result{RequestID: "3584051565053", Class: Success}},
-		{"tencent_v2_auth_failure.http", Tencent, Result{Code: "AuthFailure", Message: "鉴权失败，请参考文档中鉴权部分。", Class: Permanent, Source: FromBody}},
+		{"tencent_v2_auth_failure.http", Tencent, Result{Code: "AuthFailure", MetricCode: OtherCode, Message: "鉴权失败，请参考文档中鉴权部分。", Class: Permanent, Source: FromBody}},
 		{"tencent_v2_invalid_parameter.http", Tencent, Result{Code: "InvalidParameter", Message: "(100004)projectId不正确", Class: Permanent, Source: FromBody}},
 		{"tencent_v2_string_code.http", Tencent, Result{Code: "5100", Message: "(-1)operation failed, retry later", Class: Retryable, Source: FromBody}},
 		{"tencent_v2_replay.http", Tencent, Result{Code: "4500", Message: "(4500)Nonce already used", Class: Resign, Source: FromBody}},
@@ -51,7 +51,7 @@ func TestDecodeShapes(t *testing.T) {
 		{"sls_shard_write_quota.http", Aliyun, Result{Code: "ShardWriteQuotaExceed", Message: "shard write quota exceed", RequestID: "5F2A6E3B9C1D4E0012345679", Class: Throttled, Source: FromBody}},
 		{"sls_internal.http", Aliyun, Result{Code: "InternalServerError", Message: "Internal server error", RequestID: "5F2A6E3B9C1D4E001234567A", Class: Retryable, Source: FromBody}},
 		{"sls_signature.http", Aliyun, Result{Code: "SignatureNotMatch", Message: "Signature 5CdOzrW0kx8uNA+pZcmqHbwS0FA= not matched.", RequestID: "5F2A6E3B9C1D4E001234567B", Class: Permanent, Source: FromBody}},
-		{"sls_429_undocumented.http", Aliyun, Result{Code: "ExceedQuota", Message: "too many requests", RequestID: "5F2A6E3B9C1D4E001234567C", Class: Throttled, Source: FromBody}},
+		{"sls_429_undocumented.http", Aliyun, Result{Code: "ExceedQuota", MetricCode: OtherCode, Message: "too many requests", RequestID: "5F2A6E3B9C1D4E001234567C", Class: Throttled, Source: FromBody}},
 		{"fc_throttled.http", Aliyun, Result{Code: "ResourceThrottled", Message: "Reserve resource exceeded limit", RequestID: "1-6284a6a2-0d6b2c3a9c2e", Class: Throttled, Source: FromBody}},
 		{"fc_exhausted.http", Aliyun, Result{Code: "ResourceExhausted", Message: "Resources exhausted", RequestID: "1-6284a6a2-0d6b2c3a9c2f", Class: Throttled, Source: FromBody}},
 		{"fc_access_denied.http", Aliyun, Result{Code: "AccessDenied", Message: "the caller is not authorized to perform 'fc:InvokeFunction' on the resource 'acs:fc:cn-hangzhou:123:services/s/functions/f'", RequestID: "1-6284a6a2-0d6b2c3a9c30", Class: Permanent, Source: FromBody}},
@@ -72,6 +72,9 @@ func TestDecodeShapes(t *testing.T) {
 			r := readShape(t, tt.file)
 			want := tt.want
 			want.Provider, want.Status = tt.p, r.Status
+			if want.MetricCode == "" {
+				want.MetricCode = want.Code // documented codes count as themselves
+			}
 			assert.Equal(t, want, table.Decode(tt.p, r))
 		})
 	}
@@ -86,6 +89,7 @@ func TestAltFieldsNeedErrorStatus(t *testing.T) {
 	assert.Equal(t, Result{Provider: Aliyun, Status: 200}, res)
 	res = table.Decode(Aliyun, Response{Status: 503, Body: body})
 	assert.Equal(t, Throttled, res.Class)
+	assert.Equal(t, "ResourceThrottled", res.MetricCode)
 }
 
 // TestNewCodeClasses pins the class of every code family beyond the seeds

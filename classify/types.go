@@ -205,8 +205,12 @@ type Result struct {
 	HostID    string // Aliyun HostId, when present
 	// EC is the error detail code of Aliyun OSS (<EC>0003-00000001</EC>),
 	// "" when absent.
-	EC    string
-	Class Class
+	EC string
+	// MetricCode is Code as a metric attribute may carry it: from a set
+	// bounded by the table (see Table.MetricCode), "other" for a code
+	// the table does not know, "" when Code is "".
+	MetricCode string
+	Class      Class
 	// Source says where Code came from (body, header, or inferred from
 	// the status).
 	Source Source
