@@ -126,3 +126,11 @@ func ExampleScrub() {
 	// Output:
 	// Specified signature is not matched with our calculation. server string to sign is:GET&%2F&AccessKeyId%3DLTAI5tEXAMPLE%26Action%3DDescribeRegions%26SecurityToken%3D[redacted]%26SignatureNonce%3D1
 }
+
+// TestScrubKeepsDocumentedMessages: no message of the default table looks
+// like a credential to the scrubber.
+func TestScrubKeepsDocumentedMessages(t *testing.T) {
+	for _, e := range DefaultEntries() {
+		assert.Equal(t, e.Message, Scrub(e.Message), "%s %s", e.Provider, e.Code)
+	}
+}
