@@ -45,3 +45,12 @@ func GatewayCode(msg string) string {
 	}
 	return Cut(msg, MaxCodeLen)
 }
+
+// NonceReplay reports whether a code says the request's nonce was seen
+// before, so that an unsigned write's first copy may have been processed:
+// Aliyun SignatureNonceUsed and API Gateway's "Nonce Used" (names no other
+// provider uses, so p may be Unknown), and Tencent API 2.0's 4500 (a
+// reused Nonce, or a Timestamp too far off).
+func NonceReplay(p Provider, code string) bool {
+	return code == "SignatureNonceUsed" || code == "Nonce Used" || p == Tencent && code == "4500"
+}

@@ -201,3 +201,12 @@ func TestMetricCode(t *testing.T) {
 		assert.Equal(t, tt.want, table.MetricCode(tt.p, tt.code), "%.40s", tt.code)
 	}
 }
+
+func TestNonceReplay(t *testing.T) {
+	assert.True(t, NonceReplay(Aliyun, "SignatureNonceUsed"))
+	assert.True(t, NonceReplay(Unknown, "SignatureNonceUsed"))
+	assert.True(t, NonceReplay(Aliyun, "Nonce Used"))
+	assert.True(t, NonceReplay(Tencent, "4500"))
+	assert.False(t, NonceReplay(Baidu, "4500"))
+	assert.False(t, NonceReplay(Aliyun, "InvalidTimeStamp.Expired"))
+}

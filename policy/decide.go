@@ -144,7 +144,7 @@ func (p Policy) Decide(o Outcome) Decision {
 			return Decision{Verdict: Stop, Reason: what + " again after re-signing"}
 		case o.Signed:
 			d = Decision{Verdict: Resign, Reason: what + ": fresh nonce and timestamp"}
-		case r.Code == "SignatureNonceUsed" && o.Kind == classify.Write && !o.Idempotent:
+		case classify.NonceReplay(r.Provider, r.Code) && o.Kind == classify.Write && !o.Idempotent:
 			return Decision{Verdict: Stop, Reason: what + " on a request yunrt did not sign: the first copy may have been processed; a signer would prevent this", OutcomeUnknown: true}
 		default:
 			return Decision{Verdict: Stop, Reason: what + ": the request was signed elsewhere; a signer would fix this"}
