@@ -49,7 +49,7 @@ type explanation struct {
 	Reason   string `json:"reason"`
 }
 
-const explainUsage = `Usage: yunrt explain CODE --provider P [--action A] [--token] [--unsigned] [--status N] [--json]
+const explainUsage = `Usage: yunrt explain CODE (--provider P | --host H) [--action A] [--token] [--unsigned] [--status N] [--json]
 
 Explains a provider error code: the documented entry it matches, its HTTP
 status, its class, and what the default policy decides on a first attempt
@@ -62,7 +62,8 @@ Flags:
 func runExplainCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	provider := fs.String("provider", "", "provider: aliyun, tencent or baidu (required)")
+	provider := fs.String("provider", "", "provider: aliyun, tencent or baidu (required unless --host names one)")
+	host := fs.String("host", "", `host the code came from ("aip.baidubce.com"): gives --provider when it is missing, and must agree with it`)
 	action := fs.String("action", "", `API action ("SendSms", "DescribeRegions", Baidu "POST /api/v3/sendsms"); none means a write`)
 	token := fs.Bool("token", false, "the request carries an idempotency token (ClientToken / clientToken)")
 	unsigned := fs.Bool("unsigned", false, "the request was signed elsewhere: yunrt has no signer to re-sign it")
@@ -89,12 +90,22 @@ func runExplainCmd(args []string, stdout, stderr io.Writer) int {
 		return usageErr("missing CODE")
 	case len(pos) > 1:
 		return usageErr("one CODE expected, got %d arguments: %q", len(pos), pos)
-	case *provider == "":
+	case *provider == "" && *host == "":
 		return usageErr("missing --provider")
+	}
+	hp := classify.ProviderForHost(*host)
+	if *host != "" && hp == classify.Unknown {
+		return usageErr("--host %q is not a host of aliyun, tencent or baidu", *host)
+	}
+	if *provider == "" {
+		*provider = hp.String()
 	}
 	p, err := classify.ParseProvider(*provider)
 	if err != nil || p == classify.Unknown {
 		return usageErr("unknown provider %q (want aliyun, tencent or baidu)", *provider)
+	}
+	if *host != "" && hp != p {
+		return usageErr("--host %q is a %s host, not %s", *host, hp, p)
 	}
 	if *status < -1 || *status > 599 {
 		return usageErr("--status %d is not an HTTP status", *status)

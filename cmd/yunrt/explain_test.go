@@ -94,7 +94,7 @@ func wantDecision(p classify.Provider, code string, c classify.Class, kind class
 	case classify.Throttled:
 		return "retry"
 	case classify.Resign:
-		if policy.NonceReplayed(classify.Result{Code: code}) && kind == classify.Write && !token {
+		if policy.NonceReplayed(classify.Result{Provider: p, Code: code}) && kind == classify.Write && !token {
 			return "stop" // a copy reached the gateway before: outcome unknown
 		}
 		if signed {
@@ -254,4 +254,33 @@ func TestExplainFlagOrder(t *testing.T) {
 		assert.Equal(t, a, b)
 		assert.Contains(t, a, "decision    stop:")
 	})
+}
+
+// TestExplainHost: the Baidu AI open platform's numeric codes, with the
+// host they came from.
+func TestExplainHost(t *testing.T) {
+	tests := []struct {
+		args  []string
+		class string
+	}{
+		{[]string{"18", "--provider", "baidu", "--host", "aip.baidubce.com"}, "throttled"},
+		{[]string{"18", "--host", "aip.baidubce.com"}, "throttled"},
+		{[]string{"17", "--host", "aip.baidubce.com"}, "permanent"},
+		{[]string{"282000", "--host", "aip.baidubce.com:443"}, "retryable"},
+		{[]string{"WriteQuotaExceed", "--host", "cn-hangzhou.log.aliyuncs.com", "--status", "403"}, "throttled"},
+		{[]string{"4100", "--provider", "tencent"}, "permanent"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			assert.Equal(t, tt.class, explainJSON(t, tt.args...).Class)
+		})
+	}
+	for _, args := range [][]string{
+		{"18", "--provider", "aliyun", "--host", "aip.baidubce.com"},
+		{"18", "--host", "example.com"},
+	} {
+		code, _, errOut := runCmd(append([]string{"explain"}, args...)...)
+		assert.Equal(t, exitUsage, code, "%q", args)
+		assert.Contains(t, errOut, "--host", "%q", args)
+	}
 }
