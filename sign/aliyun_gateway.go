@@ -78,14 +78,19 @@ func (aliyunGatewaySigner) UsesNonce() bool { return true }
 
 // Sign implements Signer.
 func (s aliyunGatewaySigner) Sign(ctx context.Context, r *http.Request, body []byte, st Stamp) error {
+	_, err := s.sign(ctx, r, body, st)
+	return err
+}
+
+func (s aliyunGatewaySigner) sign(ctx context.Context, r *http.Request, body []byte, st Stamp) (Canonical, error) {
 	const scheme = SchemeAliyunGateway
 	query, form, err := signParams(r, body, scheme)
 	if err != nil {
-		return err
+		return Canonical{}, err
 	}
 	c, t, nonce, err := begin(ctx, s.creds, st, scheme, true)
 	if err != nil {
-		return err
+		return Canonical{}, err
 	}
 	resetHeaders(r, gatewayRemoved...)
 	if len(body) > 0 && !isForm(r.Header) {
@@ -107,7 +112,7 @@ func (s aliyunGatewaySigner) Sign(ctx context.Context, r *http.Request, body []b
 	sts := gatewayStringToSign(methodOf(r), r.Header, names, r.URL.Path, query, form)
 	r.Header.Set("X-Ca-Signature-Headers", strings.Join(names, ","))
 	r.Header.Set("X-Ca-Signature", gatewaySignature(sha256.New, sts, c.AccessKeySecret))
-	return nil
+	return Canonical{Scheme: scheme, Request: sts, StringToSign: sts, SignedHeaders: strings.Join(names, ",")}, nil
 }
 
 // gatewayStringToSign builds the StringToSign. names are the signed header
