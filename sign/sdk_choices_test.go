@@ -162,3 +162,27 @@ func TestRPCFormValueReplacesQueryValue(t *testing.T) {
 	assert.NotContains(t, c.Request, "fromQuery")
 	verifyOK(t, SchemeAliyunRPC, r, body)
 }
+
+// The official API Gateway demo (SignUtil.buildResource) tests parameter
+// names and values with commons-lang StringUtils.isBlank: a blank name is
+// left out, a blank value (" " as much as "") writes the name alone. A
+// no-break space is not blank in Java.
+func TestGatewayBlankParams(t *testing.T) {
+	tests := []struct{ name, query, want string }{
+		{"empty value", "a=", "/p?a"},
+		{"space value", "a=+", "/p?a"},
+		{"tab value", "a=%09", "/p?a"},
+		{"no-break space is a value", "a=%C2%A0", "/p?a=\u00a0"},
+		{"blank name left out", "+=1&b=2", "/p?b=2"},
+		{"only blank names", "%20=1", "/p"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newClientRequest(t, http.MethodGet, "https://x.alicloudapi.com/p?"+tt.query, nil, nil)
+			c := explainOK(t, AliyunGateway(testCreds), r, nil)
+			lines := strings.Split(c.StringToSign, "\n")
+			assert.Equal(t, tt.want, lines[len(lines)-1])
+			verifyOK(t, SchemeAliyunGateway, r, nil)
+		})
+	}
+}
