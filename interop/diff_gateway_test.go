@@ -95,6 +95,39 @@ func gatewayReference(secret, method, path string, std map[string]string, signed
 	return base64.StdEncoding.EncodeToString(mac.Sum(nil)), strings.Join(names, ",")
 }
 
+// gatewayBody draws the parameters and body of a gateway request: a form
+// (some names also in the query), a raw body with its Content-MD5, or none;
+// std receives Content-Type and Content-MD5.
+func gatewayBody(rng *rand.Rand, method string, query, std map[string]string) (form map[string]string, body []byte) {
+	form = map[string]string{}
+	if method != "POST" && method != "PUT" {
+		return form, nil
+	}
+	switch rng.IntN(3) {
+	case 0:
+		form = randParams(rng, 4, func(r *rand.Rand) string { return randName(r, 0.4) })
+		for k := range query {
+			if rng.IntN(3) == 0 {
+				form[k] = randText(rng, 3, 0.5)
+			}
+		}
+		std["Content-Type"] = "application/x-www-form-urlencoded; charset=UTF-8"
+		v := url.Values{}
+		for k, x := range form {
+			v.Set(k, x)
+		}
+		body = []byte(v.Encode())
+	case 1:
+		body = randBody(rng)
+		std["Content-Type"] = pick(rng, "application/json; charset=UTF-8", "text/plain", "application/octet-stream")
+		if len(body) > 0 {
+			sum := md5.Sum(body)
+			std["Content-MD5"] = base64.StdEncoding.EncodeToString(sum[:])
+		}
+	}
+	return form, body
+}
+
 func gatewaySigned(t *testing.T, rng *rand.Rand) sdkSigned {
 	method := pick(rng, "GET", "POST", "PUT", "DELETE")
 	segs := randSegments(rng)
@@ -102,34 +135,9 @@ func gatewaySigned(t *testing.T, rng *rand.Rand) sdkSigned {
 		segs[i] = strings.ReplaceAll(s, "/", "_")
 	}
 	path := "/" + strings.Join(segs, "/")
-	name := func(r *rand.Rand) string { return randName(r, 0.4) }
-	query, form := randParams(rng, 4, name), map[string]string{}
-	var body []byte
+	query := randParams(rng, 4, func(r *rand.Rand) string { return randName(r, 0.4) })
 	std := map[string]string{}
-	if method == "POST" || method == "PUT" {
-		switch rng.IntN(3) {
-		case 0:
-			form = randParams(rng, 4, name)
-			for k := range query {
-				if rng.IntN(3) == 0 {
-					form[k] = randText(rng, 3, 0.5)
-				}
-			}
-			std["Content-Type"] = "application/x-www-form-urlencoded; charset=UTF-8"
-			v := url.Values{}
-			for k, x := range form {
-				v.Set(k, x)
-			}
-			body = []byte(v.Encode())
-		case 1:
-			body = randBody(rng)
-			std["Content-Type"] = pick(rng, "application/json; charset=UTF-8", "text/plain", "application/octet-stream")
-			if len(body) > 0 {
-				sum := md5.Sum(body)
-				std["Content-MD5"] = base64.StdEncoding.EncodeToString(sum[:])
-			}
-		}
-	}
+	form, body := gatewayBody(rng, method, query, std)
 	if rng.IntN(2) == 0 {
 		std["Accept"] = pick(rng, "application/json", "*/*")
 	}
