@@ -75,21 +75,7 @@ func (s aliyunV3Signer) sign(ctx context.Context, r *http.Request, body []byte, 
 		r.Header.Set("x-acs-security-token", c.SecurityToken)
 	}
 
-	hs := lowerHeaders(r.Header, func(l string) bool {
-		return strings.HasPrefix(l, "x-acs-") || l == "content-type"
-	})
-	names := make([]string, 0, len(hs)+1)
-	for n := range hs {
-		names = append(names, n)
-	}
-	names = append(names, "host")
-	sort.Strings(names)
-	get := func(n string) string {
-		if n == "host" {
-			return strings.TrimSpace(host)
-		}
-		return sortedJoin(hs[n])
-	}
+	names, get := acs3Headers(r.Header, host)
 	canon := acs3CanonicalRequest(methodOf(r), r.URL.EscapedPath(), query, names, get, payloadHash)
 	sig := acs3Signature(canon, c.AccessKeySecret)
 	r.Header.Set("Authorization", acs3Algorithm+" Credential="+c.AccessKeyID+
@@ -98,6 +84,26 @@ func (s aliyunV3Signer) sign(ctx context.Context, r *http.Request, body []byte, 
 		Scheme: scheme, Request: canon, StringToSign: acs3StringToSign(canon),
 		SignedHeaders: strings.Join(names, ";"),
 	}.redact(c.SecurityToken), nil
+}
+
+// acs3Headers returns the sorted names of the headers ACS3 signs (host,
+// content-type when present, every x-acs-*) and their canonical values.
+func acs3Headers(h http.Header, host string) ([]string, func(string) string) {
+	hs := lowerHeaders(h, func(l string) bool {
+		return strings.HasPrefix(l, "x-acs-") || l == "content-type"
+	})
+	names := make([]string, 0, len(hs)+1)
+	for n := range hs {
+		names = append(names, n)
+	}
+	names = append(names, "host")
+	sort.Strings(names)
+	return names, func(n string) string {
+		if n == "host" {
+			return strings.TrimSpace(host)
+		}
+		return sortedJoin(hs[n])
+	}
 }
 
 // sortedJoin is ACS3's value of a header sent more than once: the trimmed
