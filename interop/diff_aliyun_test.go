@@ -171,7 +171,7 @@ func darabonbaV3Signed(t *testing.T, rng *rand.Rand) sdkSigned {
 		req.Query[k] = dara.String(v)
 	}
 	for i := rng.IntN(4); i > 0; i-- {
-		name := "x-acs-" + headerToken(rng)
+		name := "x-acs-m" + headerToken(rng)
 		req.Headers[mixCase(rng, name)] = dara.String(randHeaderValue(rng))
 		if rng.IntN(2) == 0 { // the same header twice, in another spelling
 			req.Headers[strings.ToUpper(name)] = dara.String(randHeaderValue(rng))

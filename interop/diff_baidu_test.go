@@ -55,7 +55,13 @@ func bceSDKSigned(t *testing.T, rng *rand.Rand) sdkSigned {
 		req.SetHeader(bcehttp.BCE_REQUEST_ID, "req-"+headerToken(rng))
 	}
 	for i := rng.IntN(4); i > 0; i-- {
-		req.SetHeader(mixCase(rng, "x-bce-"+headerToken(rng)), randHeaderValue(rng))
+		// One spelling per name: bce-sdk-go signs two spellings as two
+		// lines and lists the name twice, a form whose acceptance by the
+		// servers is unknown (yunrt joins the values, as for one name).
+		name := "x-bce-m" + headerToken(rng)
+		if bceHeaderAbsent(req.Headers(), name) {
+			req.SetHeader(mixCase(rng, name), randHeaderValue(rng))
+		}
 	}
 	if rng.IntN(3) == 0 {
 		req.SetHeader(mixCase(rng, "x-custom-"+headerToken(rng)), randHeaderValue(rng))
@@ -90,4 +96,14 @@ func bceSDKSigned(t *testing.T, rng *rand.Rand) sdkSigned {
 	}
 	r.ContentLength = int64(len(body))
 	return sdkSigned{req: r, body: body, stamp: sign.Stamp{Time: now}, token: token, expire: time.Duration(expire) * time.Second}
+}
+
+// bceHeaderAbsent reports whether no spelling of name is in h.
+func bceHeaderAbsent(h map[string]string, name string) bool {
+	for k := range h {
+		if strings.EqualFold(k, name) {
+			return false
+		}
+	}
+	return true
 }

@@ -256,7 +256,8 @@ func mixCase(rng *rand.Rand, s string) string {
 	return string(b)
 }
 
-// headerToken is a random header name suffix: letters, digits, '-'.
+// headerToken is a random lower-case name part of letters and digits
+// (callers prefix it so that it never names a header a scheme sets).
 func headerToken(rng *rand.Rand) string {
 	const chars = "abcdefghijklmnopqrstuvwxyz0123456789"
 	n := 1 + rng.IntN(6)
