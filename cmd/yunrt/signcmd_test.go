@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -181,5 +183,51 @@ func FuzzParseHeaderFlag(f *testing.F) {
 		require.NoError(t, err)
 		assert.Equal(t, name, n2)
 		assert.Equal(t, value, v2)
+	})
+}
+
+func TestParseSignTime(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Time
+		ok   bool
+	}{
+		{"", time.Time{}, true},
+		{"1551113065", time.Unix(1551113065, 0).UTC(), true},
+		{"2023-10-26T10:22:32Z", time.Date(2023, 10, 26, 10, 22, 32, 0, time.UTC), true},
+		{"2023-10-26T18:22:32+08:00", time.Date(2023, 10, 26, 10, 22, 32, 0, time.UTC), true},
+		{"yesterday", time.Time{}, false},
+		{"2023-10-26", time.Time{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := parseSignTime(tt.in)
+			if !tt.ok {
+				assert.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			assert.True(t, tt.want.Equal(got), "%s", got)
+		})
+	}
+}
+
+// FuzzParseSignTime: an accepted time is the instant the text names.
+func FuzzParseSignTime(f *testing.F) {
+	for _, s := range []string{"", "0", "1551113065", "-1", "2023-10-26T10:22:32Z", "2023-10-26T18:22:32+08:00", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := parseSignTime(s)
+		if err != nil || s == "" {
+			return
+		}
+		if sec, perr := strconv.ParseInt(s, 10, 64); perr == nil {
+			assert.Equal(t, sec, got.Unix())
+			return
+		}
+		want, perr := time.Parse(time.RFC3339, s)
+		require.NoError(t, perr)
+		assert.True(t, want.Equal(got))
 	})
 }
