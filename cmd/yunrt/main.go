@@ -60,6 +60,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runDemoCmd(context.Background(), args[1:], stdout, stderr)
 	case "explain":
 		return runExplainCmd(args[1:], stdout, stderr)
+	case "sign":
+		return runSign(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "yunrt: unknown command %q\n\n%s", args[0], usageText)
 	return exitUsage
