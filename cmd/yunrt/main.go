@@ -63,7 +63,7 @@ Usage:
   yunrt version
         print the version this binary was built from
 
-Run "yunrt COMMAND -h" for the flags of a command.
+Run "yunrt COMMAND -h" or "yunrt help COMMAND" for the flags of a command.
 `
 
 // run is the whole command: it parses args (without the program name),
@@ -75,6 +75,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
+		if len(args) == 2 && args[0] == "help" && args[1] != "help" {
+			return run([]string{args[1], "-h"}, stdout, stderr) // "yunrt help serve"
+		}
 		fmt.Fprint(stdout, usageText)
 		return exitOK
 	case "demo":

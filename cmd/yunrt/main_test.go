@@ -42,7 +42,14 @@ func TestUsage(t *testing.T) {
 	})
 	for _, cmd := range []string{"demo", "serve", "explain", "codes", "version"} {
 		assert.Contains(t, usageText, "yunrt "+cmd, "the top-level help names every command")
+		code, out, errOut := runCmd("help", cmd)
+		assert.Equal(t, exitOK, code)
+		assert.True(t, strings.HasPrefix(out, "Usage: yunrt "+cmd), "help %s: %q", cmd, out)
+		assert.Empty(t, errOut)
 	}
+	code, _, errOut := runCmd("help", "frobnicate")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, `unknown command "frobnicate"`)
 }
 
 func TestUsageErrors(t *testing.T) {
