@@ -65,6 +65,7 @@ func ParseFormat(s string) (Format, error) {
 // FormatError is ParseFormat's error for a name that is no Format.
 type FormatError struct{ Name string }
 
+// Error implements error.
 func (e *FormatError) Error() string {
 	return "yunrttest: unknown format " + strconv.Quote(e.Name) +
 		` (want default, json, xml, roa, 200, gateway-headers, empty or html)`

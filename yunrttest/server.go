@@ -14,7 +14,7 @@ import (
 
 // KeyHeader is the request header that names the logical request an
 // attempt belongs to; see NewServer for the other places a key is found.
-const KeyHeader = testserver.KeyHeader
+const KeyHeader = "X-Yunrt-Test-Key"
 
 // ProviderHeader picks the provider of a request to a server of all
 // providers (NewServer with classify.Unknown): "aliyun", "tencent" or
@@ -24,7 +24,7 @@ const ProviderHeader = "X-Yunrt-Test-Provider"
 
 // NonceWindow is how long a strict server (WithStrict) remembers a nonce:
 // Aliyun's timestamp window, 15 minutes.
-const NonceWindow = testserver.NonceWindow
+const NonceWindow = 15 * time.Minute
 
 // Request is one attempt the server received, as Requests returns it.
 // Header and Body are the server's own copies: do not modify them.

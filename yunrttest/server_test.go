@@ -62,6 +62,11 @@ func TestFaultConversion(t *testing.T) {
 	}
 }
 
+func TestConstantsMatchTheImplementation(t *testing.T) {
+	assert.Equal(t, testserver.KeyHeader, KeyHeader)
+	assert.Equal(t, testserver.NonceWindow, NonceWindow)
+}
+
 func TestFormatNames(t *testing.T) {
 	for _, f := range testserver.Formats() {
 		got, err := ParseFormat(f.String())
