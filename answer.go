@@ -83,8 +83,11 @@ func (r *request) learn(resp *http.Response, a *Attempt) {
 		// A rejected timestamp: learn the server's clock from its Date.
 		if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
 			skew := date.Sub(now).Truncate(time.Second)
-			r.t.setClockSkew(r.p, r.host, skew)
-			a.SkewMeasured = skew
+			if r.t.setClockSkew(r.p, r.host, skew) {
+				a.SkewMeasured = skew
+			} else {
+				a.SkewRejected = skew
+			}
 		}
 	}
 }

@@ -171,7 +171,13 @@ func (r *request) sign(ctx context.Context, out *http.Request, a *Attempt) error
 	}
 	a.ClockSkew = r.t.ClockSkew(r.p, r.host)
 	stamp := sign.Stamp{Time: r.t.cfg.clk.Now().Add(a.ClockSkew), Nonce: nonce}
-	if err := r.signer.Sign(ctx, out, r.buffered, stamp); err != nil {
+	var err error
+	if ls, ok := r.signer.(sign.LengthSigner); ok && !r.haveBody && r.signsLengthOnly() {
+		err = ls.SignLength(ctx, out, out.ContentLength, stamp) // streamed: the scheme covers only the length
+	} else {
+		err = r.signer.Sign(ctx, out, r.buffered, stamp)
+	}
+	if err != nil {
 		return fmt.Errorf("%w: %w", ErrSign, err)
 	}
 	return nil
@@ -199,7 +205,7 @@ func (r *request) send(x *exchange, out *http.Request, a *Attempt) (*http.Respon
 		return resp, nil
 	}
 	x.stopTimer()
-	a.Err = ownCause(err, context.Cause(x.ctx))
+	a.Err = ownCause(redactURLError(err), context.Cause(x.ctx))
 	a.State = x.guard.state(err)
 	a.Result = classify.Result{Provider: r.p, Class: classify.SideEffectUnknown}
 	if a.State == NotSent {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/sign"
 )
 
 // prepareBody arranges for the request body to be sent again: through
@@ -17,7 +18,7 @@ func (r *request) prepareBody() error {
 	if req.Body == nil || req.Body == http.NoBody {
 		return nil
 	}
-	if r.signer != nil {
+	if r.signer != nil && !r.signsLengthOnly() {
 		// The signature covers the body's hash: hold it whole.
 		buf, err := io.ReadAll(req.Body)
 		req.Body.Close()
@@ -48,6 +49,19 @@ func (r *request) prepareBody() error {
 	r.buffered, r.haveBody = buf, true
 	r.getBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
 	return nil
+}
+
+// signsLengthOnly reports whether the signer covers at most the body's
+// length, which is known: the body is then streamed like an unsigned one
+// (through GetBody, or buffered up to the body limit) instead of held
+// whole to be hashed.
+func (r *request) signsLengthOnly() bool {
+	ls, ok := r.signer.(sign.LengthSigner)
+	if !ok || !ls.SignsLengthOnly(r.orig) {
+		return false
+	}
+	b := r.orig.Body
+	return b == nil || b == http.NoBody || r.orig.ContentLength > 0
 }
 
 // givesCallerBody reports whether attempt out sends the caller's own body

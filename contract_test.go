@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,6 +21,7 @@ import (
 	"github.com/yunrt/yunrt/classify"
 	"github.com/yunrt/yunrt/internal/testserver"
 	"github.com/yunrt/yunrt/policy"
+	"github.com/yunrt/yunrt/sign"
 	"github.com/yunrt/yunrt/yunrttest/faultnet"
 )
 
@@ -220,3 +223,23 @@ func errorsIsOpen(err error) bool { return errors.Is(err, breaker.ErrOpen) }
 // pollPause waits a moment between polls of a breaker whose open timer
 // runs on gobreaker's own clock, which a test cannot advance.
 func pollPause() { time.Sleep(time.Millisecond) }
+
+// TestErrorsRedactSignedURLs: a base transport that wraps http.Client.Do
+// reports the signed URL in a *url.Error; yunrt's error text, in every
+// verb, carries no signature and no security token.
+func TestErrorsRedactSignedURLs(t *testing.T) {
+	creds := sign.StaticCredentials{AccessKeyID: testAK, AccessKeySecret: testSK, SecurityToken: "STS-TOKEN-VALUE"}
+	base := rtFunc(func(r *http.Request) (*http.Response, error) {
+		return nil, &url.Error{Op: "Post", URL: r.URL.String(), Err: io.ErrUnexpectedEOF}
+	})
+	tr := New(base, WithHost("api.example", classify.Aliyun), WithSigner(classify.Aliyun, sign.AliyunRPC(creds)))
+	req := writeCall(classify.Aliyun).request(t, "http://api.example")
+	_, err := tr.RoundTrip(req)
+	require.Error(t, err)
+	for _, text := range []string{err.Error(), fmt.Sprintf("%v", err), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err)} {
+		assert.NotContains(t, text, "STS-TOKEN-VALUE")
+		assert.NotRegexp(t, `Signature=[A-Za-z0-9%]{8,}`, text)
+	}
+	assert.Contains(t, err.Error(), "SecurityToken=", "the name stays, so the text says what was there")
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "the cause stays reachable")
+}

@@ -3,6 +3,7 @@ package yunrt
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/yunrt/yunrt/classify"
@@ -150,3 +151,33 @@ func (e *Error) Unwrap() []error {
 	}
 	return out
 }
+
+// redactURLError returns err with the URL of a *url.Error in its chain (a
+// base transport built on http.Client.Do reports the signed URL) stripped
+// of credentials and signatures (classify.Scrub): its text never carries
+// them.
+func redactURLError(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	clean := classify.Scrub(ue.URL)
+	if clean == ue.URL {
+		return err
+	}
+	safe := &url.Error{Op: ue.Op, URL: clean, Err: ue.Err}
+	if err == error(ue) {
+		return safe
+	}
+	return &redactedError{text: strings.ReplaceAll(err.Error(), ue.URL, clean), err: safe}
+}
+
+// redactedError is an error chain whose text had a URL redacted; it
+// unwraps to the redacted *url.Error.
+type redactedError struct {
+	text string
+	err  error
+}
+
+func (e *redactedError) Error() string { return e.text }
+func (e *redactedError) Unwrap() error { return e.err }

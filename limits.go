@@ -31,16 +31,12 @@ type endpointKey struct {
 // endpointFor returns the state of the endpoint called key, made on first
 // use with the policy's settings.
 func (t *Transport) endpointFor(key endpointKey, pol policy.Policy) *endpoint {
-	t.epMu.Lock()
-	defer t.epMu.Unlock()
-	if e, ok := t.endpoints[key]; ok {
+	return t.endpoints.get(key, t.cfg.clk.Now(), func() *endpoint {
+		e := &endpoint{name: skewKey(key.p, key.host)}
+		e.budget.init(pol.Budget)
+		e.limiter.init(pol.Rate)
 		return e
-	}
-	e := &endpoint{name: skewKey(key.p, key.host)}
-	e.budget.init(pol.Budget)
-	e.limiter.init(pol.Rate)
-	t.endpoints[key] = e
-	return e
+	})
 }
 
 // budget is a retry token bucket (see policy.Budget).

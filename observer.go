@@ -138,6 +138,9 @@ type Attempt struct {
 	// it rejected the timestamp (0 otherwise); later attempts and requests
 	// to the same host are signed with it.
 	SkewMeasured time.Duration
+	// SkewRejected is a skew measured from this attempt's answer that was
+	// outside ±MaxClockSkew and was not applied (0 otherwise).
+	SkewRejected time.Duration
 	// Breaker is the state of the endpoint's circuit breaker when the
 	// attempt asked to be sent ("closed", "half-open", "open"; "" when
 	// breakers are off). An attempt refused by an open breaker has State

@@ -28,6 +28,7 @@ type config struct {
 	hostSigners map[string]sign.Signer
 	nonce       func() (string, error)
 	breakers    map[classify.Provider]breaker.Settings
+	limits      StateLimits
 }
 
 // DefaultBodyBufferLimit is how much of a request body without GetBody
@@ -46,6 +47,7 @@ func newConfig(opts []Option) *config {
 		hostSigners: map[string]sign.Signer{},
 		nonce:       sign.NewNonce,
 		breakers:    map[classify.Provider]breaker.Settings{},
+		limits:      StateLimits{}.WithDefaults(),
 	}
 	for _, o := range opts {
 		o.apply(c)

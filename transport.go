@@ -12,7 +12,7 @@ package yunrt
 import (
 	"net/http"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/yunrt/yunrt/breaker"
@@ -27,14 +27,12 @@ type Transport struct {
 	base http.RoundTripper
 	cfg  *config
 
-	skewMu sync.Mutex
-	skews  map[string]time.Duration // provider/host → server clock − local clock
+	skews *stateTable[string, *atomic.Int64] // provider/host → server clock − local clock, ns
 
 	breakers map[classify.Provider]*breaker.Set   // nil entry: breaking off
 	policies map[classify.Provider]*policy.Policy // defaults applied
 
-	epMu      sync.Mutex
-	endpoints map[endpointKey]*endpoint // budget and rate limiter per endpoint
+	endpoints *stateTable[endpointKey, *endpoint] // budget and rate limiter per endpoint
 }
 
 // New returns a Transport that sends through base (http.DefaultTransport
@@ -46,10 +44,10 @@ func New(base http.RoundTripper, opts ...Option) *Transport {
 	t := &Transport{
 		base:      base,
 		cfg:       newConfig(opts),
-		skews:     map[string]time.Duration{},
-		breakers:  map[classify.Provider]*breaker.Set{},
-		endpoints: map[endpointKey]*endpoint{},
+		breakers: map[classify.Provider]*breaker.Set{},
 	}
+	t.skews = newStateTable[string, *atomic.Int64](t.cfg.limits)
+	t.endpoints = newStateTable[endpointKey, *endpoint](t.cfg.limits)
 	t.policies = map[classify.Provider]*policy.Policy{}
 	for _, p := range classify.Providers() {
 		pol := t.cfg.policies[p].WithDefaults()
@@ -58,6 +56,7 @@ func New(base http.RoundTripper, opts ...Option) *Transport {
 		if s.Off {
 			continue
 		}
+		s.MaxBreakers, s.IdleTTL = t.cfg.limits.MaxEntries, t.cfg.limits.IdleTTL
 		t.breakers[p] = breaker.NewSet(s, func(name, from, to string) {
 			t.cfg.observer.BreakerChange(BreakerChange{Provider: p, Name: name, From: from, To: to})
 		})
@@ -92,17 +91,29 @@ func lookupHost[V any](m map[string]V, host string) (V, bool) {
 // ClockSkew returns the clock skew (server clock minus local clock) the
 // transport measured for a provider's host, 0 when it measured none. It
 // is measured from the Date header of an answer that rejected a
-// timestamp, and corrects the timestamps of later signatures.
+// timestamp, and corrects the timestamps of later signatures. A skew is
+// only applied within ±MaxClockSkew.
 func (t *Transport) ClockSkew(p classify.Provider, host string) time.Duration {
-	t.skewMu.Lock()
-	defer t.skewMu.Unlock()
-	return t.skews[skewKey(p, host)]
+	if v, ok := t.skews.lookup(skewKey(p, host)); ok {
+		return time.Duration(v.Load())
+	}
+	return 0
 }
 
-func (t *Transport) setClockSkew(p classify.Provider, host string, d time.Duration) {
-	t.skewMu.Lock()
-	t.skews[skewKey(p, host)] = d
-	t.skewMu.Unlock()
+// MaxClockSkew bounds the clock correction yunrt takes from a server's
+// Date header: 1 hour either way. A larger difference is not applied (the
+// observer sees it as Attempt.SkewRejected): one implausible Date cannot
+// move the clock of later signatures.
+const MaxClockSkew = time.Hour
+
+// setClockSkew records a measured skew; it reports false, recording
+// nothing, when d is outside ±MaxClockSkew.
+func (t *Transport) setClockSkew(p classify.Provider, host string, d time.Duration) bool {
+	if d > MaxClockSkew || d < -MaxClockSkew {
+		return false
+	}
+	t.skews.get(skewKey(p, host), t.cfg.clk.Now(), func() *atomic.Int64 { return new(atomic.Int64) }).Store(int64(d))
+	return true
 }
 
 func skewKey(p classify.Provider, host string) string {

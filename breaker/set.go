@@ -3,6 +3,7 @@ package breaker
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,6 +45,15 @@ type Settings struct {
 	PerAction bool
 	// Off turns circuit breaking off for the provider.
 	Off bool
+	// MaxBreakers caps how many breakers the Set keeps (one per endpoint,
+	// or endpoint and action). When a new one would pass the cap, the least
+	// recently used tenth is dropped, except open breakers, which are kept
+	// until their OpenTimeout has passed. Zero means 10,000.
+	MaxBreakers int
+	// IdleTTL drops a breaker not asked for this long (unless it is open
+	// and its OpenTimeout has not passed). A dropped breaker starts closed
+	// when asked again. Zero means 10 min.
+	IdleTTL time.Duration
 }
 
 // WithDefaults returns s with zero fields set to their defaults.
@@ -63,6 +73,12 @@ func (s Settings) WithDefaults() Settings {
 	if s.Probes == 0 {
 		s.Probes = 1
 	}
+	if s.MaxBreakers <= 0 {
+		s.MaxBreakers = 10_000
+	}
+	if s.IdleTTL <= 0 {
+		s.IdleTTL = 10 * time.Minute
+	}
 	return s
 }
 
@@ -71,24 +87,28 @@ func (s Settings) WithDefaults() Settings {
 type Set struct {
 	s        Settings
 	onChange func(name, from, to string)
+	now      func() time.Time // time.Now; tests in this package replace it
 
-	mu sync.Mutex
-	m  map[string]*entry
+	mu        sync.Mutex
+	m         map[string]*entry
+	lastSweep time.Time
 }
 
 // entry is one breaker and its last known state, kept from gobreaker's
 // state-change callback so that reading it costs neither a lock nor a
 // clock read.
 type entry struct {
-	cb    *gobreaker.TwoStepCircuitBreaker[struct{}]
-	state atomic.Int32 // a gobreaker.State
+	cb        *gobreaker.TwoStepCircuitBreaker[struct{}]
+	state     atomic.Int32 // a gobreaker.State
+	used      atomic.Int64 // unix nanoseconds of the last Allow
+	openUntil atomic.Int64 // unix nanoseconds: kept at least until then
 }
 
 // NewSet returns a Set with settings s (defaults applied). onChange, when
 // not nil, is called on every change of state, under the breaker's lock:
 // it must not call back into the Set.
 func NewSet(s Settings, onChange func(name, from, to string)) *Set {
-	return &Set{s: s.WithDefaults(), onChange: onChange, m: map[string]*entry{}}
+	return &Set{s: s.WithDefaults(), onChange: onChange, now: time.Now, m: map[string]*entry{}}
 }
 
 // Settings returns the Set's settings, defaults applied.
@@ -100,12 +120,16 @@ var (
 )
 
 func (s *Set) get(name string) *entry {
+	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e, ok := s.m[name]; ok {
+		e.used.Store(now.UnixNano())
 		return e
 	}
+	s.sweep(now, len(s.m)+1 > s.s.MaxBreakers)
 	e := &entry{}
+	e.used.Store(now.UnixNano())
 	e.state.Store(int32(gobreaker.StateClosed))
 	st := s.s
 	settings := gobreaker.Settings{
@@ -121,6 +145,9 @@ func (s *Set) get(name string) *entry {
 	}
 	settings.OnStateChange = func(name string, from, to gobreaker.State) {
 		e.state.Store(int32(to))
+		if to == gobreaker.StateOpen {
+			e.openUntil.Store(s.now().Add(st.OpenTimeout).UnixNano())
+		}
 		if s.onChange != nil {
 			s.onChange(name, from.String(), to.String())
 		}
@@ -128,6 +155,43 @@ func (s *Set) get(name string) *entry {
 	e.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](settings)
 	s.m[name] = e
 	return e
+}
+
+// sweep drops idle breakers (at most once per half IdleTTL, unless full),
+// and when full the least recently used tenth; a breaker still within its
+// open time is never dropped. Called with s.mu held.
+func (s *Set) sweep(now time.Time, full bool) {
+	if !full && now.Sub(s.lastSweep) < s.s.IdleTTL/2 {
+		return
+	}
+	s.lastSweep = now
+	ns, idle := now.UnixNano(), int64(s.s.IdleTTL)
+	for k, e := range s.m {
+		if ns-e.used.Load() > idle && ns >= e.openUntil.Load() {
+			delete(s.m, k)
+		}
+	}
+	if len(s.m) < s.s.MaxBreakers {
+		return
+	}
+	used := make([]int64, 0, len(s.m))
+	for _, e := range s.m {
+		used = append(used, e.used.Load())
+	}
+	slices.Sort(used)
+	cutoff := used[len(used)/10]
+	for k, e := range s.m {
+		if e.used.Load() <= cutoff && ns >= e.openUntil.Load() {
+			delete(s.m, k)
+		}
+	}
+}
+
+// Len returns how many breakers the Set holds.
+func (s *Set) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.m)
 }
 
 // State returns the state of the breaker called name: "closed",

@@ -1,6 +1,7 @@
 package breaker
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -110,5 +111,38 @@ func TestRecovery(t *testing.T) {
 }
 
 func TestDefaults(t *testing.T) {
-	assert.Equal(t, Settings{MinRequests: 20, FailureRatio: 0.5, Window: 10 * time.Second, OpenTimeout: 2 * time.Second, Probes: 1}, Settings{}.WithDefaults())
+	assert.Equal(t, Settings{MinRequests: 20, FailureRatio: 0.5, Window: 10 * time.Second, OpenTimeout: 2 * time.Second, Probes: 1, MaxBreakers: 10_000, IdleTTL: 10 * time.Minute}, Settings{}.WithDefaults())
+}
+
+// TestEvictionKeepsOpenBreakers: a flood of new endpoints keeps the Set
+// at its cap, and never drops a breaker within its open time.
+func TestEvictionKeepsOpenBreakers(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	s := NewSet(Settings{MinRequests: 1, OpenTimeout: time.Minute, MaxBreakers: 100, IdleTTL: time.Minute}, nil)
+	s.now = func() time.Time { return now }
+	_, tk, err := s.Allow("failing")
+	require.NoError(t, err)
+	tk.Done(Outcome{Class: classify.Retryable})
+	require.Equal(t, "open", s.State("failing"))
+	for i := 0; i < 10_000; i++ {
+		now = now.Add(time.Millisecond)
+		_, tk, err := s.Allow(fmt.Sprint("host-", i))
+		require.NoError(t, err)
+		tk.Done(Outcome{})
+	}
+	assert.LessOrEqual(t, s.Len(), 100, "capped")
+	_, _, err = s.Allow("failing")
+	assert.ErrorIs(t, err, ErrOpen, "the failing endpoint's breaker survived the flood")
+
+	now = now.Add(2 * time.Minute) // past its open time and idle
+	for i := 0; i < 200; i++ {
+		_, tk, err := s.Allow(fmt.Sprint("later-", i))
+		require.NoError(t, err)
+		tk.Done(Outcome{})
+	}
+	s.mu.Lock()
+	_, kept := s.m["failing"]
+	s.mu.Unlock()
+	assert.False(t, kept, "evicted once its open time passed")
+	assert.Equal(t, "closed", s.State("failing"), "it starts afresh")
 }

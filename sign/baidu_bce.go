@@ -78,7 +78,21 @@ func (s baiduBCESigner) Sign(ctx context.Context, r *http.Request, body []byte, 
 	return err
 }
 
+// SignsLengthOnly implements LengthSigner: bce-auth-v1 signs the body's
+// length (content-length), never its bytes.
+func (baiduBCESigner) SignsLengthOnly(*http.Request) bool { return true }
+
+// SignLength implements LengthSigner.
+func (s baiduBCESigner) SignLength(ctx context.Context, r *http.Request, n int64, st Stamp) error {
+	_, err := s.signLen(ctx, r, n, st)
+	return err
+}
+
 func (s baiduBCESigner) sign(ctx context.Context, r *http.Request, body []byte, st Stamp) (Canonical, error) {
+	return s.signLen(ctx, r, int64(len(body)), st)
+}
+
+func (s baiduBCESigner) signLen(ctx context.Context, r *http.Request, n int64, st Stamp) (Canonical, error) {
 	const scheme = SchemeBaiduBCE
 	if err := checkRequest(r, scheme); err != nil {
 		return Canonical{}, err
@@ -106,9 +120,9 @@ func (s baiduBCESigner) sign(ctx context.Context, r *http.Request, body []byte, 
 		values[n] = joinTrimmed(v)
 	}
 	values["host"] = strings.TrimSpace(host)
-	if len(body) > 0 {
-		values["content-length"] = strconv.Itoa(len(body))
-		r.ContentLength = int64(len(body))
+	if n > 0 {
+		values["content-length"] = strconv.FormatInt(n, 10)
+		r.ContentLength = n
 	}
 	lines, names := bceCanonicalHeaders(values)
 	canon := bceCanonicalRequest(methodOf(r), r.URL.Path, query, lines)

@@ -34,6 +34,21 @@ type Signer interface {
 	UsesNonce() bool
 }
 
+// LengthSigner is implemented by signers whose scheme, for some requests,
+// covers at most the body's length and never its bytes: bce-auth-v1
+// always, TC3 when the request carries X-TC-Content-SHA256:
+// UNSIGNED-PAYLOAD. A transport can then stream a large upload instead of
+// holding it in memory to hash it.
+type LengthSigner interface {
+	Signer
+	// SignsLengthOnly reports whether r's signature covers at most its
+	// body's length.
+	SignsLengthOnly(r *http.Request) bool
+	// SignLength signs r, whose body is n bytes long (n ≤ 0: none), without
+	// seeing the body; only valid when SignsLengthOnly(r).
+	SignLength(ctx context.Context, r *http.Request, n int64, s Stamp) error
+}
+
 // Parsed is what a verifier learned from a signed request.
 //
 // Parsed prints with the Signature redacted (String, GoString and every fmt

@@ -115,6 +115,18 @@ func (s tencentTC3Signer) sign(ctx context.Context, r *http.Request, body []byte
 	}, nil
 }
 
+// SignsLengthOnly implements LengthSigner: a request carrying
+// X-TC-Content-SHA256: UNSIGNED-PAYLOAD is signed without its body.
+func (tencentTC3Signer) SignsLengthOnly(r *http.Request) bool {
+	return headerValue(r.Header, "X-TC-Content-SHA256") == tc3UnsignedPayload
+}
+
+// SignLength implements LengthSigner.
+func (s tencentTC3Signer) SignLength(ctx context.Context, r *http.Request, _ int64, st Stamp) error {
+	_, err := s.sign(ctx, r, nil, st)
+	return err
+}
+
 // tc3UnsignedPayload is the X-TC-Content-SHA256 value that makes TC3 sign
 // the hash of this constant instead of the body.
 const tc3UnsignedPayload = "UNSIGNED-PAYLOAD"

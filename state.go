@@ -1,0 +1,131 @@
+package yunrt
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// StateLimits bound the state the transport keeps per endpoint (retry
+// budget and rate limiter per provider, host and access key; clock skew
+// per provider and host; circuit breakers per provider, host and, with
+// PerAction, action). The zero value means the defaults documented on each
+// field.
+type StateLimits struct {
+	// MaxEntries caps the entries of each kind of state. When a new entry
+	// would pass it, the least recently used tenth is evicted first (open
+	// breakers excepted). Zero means 10,000.
+	MaxEntries int
+	// IdleTTL evicts an entry not used for this long. Zero means 10 min.
+	IdleTTL time.Duration
+}
+
+// Default state limits.
+const (
+	DefaultMaxEntries = 10_000
+	DefaultIdleTTL    = 10 * time.Minute
+)
+
+// WithDefaults returns l with zero fields set to their defaults.
+func (l StateLimits) WithDefaults() StateLimits {
+	if l.MaxEntries <= 0 {
+		l.MaxEntries = DefaultMaxEntries
+	}
+	if l.IdleTTL <= 0 {
+		l.IdleTTL = DefaultIdleTTL
+	}
+	return l
+}
+
+// WithStateLimits bounds the per-endpoint state (see StateLimits). An
+// evicted endpoint starts afresh when it is used again (a full budget, no
+// rate limit, no measured skew), except a breaker that is open, which is
+// kept until its open time has passed: a flood of new hosts never resets
+// the protection of a failing one.
+func WithStateLimits(l StateLimits) Option {
+	return optionFunc(func(c *config) { c.limits = l.WithDefaults() })
+}
+
+// stateTable holds state of type V per key, made on first use and evicted
+// when idle or past the cap. Safe for concurrent use.
+type stateTable[K comparable, V any] struct {
+	lim StateLimits
+
+	mu        sync.Mutex
+	m         map[K]*stateEntry[V]
+	lastSweep int64 // unix nanoseconds
+}
+
+type stateEntry[V any] struct {
+	v    V
+	used atomic.Int64 // unix nanoseconds of the last use
+}
+
+func newStateTable[K comparable, V any](lim StateLimits) *stateTable[K, V] {
+	return &stateTable[K, V]{lim: lim.WithDefaults(), m: map[K]*stateEntry[V]{}}
+}
+
+// get returns the state of key, made by mk on first use, and marks it
+// used at now. V is a pointer type: the state is shared by reference.
+func (t *stateTable[K, V]) get(key K, now time.Time, mk func() V) V {
+	ns := now.UnixNano()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e, ok := t.m[key]
+	if !ok {
+		t.sweep(ns, len(t.m)+1 > t.lim.MaxEntries)
+		e = &stateEntry[V]{v: mk()}
+		t.m[key] = e
+	}
+	e.used.Store(ns)
+	return e.v
+}
+
+// lookup returns the state of key without making it, and whether it
+// exists.
+func (t *stateTable[K, V]) lookup(key K) (V, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if e, ok := t.m[key]; ok {
+		return e.v, true
+	}
+	var zero V
+	return zero, false
+}
+
+// len returns the number of entries.
+func (t *stateTable[K, V]) len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.m)
+}
+
+// sweep evicts idle entries (at most once per half IdleTTL, unless full),
+// and when full the least recently used tenth. Called with t.mu held.
+func (t *stateTable[K, V]) sweep(now int64, full bool) {
+	idle := int64(t.lim.IdleTTL)
+	if !full && now-t.lastSweep < idle/2 {
+		return
+	}
+	t.lastSweep = now
+	for k, e := range t.m {
+		if now-e.used.Load() > idle {
+			delete(t.m, k)
+		}
+	}
+	if len(t.m) < t.lim.MaxEntries {
+		return
+	}
+	used := make([]int64, 0, len(t.m))
+	for _, e := range t.m {
+		used = append(used, e.used.Load())
+	}
+	slices.Sort(used)
+	cutoff := used[len(used)/10] // the oldest tenth goes
+	for k, e := range t.m {
+		if e.used.Load() <= cutoff {
+			delete(t.m, k)
+		}
+	}
+}

@@ -1,0 +1,180 @@
+package yunrt
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/internal/testserver"
+	"github.com/yunrt/yunrt/policy"
+	"github.com/yunrt/yunrt/sign"
+)
+
+// bosRequest is a Baidu BOS call to its own bucket host (each bucket is a
+// virtual host), signed with access key ak.
+func bosRequest(t testing.TB, bucket int, ak string) *http.Request {
+	req, err := http.NewRequest(http.MethodGet, "https://b"+strconv.Itoa(bucket)+".bj.bcebos.com/object", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "bce-auth-v1/"+ak+"/2026-12-01T00:00:00Z/1800//sig")
+	return req
+}
+
+func roundTripDiscard(t testing.TB, rt http.RoundTripper, req *http.Request) {
+	resp, err := rt.RoundTrip(req)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+}
+
+// TestStateIsBounded: distinct hosts and rotating access keys do not grow
+// the per-endpoint state past the cap, idle state goes, and an endpoint
+// used again starts afresh.
+func TestStateIsBounded(t *testing.T) {
+	base := cannedBase{body: []byte(`{"requestId":"r"}`), header: http.Header{"Content-Type": {"application/json"}}}
+	tr := New(base, WithStateLimits(StateLimits{MaxEntries: 500, IdleTTL: time.Minute}))
+	fc := newFakeClock()
+	tr.cfg.clk = fc
+	for i := 0; i < 20_000; i++ {
+		roundTripDiscard(t, tr, bosRequest(t, i, "STS"+strconv.Itoa(i%7)))
+		roundTripDiscard(t, tr, bosRequest(t, 1, "STS-rotating-"+strconv.Itoa(i)))
+	}
+	assert.LessOrEqual(t, tr.endpoints.len(), 500)
+	assert.LessOrEqual(t, tr.breakers[classify.Baidu].Len(), 500)
+
+	require.NoError(t, fc.Sleep(t.Context(), 2*time.Minute))
+	roundTripDiscard(t, tr, bosRequest(t, -1, "after"))
+	assert.Equal(t, 1, tr.endpoints.len(), "idle state evicted")
+}
+
+// TestClockSkewBounded: a server's Date corrects the signing clock only
+// within ±MaxClockSkew; an implausible one is reported and not applied.
+func TestClockSkewBounded(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		skew    time.Duration
+		applied bool
+	}{
+		{"20 min", 20 * time.Minute, true},
+		{"-59 min", -59 * time.Minute, true},
+		{"+123 years", 123 * 365 * 24 * time.Hour, false},
+		{"-2 h", -2 * time.Hour, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := testserver.New(classify.Tencent, testserver.WithStrict(testAK, testSK), testserver.WithClock(skewedClock(tt.skew)))
+			defer srv.Close()
+			sc := schemes()[3]
+			rec := &recorder{}
+			tr, _ := newTestTransport(srv, nil, WithSigner(classify.Tencent, sc.signer), WithObserver(rec),
+				WithPolicy(classify.Tencent, policy.Policy{MaxAttempts: 2}))
+			tr.cfg.clk = realClock{}
+			resp, err := tr.RoundTrip(sc.request(t, srv.URL(), sc.write, "skew"))
+			require.NoError(t, err)
+			resp.Body.Close()
+			host := srv.Host()
+			atts := rec.Attempts()
+			if tt.applied {
+				assert.Equal(t, 200, resp.StatusCode)
+				assert.InDelta(t, tt.skew.Seconds(), tr.ClockSkew(classify.Tencent, host).Seconds(), 2)
+				return
+			}
+			assert.Equal(t, time.Duration(0), tr.ClockSkew(classify.Tencent, host), "not applied")
+			assert.NotZero(t, atts[0].SkewRejected, "the observer hears of it")
+		})
+	}
+}
+
+// BenchmarkDistinctHosts sends every request to a host (a BOS bucket)
+// and with an access key (STS) never seen before, and reports the heap
+// after the run: with the default limits it stays flat whatever b.N is.
+// Compare ns/op with BenchmarkDistinctHosts/same-host.
+func BenchmarkDistinctHosts(b *testing.B) {
+	base := cannedBase{body: []byte(`{"requestId":"r"}`), header: http.Header{"Content-Type": {"application/json"}}}
+	for _, distinct := range []bool{false, true} {
+		name := "same-host"
+		if distinct {
+			name = "distinct-hosts-and-keys"
+		}
+		b.Run(name, func(b *testing.B) {
+			tr := New(base)
+			reqs := make([]*http.Request, 1024)
+			for i := range reqs {
+				reqs[i] = bosRequest(b, 1, "AK")
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				req := reqs[i%len(reqs)]
+				if distinct {
+					req = bosRequest(b, i, "STS"+strconv.Itoa(i))
+				}
+				roundTripDiscard(b, tr, req)
+			}
+			b.StopTimer()
+			runtime.GC()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-MiB")
+			b.ReportMetric(float64(tr.endpoints.len()), "endpoints")
+			runtime.KeepAlive(tr) // the heap measured holds the transport's state
+		})
+	}
+}
+
+// drainBase reads every request body to the end, as a network would, and
+// answers 200.
+type drainBase struct{}
+
+func (drainBase) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		_, _ = io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+	}
+	return &http.Response{StatusCode: 200, Header: http.Header{}, Body: http.NoBody, Request: r}, nil
+}
+
+// TestSignedUploadStreams: bce-auth-v1 signs the body's length, not its
+// bytes, so a signed 64 MiB upload is streamed, not held.
+func TestSignedUploadStreams(t *testing.T) {
+	payload := make([]byte, 64<<20)
+	tr := New(drainBase{}, WithSigner(classify.Baidu, sign.BaiduBCE(testCreds, 0)))
+	req, err := http.NewRequest(http.MethodPut, "https://bucket.bj.bcebos.com/big.bin", bytes.NewReader(payload))
+	require.NoError(t, err)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	resp, err := tr.RoundTrip(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	runtime.ReadMemStats(&after)
+	allocated := after.TotalAlloc - before.TotalAlloc
+	t.Logf("a signed 64 MiB upload allocated %.1f MiB", float64(allocated)/(1<<20))
+	assert.Less(t, allocated, uint64(8<<20), "streamed, not buffered")
+}
+
+// TestStreamedSignatureVerifies: the strict gateway accepts a bce-auth-v1
+// signature made without the body, and a TC3 UNSIGNED-PAYLOAD one.
+func TestStreamedSignatureVerifies(t *testing.T) {
+	for _, sc := range []scheme{schemes()[3], schemes()[4]} {
+		t.Run(sc.name, func(t *testing.T) {
+			srv := testserver.New(sc.p, testserver.WithStrict(testAK, testSK))
+			defer srv.Close()
+			tr, _ := newTestTransport(srv, nil, WithSigner(sc.p, sc.signer))
+			req := sc.request(t, srv.URL(), sc.write, "stream")
+			if sc.p == classify.Tencent {
+				req.Header.Set("X-TC-Content-SHA256", "UNSIGNED-PAYLOAD")
+			}
+			require.True(t, sc.signer.(sign.LengthSigner).SignsLengthOnly(req))
+			status, err := do(t, tr, req)
+			require.NoError(t, err)
+			assert.Equal(t, 200, status)
+		})
+	}
+}
