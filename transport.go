@@ -42,8 +42,8 @@ func New(base http.RoundTripper, opts ...Option) *Transport {
 		base = http.DefaultTransport
 	}
 	t := &Transport{
-		base:      base,
-		cfg:       newConfig(opts),
+		base:     base,
+		cfg:      newConfig(opts),
 		breakers: map[classify.Provider]*breaker.Set{},
 	}
 	t.skews = newStateTable[string, *atomic.Int64](t.cfg.limits)
