@@ -146,6 +146,7 @@ func (r *request) build(x *exchange, a *Attempt) (*http.Request, error) {
 	if err := r.setBody(out, a.N); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBodyNotRewindable, err)
 	}
+	r.attachToken(out)
 	if r.info.Kind != classify.Read {
 		// net/http rewinds a body through GetBody to send it again on its
 		// own: a write is sent again only by yunrt.

@@ -26,6 +26,9 @@ func (r *request) decide(ctx context.Context, a *Attempt, err error) error {
 	}
 	out := r.outcome(a)
 	a.Decision = r.pol.Decide(out)
+	if r.t.cfg.retryCheck != nil {
+		r.check(ctx, a, out)
+	}
 	if a.Decision.Verdict == policy.Retry {
 		a.Delay, a.DelaySource = r.delay(a.Result)
 	}
@@ -37,6 +40,35 @@ func (r *request) decide(ctx context.Context, a *Attempt, err error) error {
 		a.Delay, a.DelaySource = 0, ""
 	}
 	return stopErr
+}
+
+// check asks the caller's RetryCheck about attempt a, and applies its
+// answer where it may (see RetryCheck).
+func (r *request) check(ctx context.Context, a *Attempt, out policy.Outcome) {
+	retry := r.t.cfg.retryCheck(ctx, r.info, *a)
+	v := a.Decision.Verdict
+	switch {
+	case !retry && (v == policy.Retry || v == policy.Resign):
+		a.Decision = policy.Decision{Verdict: policy.Stop, Reason: a.Decision.Reason + "; the caller's RetryCheck declined", OutcomeUnknown: unknownWrite(out)}
+	case retry && v == policy.Stop && r.safeToResend(a, out):
+		a.Decision = policy.Decision{Verdict: policy.Retry, Reason: a.Decision.Reason + "; the caller's RetryCheck asked for a retry"}
+	}
+}
+
+// safeToResend reports whether attempt a may be sent again at a caller's
+// request: a read, a request with an idempotency token, or one not sent,
+// with attempts left.
+func (r *request) safeToResend(a *Attempt, out policy.Outcome) bool {
+	if a.Decision.OutcomeUnknown || a.N >= r.pol.MaxAttempts || a.Result.Class == classify.Success {
+		return false
+	}
+	return out.Kind == classify.Read || out.Idempotent || a.State == NotSent
+}
+
+// unknownWrite reports whether stopping on o leaves a write's outcome
+// unknown.
+func unknownWrite(o policy.Outcome) bool {
+	return o.Result.Class == classify.SideEffectUnknown && o.Kind == classify.Write
 }
 
 // refusal says in words why yunrt sent nothing.
@@ -66,7 +98,7 @@ func (r *request) outcome(a *Attempt) policy.Outcome {
 		Elapsed:  r.lastNow.Sub(r.start),
 	}
 	if needsToken(a.Result.Class, out) {
-		out.Idempotent = r.idempotent()
+		out.Idempotent = r.tokenSent || r.idempotent()
 	}
 	if a.Result.Class != classify.Success && r.signer == nil && r.p == classify.Aliyun {
 		out.ForeignNonce = hasNonce(r.orig)

@@ -1,6 +1,7 @@
 package yunrt
 
 import (
+	"context"
 	"strings"
 
 	"github.com/yunrt/yunrt/breaker"
@@ -29,6 +30,7 @@ type config struct {
 	nonce       func() (string, error)
 	breakers    map[classify.Provider]breaker.Settings
 	limits      StateLimits
+	retryCheck  RetryCheck
 }
 
 // DefaultBodyBufferLimit is how much of a request body without GetBody
@@ -146,4 +148,28 @@ func WithHostSigner(host string, s sign.Signer) Option {
 // off.
 func WithBreaker(p classify.Provider, s breaker.Settings) Option {
 	return optionFunc(func(c *config) { c.breakers[p] = s })
+}
+
+// RetryCheck is the caller's own say on a retry, after yunrt has
+// classified an attempt and its policy has decided (as go-retryablehttp's
+// CheckRetry). It receives the attempt as an observer would, with yunrt's
+// Decision, and returns whether to retry:
+//
+//   - false turns a retry or re-sign into a stop (the answer, or the error,
+//     is returned as it is);
+//   - true turns a stop into a retry only where a resend is provably safe:
+//     the request is a read, carries an idempotency token, or was not sent,
+//     and attempts are left. A write whose outcome is unknown, or that was
+//     answered, is never resent by a RetryCheck, nor is an attempt yunrt
+//     refused itself (an open breaker, say).
+//
+// The vetoes that follow (the caller's context, the deadline, the retry
+// budget, the breaker, the body) still apply. It is called on the
+// request's goroutine, once per attempt; it must be safe for concurrent
+// use when the Transport is shared.
+type RetryCheck func(ctx context.Context, req RequestInfo, a Attempt) (retry bool)
+
+// WithRetryCheck installs a RetryCheck. None is installed by default.
+func WithRetryCheck(f RetryCheck) Option {
+	return optionFunc(func(c *config) { c.retryCheck = f })
 }

@@ -50,6 +50,9 @@ type request struct {
 	answered   bool            // some attempt got an answer
 	resigned   bool            // an attempt of this request was re-signed
 	resignNext bool            // the next attempt is re-signed after a rejection
+
+	ctl       *requestControl // the caller's options for this request (ForRequest); nil: none
+	tokenSent bool            // every attempt carries ctl.token
 }
 
 // run makes the attempts of the request until one is returned or the
@@ -57,9 +60,13 @@ type request struct {
 func (r *request) run() (*http.Response, error) {
 	defer r.closeCallerBody()
 	ctx := r.orig.Context()
+	if r.ctl = r.control(); r.ctl != nil {
+		r.applyControl(r.ctl)
+	}
 	if err := r.prepareBody(); err != nil {
 		return nil, &Error{Provider: r.p, Reason: ErrBodyNotRewindable, Err: err}
 	}
+	r.prepareToken()
 	r.identify()
 	ctx = r.t.cfg.observer.RequestStart(ctx, r.info)
 	r.start = r.t.cfg.clk.Now()
@@ -92,7 +99,7 @@ func (r *request) identify() {
 	r.info = RequestInfo{
 		Provider: r.p,
 		Action:   action.Name,
-		Kind:     r.pol.KindOf(action),
+		Kind:     r.kindOf(action),
 		Method:   req.Method,
 		Host:     r.host,
 		Signed:   r.signer != nil,
@@ -102,6 +109,15 @@ func (r *request) identify() {
 	if r.breakers != nil && r.breakers.Settings().PerAction {
 		r.breakerName += "/" + action.Name
 	}
+}
+
+// kindOf is the action's kind: the request's own option, else the
+// policy's.
+func (r *request) kindOf(a classify.Action) classify.Kind {
+	if r.ctl != nil && r.ctl.kindSet {
+		return r.ctl.kind
+	}
+	return r.pol.KindOf(a)
 }
 
 // finish ends the request after attempt a: with its response when there is
