@@ -49,7 +49,9 @@ func (o *fuzzObserver) RequestEnd(_ context.Context, req RequestInfo, e End) {
 
 // echoForms put a secret where servers echo it.
 var echoForms = []func(string) string{
-	func(s string) string { return "server string to sign is:POST&%2F&SecurityToken%3D" + s + "%26Timestamp" },
+	func(s string) string {
+		return "server string to sign is:POST&%2F&SecurityToken%3D" + s + "%26Timestamp"
+	},
 	func(s string) string { return "SecurityToken=" + s + "&Version=1" },
 	func(s string) string { return `{"AccessKeySecret":"` + s + `"}` },
 	func(s string) string { return "Authorization: ACS3-HMAC-SHA256 Credential=AK,Signature=" + s },
