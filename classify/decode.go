@@ -86,6 +86,12 @@ func (t *Table) Decode(p Provider, r Response) Result {
 	}
 	res = clean(res)
 	res.MetricCode = t.MetricCode(p, res.Code)
+	res.Scope = t.Scope(p, res.Code, res.Class)
+	if res.Scope == ScopeRecipient && res.Hint == 0 {
+		if w := RecipientWindow(res.Message); w > 0 {
+			res.Hint, res.HintSource = w, "recipient-window"
+		}
+	}
 	return res
 }
 

@@ -50,7 +50,8 @@ func TestDecode(t *testing.T) {
 			Result{Code: "ServiceUnavailable", Message: "The request has failed due to a temporary failure of the server.", RequestID: "R3", HostID: "cs.aliyuncs.com", Class: Retryable, Source: FromBody}},
 		{"aliyun error in 200", Aliyun, 200, nil,
 			[]byte(`{"Message":"触发分钟级流控Permits:1","RequestId":"R4","Code":"isv.BUSINESS_LIMIT_CONTROL"}`), false,
-			Result{Code: "isv.BUSINESS_LIMIT_CONTROL", Message: "触发分钟级流控Permits:1", RequestID: "R4", Class: Throttled, Source: FromBody}},
+			Result{Code: "isv.BUSINESS_LIMIT_CONTROL", Message: "触发分钟级流控Permits:1", RequestID: "R4", Class: Throttled, Source: FromBody,
+				Scope: ScopeRecipient, Hint: time.Minute, HintSource: "recipient-window"}},
 		{"aliyun 200 OK", Aliyun, 200, nil,
 			[]byte(`{"Message":"OK","RequestId":"R5","BizId":"9006197469364984400","Code":"OK"}`), false,
 			Result{RequestID: "R5", Class: Success}},
@@ -125,6 +126,9 @@ func TestDecode(t *testing.T) {
 			want := tt.want
 			want.Provider, want.Status = tt.p, tt.status
 			want.MetricCode = table.MetricCode(tt.p, want.Code) // TestMetricCode tests it
+			if want.Scope == NoScope {
+				want.Scope = table.Scope(tt.p, want.Code, want.Class) // TestScopes tests it
+			}
 			assert.Equal(t, want, got)
 		})
 	}

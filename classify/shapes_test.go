@@ -72,6 +72,7 @@ func TestDecodeShapes(t *testing.T) {
 			r := readShape(t, tt.file)
 			want := tt.want
 			want.Provider, want.Status = tt.p, r.Status
+			want.Scope = table.Scope(tt.p, want.Code, want.Class) // TestScopes tests it
 			if want.MetricCode == "" {
 				want.MetricCode = want.Code // documented codes count as themselves
 			}

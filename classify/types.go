@@ -211,6 +211,9 @@ type Result struct {
 	// the table does not know, "" when Code is "".
 	MetricCode string
 	Class      Class
+	// Scope is what a flow-control answer limits (Table.Scope); NoScope
+	// for other answers.
+	Scope Scope
 	// Source says where Code came from (body, header, or inferred from
 	// the status).
 	Source Source
