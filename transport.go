@@ -217,6 +217,7 @@ func (r *request) run() (*http.Response, error) {
 		Kind:     r.pol.KindOf(action),
 		Method:   req.Method,
 		Host:     r.host,
+		URL:      req.URL,
 		Signed:   r.signer != nil,
 	}
 	r.ep = r.t.endpointFor(endpointKey{r.p, r.host, accessKeyOf(req.URL.RawQuery, classify.HeaderValue(req.Header, "Authorization"))}, *r.pol)
