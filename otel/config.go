@@ -18,7 +18,6 @@ import (
 // Observer uses.
 const ScopeName = "github.com/yunrt/yunrt/otel"
 
-
 // Option configures an Observer.
 type Option interface{ apply(*config) }
 
