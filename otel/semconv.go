@@ -2,99 +2,59 @@ package otel
 
 import (
 	"context"
-	"errors"
-	"net"
-	"os"
 	"strconv"
 
 	"go.opentelemetry.io/otel/attribute"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/yunrt/yunrt"
-	"github.com/yunrt/yunrt/breaker"
 	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/internal/errtype"
 )
 
 // The error.type values yunrt records besides provider error codes and
 // HTTP status codes. Each names why an attempt or a request ended without
-// an answer (or with one yunrt did not return). They are stable.
+// an answer (or with one yunrt did not return). They are stable; the slog
+// observer (package slogobs) logs the same values.
 const (
 	// ErrorTypeOther is a provider error code that the code table (see
 	// WithCodeTable) does not know: codes are bounded this way, as the
 	// semantic conventions ask ("_OTHER").
-	ErrorTypeOther = "_OTHER"
+	ErrorTypeOther = errtype.Other
 	// ErrorTypeBreakerOpen: the endpoint's circuit breaker refused the
 	// attempt; nothing was sent (breaker.ErrOpen).
-	ErrorTypeBreakerOpen = "breaker_open"
-	// ErrorTypeOutcomeUnknown: a write was sent, no answer came, and it was
-	// not resent (yunrt.ErrOutcomeUnknown). Request spans only: the
-	// attempt says how it ended (timeout, sent_no_answer, a code).
-	ErrorTypeOutcomeUnknown = "outcome_unknown"
+	ErrorTypeBreakerOpen = errtype.BreakerOpen
+	// ErrorTypeOutcomeUnknown: a write was sent, no answer came (or an
+	// answer said the outcome is unknown), and it was not resent
+	// (yunrt.ErrOutcomeUnknown). Request spans only: the attempt says how
+	// it ended (timeout, sent_no_answer, a code such as Timeout).
+	ErrorTypeOutcomeUnknown = errtype.OutcomeUnknown
 	// ErrorTypeBudgetExhausted: a retry was needed and the endpoint's
 	// retry budget refused it (yunrt.ErrBudgetExhausted).
-	ErrorTypeBudgetExhausted = "budget_exhausted"
+	ErrorTypeBudgetExhausted = errtype.BudgetExhausted
 	// ErrorTypeDeadline: yunrt stopped because the next wait would pass
 	// the context's deadline (yunrt.ErrDeadline).
-	ErrorTypeDeadline = "deadline"
+	ErrorTypeDeadline = errtype.Deadline
 	// ErrorTypeAttemptTimeout: the attempt ran past Policy.AttemptTimeout
 	// and yunrt cut it.
-	ErrorTypeAttemptTimeout = "attempt_timeout"
+	ErrorTypeAttemptTimeout = errtype.AttemptTimeout
 	// ErrorTypeTimeout: the caller's context deadline, or a network
 	// timeout, ended the attempt.
-	ErrorTypeTimeout = "timeout"
+	ErrorTypeTimeout = errtype.Timeout
 	// ErrorTypeCanceled: the caller canceled the request's context.
-	ErrorTypeCanceled = "canceled"
+	ErrorTypeCanceled = errtype.Canceled
 	// ErrorTypeSign: the signer failed; nothing was sent (yunrt.ErrSign).
-	ErrorTypeSign = "sign_failed"
+	ErrorTypeSign = errtype.Sign
 	// ErrorTypeBodyNotRewindable: the body could not be sent again
 	// (yunrt.ErrBodyNotRewindable).
-	ErrorTypeBodyNotRewindable = "body_not_rewindable"
+	ErrorTypeBodyNotRewindable = errtype.BodyNotRewindable
 	// ErrorTypeNotSent: a transport error before the request was written
 	// (connection refused, DNS).
-	ErrorTypeNotSent = "not_sent"
+	ErrorTypeNotSent = errtype.NotSent
 	// ErrorTypeSentNoAnswer: the request was written, then the connection
 	// failed before an answer.
-	ErrorTypeSentNoAnswer = "sent_no_answer"
+	ErrorTypeSentNoAnswer = errtype.SentNoAnswer
 )
-
-// sentinelTypes maps yunrt's errors to error.type values, first match
-// wins. A new sentinel of the root package gets its line here.
-var sentinelTypes = []struct {
-	err error
-	typ string
-}{
-	{breaker.ErrOpen, ErrorTypeBreakerOpen},
-	{yunrt.ErrOutcomeUnknown, ErrorTypeOutcomeUnknown},
-	{yunrt.ErrBudgetExhausted, ErrorTypeBudgetExhausted},
-	{yunrt.ErrDeadline, ErrorTypeDeadline},
-	{yunrt.ErrSign, ErrorTypeSign},
-	{yunrt.ErrBodyNotRewindable, ErrorTypeBodyNotRewindable},
-}
-
-// errType is the error.type of an error that left no answer, as the
-// observer saw it: ctx is the attempt's (or request's) context as the
-// observer got it. An attempt canceled while that context is still live
-// was cut by yunrt's attempt timeout.
-func errType(ctx context.Context, err error, state yunrt.SendState) string {
-	for _, s := range sentinelTypes {
-		if errors.Is(err, s.err) {
-			return s.typ
-		}
-	}
-	var ne net.Error
-	switch {
-	case errors.Is(err, context.Canceled) && ctx.Err() == nil:
-		return ErrorTypeAttemptTimeout
-	case errors.Is(err, context.Canceled):
-		return ErrorTypeCanceled
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded),
-		errors.As(err, &ne) && ne.Timeout():
-		return ErrorTypeTimeout
-	case state == yunrt.SentNoAnswer:
-		return ErrorTypeSentNoAnswer
-	}
-	return ErrorTypeNotSent
-}
 
 // AttemptErrorType returns the error.type of an attempt, "" when it
 // succeeded: for an answer, its provider error code when the code table
@@ -104,7 +64,7 @@ func errType(ctx context.Context, err error, state yunrt.SendState) string {
 // AttemptEnd received. The slog observer logs the same value.
 func (o *Observer) AttemptErrorType(ctx context.Context, info yunrt.RequestInfo, a yunrt.Attempt) string {
 	if a.State != yunrt.Answered || a.Err != nil {
-		return errType(ctx, a.Err, a.State)
+		return errtype.Of(ctx, a.Err, a.State)
 	}
 	return o.resultType(info.Provider, a.Result)
 }
@@ -118,7 +78,7 @@ func (o *Observer) RequestErrorType(ctx context.Context, info yunrt.RequestInfo,
 	case end.Decision.OutcomeUnknown:
 		return ErrorTypeOutcomeUnknown
 	case end.Err != nil:
-		return errType(ctx, end.Err, yunrt.NotSent)
+		return errtype.Of(ctx, end.Err, yunrt.NotSent)
 	}
 	return o.resultType(info.Provider, end.Result)
 }
