@@ -30,7 +30,57 @@ var (
 	// ErrBudgetExhausted: a retry was needed, the endpoint's retry budget
 	// could not pay for it, and the last attempt left no answer to return.
 	ErrBudgetExhausted = errors.New("yunrt: the endpoint's retry budget is spent")
+	// ErrAttemptTimeout: an attempt ran past Policy.AttemptTimeout (or its
+	// share of the deadline), counting from sending to the end of the
+	// read-ahead of its answer. It is the attempt's own error, not the
+	// caller's context.Canceled: the caller's context is still alive.
+	ErrAttemptTimeout = errors.New("yunrt: the attempt timed out")
+	// ErrReplayStopped: net/http (or a transport below it) started a second
+	// copy of a write within one attempt, on a new connection or an HTTP/2
+	// retry, after the first copy had gone out; yunrt stopped the copy before
+	// any byte of it was written. It is also returned when a read's copies
+	// pass the bound of 3 per attempt. The first copy may have been
+	// performed: the error also wraps ErrOutcomeUnknown for a write.
+	ErrReplayStopped = errors.New("yunrt: a second copy of the request was stopped before it was written")
+	// ErrBaseContract: the base transport broke the RoundTripper contract
+	// by returning neither a response nor an error. The request may have
+	// been sent.
+	ErrBaseContract = errors.New("yunrt: the base transport returned no response and no error")
 )
+
+// errDrainTimeout ends the context of an attempt whose discarded body
+// did not drain within drainTimeout.
+var errDrainTimeout = errors.New("yunrt: draining a discarded response timed out")
+
+// attemptError is a transport error of one attempt that ended for a reason
+// of yunrt's own (the attempt timeout, a stopped copy): it unwraps to that
+// reason only, so errors.Is(err, context.Canceled) is false while the
+// caller's context is alive, and it keeps the base transport's text.
+type attemptError struct {
+	reason error // ErrAttemptTimeout or ErrReplayStopped
+	base   error // what the base transport returned
+}
+
+func (e *attemptError) Error() string {
+	if e.base == nil || errors.Is(e.base, e.reason) {
+		return e.reason.Error()
+	}
+	return e.reason.Error() + " (" + e.base.Error() + ")"
+}
+
+func (e *attemptError) Unwrap() error { return e.reason }
+
+// Timeout reports whether the attempt timed out, as net.Error does.
+func (e *attemptError) Timeout() bool { return e.reason == ErrAttemptTimeout }
+
+// ownCause replaces err, which ended an attempt whose context was
+// cancelled with cause, by an *attemptError when the cause is yunrt's own.
+func ownCause(err, cause error) error {
+	if cause != ErrAttemptTimeout && cause != ErrReplayStopped {
+		return err
+	}
+	return &attemptError{reason: cause, base: err}
+}
 
 // Error is returned by RoundTrip when no response is returned: the last
 // attempt failed in transport, or yunrt stopped early (deadline,

@@ -37,9 +37,11 @@ func (r RequestInfo) LogValue() slog.Value {
 func (a Attempt) LogValue() slog.Value {
 	attrs := make([]slog.Attr, 0, 16)
 	attrs = append(attrs, slog.Int("n", a.N), slog.String("state", a.State.String()))
-	if a.State == Answered {
+	switch a.State {
+	case Answered:
 		attrs = appendResult(attrs, a.Result)
-	} else {
+	case Refused: // no class: nothing was sent
+	default:
 		attrs = append(attrs, slog.String("class", a.Result.Class.String()))
 	}
 	attrs = appendString(attrs, "error", redact.Error(a.Err))

@@ -78,28 +78,53 @@ type RequestInfo struct {
 type SendState uint8
 
 const (
-	Answered     SendState = iota // a response came back
-	NotSent                       // a transport error before the request was written
-	SentNoAnswer                  // written, then the connection failed or timed out
+	Answered SendState = iota // a response came back
+	// NotSent: a transport error before any byte of the request was
+	// written on any connection (dial, DNS, refused, TLS handshake, or a
+	// connection on which net/http wrote nothing).
+	NotSent
+	// SentNoAnswer: some byte of the request was written (headers, part of
+	// the body), then the connection failed, timed out, or a second copy
+	// was stopped; the server may have acted on it.
+	SentNoAnswer
+	// Refused: yunrt sent nothing of its own accord: the breaker was open,
+	// the rate limiter's wait would pass the deadline, signing failed, the
+	// body could not be produced again, or the caller's context had ended.
+	// Attempt.Err says which; Attempt.Result holds only the provider.
+	Refused
 )
 
-// String returns "answered", "not-sent" or "sent-no-answer".
+// String returns "answered", "not-sent", "sent-no-answer" or "refused".
 func (s SendState) String() string {
 	switch s {
 	case NotSent:
 		return "not-sent"
 	case SentNoAnswer:
 		return "sent-no-answer"
+	case Refused:
+		return "refused"
 	}
 	return "answered"
 }
 
 // Attempt is one attempt's outcome and the decision taken on it.
 type Attempt struct {
-	N      int // 1-based
-	State  SendState
-	Result classify.Result // Class always set; the rest only when State is Answered
-	Err    error           // the transport error, when State is not Answered
+	N     int // 1-based
+	State SendState
+	// Result classifies the answer when State is Answered; for NotSent and
+	// SentNoAnswer it holds only Class (Retryable, SideEffectUnknown); for
+	// Refused only Provider.
+	Result classify.Result
+	// Err is the transport error (NotSent, SentNoAnswer) or the reason
+	// yunrt refused to send (Refused: wraps breaker.ErrOpen, ErrDeadline,
+	// ErrSign, ErrBodyNotRewindable or the context's error). An attempt
+	// that timed out has an Err matching ErrAttemptTimeout; one whose second
+	// copy was stopped, ErrReplayStopped.
+	Err error
+	// Copies is how many connections the base transport used for this
+	// attempt (net/http replays a request on a new connection on its own
+	// in some cases); 0 when the base runs no net/http trace hooks.
+	Copies int
 	// Duration is how long the attempt took, from sending to the response
 	// headers or the error.
 	Duration time.Duration
@@ -122,7 +147,7 @@ type Attempt struct {
 	// Breaker is the state of the endpoint's circuit breaker when the
 	// attempt asked to be sent ("closed", "half-open", "open"; "" when
 	// breakers are off). An attempt refused by an open breaker has State
-	// NotSent and Err wrapping breaker.ErrOpen.
+	// Refused and Err wrapping breaker.ErrOpen.
 	Breaker string
 	// RateWait is how long the attempt waited for the client-side rate
 	// limiter before it was sent.

@@ -290,7 +290,8 @@ func TestBreakerOpenFailsFast(t *testing.T) {
 	atts := rec.Attempts()
 	last := atts[len(atts)-1]
 	assert.Equal(t, "open", last.Breaker)
-	assert.Equal(t, NotSent, last.State)
+	assert.Equal(t, Refused, last.State, "a local refusal is an outcome of its own")
+	assert.ErrorIs(t, last.Err, breaker.ErrOpen)
 }
 
 func TestThrottledEndpointAdapts(t *testing.T) {

@@ -1,7 +1,6 @@
 package classify
 
 import (
-	"errors"
 	"io"
 )
 
@@ -18,8 +17,9 @@ const DefaultPeekLimit = 16 << 10
 // the prefix.
 //
 // A read error while peeking is not returned: the prefix read so far is
-// returned, and the replacement body goes on reading from the original,
-// which reports the error to whoever reads it. Peek never reads more than
+// returned (truncated is true), and the replacement body yields the
+// prefix, then the same error, on every later read. A body cut short
+// (io.ErrUnexpectedEOF from net/http) thus stays cut at the same byte. Peek never reads more than
 // limit bytes, so a huge body costs at most limit bytes of memory.
 func Peek(body io.ReadCloser, contentLength int64, limit int) (prefix []byte, replaced io.ReadCloser, truncated bool) {
 	if body == nil {
@@ -36,19 +36,48 @@ func Peek(body io.ReadCloser, contentLength int64, limit int) (prefix []byte, re
 		return nil, body, contentLength != 0
 	}
 	buf := make([]byte, n)
-	got, err := io.ReadFull(body, buf)
+	got, err := readFull(body, buf)
 	buf = buf[:got]
 	switch {
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	case err == io.EOF:
 		// The whole body is in buf. The original stays open until the
 		// replacement is closed, so its connection is released as usual.
 		return buf, &prefixBody{prefix: buf, rest: eofReader{}, closer: body}, false
 	case err != nil:
-		return buf, &prefixBody{prefix: buf, rest: body, closer: body}, true
+		// Cut or failed within the prefix: the replacement yields the
+		// prefix, then the very error the original gave (a cut body stays
+		// io.ErrUnexpectedEOF, never a clean EOF).
+		return buf, &prefixBody{prefix: buf, rest: errReader{err}, closer: body}, true
 	}
 	truncated = contentLength < 0 || contentLength > int64(got)
 	return buf, &prefixBody{prefix: buf, rest: body, closer: body}, truncated
 }
+
+// readFull reads into buf until it is full or the reader fails, and
+// returns the reader's own error: io.EOF for a clean end, whatever else it
+// reported otherwise (io.ReadFull would turn both into
+// io.ErrUnexpectedEOF).
+func readFull(r io.Reader, buf []byte) (int, error) {
+	n, empty := 0, 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+		if m > 0 {
+			empty = 0
+		} else if empty++; empty >= 100 { // as bufio does
+			return n, io.ErrNoProgress
+		}
+	}
+	return n, nil
+}
+
+// errReader returns its error on every read.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 type eofReader struct{}
 

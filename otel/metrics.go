@@ -100,10 +100,14 @@ func newMetrics(mp metric.MeterProvider, o *Observer) metrics {
 // attempt that went to the base transport, http.client.request.duration.
 func (m metrics) attempt(ctx context.Context, action string, info yunrt.RequestInfo, a yunrt.Attempt, errType string) {
 	provider := ProviderKey.String(info.Provider.String())
-	class := ClassKey.String(a.Result.Class.String())
 	verdict := DecisionKey.String(a.Decision.Verdict.String())
-	attrs := []attribute.KeyValue{provider, ActionKey.String(action), class, SendStateKey.String(a.State.String()), verdict}
-	retryAttrs := []attribute.KeyValue{provider, class, verdict}
+	attrs := []attribute.KeyValue{provider, ActionKey.String(action), SendStateKey.String(a.State.String()), verdict}
+	retryAttrs := []attribute.KeyValue{provider, verdict}
+	if a.State != yunrt.Refused { // a refused attempt has no class: nothing was sent
+		class := ClassKey.String(a.Result.Class.String())
+		attrs = append(attrs, class)
+		retryAttrs = append(retryAttrs, class)
+	}
 	if code := m.o.boundCode(info.Provider, a.Result.Code); code != "" {
 		attrs = append(attrs, CodeKey.String(code))
 		retryAttrs = append(retryAttrs, CodeKey.String(code))
@@ -152,10 +156,16 @@ func (m metrics) breaker(c yunrt.BreakerChange) {
 // stopped before sending.
 func sentToBase(a yunrt.Attempt, errType string) bool {
 	switch errType {
-	case ErrorTypeBreakerOpen, ErrorTypeSign, ErrorTypeBodyNotRewindable, ErrorTypeDeadline:
+	case ErrorTypeBreakerOpen, ErrorTypeSign, ErrorTypeBodyNotRewindable, ErrorTypeDeadline, ErrorTypeRefused:
 		return false
 	}
-	return a.State != yunrt.NotSent || a.Duration > 0
+	switch a.State {
+	case yunrt.Refused:
+		return false
+	case yunrt.NotSent:
+		return a.Duration > 0
+	}
+	return true
 }
 
 // durationAttrs are the attributes of http.client.request.duration: the

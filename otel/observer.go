@@ -334,9 +334,11 @@ func (o *Observer) attemptAttrs(a yunrt.Attempt, errType string) []attribute.Key
 	if errType != "" {
 		attrs = append(attrs, semconv.ErrorTypeKey.String(errType), FailedKey.Bool(true))
 	}
-	if a.State == yunrt.Answered {
+	switch a.State {
+	case yunrt.Answered:
 		attrs = o.resultAttrs(attrs, a.Result)
-	} else {
+	case yunrt.Refused: // no class: nothing was sent
+	default:
 		attrs = append(attrs, ClassKey.String(a.Result.Class.String()))
 	}
 	attrs = append(attrs, DecisionKey.String(a.Decision.Verdict.String()))
@@ -357,7 +359,7 @@ func (o *Observer) attemptAttrs(a yunrt.Attempt, errType string) []attribute.Key
 	}
 	if a.Breaker != "" {
 		attrs = append(attrs, BreakerStateKey.String(a.Breaker))
-		if a.Breaker == "open" && a.State == yunrt.NotSent {
+		if a.Breaker == "open" && (a.State == yunrt.Refused || a.State == yunrt.NotSent) {
 			attrs = append(attrs, BreakerRefusedKey.Bool(true))
 		}
 	}
@@ -378,7 +380,10 @@ func retryEventAttrs(a yunrt.Attempt, errType string) []attribute.KeyValue {
 	ev := []attribute.KeyValue{AttemptKey.Int(a.N)}
 	ev = appendStr(ev, semconv.ErrorTypeKey, errType)
 	ev = appendStr(ev, CodeKey, a.Result.Code)
-	ev = append(ev, ClassKey.String(a.Result.Class.String()), DecisionKey.String(a.Decision.Verdict.String()))
+	if a.State != yunrt.Refused {
+		ev = append(ev, ClassKey.String(a.Result.Class.String()))
+	}
+	ev = append(ev, DecisionKey.String(a.Decision.Verdict.String()))
 	ev = appendStr(ev, ReasonKey, redact.Text(a.Decision.Reason))
 	if a.Delay > 0 {
 		ev = append(ev, DelayKey.Float64(ms(a.Delay)))
@@ -394,7 +399,7 @@ func retryEventAttrs(a yunrt.Attempt, errType string) []attribute.KeyValue {
 // "breaker_open: breaker: circuit open: aliyun/host: stop".
 func attemptStatus(a yunrt.Attempt, errType string) string {
 	what := errType + " (" + a.Result.Class.String() + ")"
-	if a.Err != nil {
+	if a.Err != nil || a.State == yunrt.Refused {
 		what = errType + ": " + redact.Error(a.Err)
 	}
 	next := a.Decision.Verdict.String()

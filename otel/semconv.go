@@ -35,8 +35,8 @@ const (
 	// ErrorTypeDeadline: yunrt stopped because the next wait would pass
 	// the context's deadline (yunrt.ErrDeadline).
 	ErrorTypeDeadline = errtype.Deadline
-	// ErrorTypeAttemptTimeout: the attempt ran past Policy.AttemptTimeout
-	// and yunrt cut it.
+	// ErrorTypeAttemptTimeout: the attempt ran past its time limit and
+	// yunrt cut it (yunrt.ErrAttemptTimeout).
 	ErrorTypeAttemptTimeout = errtype.AttemptTimeout
 	// ErrorTypeTimeout: the caller's context deadline, or a network
 	// timeout, ended the attempt.
@@ -54,6 +54,16 @@ const (
 	// ErrorTypeSentNoAnswer: the request was written, then the connection
 	// failed before an answer.
 	ErrorTypeSentNoAnswer = errtype.SentNoAnswer
+	// ErrorTypeReplayStopped: net/http started a second copy of the
+	// request within the attempt and yunrt stopped it
+	// (yunrt.ErrReplayStopped).
+	ErrorTypeReplayStopped = errtype.ReplayStopped
+	// ErrorTypeBaseContract: the base transport returned neither a
+	// response nor an error (yunrt.ErrBaseContract).
+	ErrorTypeBaseContract = errtype.BaseContract
+	// ErrorTypeRefused: yunrt refused to send for a reason none of the
+	// above names.
+	ErrorTypeRefused = errtype.Refused
 )
 
 // AttemptErrorType returns the error.type of an attempt, "" when it

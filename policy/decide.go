@@ -85,10 +85,13 @@ type Decision struct {
 //     (HTTP 503, ServiceUnavailable). Any other write stops: a 500 or 502
 //     on a send does not prove the message was not sent.
 //   - SideEffectUnknown: Retry a read or an idempotent write; Stop a write.
-//   - Resign: with a signer, re-sign and retry once. Without one, Stop; a
-//     write rejected with SignatureNonceUsed is then side-effect-unknown
-//     (someone else replayed the nonce, so the first copy may have been
-//     processed).
+//   - Resign: with a signer, re-sign and retry once. Without one, Stop.
+//     A write (without an idempotency token) rejected for a used nonce
+//     (SignatureNonceUsed) stops as side-effect-unknown, signer or not: a
+//     128-bit random nonce does not collide, so the answer means a copy
+//     of this very request reached the gateway before (something below
+//     yunrt replayed it), and that copy may have been performed. A read
+//     is re-signed and retried.
 //
 // A request that carries a nonce signed elsewhere (ForeignNonce) is never
 // resent: the resend would be refused for its nonce.
@@ -138,14 +141,17 @@ func (p Policy) Decide(o Outcome) Decision {
 		}
 	case classify.Resign:
 		switch {
+		case NonceReplayed(r) && o.Kind == classify.Write && !o.Idempotent:
+			// A nonce yunrt mints never collides, and one signed elsewhere
+			// was not replayed by the caller: a copy of this very request
+			// reached the gateway before (a replay below yunrt).
+			return Decision{Verdict: Stop, Reason: what + " on a write: a copy of this request reached the gateway before and may have been processed; not resent", OutcomeUnknown: true}
 		case o.Signed && p.NoResign:
 			return Decision{Verdict: Stop, Reason: what + ": re-signing is turned off"}
 		case o.Signed && o.Resigned:
 			return Decision{Verdict: Stop, Reason: what + " again after re-signing"}
 		case o.Signed:
 			d = Decision{Verdict: Resign, Reason: what + ": fresh nonce and timestamp"}
-		case r.Code == "SignatureNonceUsed" && o.Kind == classify.Write && !o.Idempotent:
-			return Decision{Verdict: Stop, Reason: what + " on a request yunrt did not sign: the first copy may have been processed; a signer would prevent this", OutcomeUnknown: true}
 		default:
 			return Decision{Verdict: Stop, Reason: what + ": the request was signed elsewhere; a signer would fix this"}
 		}
@@ -190,4 +196,10 @@ func Refused(r classify.Result) bool {
 		return r.Provider == classify.Tencent
 	}
 	return false
+}
+
+// NonceReplayed reports whether an answer rejects a request for a nonce
+// the gateway saw before: Aliyun's SignatureNonceUsed.
+func NonceReplayed(r classify.Result) bool {
+	return r.Code == "SignatureNonceUsed"
 }

@@ -32,8 +32,11 @@ func TestDecide(t *testing.T) {
 		{"unknown read", Outcome{Result: res(classify.SideEffectUnknown, "Timeout", 500), Kind: R, Attempt: 1}, Retry},
 		{"unknown write", Outcome{Result: res(classify.SideEffectUnknown, "Timeout", 500), Kind: W, Attempt: 1}, Stop},
 		{"unknown write with token", Outcome{Result: res(classify.SideEffectUnknown, "", 0), Kind: W, Idempotent: true, Attempt: 1}, Retry},
-		{"resign signed", Outcome{Result: res(classify.Resign, "SignatureNonceUsed", 400), Kind: W, Signed: true, Attempt: 1}, Resign},
-		{"resign signed twice", Outcome{Result: res(classify.Resign, "SignatureNonceUsed", 400), Kind: W, Signed: true, Resigned: true, Attempt: 2}, Stop},
+		{"resign signed", Outcome{Result: res(classify.Resign, "InvalidTimeStamp.Expired", 400), Kind: W, Signed: true, Attempt: 1}, Resign},
+		{"nonce used on a signed read", Outcome{Result: res(classify.Resign, "SignatureNonceUsed", 400), Kind: R, Signed: true, Attempt: 1}, Resign},
+		{"nonce used on a signed write", Outcome{Result: res(classify.Resign, "SignatureNonceUsed", 400), Kind: W, Signed: true, Attempt: 1}, Stop},
+		{"nonce used on a signed write with token", Outcome{Result: res(classify.Resign, "SignatureNonceUsed", 400), Kind: W, Signed: true, Idempotent: true, Attempt: 1}, Resign},
+		{"resign signed twice", Outcome{Result: res(classify.Resign, "SignatureNonceUsed", 400), Kind: R, Signed: true, Resigned: true, Attempt: 2}, Stop},
 		{"resign unsigned", Outcome{Result: res(classify.Resign, "InvalidTimeStamp.Expired", 400), Kind: R, Attempt: 1}, Stop},
 		{"resign signed at the limit", Outcome{Result: res(classify.Resign, "RequestExpired", 400), Kind: R, Signed: true, Attempt: 3}, Stop},
 		{"elapsed", Outcome{Result: res(classify.Retryable, "", 503), Kind: R, Attempt: 1, Elapsed: 2 * time.Minute}, Stop},
@@ -51,7 +54,7 @@ func TestDecideReasons(t *testing.T) {
 	d := Policy{}.Decide(Outcome{Result: classify.Result{Class: classify.Resign, Code: "SignatureNonceUsed", Status: 400}, Kind: classify.Write, Attempt: 1})
 	assert.Equal(t, Stop, d.Verdict)
 	assert.Contains(t, d.Reason, "may have been processed")
-	assert.Contains(t, d.Reason, "signer")
+	assert.Contains(t, d.Reason, "reached the gateway before")
 	d = Policy{NoResign: true}.Decide(Outcome{Result: classify.Result{Class: classify.Resign, Code: "RequestExpired"}, Signed: true, Attempt: 1})
 	assert.Equal(t, Stop, d.Verdict)
 }
@@ -93,7 +96,9 @@ func TestOutcomeUnknown(t *testing.T) {
 	assert.True(t, Policy{}.Decide(Outcome{Result: seu, Kind: classify.Write, Idempotent: true, Attempt: 3}).OutcomeUnknown, "retries exhausted on a write")
 	nonce := classify.Result{Class: classify.Resign, Code: "SignatureNonceUsed", Status: 400}
 	assert.True(t, Policy{}.Decide(Outcome{Result: nonce, Kind: classify.Write, Attempt: 1}).OutcomeUnknown)
-	assert.False(t, Policy{}.Decide(Outcome{Result: nonce, Kind: classify.Write, Signed: true, Attempt: 1}).OutcomeUnknown)
+	assert.True(t, Policy{}.Decide(Outcome{Result: nonce, Kind: classify.Write, Signed: true, Attempt: 1}).OutcomeUnknown,
+		"a nonce yunrt minted does not collide: a copy reached the gateway before")
+	assert.False(t, Policy{}.Decide(Outcome{Result: nonce, Kind: classify.Read, Signed: true, Attempt: 1}).OutcomeUnknown)
 	assert.False(t, Policy{}.Decide(Outcome{Result: classify.Result{Class: classify.Permanent}, Kind: classify.Write, Attempt: 1}).OutcomeUnknown)
 }
 

@@ -36,7 +36,8 @@ var demoWants = map[string]demoWant{
 	"nonce used, signed elsewhere":            {1, 0, "stop", "outcome unknown, not resent", true},
 	"server clock +20 min, yunrt signs (RPC)": {2, 1, "done", "success", false},
 	"server clock +20 min, yunrt signs (V3)":  {2, 1, "done", "success", false},
-	"nonce collision, yunrt signs":            {2, 1, "done", "success", false},
+	"nonce used on a read, yunrt signs":       {2, 1, "done", "success", false},
+	"nonce used on a send, yunrt signs":       {1, 1, "stop", "outcome unknown, not resent", true},
 	// Tencent Cloud.
 	"RequestLimitExceeded in 200":             {2, 1, "done", "success", false},
 	"SMS InternalError.Timeout":               {1, 1, "stop", "outcome unknown, not resent", true},

@@ -86,7 +86,7 @@ func writeAction(p classify.Provider) string {
 // a code of class c, by the rules of SPEC.md ("Classes", "Reads vs
 // writes"). An Aliyun request signed elsewhere (unsigned here) carries a
 // nonce a resend would replay, so it is never resent.
-func wantDecision(p classify.Provider, c classify.Class, kind classify.Kind, token, signed, refused bool) string {
+func wantDecision(p classify.Provider, code string, c classify.Class, kind classify.Kind, token, signed, refused bool) string {
 	if p == classify.Aliyun && !signed && c != classify.Resign {
 		return "stop"
 	}
@@ -94,6 +94,9 @@ func wantDecision(p classify.Provider, c classify.Class, kind classify.Kind, tok
 	case classify.Throttled:
 		return "retry"
 	case classify.Resign:
+		if policy.NonceReplayed(classify.Result{Code: code}) && kind == classify.Write && !token {
+			return "stop" // a copy reached the gateway before: outcome unknown
+		}
 		if signed {
 			return "resign"
 		}
@@ -148,7 +151,7 @@ func TestExplainSeedCodes(t *testing.T) {
 					assert.Equal(t, table.Status(row.p, row.example), ex.Status)
 					assert.NotEmpty(t, ex.Reason)
 					res := classify.Result{Provider: row.p, Status: ex.Status, Code: row.example, Class: row.class}
-					want := wantDecision(row.p, row.class, kind, variant.token, variant.signed, policy.Refused(res))
+					want := wantDecision(row.p, row.example, row.class, kind, variant.token, variant.signed, policy.Refused(res))
 					assert.Equal(t, want, ex.Decision, "decision on %s %s (%s), %s", row.example, row.class, ex.Reason, where)
 				}
 			}

@@ -121,10 +121,14 @@ func demoScenarios() []scenario {
 			Header:  http.Header{"X-Acs-Action": {"SendSms"}, "X-Acs-Version": {"2017-05-25"}},
 			Options: []yunrt.Option{yunrt.WithSigner(aliyun, sign.AliyunV3(demoCreds))},
 			Server:  strictServer(20 * time.Minute)},
-		{Name: "nonce collision, yunrt signs", Provider: aliyun, Action: "SendSms",
+		{Name: "nonce used on a read, yunrt signs", Provider: aliyun, Action: "QuerySendDetails",
 			Options: []yunrt.Option{yunrt.WithSigner(aliyun, sign.AliyunRPC(demoCreds))},
 			Server:  strictServer(0),
 			Faults:  []f{{Code: "SignatureNonceUsed"}}},
+		{Name: "nonce used on a send, yunrt signs", Provider: aliyun, Action: "SendSms",
+			Options: []yunrt.Option{yunrt.WithSigner(aliyun, sign.AliyunRPC(demoCreds))},
+			Server:  strictServer(0),
+			Faults:  []f{{Code: "SignatureNonceUsed", Performed: true}}},
 
 		// Tencent Cloud.
 		{Name: "RequestLimitExceeded in 200", Provider: tencent, Action: "SendSms",

@@ -29,6 +29,9 @@ const (
 	BodyNotRewindable = "body_not_rewindable"
 	NotSent           = "not_sent"
 	SentNoAnswer      = "sent_no_answer"
+	ReplayStopped     = "replay_stopped"
+	BaseContract      = "base_contract"
+	Refused           = "refused"
 )
 
 // sentinels maps yunrt's errors to identifiers, first match wins. A new
@@ -38,6 +41,9 @@ var sentinels = []struct {
 	typ string
 }{
 	{breaker.ErrOpen, BreakerOpen},
+	{yunrt.ErrAttemptTimeout, AttemptTimeout},
+	{yunrt.ErrReplayStopped, ReplayStopped}, // before ErrOutcomeUnknown, which it wraps for a write
+	{yunrt.ErrBaseContract, BaseContract},
 	{yunrt.ErrOutcomeUnknown, OutcomeUnknown},
 	{yunrt.ErrBudgetExhausted, BudgetExhausted},
 	{yunrt.ErrDeadline, Deadline},
@@ -47,7 +53,8 @@ var sentinels = []struct {
 
 // Of names an error that left no answer. ctx is the context the observer
 // received with it (AttemptEnd's or RequestEnd's): an attempt canceled
-// while that context is still live was cut by yunrt's attempt timeout.
+// while that context is still live was cut by yunrt's attempt timeout
+// (yunrt.ErrAttemptTimeout says so too).
 // state is how far the attempt got.
 func Of(ctx context.Context, err error, state yunrt.SendState) string {
 	for _, s := range sentinels {
@@ -66,6 +73,8 @@ func Of(ctx context.Context, err error, state yunrt.SendState) string {
 		return Timeout
 	case state == yunrt.SentNoAnswer:
 		return SentNoAnswer
+	case state == yunrt.Refused:
+		return Refused
 	}
 	return NotSent
 }

@@ -39,6 +39,10 @@ func TestOf(t *testing.T) {
 		{"i/o timeout", live, urlErr(os.ErrDeadlineExceeded), yunrt.SentNoAnswer, Timeout},
 		{"reset after sending", live, urlErr(syscall.ECONNRESET), yunrt.SentNoAnswer, SentNoAnswer},
 		{"refused", live, urlErr(syscall.ECONNREFUSED), yunrt.NotSent, NotSent},
+		{"attempt timeout", live, fmt.Errorf("x: %w", yunrt.ErrAttemptTimeout), yunrt.SentNoAnswer, AttemptTimeout},
+		{"replay stopped on a write", live, fmt.Errorf("%w: %w", yunrt.ErrReplayStopped, yunrt.ErrOutcomeUnknown), yunrt.SentNoAnswer, ReplayStopped},
+		{"base contract", live, yunrt.ErrBaseContract, yunrt.NotSent, BaseContract},
+		{"refused, other reason", live, errors.New("limiter"), yunrt.Refused, Refused},
 		{"unknown error", live, errors.New("boom"), yunrt.NotSent, NotSent},
 	}
 	for _, tt := range tests {

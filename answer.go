@@ -1,0 +1,176 @@
+package yunrt
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/yunrt/yunrt/classify"
+)
+
+// successPeekLimit bounds the read-ahead of a 2xx body: the errors some
+// providers put in HTTP 200 bodies (Tencent, Aliyun SMS) are a few hundred
+// bytes, and a longer 2xx body is a success body.
+const successPeekLimit = 4 << 10
+
+// ReadAheadTimeout bounds the read-ahead of an answer's body (at most 16
+// KiB, 4 KiB for a 2xx) when the attempt has no timeout of its own
+// (Policy.AttemptTimeout, or its share of the context's deadline): 10 s.
+// An answer whose read-ahead does not finish in time ends the attempt
+// with ErrAttemptTimeout.
+const ReadAheadTimeout = 10 * time.Second
+
+// drainLimit and drainTimeout bound how much of a discarded response body
+// is read, and for how long, so that its connection can be reused; past
+// either the connection is closed instead.
+const (
+	drainLimit   = 64 << 10
+	drainTimeout = 100 * time.Millisecond
+)
+
+// readAhead reads the start of the answer's body (bounded in bytes and,
+// by the attempt timeout or ReadAheadTimeout, in time) and classifies the
+// answer. resp.Body is replaced by a body that yields exactly what the
+// original would have, errors included, and ends the attempt's context
+// when closed. It returns an error when the attempt timed out before the
+// read-ahead finished; resp is then closed.
+func (r *request) readAhead(x *exchange, resp *http.Response, a *Attempt) error {
+	a.State = Answered
+	var prefix []byte
+	var truncated bool
+	if r.shouldPeek(resp) {
+		if x.timer == nil {
+			x.timer = time.AfterFunc(ReadAheadTimeout, func() { x.cancel(ErrAttemptTimeout) })
+		}
+		limit := r.t.cfg.peekLimit
+		if resp.StatusCode < 300 {
+			limit = min(limit, successPeekLimit)
+		}
+		prefix, resp.Body, truncated = classify.Peek(resp.Body, resp.ContentLength, limit)
+	}
+	if x.stopTimer() && (truncated || resp.Body != nil && prefix == nil) {
+		// The timeout cut the answer short: no class can be trusted.
+		_ = resp.Body.Close()
+		a.State, a.Err = SentNoAnswer, &attemptError{reason: ErrAttemptTimeout}
+		a.Result = classify.Result{Provider: r.p, Class: classify.SideEffectUnknown}
+		return a.Err
+	}
+	r.lastNow = r.t.cfg.clk.Now()
+	resp.Body = wrapBody(resp.Body, x)
+	a.Result = r.t.cfg.table.Decode(r.p, classify.Response{
+		Status:    resp.StatusCode,
+		Header:    resp.Header,
+		Body:      prefix,
+		Truncated: truncated,
+		Now:       r.lastNow,
+	})
+	return nil
+}
+
+// learn lets the endpoint's limiter and budget, and the clock skew, learn
+// from an answer.
+func (r *request) learn(resp *http.Response, a *Attempt) {
+	now := r.lastNow
+	switch a.Result.Class {
+	case classify.Success:
+		r.ep.limiter.succeeded(now)
+		r.ep.budget.refund()
+	case classify.Throttled:
+		r.ep.limiter.throttled(now)
+	}
+	if r.signer != nil && a.Result.Class == classify.Resign && a.Result.Code != "SignatureNonceUsed" {
+		// A rejected timestamp: learn the server's clock from its Date.
+		if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			skew := date.Sub(now).Truncate(time.Second)
+			r.t.setClockSkew(r.p, r.host, skew)
+			a.SkewMeasured = skew
+		}
+	}
+}
+
+// shouldPeek reports whether a response's body may hold a provider error:
+// every error status does; a 2xx does when its media type is JSON, XML or
+// unset and its length is unknown or within the peek limit. Informational
+// answers (101 Switching Protocols), event streams and other media are
+// never read ahead.
+func (r *request) shouldPeek(resp *http.Response) bool {
+	if resp.Body == nil || resp.Body == http.NoBody || r.orig.Method == http.MethodHead || resp.StatusCode < 200 {
+		return false
+	}
+	if resp.StatusCode >= 300 {
+		return true
+	}
+	if resp.ContentLength > int64(min(r.t.cfg.peekLimit, successPeekLimit)) || resp.ContentLength == 0 {
+		return false
+	}
+	mt, _, _ := strings.Cut(resp.Header.Get("Content-Type"), ";")
+	mt = strings.TrimSpace(mt)
+	return mt == "" || containsFold(mt, "json") || containsFold(mt, "xml") || strings.EqualFold(mt, "text/plain")
+}
+
+// containsFold reports whether s contains the lower-case ASCII sub,
+// ignoring the case of s, without allocating.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// mediaTypeIs reports whether a Content-Type value has media type mt.
+func mediaTypeIs(ct, mt string) bool {
+	t, _, _ := strings.Cut(ct, ";")
+	return strings.EqualFold(strings.TrimSpace(t), mt)
+}
+
+// wrapBody makes closing an answer's body end its attempt's context. A
+// 101 Switching Protocols body stays writable.
+func wrapBody(body io.ReadCloser, x *exchange) io.ReadCloser {
+	if body == nil {
+		x.end()
+		return nil
+	}
+	if rw, ok := body.(io.ReadWriteCloser); ok {
+		return &attemptRWBody{attemptBody{ReadCloser: rw, x: x}, rw}
+	}
+	return &attemptBody{ReadCloser: body, x: x}
+}
+
+// attemptBody is an answer's body: closing it ends the attempt's context.
+type attemptBody struct {
+	io.ReadCloser
+	x *exchange
+}
+
+func (b *attemptBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.x.end()
+	return err
+}
+
+// attemptRWBody is the body of a 101 Switching Protocols answer, which
+// net/http makes an io.ReadWriteCloser.
+type attemptRWBody struct {
+	attemptBody
+	w io.Writer
+}
+
+func (b *attemptRWBody) Write(p []byte) (int, error) { return b.w.Write(p) }
+
+// discard drains a response the caller will not see, up to drainLimit
+// bytes and for at most drainTimeout (after which the attempt's context
+// ends, which makes net/http close the connection), then closes it.
+func discard(resp *http.Response) {
+	if resp == nil || resp.Body == nil {
+		return
+	}
+	if b, ok := resp.Body.(*attemptBody); ok {
+		stop := time.AfterFunc(drainTimeout, func() { b.x.cancel(errDrainTimeout) })
+		_, _ = io.CopyN(io.Discard, resp.Body, drainLimit)
+		stop.Stop()
+	}
+	_ = resp.Body.Close()
+}

@@ -1,0 +1,209 @@
+package yunrt
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptrace"
+	"time"
+
+	"github.com/yunrt/yunrt/breaker"
+	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/sign"
+)
+
+// An attempt runs in stages, each in a function of its own:
+//
+//	admit      the breaker, then the rate limiter (a refusal sends nothing)
+//	build      the attempt's request: a clone, its body, its signature
+//	send       the base transport, watched by the send guard
+//	readAhead  the bounded read-ahead of the answer, under the attempt timeout
+//	learn      the limiter, the budget and the clock learn from the answer
+//
+// The breaker learns the attempt's outcome in one place, a deferred
+// report, which also runs when the base transport panics.
+
+// attempt makes attempt a and classifies what came back. It returns the
+// response (its body replays what was read ahead) or the error that ended
+// the attempt; a.State, a.Result, a.Err and a.Duration are filled in.
+func (r *request) attempt(ctx context.Context, a *Attempt) (*http.Response, error) {
+	r.actx = r.t.cfg.observer.AttemptStart(ctx, r.info, a.N)
+	ticket, err := r.admit(ctx, a)
+	if err != nil {
+		return nil, r.refuse(a, err)
+	}
+	outcome := breaker.Outcome{Canceled: true} // until the endpoint answers
+	defer func() { ticket.Done(outcome) }()
+
+	x := r.newExchange(ctx, a.N)
+	handed := false
+	defer func() {
+		if !handed {
+			x.end()
+		}
+	}()
+	out, err := r.build(x, a)
+	if err != nil {
+		return nil, r.refuse(a, err)
+	}
+	resp, err := r.send(x, out, a)
+	if err != nil {
+		outcome = breaker.Outcome{Class: a.Result.Class, NotSent: a.State == NotSent, SentNoAnswer: a.State == SentNoAnswer, Canceled: ctx.Err() != nil}
+		return nil, err
+	}
+	if err := r.readAhead(x, resp, a); err != nil {
+		outcome = breaker.Outcome{Class: a.Result.Class, SentNoAnswer: true, Canceled: ctx.Err() != nil}
+		return nil, err
+	}
+	outcome = breaker.Outcome{Class: a.Result.Class}
+	r.learn(resp, a)
+	handed = true
+	return resp, nil
+}
+
+// refuse records that yunrt sent nothing for attempt a, for reason err.
+func (r *request) refuse(a *Attempt, err error) error {
+	a.State, a.Err = Refused, err
+	a.Result = classify.Result{Provider: r.p}
+	return err
+}
+
+// admit asks the endpoint's breaker, then its rate limiter, for permission
+// to send. The ticket's Done must be called once when it is granted.
+func (r *request) admit(ctx context.Context, a *Attempt) (breaker.Ticket, error) {
+	var ticket breaker.Ticket // the zero ticket reports nothing
+	if r.breakers != nil {
+		state, t, err := r.breakers.Allow(r.breakerName)
+		a.Breaker = state
+		if err != nil {
+			return ticket, err
+		}
+		ticket = t
+	}
+	if err := ctx.Err(); err != nil {
+		ticket.Done(breaker.Outcome{Canceled: true})
+		return breaker.Ticket{}, context.Cause(ctx)
+	}
+	if err := r.rateWait(ctx, a); err != nil {
+		ticket.Done(breaker.Outcome{Canceled: true}) // not the endpoint's doing
+		return breaker.Ticket{}, err
+	}
+	return ticket, nil
+}
+
+// exchange is one attempt on the wire: its context (ended by the attempt
+// timeout, a stopped copy, or closing the response body), its send guard
+// and its timer.
+type exchange struct {
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	timer  *time.Timer // nil: no attempt timeout running
+	guard  *sendGuard
+}
+
+// newExchange starts attempt n's context under the observer's attempt
+// context, with the send guard's trace and the attempt timeout.
+func (r *request) newExchange(ctx context.Context, n int) *exchange {
+	actx, cancel := context.WithCancelCause(r.actx)
+	x := &exchange{cancel: cancel}
+	x.guard = newSendGuard(r.info.Kind != classify.Read, cancel)
+	x.ctx = httptrace.WithClientTrace(actx, &x.guard.trace)
+	if d := r.attemptTimeout(ctx, n); d > 0 {
+		x.timer = time.AfterFunc(d, func() { cancel(ErrAttemptTimeout) })
+	}
+	return x
+}
+
+// stopTimer stops the attempt timeout. It reports whether the timeout
+// fired (or is firing): the attempt's context is then ended.
+func (x *exchange) stopTimer() (fired bool) {
+	if x.timer == nil {
+		return false
+	}
+	fired = !x.timer.Stop()
+	x.timer = nil
+	return fired
+}
+
+// end releases the attempt's context.
+func (x *exchange) end() {
+	x.stopTimer()
+	x.cancel(nil)
+}
+
+// build makes the attempt's request: a clone of the caller's with the
+// attempt's context, its body, and a fresh signature.
+func (r *request) build(x *exchange, a *Attempt) (*http.Request, error) {
+	// A signer rewrites headers and URL: it gets a deep copy. Otherwise a
+	// shallow copy with the attempt's context is enough (nothing below
+	// modifies the caller's headers or URL).
+	var out *http.Request
+	if r.signer != nil {
+		out = r.orig.Clone(x.ctx)
+	} else {
+		out = r.orig.WithContext(x.ctx)
+	}
+	if err := r.setBody(out, a.N); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBodyNotRewindable, err)
+	}
+	if r.info.Kind != classify.Read {
+		// net/http rewinds a body through GetBody to send it again on its
+		// own: a write is sent again only by yunrt.
+		out.GetBody = nil
+	}
+	if r.signer != nil {
+		if err := r.sign(x.ctx, out, a); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// sign signs attempt out with a fresh nonce and the current time corrected
+// by the measured clock skew.
+func (r *request) sign(ctx context.Context, out *http.Request, a *Attempt) error {
+	var nonce string
+	if r.signer.UsesNonce() {
+		var err error
+		if nonce, err = r.t.cfg.nonce(); err != nil {
+			return fmt.Errorf("%w: nonce: %w", ErrSign, err)
+		}
+	}
+	a.ClockSkew = r.t.ClockSkew(r.p, r.host)
+	stamp := sign.Stamp{Time: r.t.cfg.clk.Now().Add(a.ClockSkew), Nonce: nonce}
+	if err := r.signer.Sign(ctx, out, r.buffered, stamp); err != nil {
+		return fmt.Errorf("%w: %w", ErrSign, err)
+	}
+	return nil
+}
+
+// send passes the attempt to the base transport. On a transport error it
+// fills in how far the attempt got (from the send guard) and its class.
+func (r *request) send(x *exchange, out *http.Request, a *Attempt) (*http.Response, error) {
+	clk := r.t.cfg.clk
+	sent := clk.Now()
+	r.ep.limiter.sent(sent)
+	r.bodyGiven = r.bodyGiven || r.givesCallerBody(out)
+	resp, err := r.t.base.RoundTrip(out)
+	r.lastNow = clk.Now()
+	a.Duration = r.lastNow.Sub(sent)
+	a.Copies = int(x.guard.copies.Load())
+	switch {
+	case err == nil && resp == nil:
+		err = ErrBaseContract
+	case err != nil && resp != nil: // a misbehaving base transport
+		discard(resp)
+		resp = nil
+	}
+	if err == nil {
+		return resp, nil
+	}
+	x.stopTimer()
+	a.Err = ownCause(err, context.Cause(x.ctx))
+	a.State = x.guard.state(err)
+	a.Result = classify.Result{Provider: r.p, Class: classify.SideEffectUnknown}
+	if a.State == NotSent {
+		a.Result.Class = classify.Retryable
+	}
+	return nil, a.Err
+}

@@ -1,0 +1,150 @@
+package yunrt
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/yunrt/yunrt/classify"
+)
+
+// prepareBody arranges for the request body to be sent again: through
+// GetBody when the request has one, else by buffering up to the body
+// limit. A longer body is streamed once (r.single).
+func (r *request) prepareBody() error {
+	req := r.orig
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil
+	}
+	if r.signer != nil {
+		// The signature covers the body's hash: hold it whole.
+		buf, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		r.bodyGiven = true
+		if err != nil {
+			return err
+		}
+		r.buffered, r.haveBody = buf, true
+		r.getBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
+		return nil
+	}
+	if req.GetBody != nil {
+		r.getBody = req.GetBody
+		return nil
+	}
+	limit := r.t.cfg.bodyLimit
+	buf, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
+	if err != nil {
+		return err // closeCallerBody closes it
+	}
+	if int64(len(buf)) > limit {
+		r.single = true
+		r.buffered = buf
+		return nil
+	}
+	req.Body.Close()
+	r.bodyGiven = true
+	r.buffered, r.haveBody = buf, true
+	r.getBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
+	return nil
+}
+
+// givesCallerBody reports whether attempt out sends the caller's own body
+// (which the base transport then closes).
+func (r *request) givesCallerBody(out *http.Request) bool {
+	if out.Body == nil || out.Body == http.NoBody {
+		return false
+	}
+	_, streamed := out.Body.(*multiReadCloser)
+	return streamed || out.Body == r.orig.Body
+}
+
+// setBody gives attempt n its body.
+func (r *request) setBody(out *http.Request, n int) error {
+	req := r.orig
+	switch {
+	case req.Body == nil || req.Body == http.NoBody:
+		return nil
+	case r.single:
+		// Streamed once: the buffered head, then the rest of the original.
+		out.Body = &multiReadCloser{r: io.MultiReader(bytes.NewReader(r.buffered), req.Body), c: req.Body}
+		out.GetBody = nil
+		return nil
+	case n == 1 && !r.haveBody:
+		return nil // the clone shares the caller's body, as net/http expects
+	}
+	b, err := r.getBody()
+	if err != nil {
+		return err
+	}
+	out.Body, out.GetBody = b, r.getBody
+	if r.haveBody {
+		out.ContentLength = int64(len(r.buffered))
+	}
+	return nil
+}
+
+type multiReadCloser struct {
+	r io.Reader
+	c io.Closer
+}
+
+func (m *multiReadCloser) Read(p []byte) (int, error) { return m.r.Read(p) }
+func (m *multiReadCloser) Close() error               { return m.c.Close() }
+
+// bodyPrefix returns up to the peek limit of the request body, reading it
+// through GetBody when it was not buffered. It returns nil when there is
+// no body or it cannot be read again.
+func (r *request) bodyPrefix() []byte {
+	if r.haveBody || r.single || r.prefixRead {
+		return r.buffered
+	}
+	r.prefixRead = true
+	if r.getBody == nil {
+		return nil
+	}
+	rc, err := r.getBody()
+	if err != nil {
+		return nil
+	}
+	defer rc.Close()
+	r.buffered, _ = io.ReadAll(io.LimitReader(rc, int64(r.t.cfg.peekLimit)))
+	return r.buffered
+}
+
+// formParams returns the form-encoded body parameters of an Aliyun RPC
+// call that names no Action in its URL or headers.
+func (r *request) formParams(a classify.Action) url.Values {
+	req := r.orig
+	if m := req.Method; r.p != classify.Aliyun || !(len(a.Name) > len(m)+1 && a.Name[:len(m)] == m && a.Name[len(m)] == ' ') {
+		return nil // not an Aliyun call, or it named its action in the URL or headers
+	}
+	if !mediaTypeIs(classify.HeaderValue(req.Header, "Content-Type"), "application/x-www-form-urlencoded") {
+		return nil
+	}
+	if r.form == nil {
+		r.form, _ = url.ParseQuery(string(r.bodyPrefix()))
+		if r.form == nil {
+			r.form = url.Values{}
+		}
+	}
+	return r.form
+}
+
+// idempotent reports whether the request carries an idempotency token.
+func (r *request) idempotent() bool {
+	var body []byte
+	if r.p == classify.Tencent || len(r.pol.TokenParams) > 0 {
+		body = r.bodyPrefix()
+	}
+	return classify.HasIdempotencyToken(r.p, r.orig, r.form, body, r.pol.TokenParams...)
+}
+
+// hasNonce reports whether an Aliyun request carries a signature nonce
+// (RPC SignatureNonce, ACS3 x-acs-signature-nonce, API Gateway X-Ca-Nonce).
+func hasNonce(req *http.Request) bool {
+	return classify.QueryValue(req.URL.RawQuery, "SignatureNonce") != "" ||
+		classify.HeaderValue(req.Header, "X-Acs-Signature-Nonce") != "" ||
+		classify.HeaderValue(req.Header, "X-Ca-Nonce") != ""
+}

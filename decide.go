@@ -1,0 +1,239 @@
+package yunrt
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+
+	"github.com/yunrt/yunrt/breaker"
+	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/policy"
+)
+
+// decide takes the decision on attempt a: a local refusal stops; otherwise
+// the policy rules on the outcome, and the vetoes the policy does not see
+// may turn a retry into a stop. It returns the error to stop with when the
+// request must end without its response.
+func (r *request) decide(ctx context.Context, a *Attempt, err error) error {
+	if a.State == Refused {
+		a.Decision = policy.Decision{Verdict: policy.Stop, Reason: refusal(a.Err)}
+		return a.Err
+	}
+	if err == nil {
+		r.last, r.answered = a.Result, true
+	}
+	out := r.outcome(a)
+	a.Decision = r.pol.Decide(out)
+	if a.Decision.Verdict == policy.Retry {
+		a.Delay, a.DelaySource = r.delay(a.Result)
+	}
+	stopErr := r.veto(ctx, a, out, err)
+	if a.Result.Class != classify.Success {
+		a.BudgetLeft = r.ep.budget.left()
+	}
+	if a.Decision.Verdict != policy.Retry {
+		a.Delay, a.DelaySource = 0, ""
+	}
+	return stopErr
+}
+
+// refusal says in words why yunrt sent nothing.
+func refusal(err error) string {
+	switch {
+	case errors.Is(err, breaker.ErrOpen):
+		return "the endpoint's circuit breaker refused the attempt: nothing sent"
+	case errors.Is(err, ErrDeadline):
+		return "the rate limiter's wait would pass the deadline: nothing sent"
+	case errors.Is(err, ErrSign):
+		return "signing failed: nothing sent"
+	case errors.Is(err, ErrBodyNotRewindable):
+		return "the request body could not be produced again: nothing sent"
+	}
+	return "the caller's context ended before sending: nothing sent"
+}
+
+// outcome is what the policy sees of attempt a.
+func (r *request) outcome(a *Attempt) policy.Outcome {
+	out := policy.Outcome{
+		Result:   a.Result,
+		Kind:     r.info.Kind,
+		NotSent:  a.State == NotSent,
+		Signed:   r.info.Signed,
+		Attempt:  a.N,
+		Resigned: r.resigned,
+		Elapsed:  r.lastNow.Sub(r.start),
+	}
+	if needsToken(a.Result.Class, out) {
+		out.Idempotent = r.idempotent()
+	}
+	if a.Result.Class != classify.Success && r.signer == nil && r.p == classify.Aliyun {
+		out.ForeignNonce = hasNonce(r.orig)
+	}
+	return out
+}
+
+// veto turns a decision to retry or re-sign into a stop for what the
+// policy does not see, and returns the error to stop with, if any. The
+// rules, in order (the first that applies wins):
+//
+//  1. the caller's context ended;
+//  2. the body cannot be sent again (streamed once);
+//  3. the server asked to wait longer than MaxDelay;
+//  4. the endpoint's breaker is open;
+//  5. the wait would pass the context's deadline (ErrDeadline);
+//  6. the endpoint's retry budget cannot pay for the retry.
+func (r *request) veto(ctx context.Context, a *Attempt, out policy.Outcome, err error) error {
+	v := a.Decision.Verdict
+	if v != policy.Retry && v != policy.Resign {
+		if err != nil && ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		return nil
+	}
+	why, stopErr := r.vetoReason(ctx, a)
+	if why != "" {
+		a.Decision = stopInstead(a.Decision, out, why)
+	}
+	return stopErr
+}
+
+func (r *request) vetoReason(ctx context.Context, a *Attempt) (string, error) {
+	retry := a.Decision.Verdict == policy.Retry
+	switch {
+	case ctx.Err() != nil:
+		return "; but the caller's context ended", context.Cause(ctx)
+	case r.single:
+		return "; but the body cannot be sent again", nil
+	case retry && a.Result.Hint > r.pol.MaxDelay:
+		return "; the server asked to wait " + a.Result.Hint.String() + ", more than MaxDelay", nil
+	case retry && r.breakers != nil && r.breakers.State(r.breakerName) == "open":
+		return "; but the endpoint's circuit breaker is open", nil
+	case r.pastDeadline(ctx, a.Delay):
+		return "; but the wait would pass the deadline", ErrDeadline
+	case retry && !r.takeBudget(a):
+		a.BudgetExhausted = true
+		return "; but the endpoint's retry budget is spent", nil
+	}
+	return "", nil
+}
+
+// takeBudget withdraws the cost of retrying attempt a from the
+// endpoint's retry budget, and reports whether the budget paid.
+func (r *request) takeBudget(a *Attempt) bool {
+	ok, _ := r.ep.budget.take(a.State == SentNoAnswer)
+	return ok
+}
+
+// pastDeadline reports whether waiting d from the end of the last attempt
+// reaches the context's deadline.
+func (r *request) pastDeadline(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return ok && !r.lastNow.Add(d).Before(dl)
+}
+
+// stopInstead turns a decision to retry into one to stop, for a reason
+// the policy does not see (deadline, body, server hint, budget).
+func stopInstead(d policy.Decision, o policy.Outcome, why string) policy.Decision {
+	return policy.Decision{
+		Verdict:        policy.Stop,
+		Reason:         d.Reason + why,
+		OutcomeUnknown: o.Result.Class == classify.SideEffectUnknown && o.Kind == classify.Write,
+	}
+}
+
+// needsToken reports whether the decision on an outcome depends on an
+// idempotency token, which may cost a look at the body.
+func needsToken(c classify.Class, o policy.Outcome) bool {
+	if o.Kind == classify.Read {
+		return false
+	}
+	return c == classify.SideEffectUnknown || c == classify.Retryable && !o.NotSent || c == classify.Resign
+}
+
+// rateWait waits for the endpoint's rate limiter, in steps so that a rate
+// raised meanwhile takes effect, and never past the context's deadline
+// (ErrDeadline).
+func (r *request) rateWait(ctx context.Context, a *Attempt) error {
+	if !r.ep.limiter.limited.Load() {
+		return nil
+	}
+	clk := r.t.cfg.clk
+	for {
+		now := clk.Now()
+		d := r.ep.limiter.reserve(now)
+		if d == 0 {
+			return nil
+		}
+		wait := d
+		if d < 0 {
+			wait = -d // no slot taken: wait a step, then ask again
+			if dl, ok := ctx.Deadline(); ok && !now.Add(wait).Before(dl) {
+				return ErrDeadline
+			}
+			wait = min(wait, rateStep)
+		}
+		if err := clk.Sleep(ctx, wait); err != nil {
+			return err
+		}
+		a.RateWait += wait
+		if d > 0 {
+			return nil // the slot was taken
+		}
+	}
+}
+
+// minAttemptShare is the least time a read attempt is given when the
+// request's remaining deadline is shared among its attempts.
+const minAttemptShare = time.Second
+
+// attemptTimeout bounds attempt n from sending to its response headers:
+// Policy.AttemptTimeout, and for a read with a deadline its share of the
+// remaining time (remaining / attempts left, at least minAttemptShare), so
+// that one hung attempt leaves time for the next. A write gets all the
+// time left: cutting it short would only make its outcome unknown. 0
+// means no bound but the context's.
+func (r *request) attemptTimeout(ctx context.Context, n int) time.Duration {
+	timeout := r.pol.AttemptTimeout
+	if r.info.Kind != classify.Read || n >= r.pol.MaxAttempts {
+		return timeout
+	}
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return timeout
+	}
+	share := time.Until(dl) / time.Duration(r.pol.MaxAttempts-n+1)
+	if share >= minAttemptShare && (timeout == 0 || share < timeout) {
+		return share
+	}
+	return timeout
+}
+
+// delay returns the wait before the next attempt: the class's backoff,
+// or the server's hint when that is longer, capped at MaxDelay.
+func (r *request) delay(res classify.Result) (time.Duration, string) {
+	i := 0
+	if res.Class == classify.Throttled {
+		i = 1
+	}
+	if r.backoffs[i] == nil {
+		b := r.pol.BackoffFor(res.Class)
+		bo := backoff.NewExponentialBackOff()
+		bo.InitialInterval = b.Initial
+		bo.MaxInterval = b.Max
+		bo.Multiplier = b.Multiplier
+		bo.RandomizationFactor = max(b.Jitter, 0)
+		bo.MaxElapsedTime = 0 // the policy's MaxElapsed and the context bound the request
+		bo.Reset()
+		r.backoffs[i] = bo
+	}
+	d, src := r.backoffs[i].NextBackOff(), "backoff"
+	if res.Hint > d {
+		d, src = res.Hint, res.HintSource
+	}
+	if d > r.pol.MaxDelay {
+		d = r.pol.MaxDelay
+	}
+	return d, src
+}

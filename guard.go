@@ -1,0 +1,125 @@
+package yunrt
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"net"
+	"net/http/httptrace"
+	"sync/atomic"
+	"syscall"
+)
+
+// maxReadCopies bounds how many copies of a read net/http may start within
+// one attempt (its own silent replays on a fresh connection, HTTP/2
+// retries of a refused stream): past it, yunrt stops the copy and the
+// attempt ends as "sent, no answer".
+const maxReadCopies = 3
+
+// sendGuard follows one attempt through net/http's trace hooks. It learns
+// whether any byte of the request was written on any connection, and it
+// stops a copy of the request that net/http starts on its own (a replay on
+// a new connection, an HTTP/2 retry) before the copy is written: for a
+// write when an earlier copy may have reached the server, for a read past
+// maxReadCopies.
+//
+// A copy is stopped in the GotConn hook, which net/http calls before it
+// writes the request: the attempt's context is cancelled (HTTP/2 checks it
+// before it writes the HEADERS frame) and an HTTP/1 connection is closed
+// (its writer does not look at the context). Safe for concurrent use: the
+// hooks run on net/http's goroutines.
+type sendGuard struct {
+	write  bool
+	cancel context.CancelCauseFunc
+
+	getConn atomic.Bool  // net/http asked for a connection
+	copies  atomic.Int32 // connections net/http got for this attempt
+	wrote   atomic.Bool  // headers (or a failed body) went out on some copy
+	stopped atomic.Bool  // a copy was stopped
+
+	trace httptrace.ClientTrace
+}
+
+// newSendGuard returns the guard of one attempt; cancel ends the
+// attempt's context.
+func newSendGuard(write bool, cancel context.CancelCauseFunc) *sendGuard {
+	g := &sendGuard{write: write, cancel: cancel}
+	g.trace = httptrace.ClientTrace{
+		GetConn:      g.onGetConn,
+		GotConn:      g.onGotConn,
+		WroteHeaders: g.onWrote,
+		WroteRequest: g.onWroteRequest,
+	}
+	return g
+}
+
+func (g *sendGuard) onGetConn(string)                          { g.getConn.Store(true) }
+func (g *sendGuard) onWrote()                                  { g.wrote.Store(true) }
+func (g *sendGuard) onWroteRequest(httptrace.WroteRequestInfo) { g.wrote.Store(true) }
+
+func (g *sendGuard) onGotConn(info httptrace.GotConnInfo) {
+	n := g.copies.Add(1)
+	if n == 1 || !g.mustStop(n) {
+		return
+	}
+	g.stopped.Store(true)
+	g.cancel(ErrReplayStopped)
+	if info.Conn != nil && !multiplexed(info.Conn) {
+		// An HTTP/1 connection serves this copy alone; closing it before
+		// the write starts keeps every byte of the copy off the wire.
+		_ = info.Conn.Close()
+	}
+}
+
+// mustStop reports whether copy n (n ≥ 2) must not be written.
+func (g *sendGuard) mustStop(n int32) bool {
+	if g.write {
+		// A write may go out again only when no earlier copy wrote
+		// anything (net/http's nothingWrittenError), and never more than
+		// the read bound allows.
+		return g.wrote.Load() || n > maxReadCopies
+	}
+	return n > maxReadCopies
+}
+
+// multiplexed reports whether conn carries HTTP/2 (negotiated by ALPN),
+// whose other streams belong to other requests.
+func multiplexed(conn net.Conn) bool {
+	tc, ok := conn.(*tls.Conn)
+	return ok && tc.ConnectionState().NegotiatedProtocol == "h2"
+}
+
+// state says how far the attempt got, given the error that ended it.
+// "Not sent" only when no byte of the request was written on any
+// connection: the trace says so (a connection was asked for or obtained,
+// and no headers went out), or, when the base transport runs no trace
+// hooks at all, the error is one that happens before any connection
+// exists (dial, DNS, refused, certificate).
+func (g *sendGuard) state(err error) SendState {
+	switch {
+	case g.stopped.Load(), g.wrote.Load():
+		return SentNoAnswer
+	case g.copies.Load() > 0, g.getConn.Load():
+		return NotSent
+	case beforeConnection(err):
+		return NotSent
+	}
+	return SentNoAnswer
+}
+
+// beforeConnection reports errors that only arise before a connection
+// exists, for base transports that run no trace hooks.
+func beforeConnection(err error) bool {
+	var (
+		op       *net.OpError
+		dns      *net.DNSError
+		certErr  *tls.CertificateVerificationError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+	)
+	return errors.As(err, &op) && op.Op == "dial" ||
+		errors.As(err, &dns) ||
+		errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.As(err, &certErr) || errors.As(err, &unknown) || errors.As(err, &hostname)
+}

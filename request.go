@@ -1,0 +1,174 @@
+package yunrt
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+
+	"github.com/yunrt/yunrt/breaker"
+	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/policy"
+	"github.com/yunrt/yunrt/sign"
+)
+
+// request is the state of one logical request. It lives on the goroutine
+// of one RoundTrip call.
+type request struct {
+	t    *Transport
+	orig *http.Request
+	p    classify.Provider
+	pol  *policy.Policy // the transport's, defaults applied; read only
+	info RequestInfo
+	host string
+
+	signer sign.Signer // nil: send as the caller signed it
+
+	breakers    *breaker.Set // nil: breaking off
+	breakerName string
+	ep          *endpoint
+
+	// Body.
+	getBody    func() (io.ReadCloser, error) // nil: no body to resend
+	single     bool                          // the body can be sent only once
+	buffered   []byte                        // the body when read (bounded)
+	haveBody   bool                          // buffered holds the whole body
+	prefixRead bool                          // buffered holds the body's prefix, read through GetBody
+	bodyGiven  bool                          // the caller's body was closed, or went to the base transport
+	form       url.Values
+
+	backoffs [2]*backoff.ExponentialBackOff // retryable, throttled
+	waited   time.Duration
+	start    time.Time       // when the request began
+	lastNow  time.Time       // the clock when the last attempt ended (or the request began)
+	actx     context.Context // the last attempt's context, from Observer.AttemptStart
+
+	last       classify.Result // the last answer's classification
+	answered   bool            // some attempt got an answer
+	resigned   bool            // an attempt of this request was re-signed
+	resignNext bool            // the next attempt is re-signed after a rejection
+}
+
+// run makes the attempts of the request until one is returned or the
+// request stops.
+func (r *request) run() (*http.Response, error) {
+	defer r.closeCallerBody()
+	ctx := r.orig.Context()
+	if err := r.prepareBody(); err != nil {
+		return nil, &Error{Provider: r.p, Reason: ErrBodyNotRewindable, Err: err}
+	}
+	r.identify()
+	ctx = r.t.cfg.observer.RequestStart(ctx, r.info)
+	r.start = r.t.cfg.clk.Now()
+	r.lastNow = r.start
+	for n := 1; ; n++ {
+		a := Attempt{N: n, Resigned: r.resignNext}
+		resp, err := r.attempt(ctx, &a)
+		stopErr := r.decide(ctx, &a, err)
+		r.t.cfg.observer.AttemptEnd(r.actx, r.info, a)
+		if v := a.Decision.Verdict; v == policy.Done || v == policy.Stop {
+			return r.finish(ctx, &a, resp, err, stopErr)
+		}
+		discard(resp)
+		r.resignNext = a.Decision.Verdict == policy.Resign
+		r.resigned = r.resigned || r.resignNext
+		if err := r.wait(ctx, &a); err != nil {
+			return nil, r.fail(ctx, &a, err, nil)
+		}
+	}
+}
+
+// identify names the request's action and kind, and finds its endpoint
+// and breaker.
+func (r *request) identify() {
+	req := r.orig
+	action := classify.ActionOf(r.p, req, nil)
+	if form := r.formParams(action); form != nil {
+		action = classify.ActionOf(r.p, req, form)
+	}
+	r.info = RequestInfo{
+		Provider: r.p,
+		Action:   action.Name,
+		Kind:     r.pol.KindOf(action),
+		Method:   req.Method,
+		Host:     r.host,
+		URL:      req.URL,
+		Signed:   r.signer != nil,
+	}
+	r.ep = r.t.endpointFor(endpointKey{r.p, r.host, accessKeyOf(req.URL.RawQuery, classify.HeaderValue(req.Header, "Authorization"))}, *r.pol)
+	r.breakerName = r.ep.name
+	if r.breakers != nil && r.breakers.Settings().PerAction {
+		r.breakerName += "/" + action.Name
+	}
+}
+
+// finish ends the request after attempt a: with its response when there is
+// one and nothing forbids returning it, else with an *Error.
+func (r *request) finish(ctx context.Context, a *Attempt, resp *http.Response, err, stopErr error) (*http.Response, error) {
+	if stopErr == nil && resp != nil {
+		resp.Request = r.orig
+		r.end(ctx, a, resp, nil)
+		return resp, nil
+	}
+	discard(resp)
+	return nil, r.fail(ctx, a, stopErr, err)
+}
+
+// fail ends the request after attempt a with an *Error. reason is why the
+// request stopped (nil: the decision says); err is the attempt's transport
+// error, when it had one.
+func (r *request) fail(ctx context.Context, a *Attempt, reason, err error) *Error {
+	switch {
+	case a.Decision.OutcomeUnknown:
+		// Whatever else ended the request (the caller's context, say),
+		// the write may have been performed: that comes first.
+		if reason != nil && reason != ErrOutcomeUnknown && err == nil {
+			err = reason
+		}
+		reason = ErrOutcomeUnknown
+	case reason != nil:
+	case a.BudgetExhausted:
+		reason = ErrBudgetExhausted
+	}
+	if err == reason {
+		err = nil // said once is enough
+	}
+	e := &Error{Provider: r.p, Action: r.info.Action, Attempts: a.N, Reason: reason, Err: err}
+	if r.answered {
+		last := r.last
+		e.Last = &last
+	}
+	r.end(ctx, a, nil, e)
+	return e
+}
+
+func (r *request) end(ctx context.Context, a *Attempt, resp *http.Response, err error) {
+	end := End{Attempts: a.N, Decision: a.Decision, Err: err, Waited: r.waited}
+	if resp != nil {
+		end.Result = a.Result
+	}
+	r.t.cfg.observer.RequestEnd(ctx, r.info, end)
+}
+
+// wait sleeps the delay decided on attempt a, or until ctx ends.
+func (r *request) wait(ctx context.Context, a *Attempt) error {
+	if a.Delay <= 0 {
+		return nil
+	}
+	if err := r.t.cfg.clk.Sleep(ctx, a.Delay); err != nil {
+		return context.Cause(ctx)
+	}
+	r.waited += a.Delay
+	return nil
+}
+
+// closeCallerBody closes the caller's request body unless the base
+// transport received it (whose job closing it then is).
+func (r *request) closeCallerBody() {
+	if b := r.orig.Body; b != nil && b != http.NoBody && !r.bodyGiven {
+		_ = b.Close()
+	}
+}
