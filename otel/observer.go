@@ -404,7 +404,7 @@ func attemptStatus(a yunrt.Attempt, errType string) string {
 	}
 	next := a.Decision.Verdict.String()
 	if a.Decision.Verdict == policy.Retry && a.Delay > 0 {
-		next += " in " + a.Delay.String()
+		next += " in " + roundDelay(a.Delay).String()
 	}
 	return what + ": " + next
 }
@@ -415,14 +415,23 @@ func (o *Observer) requestStatus(info yunrt.RequestInfo, end yunrt.End, errType 
 	if end.Attempts != 1 {
 		n += "s"
 	}
-	if end.Err != nil {
-		return errType + " after " + n + ": " + redact.Error(end.Err)
+	if end.Err != nil { // its text counts the attempts
+		return errType + ": " + redact.Error(end.Err)
 	}
 	what := errType
 	if rt := o.resultType(info.Provider, end.Result); rt != errType {
 		what += ": " + rt
 	}
 	return what + " (" + end.Result.Class.String() + ") after " + n
+}
+
+// roundDelay rounds a delay for reading: to the millisecond from 10ms up,
+// to 10µs below.
+func roundDelay(d time.Duration) time.Duration {
+	if d >= 10*time.Millisecond {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(10 * time.Microsecond)
 }
 
 // outcome names how a request ended, for OutcomeKey.
