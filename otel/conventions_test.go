@@ -136,6 +136,29 @@ func TestConventions(t *testing.T) {
 				assert.True(t, attrs(ts.request)[yunrtotel.SignedKey].AsBool())
 			},
 		},
+		{
+			name: "signed by the caller (an SDK)", provider: classify.Aliyun, action: "DescribeRegions",
+			run: func(t *testing.T, h *harness, srv *testserver.Server) *http.Request {
+				srv.Script("sdk", testserver.Fault{Code: "ServiceUnavailable"})
+				req := newRequest(t, context.Background(), classify.Aliyun, srv.URL(), "DescribeRegions", "sdk")
+				q := req.URL.Query()
+				q.Set("AccessKeyId", "LTAIsdkKeyId")
+				q.Set("Signature", "SDKsignatureValue=")
+				q.Set("SecurityToken", "CAISsdkToken")
+				req.URL.RawQuery = q.Encode()
+				_, err := roundTrip(t, newTransport(t, h.obs, srv), req)
+				require.NoError(t, err)
+				return req
+			},
+			wantName: "aliyun DescribeRegions", attempts: []string{"ServiceUnavailable", ""},
+			check: func(t *testing.T, h *harness, ts traceSpans) {
+				u := attrs(ts.attempts[0])[semconv.URLFullKey].AsString()
+				for _, k := range []string{"AccessKeyId", "Signature", "SecurityToken"} {
+					assert.Contains(t, u, k+"=REDACTED")
+				}
+				assert.Contains(t, u, "Action=DescribeRegions")
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -251,6 +274,7 @@ func checkNoCredentials(t *testing.T, srv *testserver.Server, spans []sdktrace.R
 	}
 	for _, s := range secrets {
 		assert.NotContains(t, text, s)
+		assert.NotContains(t, text, url.QueryEscape(s))
 	}
 }
 
@@ -294,4 +318,47 @@ func newTransport(t *testing.T, obs yunrt.Observer, srv *testserver.Server, opts
 	p := srv.Provider()
 	return yunrt.New(newBase(t), append([]yunrt.Option{yunrt.WithHost(srv.Host(), p),
 		yunrt.WithPolicy(p, fastPolicy()), yunrt.WithObserver(obs)}, opts...)...)
+}
+
+// TestErrorTypeBounded: a code the table does not know is "_OTHER" in
+// error.type and in metrics, and itself in yunrt.error.code.
+func TestErrorTypeBounded(t *testing.T) {
+	h := newHarness(t)
+	info := yunrt.RequestInfo{Provider: classify.Aliyun, Action: "SendSms", Method: http.MethodPost, Host: "dysmsapi.aliyuncs.com"}
+	tests := []struct {
+		code, source string
+		status       int
+		want         string
+	}{
+		{"NoSuchCode.Anywhere", "body", 500, yunrtotel.ErrorTypeOther},
+		{"InvalidDeviceId.NotFound", "body", 404, "InvalidDeviceId.NotFound"},
+		{"ServiceUnavailable", "status", 503, "503"},
+	}
+	for _, tt := range tests {
+		src := classify.FromBody
+		if tt.source == "status" {
+			src = classify.FromStatus
+		}
+		r := classify.Result{Provider: classify.Aliyun, Status: tt.status, Code: tt.code, Source: src, Class: classify.Permanent}
+		ctx := h.obs.RequestStart(context.Background(), info)
+		actx := h.obs.AttemptStart(ctx, info, 1)
+		a := yunrt.Attempt{N: 1, State: yunrt.Answered, Result: r, Duration: time.Millisecond}
+		assert.Equal(t, tt.want, h.obs.AttemptErrorType(actx, info, a), tt.code)
+		h.obs.AttemptEnd(actx, info, a)
+		h.obs.RequestEnd(ctx, info, yunrt.End{Attempts: 1, Result: r})
+	}
+	for _, s := range h.spans() {
+		if s.SpanKind() != trace.SpanKindClient {
+			continue
+		}
+		a := attrs(s)
+		if a[yunrtotel.CodeKey].AsString() == "NoSuchCode.Anywhere" {
+			assert.Equal(t, yunrtotel.ErrorTypeOther, a[semconv.ErrorTypeKey].AsString())
+		}
+	}
+	rm := h.collect(t)
+	assert.Equal(t, int64(1), counterSum(t, rm, yunrtotel.MetricAttempts, yunrtotel.CodeKey.String(yunrtotel.ErrorTypeOther)))
+	assert.Zero(t, counterSum(t, rm, yunrtotel.MetricAttempts, yunrtotel.CodeKey.String("NoSuchCode.Anywhere")))
+	n, _ := durationCount(t, rm, semconv.ErrorTypeKey.String(yunrtotel.ErrorTypeOther), semconv.HTTPResponseStatusCode(500))
+	assert.Equal(t, uint64(1), n)
 }
