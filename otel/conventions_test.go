@@ -362,3 +362,22 @@ func TestErrorTypeBounded(t *testing.T) {
 	n, _ := durationCount(t, rm, semconv.ErrorTypeKey.String(yunrtotel.ErrorTypeOther), semconv.HTTPResponseStatusCode(500))
 	assert.Equal(t, uint64(1), n)
 }
+
+// TestRequestSpanKindOption: WithRequestSpanKind makes the request span
+// a CLIENT span again; the attempts stay CLIENT spans.
+func TestRequestSpanKindOption(t *testing.T) {
+	for _, kind := range []trace.SpanKind{trace.SpanKindClient, trace.SpanKindServer} {
+		h := newHarness(t, yunrtotel.WithRequestSpanKind(kind))
+		info := yunrt.RequestInfo{Provider: classify.Tencent, Action: "SendSms", Method: http.MethodPost, Host: "sms.tencentcloudapi.com"}
+		ctx := h.obs.RequestStart(context.Background(), info)
+		actx := h.obs.AttemptStart(ctx, info, 1)
+		h.obs.AttemptEnd(actx, info, yunrt.Attempt{N: 1, State: yunrt.Answered, Result: classify.Result{Status: 200}})
+		h.obs.RequestEnd(ctx, info, yunrt.End{Attempts: 1, Result: classify.Result{Status: 200}})
+		spans := h.spans()
+		require.Len(t, spans, 2)
+		assert.Equal(t, trace.SpanKindClient, spans[0].SpanKind(), "attempt")
+		assert.Equal(t, kind, spans[1].SpanKind(), "request")
+		assert.Equal(t, "tencent SendSms", spans[1].Name())
+		assert.Equal(t, "POST SendSms", spans[0].Name())
+	}
+}
