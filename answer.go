@@ -79,7 +79,7 @@ func (r *request) learn(resp *http.Response, a *Attempt) {
 	case classify.Throttled:
 		r.ep.limiter.throttled(now)
 	}
-	if r.signer != nil && a.Result.Class == classify.Resign && a.Result.Code != "SignatureNonceUsed" {
+	if r.signer != nil && a.Result.Class == classify.Resign && !classify.NonceReplay(r.p, a.Result.Code) {
 		// A rejected timestamp: learn the server's clock from its Date.
 		if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
 			skew := date.Sub(now).Truncate(time.Second)

@@ -10,17 +10,17 @@ import (
 
 	"github.com/yunrt/yunrt"
 	"github.com/yunrt/yunrt/classify"
-	"github.com/yunrt/yunrt/internal/testserver"
 	"github.com/yunrt/yunrt/policy"
+	"github.com/yunrt/yunrt/yunrttest"
 )
 
 // A Tencent Cloud SendSms call that is throttled once (the error arrives
 // inside an HTTP 200 body) and then succeeds. The emulator stands in for
 // sms.tencentcloudapi.com.
 func Example() {
-	srv := testserver.New(classify.Tencent)
+	srv := yunrttest.NewServer(classify.Tencent)
 	defer srv.Close()
-	srv.Script("sms-1", testserver.Fault{Code: "RequestLimitExceeded"})
+	srv.Script("sms-1", yunrttest.Fault{Code: "RequestLimitExceeded"})
 
 	client := &http.Client{Transport: yunrt.New(nil,
 		yunrt.WithHost(srv.Host(), classify.Tencent), // a real endpoint needs no mapping
@@ -28,7 +28,7 @@ func Example() {
 	)}
 	req, _ := http.NewRequest(http.MethodPost, srv.URL(), strings.NewReader(`{"PhoneNumberSet":["+8613800000000"]}`))
 	req.Header.Set("X-TC-Action", "SendSms")
-	req.Header.Set(testserver.KeyHeader, "sms-1")
+	req.Header.Set(yunrttest.KeyHeader, "sms-1")
 	resp, err := client.Do(req)
 	if err != nil {
 		fmt.Println(err)
@@ -46,13 +46,13 @@ func Example() {
 // A push whose connection is cut after the server read it: the outcome is
 // unknown, so yunrt does not send it again and says so.
 func ExampleError() {
-	srv := testserver.New(classify.Aliyun)
+	srv := yunrttest.NewServer(classify.Aliyun)
 	defer srv.Close()
-	srv.Script("push-1", testserver.Fault{Reset: true, Performed: true})
+	srv.Script("push-1", yunrttest.Fault{Reset: true, Performed: true})
 
 	client := &http.Client{Transport: yunrt.New(nil, yunrt.WithHost(srv.Host(), classify.Aliyun))}
 	req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/?Action=Push&AppKey=1&Target=DEVICE&TargetValue=d1", nil)
-	req.Header.Set(testserver.KeyHeader, "push-1")
+	req.Header.Set(yunrttest.KeyHeader, "push-1")
 	_, err := client.Do(req)
 
 	var e *yunrt.Error

@@ -128,6 +128,7 @@ func TestPropertyWireFaults(t *testing.T) {
 		env.servers[p] = faultnet.New(p)
 		defer env.servers[p].Close()
 	}
+	t.Logf("seed %d (YUNRT_PROPERTY_SEED to replay), %d cases", seed, n)
 	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
 	cases := make([]propCase, n)
 	for i := range cases {

@@ -3,8 +3,8 @@ package classify
 import (
 	"bytes"
 	"compress/gzip"
-	"encoding/xml"
 	"errors"
+	"html"
 	"io"
 	"net/http"
 	"strconv"
@@ -33,16 +33,30 @@ type Response struct {
 //
 // What counts as a provider error:
 //   - Aliyun: the X-Ca-Error-Code/X-Ca-Error-Message headers of API
-//     Gateway; an XML <Error> document; a JSON object with Code or code
-//     (RPC and ROA style). In a 2xx response the code must be a string
-//     other than "OK", "Success" (any case), "200" or "0", and the body
-//     must not say "Success": true (dysmsapi reports
-//     isv.BUSINESS_LIMIT_CONTROL this way).
-//   - Tencent: Response.Error.Code, whatever the status.
-//   - Baidu: a JSON object with code; in a 2xx response not "1000", "0",
-//     "200", "OK" or "Success" (any case). An error status with no code is
-//     given the documented code for that status (400 InvalidHTTPRequest,
-//     403 AccessDenied, 412 PreconditionFailed, 500 InternalError).
+//     Gateway (a message without a code is given the documented message
+//     it starts with as its code: "Throttled by APP Flow Control"); an XML
+//     <Error> document (OSS adds <EC>, kept in Result.EC); a JSON object
+//     with Code or code (RPC and ROA style), or else, in an error status
+//     only, errorCode/ErrorCode and errorMessage/ErrorMessage (Log
+//     Service, Function Compute). In a 2xx response the code must be a
+//     string other than "OK", "Success"
+//     (any case), "200" or "0", and the body must not say "Success": true
+//     (dysmsapi reports isv.BUSINESS_LIMIT_CONTROL this way).
+//   - Tencent: Response.Error.Code, whatever the status; else API 2.0's
+//     top-level code other than 0, named by its codeDesc when it has one
+//     (as tencentcloud-sdk-go does) and classified by the number when the
+//     codeDesc is not in the table.
+//   - Baidu: a JSON object with code, or else error_code/error_msg/log_id
+//     (the AI open platform, aip.baidubce.com: its numeric codes are in
+//     the table as decimal strings, "18"); in a 2xx response not "1000",
+//     "0", "200", "OK" or "Success" (any case). An error status with no
+//     code is given the documented code for that status (400
+//     InvalidHTTPRequest, 403 AccessDenied, 412 PreconditionFailed, 500
+//     InternalError).
+//
+// Every string of the Result is cut to its bound (MaxCodeLen,
+// MaxMessageLen, MaxRequestIDLen, MaxHostIDLen) and scrubbed of
+// credentials (see Scrub) before Decode returns it.
 func (t *Table) Decode(p Provider, r Response) Result {
 	res := Result{Provider: p, Status: r.Status}
 	res.Hint, res.HintSource = hint(r)
@@ -52,16 +66,40 @@ func (t *Table) Decode(p Provider, r Response) Result {
 		body = gunzipPrefix(body, len(body)*8+4096)
 	}
 	body = trimLead(body)
+	f := decodeFields(p, r.Status, r.Header, body)
+	if f.hasCode && f.code != "" {
+		res.Code, res.Message = f.code, f.message
+		res.Source = FromBody
+		if f.fromHeader {
+			res.Source = FromHeader
+		}
+	} else if p == Baidu {
+		res.Code = baiduStatusCode(r.Status)
+	}
+	res.RequestID, res.HostID, res.EC = f.requestID, f.hostID, f.ec
+	if res.RequestID == "" {
+		res.RequestID = Cut(headerRequestID(p, r.Header), MaxRequestIDLen)
+	}
+	res.Class = t.Class(p, res.Code, r.Status)
+	if p == Tencent && f.hasAltCode && res.Code != f.altCode && !t.documented(p, res.Code) {
+		res.Class = t.Class(p, f.altCode, r.Status) // an API 2.0 codeDesc we do not know
+	}
+	res = clean(res)
+	res.MetricCode = t.MetricCode(p, res.Code)
+	return res
+}
+
+// decodeFields finds the error fields of one response.
+func decodeFields(p Provider, status int, h http.Header, body []byte) errFields {
 	var f errFields
 	switch p {
 	case Aliyun:
-		if code, msg := hget(r.Header, "X-Ca-Error-Code"), hget(r.Header, "X-Ca-Error-Message"); code != "" || msg != "" {
-			f = errFields{code: code, message: msg, hasCode: true}
-			if f.code == "" {
-				f.code = f.message
+		if code, msg := hget(h, "X-Ca-Error-Code"), hget(h, "X-Ca-Error-Message"); code != "" || msg != "" {
+			code, msg = Cut(code, MaxCodeLen), Cut(msg, MaxMessageLen)
+			if code == "" {
+				code = GatewayCode(msg)
 			}
-			res.Source = FromHeader
-			break
+			return errFields{code: code, message: msg, hasCode: true, fromHeader: true}
 		}
 		switch firstByte(body) {
 		case '<':
@@ -69,7 +107,10 @@ func (t *Table) Decode(p Provider, r Response) Result {
 		case '{':
 			f = scanFlat(body)
 		}
-		if ok2xx(r.Status) && (!f.hasCode || successCode(f.code, false) || f.hasSuccess && f.success) {
+		// Log Service and Function Compute send their errors with an error
+		// status: a 2xx body's errorCode is the caller's data (a
+		// function's own output), not an error.
+		if ok2xx(status) && (!f.hasCode || f.fromAlt || successCode(f.code, false) || f.hasSuccess && f.success) {
 			f.code, f.message, f.hasCode = "", "", false
 		}
 	case Tencent:
@@ -80,24 +121,26 @@ func (t *Table) Decode(p Provider, r Response) Result {
 		if firstByte(body) == '{' {
 			f = scanFlat(body)
 		}
-		if ok2xx(r.Status) && (!f.hasCode || successCode(f.code, true)) {
+		if ok2xx(status) && (!f.hasCode || successCode(f.code, true)) {
 			f.code, f.message, f.hasCode = "", "", false
 		}
 	}
-	if f.hasCode && f.code != "" {
-		res.Code, res.Message = f.code, f.message
-		if res.Source != FromHeader {
-			res.Source = FromBody
-		}
-	} else if p == Baidu {
-		res.Code = baiduStatusCode(r.Status)
+	return f
+}
+
+// clean makes every server string of a Result valid UTF-8, scrubs it and
+// keeps it within its bound (a replacement or redaction may make a
+// string longer).
+func clean(r Result) Result {
+	c := func(s string, bound int) string {
+		return Cut(Scrub(strings.ToValidUTF8(s, "\uFFFD")), bound)
 	}
-	res.RequestID, res.HostID = f.requestID, f.hostID
-	if res.RequestID == "" {
-		res.RequestID = headerRequestID(p, r.Header)
-	}
-	res.Class = t.Class(p, res.Code, r.Status)
-	return res
+	r.Code = c(r.Code, MaxCodeLen)
+	r.Message = c(r.Message, MaxMessageLen)
+	r.RequestID = c(r.RequestID, MaxRequestIDLen)
+	r.HostID = c(r.HostID, MaxHostIDLen)
+	r.EC = c(r.EC, MaxCodeLen)
+	return r
 }
 
 func ok2xx(status int) bool { return status >= 200 && status < 300 }
@@ -146,7 +189,8 @@ func headerRequestID(p Provider, h http.Header) string {
 	var names []string
 	switch p {
 	case Aliyun:
-		names = []string{"X-Acs-Request-Id", "X-Ca-Request-Id"}
+		// OpenAPI, API Gateway, Log Service, Function Compute, OSS.
+		names = []string{"X-Acs-Request-Id", "X-Ca-Request-Id", "X-Log-Requestid", "X-Fc-Request-Id", "X-Oss-Request-Id"}
 	case Baidu:
 		names = []string{"X-Bce-Request-Id"}
 	case Tencent:
@@ -169,45 +213,85 @@ func hget(h http.Header, name string) string {
 	return ""
 }
 
-// scanXML reads <Error><Code/><Message/><RequestId/><HostId/></Error>
-// (Aliyun's XML format), tolerating truncation.
+// scanXML reads <Error><Code/><Message/><RequestId/><HostId/><EC/></Error>
+// (Aliyun's XML format; OSS adds EC), tolerating truncation. It is a
+// small linear scanner, not encoding/xml, so a huge text node costs only
+// its field's bound: text is cut before entities are decoded.
 func scanXML(b []byte) errFields {
 	var f errFields
-	d := xml.NewDecoder(bytes.NewReader(b))
-	d.Strict = false
-	var path []string
-	for {
-		tok, err := d.RawToken()
-		if err != nil {
+	var root string
+	depth := 0
+	for i := 0; i < len(b); {
+		lt := bytes.IndexByte(b[i:], '<')
+		if lt < 0 {
 			return f
 		}
-		switch tok := tok.(type) {
-		case xml.StartElement:
-			if len(path) > maxDepth {
-				return f
-			}
-			path = append(path, tok.Name.Local)
-		case xml.EndElement:
-			if len(path) > 0 {
-				path = path[:len(path)-1]
-			}
-		case xml.CharData:
-			if len(path) != 2 || path[0] != "Error" {
-				continue
-			}
-			v := strings.TrimSpace(string(tok))
-			switch path[1] {
-			case "Code":
-				f.code, f.hasCode = v, true
-			case "Message":
-				f.message = v
-			case "RequestId":
-				f.requestID = v
-			case "HostId":
-				f.hostID = v
-			}
+		i += lt
+		gt := bytes.IndexByte(b[i:], '>')
+		if gt < 0 {
+			return f
 		}
+		tag := b[i+1 : i+gt]
+		i += gt + 1
+		switch {
+		case len(tag) == 0 || tag[0] == '?' || tag[0] == '!':
+			continue // a declaration, comment or CDATA opener: skipped
+		case tag[0] == '/':
+			depth--
+			continue
+		case tag[len(tag)-1] == '/':
+			continue // <Empty/>
+		}
+		depth++
+		name := tag
+		if sp := bytes.IndexAny(name, " \t\r\n"); sp >= 0 {
+			name = name[:sp]
+		}
+		if depth == 1 {
+			root = string(name)
+		}
+		if depth != 2 || root != "Error" {
+			continue
+		}
+		end := bytes.IndexByte(b[i:], '<')
+		if end < 0 {
+			end = len(b) - i
+		}
+		f.xmlField(string(name), b[i:i+end])
+		i += end
 	}
+	return f
+}
+
+// xmlField stores the text of one child of <Error>.
+func (f *errFields) xmlField(name string, raw []byte) {
+	var dst *string
+	bound := MaxMessageLen
+	switch name {
+	case "Code":
+		dst, bound, f.hasCode = &f.code, MaxCodeLen, true
+	case "Message":
+		dst = &f.message
+	case "RequestId":
+		dst, bound = &f.requestID, MaxRequestIDLen
+	case "HostId":
+		dst, bound = &f.hostID, MaxHostIDLen
+	case "EC":
+		dst, bound = &f.ec, MaxCodeLen
+	default:
+		return
+	}
+	raw = bytes.TrimSpace(raw)
+	cut := len(raw) > maxRawFactor*bound
+	if cut {
+		raw = raw[:maxRawFactor*bound]
+	}
+	v := strings.ToValidUTF8(html.UnescapeString(string(raw)), "\uFFFD")
+	if cut {
+		*dst = mark(v, bound)
+		return
+	}
+	*dst = Cut(v, bound)
 }
 
 // gunzipPrefix decompresses as much of a gzip stream's prefix as it can,
@@ -225,8 +309,9 @@ func gunzipPrefix(b []byte, limit int) []byte {
 	return out
 }
 
-// hint returns the delay the server asked for: the larger of Retry-After
-// and Aliyun's x-ratelimit-user-api / x-ratelimit-user TimeLeft.
+// hint returns the delay the server asked for: the largest of Retry-After,
+// Aliyun's x-acs-retry-after and its x-ratelimit-user-api /
+// x-ratelimit-user TimeLeft.
 func hint(r Response) (time.Duration, string) {
 	var d time.Duration
 	var src string
@@ -240,6 +325,9 @@ func hint(r Response) (time.Duration, string) {
 		if ra, ok := ParseRetryAfter(v, now); ok {
 			d, src = ra, "retry-after"
 		}
+	}
+	if ms, ok := ParseAcsRetryAfter(hget(r.Header, "X-Acs-Retry-After")); ok && (ms > d || src == "") {
+		d, src = ms, "x-acs-retry-after"
 	}
 	for _, n := range [...]string{"X-Ratelimit-User-Api", "X-Ratelimit-User"} {
 		if tl, ok := ParseTimeLeft(hget(r.Header, n)); ok && tl > d {
@@ -282,6 +370,24 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		return MaxHint, true
 	}
 	return d, true
+}
+
+// ParseAcsRetryAfter parses Aliyun's x-acs-retry-after header: a delay in
+// whole milliseconds, as darabonba reads it. It reports false for
+// anything else; delays are clamped to MaxHint.
+func ParseAcsRetryAfter(v string) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if errors.Is(err, strconv.ErrRange) || err == nil && n > uint64(MaxHint/time.Millisecond) {
+		return MaxHint, true
+	}
+	if err != nil {
+		return 0, false
+	}
+	return time.Duration(n) * time.Millisecond, true
 }
 
 // ParseTimeLeft finds "TimeLeft:<milliseconds>" in an Aliyun

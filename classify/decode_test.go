@@ -124,6 +124,7 @@ func TestDecode(t *testing.T) {
 			got := table.Decode(tt.p, Response{Status: tt.status, Header: h, Body: tt.body, Truncated: tt.trunc})
 			want := tt.want
 			want.Provider, want.Status = tt.p, tt.status
+			want.MetricCode = table.MetricCode(tt.p, want.Code) // TestMetricCode tests it
 			assert.Equal(t, want, got)
 		})
 	}

@@ -3,8 +3,11 @@ package classify
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
+	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -27,6 +30,25 @@ func FuzzDecode(f *testing.F) {
 		}
 	}
 	f.Add(uint8(Tencent), 200, gz(f, `{"Response":{"Error":{"Code":"RequestLimitExceeded"}}}`), true)
+	// The shapes beyond the seeds.
+	for _, c := range []struct {
+		p    Provider
+		body string
+	}{
+		{Aliyun, `{"errorCode":"WriteQuotaExceed","errorMessage":"Project write quota exceed: qps: 600000"}`},
+		{Aliyun, `{"ErrorCode":"ResourceThrottled","ErrorMessage":"Reserve resource exceeded limit"}`},
+		{Aliyun, `<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>a &amp; b</Message><EC>0003-00000001</EC></Error>`},
+		{Aliyun, `<Error><Code><![CDATA[x]]></Code><Message>unterminated`},
+		{Tencent, `{"code":4100,"message":"m","codeDesc":"AuthFailure"}`},
+		{Tencent, `{"code":"5100","message":"m"}`},
+		{Tencent, `{"code":0,"codeDesc":"Success"}`},
+		{Baidu, `{"error_code":18,"error_msg":"Open api qps request limit reached","log_id":1574061539483471825}`},
+		{Baidu, `{"error_code":"110","error_msg":"Access token invalid or no longer valid"}`},
+		{Baidu, `{"error_code":0,"error_msg":"SUCCESS","log_id":1}`},
+	} {
+		f.Add(uint8(c.p), 200, []byte(c.body), false)
+		f.Add(uint8(c.p), 403, []byte(c.body), false)
+	}
 	f.Fuzz(func(t *testing.T, p uint8, status int, body []byte, gzipped bool) {
 		table := DefaultTable()
 		prov := Provider(p % 4)
@@ -46,6 +68,10 @@ func FuzzDecode(f *testing.F) {
 		}
 		if res.Code == "" && res.Class != StatusClass(status) {
 			t.Fatalf("no code but class %v for status %d", res.Class, status)
+		}
+		assertBounded(t, res)
+		if (res.Code == "") != (res.MetricCode == "") || res.MetricCode != "" && res.MetricCode != OtherCode && !table.documented(prov, res.MetricCode) {
+			t.Fatalf("metric code %q for code %q", res.MetricCode, res.Code)
 		}
 		// Differential check against encoding/json.
 		if gzipped || (prov != Aliyun && prov != Baidu) || status < 400 {
@@ -151,6 +177,115 @@ func FuzzIdempotencyToken(f *testing.F) {
 		want := json.Unmarshal(m["ClientToken"], &tok) == nil && tok != ""
 		if got != want {
 			t.Fatalf("HasIdempotencyToken(%q) = %v, encoding/json says %v", body, got, want)
+		}
+	})
+}
+
+// fuzzSecret is a credential of the test set: its '~' never comes from
+// the fuzzer (fuzzed strings lose theirs), so any '~' in a Result is a leak.
+const fuzzSecret = "S3cr~Tok3n"
+
+// echoForm returns one of the forms in which servers echo credentials
+// (%s is the secret).
+func echoForm(i uint8) string {
+	forms := [...]string{
+		"SecurityToken=%s",
+		"Signature=%s&x=1",
+		"AccessKeySecret=%s",
+		"server string to sign is:GET&%%2F&AccessKeyId%%3DLTAI%%26SecurityToken%%3D%s%%26SignatureNonce%%3D1",
+		"string to sign is:POST\nx-acs-security-token:%s\n/path",
+		"Authorization: TC3-HMAC-SHA256 Credential=AKID/2026-11-30/cvm/tc3_request, SignedHeaders=host, Signature=%s",
+		"Authorization: ACS3-HMAC-SHA256 Credential=%s,SignedHeaders=host,Signature=ab",
+		`{"SecurityToken":"%s"}`,
+		"authorization:bce-auth-v1/ak/2026-11-30T08:00:00Z/1800//%s",
+		"bce-auth-v1/ak/2026-11-30T08:00:00Z/1800/host/%s",
+		"X-Ca-Signature: %s",
+		"https://aip.baidubce.com/rest/2.0/ocr/v1/general?access_token=%s",
+		"password=%s",
+	}
+	return forms[int(i)%len(forms)]
+}
+
+// FuzzResponse decodes whole responses (status, headers, body) of every
+// shape, with a credential echoed in one of the known forms inside the
+// message, and asserts that no Result string holds the credential or
+// exceeds its documented bound.
+func FuzzResponse(f *testing.F) {
+	f.Add(uint8(0), uint8(0), 400, "SignatureDoesNotMatch", "Specified signature is not matched with our calculation. ", "R1", " tail")
+	f.Add(uint8(1), uint8(3), 403, "", "Invalid Signature, ", "R2", "")
+	f.Add(uint8(2), uint8(4), 403, "WriteQuotaExceed", "quota: ", "R3", "")
+	f.Add(uint8(3), uint8(5), 403, "AccessDenied", "<x>", "R4", "&amp;")
+	f.Add(uint8(4), uint8(6), 200, "AuthFailure", "", "", "")
+	f.Add(uint8(5), uint8(8), 200, "", "m", "", "")
+	f.Add(uint8(6), uint8(10), 200, "18", "Open api qps request limit reached ", "12345", "")
+	f.Add(uint8(7), uint8(11), 503, "ResourceThrottled", strings.Repeat("x", 2000), strings.Repeat("r", 300), "")
+	f.Fuzz(func(t *testing.T, shape, form uint8, status int, code, msg, reqID, tail string) {
+		clean := func(s string) string { return strings.ReplaceAll(s, "~", "") }
+		code, msg, reqID, tail = clean(code), clean(msg), clean(reqID), clean(tail)
+		message := msg + " " + fmt.Sprintf(echoForm(form), fuzzSecret) + tail
+		p, r := fuzzResponse(shape, status, code, message, reqID)
+		res := DefaultTable().Decode(p, r)
+		assertBounded(t, res)
+		for _, s := range []string{res.Code, res.Message, res.RequestID, res.HostID, res.EC} {
+			if strings.Contains(s, "~") {
+				t.Fatalf("credential leaked: %q (message %q)", s, message)
+			}
+		}
+	})
+}
+
+// fuzzResponse builds a response of one of the decoded shapes.
+func fuzzResponse(shape uint8, status int, code, message, reqID string) (Provider, Response) {
+	js := func(v string) string { b, _ := json.Marshal(v); return string(b) }
+	h := http.Header{}
+	var p Provider
+	var body string
+	switch shape % 8 {
+	case 0: // Aliyun RPC JSON
+		p, body = Aliyun, `{"RequestId":`+js(reqID)+`,"Code":`+js(code)+`,"Message":`+js(message)+`}`
+	case 1: // API Gateway headers
+		p = Aliyun
+		h.Set("X-Ca-Error-Code", code)
+		h.Set("X-Ca-Error-Message", message)
+		h.Set("X-Ca-Request-Id", reqID)
+	case 2: // Log Service
+		p, body = Aliyun, `{"errorCode":`+js(code)+`,"errorMessage":`+js(message)+`}`
+		h.Set("X-Log-Requestid", reqID)
+	case 3: // OSS XML
+		var esc bytes.Buffer
+		_ = xml.EscapeText(&esc, []byte(message))
+		var rid bytes.Buffer
+		_ = xml.EscapeText(&rid, []byte(reqID))
+		p, body = Aliyun, `<?xml version="1.0"?><Error><Code>`+code+`</Code><Message>`+esc.String()+`</Message><RequestId>`+rid.String()+`</RequestId><EC>`+code+`</EC></Error>`
+	case 4: // Tencent API 3.0
+		p, body = Tencent, `{"Response":{"Error":{"Code":`+js(code)+`,"Message":`+js(message)+`},"RequestId":`+js(reqID)+`}}`
+	case 5: // Tencent API 2.0
+		p, body = Tencent, `{"code":4100,"message":`+js(message)+`,"codeDesc":`+js(code)+`}`
+	case 6: // Baidu AI open platform
+		p, body = Baidu, `{"error_code":`+js(code)+`,"error_msg":`+js(message)+`,"log_id":`+js(reqID)+`}`
+	default: // Function Compute
+		p, body = Aliyun, `{"ErrorCode":`+js(code)+`,"ErrorMessage":`+js(message)+`}`
+		h.Set("X-Fc-Request-Id", reqID)
+	}
+	return p, Response{Status: status, Header: h, Body: []byte(body), Now: time.Unix(0, 0)}
+}
+
+// FuzzScrub checks the scrubber alone: it never panics, keeps text with
+// no separator as is, and removes the test credential from every echo
+// form whatever surrounds it.
+func FuzzScrub(f *testing.F) {
+	f.Add("prefix ", uint8(0), " suffix")
+	f.Add(`"`, uint8(7), `"`)
+	f.Add("Authorization:", uint8(2), "\n")
+	f.Add("%", uint8(3), "%2")
+	f.Fuzz(func(t *testing.T, before string, form uint8, after string) {
+		before, after = strings.ReplaceAll(before, "~", ""), strings.ReplaceAll(after, "~", "")
+		if !mayHoldSecret(before) && Scrub(before) != before {
+			t.Fatalf("text without separators changed: %q", before)
+		}
+		in := before + " " + fmt.Sprintf(echoForm(form), fuzzSecret) + after
+		if out := Scrub(in); strings.Contains(out, "~") {
+			t.Fatalf("credential kept: %q -> %q", in, out)
 		}
 	})
 }

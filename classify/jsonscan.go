@@ -178,11 +178,23 @@ func text(raw []byte, isString bool) string {
 }
 
 // errFields are the fields of an error object, whatever the letter case
-// of its keys.
+// of its keys. Every string is cut to its bound (see MaxCodeLen) as it is
+// read, so a huge field costs no more than its bound.
 type errFields struct {
 	code, message, requestID, hostID string
 	hasCode                          bool
 	success, hasSuccess              bool
+	// alt* are the fields of the other shapes: Aliyun SLS and Function
+	// Compute (errorCode/errorMessage, ErrorCode/ErrorMessage) and the
+	// Baidu AI open platform (error_code/error_msg/log_id). They are used
+	// only when the body has no Code/code.
+	altCode, altMessage, altRequestID string
+	hasAltCode                        bool
+	// codeDesc is Tencent API 2.0's codeDesc; ec is Aliyun OSS's EC.
+	codeDesc, ec string
+	// fromHeader reports a code from API Gateway's X-Ca-Error-* headers;
+	// fromAlt a code from the alt* fields.
+	fromHeader, fromAlt bool
 }
 
 // field reads one key of an error object if it is one of ours. Only
@@ -190,15 +202,24 @@ type errFields struct {
 // skipped (a wrongly typed field is ignored, not trusted).
 func (f *errFields) field(s *jscan, key []byte) bool {
 	var dst *string
+	bound := MaxMessageLen
 	switch string(key) {
 	case "Code", "code":
-		dst = &f.code
+		dst, bound = &f.code, MaxCodeLen
 	case "Message", "message":
 		dst = &f.message
 	case "RequestId", "requestId", "RequestID", "requestID":
-		dst = &f.requestID
+		dst, bound = &f.requestID, MaxRequestIDLen
 	case "HostId", "hostId":
-		dst = &f.hostID
+		dst, bound = &f.hostID, MaxHostIDLen
+	case "errorCode", "ErrorCode", "error_code":
+		dst, bound = &f.altCode, MaxCodeLen
+	case "errorMessage", "ErrorMessage", "error_msg":
+		dst = &f.altMessage
+	case "log_id":
+		dst, bound = &f.altRequestID, MaxRequestIDLen
+	case "codeDesc":
+		dst, bound = &f.codeDesc, MaxCodeLen
 	case "Success", "success":
 		raw, isStr, ok := s.scalar()
 		if ok && !isStr && (string(raw) == "true" || string(raw) == "false") {
@@ -213,12 +234,30 @@ func (f *errFields) field(s *jscan, key []byte) bool {
 	}
 	raw, isStr, ok := s.scalar()
 	if ok && !(string(raw) == "null" && !isStr) {
-		*dst = text(raw, isStr)
-		if dst == &f.code {
+		*dst = boundedText(raw, isStr, bound)
+		switch dst {
+		case &f.code:
 			f.hasCode = true
+		case &f.altCode:
+			f.hasAltCode = true
 		}
 	}
 	return ok
+}
+
+// useAlt moves the fields of the SLS, Function Compute or Baidu AI shape
+// into place when the body has no Code/code of its own.
+func (f *errFields) useAlt() {
+	if f.hasCode || !f.hasAltCode {
+		return
+	}
+	f.code, f.hasCode, f.fromAlt = f.altCode, true, true
+	if f.message == "" {
+		f.message = f.altMessage
+	}
+	if f.requestID == "" {
+		f.requestID = f.altRequestID
+	}
 }
 
 // scanFlat reads the top-level error fields of an Aliyun or Baidu body.
@@ -226,15 +265,24 @@ func scanFlat(b []byte) errFields {
 	var f errFields
 	s := jscan{b: b}
 	s.object(func(key []byte) bool { return f.field(&s, key) })
+	f.useAlt()
 	return f
 }
 
-// scanTencent reads Response.Error.{Code,Message} and Response.RequestId.
+// scanTencent reads Response.Error.{Code,Message} and Response.RequestId
+// (API 3.0) and, when there is no Response.Error, the top-level code,
+// message and codeDesc of API 2.0. Like tencentcloud-sdk-go v1.1.0, a
+// 2.0 error's code is its codeDesc, or its numeric code when codeDesc is
+// empty; the numeric code is kept in altCode for classification.
 func scanTencent(b []byte) errFields {
-	var f errFields
+	var f, v2 errFields
 	s := jscan{b: b}
 	s.object(func(key []byte) bool {
-		if string(key) != "Response" {
+		switch string(key) {
+		case "code", "message", "codeDesc":
+			return v2.field(&s, key)
+		case "Response":
+		default:
 			return false
 		}
 		return s.object(func(key []byte) bool {
@@ -250,5 +298,13 @@ func scanTencent(b []byte) errFields {
 			return false
 		})
 	})
+	if f.hasCode && f.code != "" || !v2.hasCode || successCode(v2.code, false) {
+		return f
+	}
+	f.code, f.message, f.hasCode = v2.codeDesc, v2.message, true
+	f.altCode, f.hasAltCode = v2.code, true
+	if f.code == "" {
+		f.code = v2.code
+	}
 	return f
 }

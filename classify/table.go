@@ -32,12 +32,18 @@ func DefaultTable() *Table {
 }
 
 // DefaultEntries returns the entries of DefaultTable: Aliyun, Tencent and
-// Baidu, in that order, each in the order of its documentation.
+// Baidu, in that order, each in the order of its documentation, the
+// seeded products first, then the shapes beyond the seeds (API Gateway
+// messages, Log Service, Function Compute, OSS; Tencent API 2.0's numeric
+// codes; the Baidu AI open platform's numeric codes, as decimal strings).
 func DefaultEntries() []Entry {
 	var all []Entry
 	all = append(all, aliyunEntries()...)
+	all = append(all, aliyunServiceEntries()...)
 	all = append(all, tencentEntries()...)
+	all = append(all, tencentV2Entries()...)
 	all = append(all, baiduEntries()...)
+	all = append(all, baiduAIEntries()...)
 	return all
 }
 
@@ -143,6 +149,19 @@ func (t *Table) Class(p Provider, code string, status int) Class {
 	return Permanent
 }
 
+// documented reports whether a code, or the base of a dotted code, is in
+// the table.
+func (t *Table) documented(p Provider, code string) bool {
+	if _, ok := t.Lookup(p, code); ok {
+		return true
+	}
+	if i := strings.IndexByte(code, '.'); i > 0 {
+		_, ok := t.Lookup(p, code[:i])
+		return ok
+	}
+	return false
+}
+
 // Status returns the documented HTTP status of a code, 0 when the code is
 // unknown or its documentation gives none.
 func (t *Table) Status(p Provider, code string) int {
@@ -174,4 +193,28 @@ func StatusClass(status int) Class {
 		return Permanent
 	}
 	return Retryable
+}
+
+// OtherCode is the metric code of every code that is not in the table.
+const OtherCode = "other"
+
+// MetricCode returns the code to use as a metric attribute, from a set
+// bounded by the table: "" for no code; the code itself when the table
+// has it; the documented pattern it matches ("Missing{ParameterName}"
+// for "MissingPhoneNumbers"); the documented base of a dotted code
+// ("InternalError" for "InternalError.Foo"); else OtherCode. A server
+// cannot grow a metric's cardinality by inventing codes.
+func (t *Table) MetricCode(p Provider, code string) string {
+	if code == "" {
+		return ""
+	}
+	if e, ok := t.Lookup(p, code); ok {
+		return e.Code
+	}
+	if i := strings.IndexByte(code, '.'); i > 0 {
+		if e, ok := t.Lookup(p, code[:i]); ok {
+			return e.Code
+		}
+	}
+	return OtherCode
 }

@@ -193,7 +193,9 @@ func (s Source) String() string {
 }
 
 // Result is what one HTTP response means. Its zero value is an
-// unclassified success.
+// unclassified success. A Result made by Decode holds no string longer
+// than its bound (MaxCodeLen, MaxMessageLen, MaxRequestIDLen,
+// MaxHostIDLen) and no credential the server echoed (see Scrub).
 type Result struct {
 	Provider  Provider
 	Status    int    // HTTP status code
@@ -201,15 +203,23 @@ type Result struct {
 	Message   string // provider error message
 	RequestID string
 	HostID    string // Aliyun HostId, when present
-	Class     Class
+	// EC is the error detail code of Aliyun OSS (<EC>0003-00000001</EC>),
+	// "" when absent.
+	EC string
+	// MetricCode is Code as a metric attribute may carry it: from a set
+	// bounded by the table (see Table.MetricCode), "other" for a code
+	// the table does not know, "" when Code is "".
+	MetricCode string
+	Class      Class
 	// Source says where Code came from (body, header, or inferred from
 	// the status).
 	Source Source
-	// Hint is the delay the server asked for (Retry-After, or Aliyun's
-	// x-ratelimit-* TimeLeft), zero when it asked for none.
+	// Hint is the delay the server asked for (Retry-After, Aliyun's
+	// x-acs-retry-after, or Aliyun's x-ratelimit-* TimeLeft: the longest),
+	// zero when it asked for none.
 	Hint time.Duration
 	// HintSource names the header Hint came from ("retry-after",
-	// "timeleft"), "" when Hint is zero.
+	// "timeleft", "x-acs-retry-after"), "" when Hint is zero.
 	HintSource string
 	// Truncated reports that the body was longer than the peek limit, so
 	// only its prefix was decoded.

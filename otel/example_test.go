@@ -12,9 +12,9 @@ import (
 
 	"github.com/yunrt/yunrt"
 	"github.com/yunrt/yunrt/classify"
-	"github.com/yunrt/yunrt/internal/testserver"
 	yunrtotel "github.com/yunrt/yunrt/otel"
 	"github.com/yunrt/yunrt/policy"
+	"github.com/yunrt/yunrt/yunrttest"
 )
 
 // A throttled Tencent Cloud SendSms call traced in memory: an INTERNAL
@@ -23,9 +23,9 @@ import (
 // WithTracerProvider to use the global provider (an OTLP exporter to
 // Jaeger, say).
 func ExampleNewObserver() {
-	srv := testserver.New(classify.Tencent)
+	srv := yunrttest.NewServer(classify.Tencent)
 	defer srv.Close()
-	srv.Script("sms-1", testserver.Fault{Code: "RequestLimitExceeded"})
+	srv.Script("sms-1", yunrttest.Fault{Code: "RequestLimitExceeded"})
 
 	rec := tracetest.NewSpanRecorder()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
@@ -40,7 +40,7 @@ func ExampleNewObserver() {
 	)}
 	req, _ := http.NewRequest(http.MethodPost, srv.URL(), strings.NewReader(`{"PhoneNumberSet":["+8613800000000"]}`))
 	req.Header.Set("X-TC-Action", "SendSms")
-	req.Header.Set(testserver.KeyHeader, "sms-1")
+	req.Header.Set(yunrttest.KeyHeader, "sms-1")
 	resp, err := client.Do(req)
 	if err != nil {
 		fmt.Println(err)

@@ -199,7 +199,8 @@ func Refused(r classify.Result) bool {
 }
 
 // NonceReplayed reports whether an answer rejects a request for a nonce
-// the gateway saw before: Aliyun's SignatureNonceUsed.
+// the gateway saw before: Aliyun's SignatureNonceUsed, API Gateway's
+// "Nonce Used", Tencent API 2.0's 4500 (classify.NonceReplay).
 func NonceReplayed(r classify.Result) bool {
-	return r.Code == "SignatureNonceUsed"
+	return classify.NonceReplay(r.Provider, r.Code)
 }

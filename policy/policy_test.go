@@ -57,6 +57,16 @@ func TestDecideReasons(t *testing.T) {
 	assert.Contains(t, d.Reason, "reached the gateway before")
 	d = Policy{NoResign: true}.Decide(Outcome{Result: classify.Result{Class: classify.Resign, Code: "RequestExpired"}, Signed: true, Attempt: 1})
 	assert.Equal(t, Stop, d.Verdict)
+	// The other nonce codes: an unsigned write's outcome is unknown too.
+	for _, r := range []classify.Result{
+		{Provider: classify.Aliyun, Class: classify.Resign, Code: "SignatureNonceUsed", Status: 400},
+		{Provider: classify.Aliyun, Class: classify.Resign, Code: "Nonce Used", Status: 400},
+		{Provider: classify.Tencent, Class: classify.Resign, Code: "4500", Status: 200},
+	} {
+		d = Policy{}.Decide(Outcome{Result: r, Kind: classify.Write, Attempt: 1})
+		assert.Equal(t, Stop, d.Verdict, r.Code)
+		assert.True(t, d.OutcomeUnknown, r.Code)
+	}
 }
 
 func TestDefaults(t *testing.T) {

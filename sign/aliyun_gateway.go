@@ -22,7 +22,8 @@ package sign
 // Choices where the sources are silent: header names are written in lower
 // case in Headers and X-Ca-Signature-Headers (as the Android SDK and most
 // clients do); parameter values are the decoded values; a key repeated in
-// query or form contributes its first value. The verifier uses the header
+// query or form contributes its first value; blank keys and values are
+// judged as the Java demo judges them (javaBlank). The verifier uses the header
 // names exactly as X-Ca-Signature-Headers lists them, so it also accepts
 // clients that list "X-Ca-Key,X-Ca-Nonce" in mixed case.
 //
@@ -40,6 +41,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // gatewayRemoved are the headers Sign replaces on every attempt.
@@ -78,14 +80,19 @@ func (aliyunGatewaySigner) UsesNonce() bool { return true }
 
 // Sign implements Signer.
 func (s aliyunGatewaySigner) Sign(ctx context.Context, r *http.Request, body []byte, st Stamp) error {
+	_, err := s.sign(ctx, r, body, st)
+	return err
+}
+
+func (s aliyunGatewaySigner) sign(ctx context.Context, r *http.Request, body []byte, st Stamp) (Canonical, error) {
 	const scheme = SchemeAliyunGateway
 	query, form, err := signParams(r, body, scheme)
 	if err != nil {
-		return err
+		return Canonical{}, err
 	}
 	c, t, nonce, err := begin(ctx, s.creds, st, scheme, true)
 	if err != nil {
-		return err
+		return Canonical{}, err
 	}
 	resetHeaders(r, gatewayRemoved...)
 	if len(body) > 0 && !isForm(r.Header) {
@@ -107,7 +114,7 @@ func (s aliyunGatewaySigner) Sign(ctx context.Context, r *http.Request, body []b
 	sts := gatewayStringToSign(methodOf(r), r.Header, names, r.URL.Path, query, form)
 	r.Header.Set("X-Ca-Signature-Headers", strings.Join(names, ","))
 	r.Header.Set("X-Ca-Signature", gatewaySignature(sha256.New, sts, c.AccessKeySecret))
-	return nil
+	return Canonical{Scheme: scheme, Request: sts, StringToSign: sts, SignedHeaders: strings.Join(names, ",")}, nil
 }
 
 // gatewayStringToSign builds the StringToSign. names are the signed header
@@ -134,7 +141,10 @@ func gatewayStringToSign(method string, h http.Header, names []string, path stri
 }
 
 // gatewayURL is path + "?" + sorted params (form values win over query values
-// of the same key; a key's first value counts).
+// of the same key; a key's first value counts). As the official demo's
+// SignUtil.buildResource, which tests keys and values with commons-lang
+// StringUtils.isBlank, a blank key is left out and a blank value (" "
+// included) writes the key alone; see TestGatewayBlankParams.
 func gatewayURL(path string, query, form []param) string {
 	if path == "" {
 		path = "/"
@@ -142,7 +152,7 @@ func gatewayURL(path string, query, form []param) string {
 	vals := make(map[string]string)
 	for _, ps := range [][]param{form, query} {
 		for _, p := range ps {
-			if _, ok := vals[p.k]; !ok {
+			if _, ok := vals[p.k]; !ok && !javaBlank(p.k) {
 				vals[p.k] = p.v
 			}
 		}
@@ -163,12 +173,28 @@ func gatewayURL(path string, query, form []param) string {
 			b.WriteByte('&')
 		}
 		b.WriteString(k)
-		if v := vals[k]; v != "" {
+		if v := vals[k]; !javaBlank(v) {
 			b.WriteByte('=')
 			b.WriteString(v)
 		}
 	}
 	return b.String()
+}
+
+// javaBlank is commons-lang StringUtils.isBlank: s is empty or made only of
+// characters for which Java's Character.isWhitespace holds (ASCII
+// whitespace, U+001C–U+001F and Unicode space separators other than the
+// no-break spaces U+00A0, U+2007 and U+202F).
+func javaBlank(s string) bool {
+	for _, r := range s {
+		switch {
+		case r == '\t' || r == '\n' || r == '\v' || r == '\f' || r == '\r' || r >= 0x1c && r <= 0x1f:
+		case unicode.In(r, unicode.Zs, unicode.Zl, unicode.Zp) && r != 0xa0 && r != 0x2007 && r != 0x202f:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func gatewaySignature(h func() hash.Hash, sts, secret string) string {

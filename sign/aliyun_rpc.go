@@ -38,7 +38,8 @@ type aliyunRPCSigner struct{ named }
 // SignatureNonce, Timestamp, SecurityToken and Signature from the URL query,
 // adds fresh ones (Timestamp in UTC, 2006-01-02T15:04:05Z; SecurityToken only
 // when the credentials carry one), signs every query parameter plus the
-// parameters of an application/x-www-form-urlencoded body, and writes the
+// parameters of an application/x-www-form-urlencoded body (a name in both:
+// the form's value only, as the SDKs sign it), and writes the
 // whole query back in RFC 3986 encoding, sorted, with Signature last. The
 // body is left unchanged; Sign fails if the form body itself carries a
 // signature parameter, which it could not replace.
@@ -53,19 +54,24 @@ func (aliyunRPCSigner) UsesNonce() bool { return true }
 
 // Sign implements Signer.
 func (s aliyunRPCSigner) Sign(ctx context.Context, r *http.Request, body []byte, st Stamp) error {
+	_, err := s.sign(ctx, r, body, st)
+	return err
+}
+
+func (s aliyunRPCSigner) sign(ctx context.Context, r *http.Request, body []byte, st Stamp) (Canonical, error) {
 	const scheme = SchemeAliyunRPC
 	query, form, err := signParams(r, body, scheme)
 	if err != nil {
-		return err
+		return Canonical{}, err
 	}
 	for _, p := range form {
 		if isRPCSignatureParam(p.k) {
-			return fmt.Errorf("%w: %s: form body carries signature parameter %s", ErrInvalidRequest, scheme, p.k)
+			return Canonical{}, fmt.Errorf("%w: %s: form body carries signature parameter %s", ErrInvalidRequest, scheme, p.k)
 		}
 	}
 	c, t, nonce, err := begin(ctx, s.creds, st, scheme, true)
 	if err != nil {
-		return err
+		return Canonical{}, err
 	}
 	kept := query[:0:0]
 	for _, p := range query {
@@ -84,11 +90,33 @@ func (s aliyunRPCSigner) Sign(ctx context.Context, r *http.Request, body []byte,
 		kept = append(kept, param{"SecurityToken", c.SecurityToken})
 	}
 	sortParams(kept)
-	signed := append(append([]param(nil), kept...), form...)
+	signed := rpcSigned(kept, form)
 	sig := rpcSignature(methodOf(r), signed, c.AccessKeySecret)
 	r.URL.RawQuery = encodeParams(kept) + "&Signature=" + percentEncode(sig, false)
 	r.URL.ForceQuery = false
-	return nil
+	return Canonical{
+		Scheme: scheme, Request: rpcCanonicalQuery(signed), StringToSign: rpcStringToSign(methodOf(r), signed),
+	}.redact(c.SecurityToken), nil
+}
+
+// rpcSigned is the parameters RPC signs: the query's, except those whose
+// name the form body also holds, and the form's. Both official SDKs
+// (alibaba-cloud-sdk-go's buildRpcStringToSign and darabonba-openapi's
+// DoRPCRequest) merge the query and form maps, the form's value replacing
+// the query's, and sign that; the documentation says only "all
+// parameters". See TestRPCFormValueReplacesQueryValue.
+func rpcSigned(query, form []param) []param {
+	inForm := make(map[string]bool, len(form))
+	for _, p := range form {
+		inForm[p.k] = true
+	}
+	out := make([]param, 0, len(query)+len(form))
+	for _, p := range query {
+		if !inForm[p.k] {
+			out = append(out, p)
+		}
+	}
+	return append(out, form...)
 }
 
 // sortParams sorts by raw key, then raw value (as the SDKs' sorted maps do).
@@ -143,10 +171,9 @@ func parseAliyunRPC(r *http.Request, body []byte) (Parsed, []param, error) {
 	if err != nil {
 		return fail(ErrInvalidRequest, "unparsable query or form body")
 	}
-	all := append(query, form...)
 	vals := map[string][]string{}
 	var signed []param
-	for _, p := range all {
+	for _, p := range rpcSigned(query, form) {
 		if p.k == "Signature" {
 			vals[p.k] = append(vals[p.k], p.v)
 			continue

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 )
@@ -28,8 +29,10 @@ type aliyunV3Signer struct{ named }
 // SHA-256 of body), x-acs-security-token (only when the credentials carry a
 // token) and Authorization, whatever their spelling. It signs host (the wire
 // Host: r.Host if set, else r.URL.Host), content-type when present and every
-// x-acs-* header; the path (RFC 3986-encoded, "/" when empty) and the query
-// parameters sorted by encoded name.
+// x-acs-* header (a header sent more than once: its values sorted, joined
+// with ','); the path (each segment RFC 3986-encoded, so an encoded '/'
+// stays %2F; "/" when empty) and the query parameters sorted by their
+// decoded names, then encoded, as darabonba-openapi does.
 //
 // The returned Signer holds no mutable state and is safe for concurrent use.
 func AliyunV3(c CredentialsProvider) Signer {
@@ -41,22 +44,27 @@ func (aliyunV3Signer) UsesNonce() bool { return true }
 
 // Sign implements Signer.
 func (s aliyunV3Signer) Sign(ctx context.Context, r *http.Request, body []byte, st Stamp) error {
+	_, err := s.sign(ctx, r, body, st)
+	return err
+}
+
+func (s aliyunV3Signer) sign(ctx context.Context, r *http.Request, body []byte, st Stamp) (Canonical, error) {
 	const scheme = SchemeAliyunV3
 	if err := checkRequest(r, scheme); err != nil {
-		return err
+		return Canonical{}, err
 	}
 	for _, h := range []string{"x-acs-action", "x-acs-version"} {
 		if headerValue(r.Header, h) == "" {
-			return fmt.Errorf("%w: %s: %s", ErrMissingHeader, scheme, h)
+			return Canonical{}, fmt.Errorf("%w: %s: %s", ErrMissingHeader, scheme, h)
 		}
 	}
 	host, query, err := hostAndQuery(r, scheme)
 	if err != nil {
-		return err
+		return Canonical{}, err
 	}
 	c, t, nonce, err := begin(ctx, s.creds, st, scheme, true)
 	if err != nil {
-		return err
+		return Canonical{}, err
 	}
 	resetHeaders(r, acs3Removed...)
 	payloadHash := sha256Hex(body)
@@ -67,7 +75,21 @@ func (s aliyunV3Signer) Sign(ctx context.Context, r *http.Request, body []byte, 
 		r.Header.Set("x-acs-security-token", c.SecurityToken)
 	}
 
-	hs := lowerHeaders(r.Header, func(l string) bool {
+	names, get := acs3Headers(r.Header, host)
+	canon := acs3CanonicalRequest(methodOf(r), r.URL.EscapedPath(), query, names, get, payloadHash)
+	sig := acs3Signature(canon, c.AccessKeySecret)
+	r.Header.Set("Authorization", acs3Algorithm+" Credential="+c.AccessKeyID+
+		",SignedHeaders="+strings.Join(names, ";")+",Signature="+sig)
+	return Canonical{
+		Scheme: scheme, Request: canon, StringToSign: acs3StringToSign(canon),
+		SignedHeaders: strings.Join(names, ";"),
+	}.redact(c.SecurityToken), nil
+}
+
+// acs3Headers returns the sorted names of the headers ACS3 signs (host,
+// content-type when present, every x-acs-*) and their canonical values.
+func acs3Headers(h http.Header, host string) ([]string, func(string) string) {
+	hs := lowerHeaders(h, func(l string) bool {
 		return strings.HasPrefix(l, "x-acs-") || l == "content-type"
 	})
 	names := make([]string, 0, len(hs)+1)
@@ -76,27 +98,59 @@ func (s aliyunV3Signer) Sign(ctx context.Context, r *http.Request, body []byte, 
 	}
 	names = append(names, "host")
 	sort.Strings(names)
-	get := func(n string) string {
+	return names, func(n string) string {
 		if n == "host" {
 			return strings.TrimSpace(host)
 		}
-		return joinTrimmed(hs[n])
+		return sortedJoin(hs[n])
 	}
-	canon := acs3CanonicalRequest(methodOf(r), r.URL.Path, query, names, get, payloadHash)
-	sig := acs3Signature(canon, c.AccessKeySecret)
-	r.Header.Set("Authorization", acs3Algorithm+" Credential="+c.AccessKeyID+
-		",SignedHeaders="+strings.Join(names, ";")+",Signature="+sig)
-	return nil
 }
 
-// acs3CanonicalRequest joins METHOD, canonical URI, canonical query,
+// sortedJoin is ACS3's value of a header sent more than once: the trimmed
+// values sorted, then joined with ','. darabonba-openapi sorts them (its
+// getCanonicalHeaders), while the wire order depends on how the client
+// writes the header map; see TestACS3RepeatedHeaderValuesSorted.
+func sortedJoin(vs []string) string {
+	if len(vs) < 2 {
+		return joinTrimmed(vs)
+	}
+	t := make([]string, len(vs))
+	for i, v := range vs {
+		t[i] = strings.TrimSpace(v)
+	}
+	sort.Strings(t)
+	return strings.Join(t, ",")
+}
+
+// acs3CanonicalURI is the canonical URI of ACS3 from the escaped path as
+// sent on the wire: each '/'-separated segment is decoded and RFC
+// 3986-encoded again, so an encoded '/' inside a segment stays %2F (as
+// darabonba-openapi signs the path its product SDKs encode segment by
+// segment, and as the V3 documentation says); "/" when empty. See
+// TestACS3EncodedSlashInPath.
+func acs3CanonicalURI(escaped string) string {
+	if escaped == "" {
+		return "/"
+	}
+	segs := strings.Split(escaped, "/")
+	for i, seg := range segs {
+		if dec, err := url.PathUnescape(seg); err == nil {
+			seg = dec
+		}
+		segs[i] = percentEncode(seg, false)
+	}
+	return strings.Join(segs, "/")
+}
+
+// acs3CanonicalRequest joins METHOD, canonical URI (of the escaped path),
+// canonical query,
 // canonical headers (one "name:value\n" each, in names' order), signed
 // header names and the hex payload hash with "\n".
 func acs3CanonicalRequest(method, path string, query []param, names []string, get func(string) string, payloadHash string) string {
 	var b strings.Builder
 	b.WriteString(strings.ToUpper(method))
 	b.WriteByte('\n')
-	b.WriteString(canonicalPath(path))
+	b.WriteString(acs3CanonicalURI(path))
 	b.WriteByte('\n')
 	b.WriteString(queryByKey(query))
 	b.WriteByte('\n')
@@ -249,8 +303,8 @@ func verifyAliyunV3(r *http.Request, body []byte, secret string) (Parsed, error)
 		if n == "host" {
 			return host
 		}
-		return headerValue(r.Header, n)
+		return sortedJoin(headerValues(r.Header, n))
 	}
-	canon := acs3CanonicalRequest(methodOf(r), r.URL.Path, a.query, a.names, get, payloadHash)
+	canon := acs3CanonicalRequest(methodOf(r), r.URL.EscapedPath(), a.query, a.names, get, payloadHash)
 	return matchSignature(p, acs3Signature(canon, secret))
 }

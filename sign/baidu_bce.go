@@ -31,15 +31,14 @@ type baiduBCESigner struct {
 // Sign replaces x-bce-date (UTC, 2006-01-02T15:04:05Z), x-bce-security-token
 // (set only when the credentials carry a token) and Authorization. It signs
 // the path (UriEncode keeping '/'), the query (authorization excluded) and
-// BCE's default headers: host (r.Host if set, else r.URL.Host),
+// the headers bce-sdk-go signs: host (r.Host if set, else r.URL.Host),
 // content-length (len(body), when body is non-empty; Sign then also sets
 // r.ContentLength), content-type and content-md5 when present, and every
-// x-bce-* header. When body is non-empty the Authorization leaves its
-// signed-headers field empty, which BCE reads as that default set (this is
-// the form of the official test vector); for a request without a body it
-// lists the signed headers explicitly, because net/http may add
-// "Content-Length: 0", which the default set would then include. Baidu
-// has no nonce: the Stamp nonce is ignored.
+// x-bce-* header except x-bce-request-id, which bce-sdk-go leaves unsigned
+// (it identifies the attempt, so a proxy or a retry may change it). The
+// Authorization always lists the signed headers, as every SDK does, never
+// the empty list that means BCE's default set. Baidu has no nonce: the Stamp
+// nonce is ignored.
 //
 // The returned Signer holds no mutable state and is safe for concurrent use.
 func BaiduBCE(c CredentialsProvider, expiration time.Duration) Signer {
@@ -52,8 +51,19 @@ func BaiduBCE(c CredentialsProvider, expiration time.Duration) Signer {
 // UsesNonce implements Signer.
 func (baiduBCESigner) UsesNonce() bool { return false }
 
+// bceSignedHeader reports whether Sign signs a lower-case header name (host
+// and content-length are handled separately): bce-sdk-go's
+// DEFAULT_HEADERS_TO_SIGN and every x-bce-* header but x-bce-request-id.
+func bceSignedHeader(l string) bool {
+	return l != bceRequestID && bceDefaultHeader(l)
+}
+
+// bceRequestID is the request id header bce-sdk-go sends unsigned.
+const bceRequestID = "x-bce-request-id"
+
 // bceDefaultHeader reports whether a lower-case header name is in BCE's
-// default signed set (host is handled separately).
+// documented default signed set, which an empty signed-headers field
+// means (host is handled separately).
 func bceDefaultHeader(l string) bool {
 	switch l {
 	case "content-length", "content-type", "content-md5":
@@ -64,20 +74,25 @@ func bceDefaultHeader(l string) bool {
 
 // Sign implements Signer.
 func (s baiduBCESigner) Sign(ctx context.Context, r *http.Request, body []byte, st Stamp) error {
+	_, err := s.sign(ctx, r, body, st)
+	return err
+}
+
+func (s baiduBCESigner) sign(ctx context.Context, r *http.Request, body []byte, st Stamp) (Canonical, error) {
 	const scheme = SchemeBaiduBCE
 	if err := checkRequest(r, scheme); err != nil {
-		return err
+		return Canonical{}, err
 	}
 	host, query, err := hostAndQuery(r, scheme)
 	if err != nil {
-		return err
+		return Canonical{}, err
 	}
 	c, t, _, err := begin(ctx, s.creds, st, scheme, false)
 	if err != nil {
-		return err
+		return Canonical{}, err
 	}
 	if strings.Contains(c.AccessKeyID, "/") {
-		return fmt.Errorf("%w: %s: access key id contains '/'", ErrMissingCredentials, scheme)
+		return Canonical{}, fmt.Errorf("%w: %s: access key id contains '/'", ErrMissingCredentials, scheme)
 	}
 	resetHeaders(r, "Authorization", "x-bce-date", "x-bce-security-token")
 	ts := t.Format(aliyunTimeFormat)
@@ -85,7 +100,7 @@ func (s baiduBCESigner) Sign(ctx context.Context, r *http.Request, body []byte, 
 	if c.SecurityToken != "" {
 		r.Header.Set("x-bce-security-token", c.SecurityToken)
 	}
-	hs := lowerHeaders(r.Header, func(l string) bool { return bceDefaultHeader(l) && l != "content-length" })
+	hs := lowerHeaders(r.Header, func(l string) bool { return bceSignedHeader(l) && l != "content-length" })
 	values := make(map[string]string, len(hs)+2)
 	for n, v := range hs {
 		values[n] = joinTrimmed(v)
@@ -98,12 +113,9 @@ func (s baiduBCESigner) Sign(ctx context.Context, r *http.Request, body []byte, 
 	lines, names := bceCanonicalHeaders(values)
 	canon := bceCanonicalRequest(methodOf(r), r.URL.Path, query, lines)
 	prefix := bceAuthPrefix(c.AccessKeyID, ts, s.expiration)
-	listed := ""
-	if len(body) == 0 {
-		listed = strings.Join(names, ";")
-	}
+	listed := strings.Join(names, ";")
 	r.Header.Set("Authorization", prefix+"/"+listed+"/"+bceSignature(c.AccessKeySecret, prefix, canon))
-	return nil
+	return Canonical{Scheme: scheme, Request: canon, StringToSign: canon, SignedHeaders: listed}.redact(c.SecurityToken), nil
 }
 
 // bceCanonicalHeaders turns name→trimmed value into the sorted

@@ -10,6 +10,15 @@
 // timestamp without duplicates. Signers hold no mutable state and are safe for
 // concurrent use by multiple goroutines.
 //
+// [Explain] signs like Sign and returns the [Canonical] forms of that signing
+// (canonical request, string-to-sign, signed headers), for debugging a
+// SignatureDoesNotMatch; they never hold the secret or a key derived from it.
+//
+// The signers agree with the official SDKs' signers on randomized inputs
+// (the differential tests of the interop module); where an SDK and the
+// provider's documentation disagree, the signer's doc comment says which it
+// follows.
+//
 // The Parse functions and [Verify] are the server side: they read a request
 // as a [net/http.Handler] receives it and recompute its signature, for strict
 // test servers. They never panic, whatever the input.

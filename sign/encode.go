@@ -238,12 +238,15 @@ func encodedPairs(ps []param, skip func(k string) bool) []param {
 	return out
 }
 
-// queryByKey is ACS3's canonical query: encoded pairs sorted by encoded key
-// (then value), joined as k=v&….
+// queryByKey is ACS3's canonical query: the pairs sorted by decoded key
+// (then value), then encoded, joined as k=v&…. The V3 documentation sorts
+// the names before encoding them, and darabonba-openapi sorts its query map
+// by raw key; the order differs from sorting encoded names when a name holds
+// a character that encodes to %XX (see TestACS3QuerySortedByDecodedName).
 func queryByKey(ps []param) string {
-	e := encodedPairs(ps, nil)
-	sortParams(e)
-	return joinPairs(e)
+	s := append([]param(nil), ps...)
+	sortParams(s)
+	return joinPairs(encodedPairs(s, nil))
 }
 
 // queryByPair is BCE's canonical query: the encoded "k=v" strings sorted,

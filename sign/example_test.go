@@ -71,3 +71,42 @@ func ExampleVerify() {
 	// attempt 2 200
 	// [nonce-of-attempt-1 2024-05-06T07:08:09Z nonce-of-attempt-2 2024-05-06T07:08:11Z]
 }
+
+// Explain signs like Sign and shows what was signed, to compare with the
+// string-to-sign a server echoes in its SignatureDoesNotMatch message. The
+// request is the official V3 documentation's example, whose hashed
+// canonical request is published (7ea06492…).
+func ExampleExplain() {
+	r, _ := http.NewRequest(http.MethodPost, "https://ecs.cn-shanghai.aliyuncs.com/"+
+		"?ImageId=win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd&RegionId=cn-shanghai", nil)
+	r.Header.Set("x-acs-action", "RunInstances")
+	r.Header.Set("x-acs-version", "2014-05-26")
+	signer := sign.AliyunV3(sign.StaticCredentials{AccessKeyID: "YourAccessKeyId", AccessKeySecret: "YourAccessKeySecret"})
+	stamp := sign.Stamp{Time: time.Date(2023, 10, 26, 10, 22, 32, 0, time.UTC), Nonce: "3156853299f313e23d1673dc12e1703d"}
+	c, err := sign.Explain(context.Background(), signer, r, nil, stamp)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Print(c)
+	// Output:
+	// scheme: aliyun-v3
+	// --- canonical request ---
+	// POST
+	// /
+	// ImageId=win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd&RegionId=cn-shanghai
+	// host:ecs.cn-shanghai.aliyuncs.com
+	// x-acs-action:RunInstances
+	// x-acs-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+	// x-acs-date:2023-10-26T10:22:32Z
+	// x-acs-signature-nonce:3156853299f313e23d1673dc12e1703d
+	// x-acs-version:2014-05-26
+	//
+	// host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version
+	// e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+	// --- string to sign ---
+	// ACS3-HMAC-SHA256
+	// 7ea06492da5221eba5297e897ce16e55f964061054b7695beedaac1145b1e259
+	// --- signed headers ---
+	// host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version
+}

@@ -310,3 +310,33 @@ func validFieldValue(v string) bool {
 	}
 	return true
 }
+
+// FuzzACS3CanonicalURI: the canonical URI of any escaped path keeps its
+// '/' separators and holds only unreserved characters and upper-case %XX.
+func FuzzACS3CanonicalURI(f *testing.F) {
+	for _, s := range []string{"", "/", "/a%2Fb/c", "/a b/%E4%B8%AD", "/%zz/%", "//x//", "/~%7e+*"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		got := acs3CanonicalURI(p)
+		if p == "" {
+			if got != "/" {
+				t.Fatalf("canonical URI of the empty path is %q", got)
+			}
+			return
+		}
+		if strings.Count(p, "/") != strings.Count(got, "/") {
+			t.Fatalf("canonical URI %q of %q changes the separators", got, p)
+		}
+		for i := 0; i < len(got); i++ {
+			c := got[i]
+			switch {
+			case c == '/' || unreserved(c, false):
+			case c == '%' && i+2 < len(got) && strings.IndexByte("0123456789ABCDEF", got[i+1]) >= 0 && strings.IndexByte("0123456789ABCDEF", got[i+2]) >= 0:
+				i += 2
+			default:
+				t.Fatalf("canonical URI %q of %q holds %q", got, p, c)
+			}
+		}
+	})
+}

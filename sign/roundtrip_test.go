@@ -122,8 +122,8 @@ func roundTripCases() []roundTripCase {
 		{
 			name: "baidu bce GET tampered x-bce header", scheme: SchemeBaiduBCE, signer: BaiduBCE(testCreds, 0),
 			method: http.MethodGet, url: "http://bcc.bj.baidubce.com/v2/instance",
-			header:    map[string]string{"x-bce-request-id": "req-1"},
-			tamperOld: "req-1", tamperNew: "req-2",
+			header:    map[string]string{"x-bce-meta-owner": "owner-1"},
+			tamperOld: "owner-1", tamperNew: "owner-2",
 		},
 	}
 }

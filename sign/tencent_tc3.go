@@ -31,10 +31,13 @@ type tencentTC3Signer struct {
 //
 // Sign replaces X-TC-Timestamp (Unix seconds), Authorization and X-TC-Token
 // (set only when the credentials carry a security token). It signs
-// content-type and host (values lower-cased and trimmed), the raw query and
-// the SHA-256 of body; the canonical URI is always "/". A POST without a
-// Content-Type gets "application/json; charset=utf-8". TC3 has no nonce: the
-// Stamp nonce is ignored.
+// content-type and host (values trimmed, their case kept, as the official
+// SDKs sign them), the raw query and the SHA-256 of body; the canonical URI
+// is always "/". A request carrying "X-TC-Content-SHA256: UNSIGNED-PAYLOAD"
+// is signed over the SHA-256 of "UNSIGNED-PAYLOAD" instead of its body, as
+// the SDKs' UnsignedPayload profile does. A POST without a Content-Type gets
+// "application/json; charset=utf-8". TC3 has no nonce: the Stamp nonce is
+// ignored.
 //
 // The returned Signer holds no mutable state and is safe for concurrent use.
 func TencentTC3(c CredentialsProvider) Signer { return TencentTC3Service(c, "") }
@@ -63,27 +66,32 @@ func tc3ServiceFromHost(host string) string {
 
 // Sign implements Signer.
 func (s tencentTC3Signer) Sign(ctx context.Context, r *http.Request, body []byte, st Stamp) error {
+	_, err := s.sign(ctx, r, body, st)
+	return err
+}
+
+func (s tencentTC3Signer) sign(ctx context.Context, r *http.Request, body []byte, st Stamp) (Canonical, error) {
 	const scheme = SchemeTencentTC3
 	if err := checkRequest(r, scheme); err != nil {
-		return err
+		return Canonical{}, err
 	}
 	host, err := requireHost(r, scheme)
 	if err != nil {
-		return err
+		return Canonical{}, err
 	}
 	service := s.service
 	if service == "" {
 		service = tc3ServiceFromHost(host)
 	}
 	if !plainToken(service) {
-		return fmt.Errorf("%w: %s: cannot derive a service name from the host; use TencentTC3Service", ErrInvalidRequest, scheme)
+		return Canonical{}, fmt.Errorf("%w: %s: cannot derive a service name from the host; use TencentTC3Service", ErrInvalidRequest, scheme)
 	}
 	c, t, _, err := begin(ctx, s.creds, st, scheme, false)
 	if err != nil {
-		return err
+		return Canonical{}, err
 	}
 	if strings.Contains(c.AccessKeyID, "/") {
-		return fmt.Errorf("%w: %s: SecretId contains '/'", ErrMissingCredentials, scheme)
+		return Canonical{}, fmt.Errorf("%w: %s: SecretId contains '/'", ErrMissingCredentials, scheme)
 	}
 	resetHeaders(r, "Authorization", "X-TC-Timestamp", "X-TC-Token")
 	if !hasHeader(r.Header, "Content-Type") && methodOf(r) == http.MethodPost {
@@ -96,34 +104,57 @@ func (s tencentTC3Signer) Sign(ctx context.Context, r *http.Request, body []byte
 	}
 	names := []string{"content-type", "host"}
 	get := tc3Getter(r, host)
-	canon := tc3CanonicalRequest(methodOf(r), r.URL.RawQuery, names, get, body)
+	canon := tc3CanonicalRequest(methodOf(r), r.URL.RawQuery, names, get, tc3PayloadHash(r.Header, body))
 	date := t.Format(tc3DateFormat)
 	sig := tc3Signature(c.AccessKeySecret, date, service, ts, canon)
 	r.Header.Set("Authorization", tc3Algorithm+" Credential="+c.AccessKeyID+"/"+
 		tc3Scope(date, service)+", SignedHeaders="+strings.Join(names, ";")+", Signature="+sig)
-	return nil
+	return Canonical{
+		Scheme: scheme, Request: canon, StringToSign: tc3StringToSign(ts, date, service, canon),
+		SignedHeaders: strings.Join(names, ";"),
+	}, nil
 }
 
+// tc3UnsignedPayload is the X-TC-Content-SHA256 value that makes TC3 sign
+// the hash of this constant instead of the body.
+const tc3UnsignedPayload = "UNSIGNED-PAYLOAD"
+
+// tc3PayloadHash is the hashed payload of the canonical request: the hex
+// SHA-256 of body, or of "UNSIGNED-PAYLOAD" when h carries
+// X-TC-Content-SHA256: UNSIGNED-PAYLOAD (what tencentcloud-sdk-go does with
+// profile.UnsignedPayload).
+func tc3PayloadHash(h http.Header, body []byte) string {
+	if headerValue(h, "X-TC-Content-SHA256") == tc3UnsignedPayload {
+		return sha256Hex([]byte(tc3UnsignedPayload))
+	}
+	return sha256Hex(body)
+}
+
+// tc3Getter returns the canonical value of a signed header: trimmed, case
+// kept. The TC3 documentation says values are lower-cased, but
+// tencentcloud-sdk-go (like the Python and Java SDKs) writes Content-Type and
+// Host as sent, and the servers accept those SDKs; see
+// TestTC3HeaderValueCaseKept.
 func tc3Getter(r *http.Request, host string) func(string) string {
 	return func(n string) string {
 		if n == "host" {
-			return strings.ToLower(strings.TrimSpace(host))
+			return strings.TrimSpace(host)
 		}
-		return strings.ToLower(headerValue(r.Header, n))
+		return headerValue(r.Header, n)
 	}
 }
 
 func tc3Scope(date, service string) string { return date + "/" + service + "/" + tc3Terminator }
 
 // tc3CanonicalRequest is METHOD\n/\nquery\ncanonical headers\n\nsigned
-// headers\nhex(sha256(payload)), headers "name:value\n" each.
-func tc3CanonicalRequest(method, rawQuery string, names []string, get func(string) string, body []byte) string {
+// headers\npayloadHash, headers "name:value\n" each.
+func tc3CanonicalRequest(method, rawQuery string, names []string, get func(string) string, payloadHash string) string {
 	var b strings.Builder
 	b.WriteString(strings.ToUpper(method))
 	b.WriteString("\n/\n")
 	b.WriteString(rawQuery)
 	b.WriteByte('\n')
-	writeSignedHeaders(&b, names, get, sha256Hex(body))
+	writeSignedHeaders(&b, names, get, payloadHash)
 	return b.String()
 }
 
@@ -209,6 +240,6 @@ func verifyTencentTC3(r *http.Request, body []byte, secret string) (Parsed, erro
 	if err != nil {
 		return Parsed{}, err
 	}
-	canon := tc3CanonicalRequest(methodOf(r), r.URL.RawQuery, a.names, tc3Getter(r, hostOf(r)), body)
+	canon := tc3CanonicalRequest(methodOf(r), r.URL.RawQuery, a.names, tc3Getter(r, hostOf(r)), tc3PayloadHash(r.Header, body))
 	return matchSignature(p, tc3Signature(secret, a.date, a.service, a.ts, canon))
 }

@@ -5,12 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -28,7 +28,7 @@ import (
 // transport cannot hang the demo.
 const scenarioTimeout = 20 * time.Second
 
-const demoUsage = `Usage: yunrt demo [-json] [-otlp host:port]
+const demoUsage = `Usage: yunrt demo [-json] [-wide] [-otlp host:port]
 
 Runs failure scenarios against loopback emulators of Aliyun, Tencent Cloud
 and Baidu AI Cloud through the yunrt transport, and prints what happened:
@@ -44,24 +44,16 @@ Flags:
 
 // runDemoCmd runs "yunrt demo".
 func runDemoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	jsonOut := fs.Bool("json", false, "print the rows as a JSON array instead of the table")
+	cmd := newCommand("demo", demoUsage, stdout, stderr)
+	fs := cmd.fs
+	jsonOut := fs.Bool("json", false, "print every scenario, the per-provider summary and the load scenarios as one JSON object")
+	wide := fs.Bool("wide", false, "print every column (the default table fits 120 columns)")
 	otlp := fs.String("otlp", "", "export traces to this OTLP `endpoint` (host:port, or a URL; default $OTEL_EXPORTER_OTLP_ENDPOINT)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), demoUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, done := cmd.parsed(fs.Parse(args)); done {
+		return code
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "yunrt demo: unexpected arguments %q\n\n", fs.Args())
-		fs.Usage()
-		return exitUsage
+		return cmd.usageErr("unexpected arguments %q", fs.Args())
 	}
 	tracing, flush, err := otlpTracing(ctx, *otlp)
 	if err != nil {
@@ -69,7 +61,7 @@ func runDemoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitFail
 	}
 	code := exitOK
-	if err := runDemo(ctx, stdout, *jsonOut, tracing); err != nil {
+	if err := runDemo(ctx, stdout, output{json: *jsonOut, wide: *wide}, tracing); err != nil {
 		fmt.Fprintf(stderr, "yunrt demo: %v\n", err)
 		code = exitFail
 	}
@@ -126,74 +118,163 @@ type attemptRow struct {
 	DelaySource string  `json:"delay_source,omitempty"`
 }
 
-// totals sums one provider's scenarios.
-type totals struct {
-	scenarios, attempts, received, performed, duplicates int
+// summary sums one provider's scenarios.
+type summary struct {
+	Provider   string `json:"provider"`
+	Scenarios  int    `json:"scenarios"`
+	Attempts   int    `json:"attempts"`
+	Received   int    `json:"received"`
+	Performed  int    `json:"performed"`
+	Duplicates int    `json:"duplicates"`
 }
 
-// runDemo runs every scenario of demoScenarios, one after the other, and
-// writes the table (or, with jsonOut, the rows as a JSON array) to w; in
-// text mode it then runs the load scenarios (outage and recovery, a flaky
-// endpoint, a throttled endpoint) and prints their table.
-// tracing, when given, observes every request too (OTLP export).
-func runDemo(ctx context.Context, w io.Writer, jsonOut bool, tracing ...yunrt.Observer) error {
-	if err := runScenarios(ctx, w, jsonOut, demoScenarios(), tracing...); err != nil || jsonOut {
+// report is everything the demo measured, and the shape of its -json
+// output.
+type report struct {
+	Scenarios []row        `json:"scenarios"`
+	Summary   []summary    `json:"summary"`
+	Load      []loadResult `json:"load"`
+}
+
+// runDemo runs every scenario of demoScenarios, one after the other, then
+// the load scenarios (outage and recovery, a flaky endpoint, a throttled
+// endpoint), and writes the report to w as out says. tracing, when given,
+// observes every request too (OTLP export).
+func runDemo(ctx context.Context, w io.Writer, out output, tracing ...yunrt.Observer) error {
+	rep, err := runScenarios(ctx, demoScenarios(), tracing...)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintln(w)
-	return writeLoad(w, loadScenarios(ctx, tracing))
+	rep.Load = loadScenarios(ctx, tracing)
+	return rep.write(w, out)
 }
 
-// runScenarios is runDemo over any list of scenarios.
-func runScenarios(ctx context.Context, w io.Writer, jsonOut bool, scenarios []scenario, tracing ...yunrt.Observer) error {
+// output is how the report is printed.
+type output struct {
+	json bool // one JSON object
+	wide bool // every column, one line per scenario
+}
+
+// runScenarios runs scenarios one after the other and sums them per
+// provider.
+func runScenarios(ctx context.Context, scenarios []scenario, tracing ...yunrt.Observer) (report, error) {
 	d := newDemo()
 	d.tracing = tracing
 	defer d.close()
-	rows := make([]row, 0, len(scenarios))
-	sum := map[classify.Provider]*totals{}
+	rep := report{Scenarios: make([]row, 0, len(scenarios)), Load: []loadResult{}}
+	sum := map[classify.Provider]*summary{}
 	for i, sc := range scenarios {
 		r, err := d.run(ctx, i, sc)
 		if err != nil {
-			return fmt.Errorf("scenario %q: %w", sc.Name, err)
+			return report{}, fmt.Errorf("scenario %q: %w", sc.Name, err)
 		}
-		rows = append(rows, r)
+		rep.Scenarios = append(rep.Scenarios, r)
 		t := sum[sc.Provider]
 		if t == nil {
-			t = &totals{}
+			t = &summary{Provider: sc.Provider.String()}
 			sum[sc.Provider] = t
 		}
-		t.scenarios++
-		t.attempts += r.Attempts
-		t.received += r.Received
-		t.performed += r.Performed
-		t.duplicates += max(r.Performed-1, 0)
+		t.Scenarios++
+		t.Attempts += r.Attempts
+		t.Received += r.Received
+		t.Performed += r.Performed
+		t.Duplicates += max(r.Performed-1, 0)
 	}
-	if jsonOut {
+	for _, p := range classify.Providers() {
+		if t := sum[p]; t != nil {
+			rep.Summary = append(rep.Summary, *t)
+		}
+	}
+	return rep, nil
+}
+
+// write prints the report: JSON, or the scenario table, the per-provider
+// totals and (when there are any) the load table.
+func (rep report) write(w io.Writer, out output) error {
+	if out.json {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+		return enc.Encode(rep)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCENARIO\tPROVIDER\tACTION\tATTEMPTS\tCODES SEEN\tDECISION\tOUTCOME\tTIME")
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s; %s\t%s\n",
-			r.Scenario, r.Provider, r.Action, r.Attempts, strings.Join(r.Seen, " → "),
-			decisionText(r.Detail), r.Outcome, performedText(r.Performed),
-			time.Duration(r.TimeMS*float64(time.Millisecond)).Round(10*time.Microsecond))
-	}
-	if err := tw.Flush(); err != nil {
+	if err := writeRows(w, rep.Scenarios, out.wide); err != nil {
 		return err
 	}
 	fmt.Fprintln(w)
-	for _, p := range classify.Providers() {
-		t := sum[p]
-		if t == nil {
+	for _, t := range rep.Summary {
+		fmt.Fprintf(w, "%-8s %2d scenarios: %2d attempts sent (%d received), %d side effects performed, %d duplicates\n",
+			t.Provider+":", t.Scenarios, t.Attempts, t.Received, t.Performed, t.Duplicates)
+	}
+	if len(rep.Load) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w)
+	return writeLoad(w, rep.Load, out.wide)
+}
+
+// writeRows prints the scenario table: within 120 columns (the verdicts
+// without delays and reasons, a short outcome, no action, attempt count
+// or time), or every column when wide.
+func writeRows(w io.Writer, rows []row, wide bool) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	if wide {
+		fmt.Fprintln(tw, "SCENARIO\tPROVIDER\tACTION\tATTEMPTS\tCODES SEEN\tDECISION\tOUTCOME\tTIME")
+	} else {
+		fmt.Fprintln(tw, "SCENARIO\tPROVIDER\tCODES SEEN (one per attempt)\tDECISIONS\tOUTCOME\tSENT")
+	}
+	for _, r := range rows {
+		if wide {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s; %s\t%s\n",
+				r.Scenario, r.Provider, r.Action, r.Attempts, strings.Join(r.Seen, " → "),
+				decisionText(r.Detail), r.Outcome, performedText(r.Performed),
+				time.Duration(r.TimeMS*float64(time.Millisecond)).Round(10*time.Microsecond))
 			continue
 		}
-		fmt.Fprintf(w, "%-8s %2d scenarios: %2d attempts sent (%d received), %d side effects performed, %d duplicates\n",
-			p.String()+":", t.scenarios, t.attempts, t.received, t.performed, t.duplicates)
+		sent := strconv.Itoa(r.Performed)
+		if r.Performed > 1 {
+			sent += " DUPLICATE"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Scenario, r.Provider,
+			shortSeen(r.Seen), verdicts(r.Detail), shortOutcome(r), sent)
 	}
-	return nil
+	return tw.Flush()
+}
+
+// shortSeen is the compact table's codes column: what each attempt saw,
+// without the code inferred from a bare status (it is in -wide and -json).
+func shortSeen(seen []string) string {
+	out := make([]string, len(seen))
+	for i, s := range seen {
+		if j := strings.Index(s, " ("); j > 0 && strings.HasSuffix(s, " inferred)") {
+			s = s[:j]
+		}
+		out[i] = s
+	}
+	return strings.Join(out, " → ")
+}
+
+// verdicts is the compact table's decision column: every attempt's
+// verdict, "retry → done".
+func verdicts(as []attemptRow) string {
+	v := make([]string, len(as))
+	for i, a := range as {
+		v[i] = a.Verdict
+	}
+	return strings.Join(v, " → ")
+}
+
+// shortOutcome is the compact table's outcome column: "OK", "unknown"
+// (a write that may have been performed, not resent), "stopped" or
+// "error".
+func shortOutcome(r row) string {
+	switch {
+	case r.OutcomeUnknown:
+		return "unknown"
+	case r.Outcome == "success":
+		return "OK"
+	case r.Error != "" && !strings.HasPrefix(r.Outcome, "stopped"):
+		return "error"
+	}
+	return "stopped"
 }
 
 // demo holds the emulators and transports the scenarios share.

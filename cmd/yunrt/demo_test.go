@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -55,10 +56,18 @@ var demoWants = map[string]demoWant{
 }
 
 func TestRunDemoJSON(t *testing.T) {
+	rep, err := runScenarios(context.Background(), demoScenarios())
+	require.NoError(t, err)
 	var buf bytes.Buffer
-	require.NoError(t, runDemo(context.Background(), &buf, true))
-	var rows []row
-	require.NoError(t, json.Unmarshal(buf.Bytes(), &rows))
+	require.NoError(t, rep.write(&buf, output{json: true}))
+	var got report
+	require.NoError(t, json.Unmarshal(buf.Bytes(), &got))
+	rows := got.Scenarios
+	require.Len(t, got.Summary, 3, "one summary per provider")
+	for _, s := range got.Summary {
+		assert.Zero(t, s.Duplicates, s.Provider)
+		assert.Equal(t, s.Attempts, s.Received, s.Provider)
+	}
 
 	scenarios := demoScenarios()
 	require.Len(t, rows, len(scenarios), "one row per scenario")
@@ -109,29 +118,79 @@ func TestRunDemoJSON(t *testing.T) {
 }
 
 func TestRunDemoTable(t *testing.T) {
-	code, out, errOut := runCmd("demo")
-	require.Equal(t, exitOK, code, errOut)
-	assert.Empty(t, errOut)
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	require.NotEmpty(t, lines)
-	header := lines[0]
-	for _, col := range []string{"SCENARIO", "PROVIDER", "ACTION", "ATTEMPTS", "CODES SEEN", "DECISION", "OUTCOME", "TIME"} {
-		assert.Contains(t, header, col)
+	tests := []struct {
+		name     string
+		args     []string
+		columns  []string
+		maxWidth int // in runes; 0 for no limit
+	}{
+		{"default fits 120 columns", []string{"demo"},
+			[]string{"SCENARIO", "PROVIDER", "CODES SEEN", "DECISIONS", "OUTCOME", "SENT"}, 120},
+		{"wide has every column", []string{"demo", "-wide"},
+			[]string{"SCENARIO", "PROVIDER", "ACTION", "ATTEMPTS", "CODES SEEN", "DECISION", "OUTCOME", "TIME", "NOTE"}, 0},
 	}
-	for _, sc := range demoScenarios() {
-		assert.Contains(t, out, sc.Name)
-	}
-	for _, p := range []string{"aliyun:", "tencent:", "baidu:"} {
-		found := false
-		for _, l := range lines {
-			if strings.HasPrefix(l, p) {
-				found = true
-				assert.Contains(t, l, ", 0 duplicates")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runCmd(tt.args...)
+			require.Equal(t, exitOK, code, errOut)
+			assert.Empty(t, errOut)
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			require.NotEmpty(t, lines)
+			for _, col := range tt.columns {
+				assert.Contains(t, lines[0]+out[strings.Index(out, "LOAD SCENARIO"):], col)
 			}
-		}
-		assert.True(t, found, "totals line for %s", p)
+			for _, l := range lines {
+				if tt.maxWidth > 0 {
+					assert.LessOrEqual(t, utf8.RuneCountInString(l), tt.maxWidth, "line too wide: %q", l)
+				}
+			}
+			for _, sc := range demoScenarios() {
+				assert.Contains(t, out, sc.Name)
+			}
+			for _, p := range []string{"aliyun:", "tencent:", "baidu:"} {
+				found := false
+				for _, l := range lines {
+					if strings.HasPrefix(l, p) {
+						found = true
+						assert.Contains(t, l, ", 0 duplicates")
+					}
+				}
+				assert.True(t, found, "totals line for %s", p)
+			}
+			assert.NotContains(t, out, "DUPLICATE")
+			assert.Contains(t, out, "throttled endpoint, 2× its quota")
+		})
 	}
-	assert.NotContains(t, out, "DUPLICATE")
+}
+
+// demo -json holds every scenario, the summaries and the load scenarios.
+func TestRunDemoJSONComplete(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the load scenarios")
+	}
+	code, out, errOut := runCmd("demo", "-json")
+	require.Equal(t, exitOK, code, errOut)
+	var rep struct {
+		Scenarios []row     `json:"scenarios"`
+		Summary   []summary `json:"summary"`
+		Load      []struct {
+			Name      string  `json:"scenario"`
+			Provider  string  `json:"provider"`
+			Requests  int     `json:"requests"`
+			Note      string  `json:"note"`
+			ElapsedMS float64 `json:"elapsed_ms"`
+		} `json:"load"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	assert.Len(t, rep.Scenarios, len(demoScenarios()))
+	assert.Len(t, rep.Summary, 3)
+	require.Len(t, rep.Load, 3)
+	for _, l := range rep.Load {
+		assert.NotZero(t, l.Requests, l.Name)
+		assert.Contains(t, []string{"aliyun", "tencent"}, l.Provider, l.Name)
+		assert.NotEmpty(t, l.Note, l.Name)
+		assert.Positive(t, l.ElapsedMS, l.Name)
+	}
 }
 
 // TestScenarioOptions checks the extension points: a scenario with extra
@@ -148,10 +207,9 @@ func TestScenarioOptions(t *testing.T) {
 	own.Name = "own emulator"
 	own.Server = append(own.Server, testserver.WithClock(time.Now))
 
-	var buf bytes.Buffer
-	require.NoError(t, runScenarios(context.Background(), &buf, true, []scenario{base, withPolicy, own}))
-	var rows []row
-	require.NoError(t, json.Unmarshal(buf.Bytes(), &rows))
+	rep, err := runScenarios(context.Background(), []scenario{base, withPolicy, own})
+	require.NoError(t, err)
+	rows := rep.Scenarios
 	require.Len(t, rows, 3)
 	assert.Equal(t, 2, rows[0].Attempts)
 	assert.Equal(t, 1, rows[1].Attempts, "the scenario's WithPolicy replaces the demo policy")
@@ -159,7 +217,7 @@ func TestScenarioOptions(t *testing.T) {
 	assert.Equal(t, 2, rows[2].Attempts)
 	assert.Equal(t, 2, rows[2].Received)
 
-	buf.Reset()
-	require.NoError(t, runScenarios(context.Background(), &buf, false, []scenario{base, withPolicy, own}))
+	var buf bytes.Buffer
+	require.NoError(t, rep.write(&buf, output{}))
 	assert.Contains(t, buf.String(), "aliyun:   3 scenarios:  5 attempts sent (5 received), 2 side effects performed, 0 duplicates")
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -47,73 +46,102 @@ type explanation struct {
 	Verdict  string `json:"verdict"`
 	Decision string `json:"decision"`
 	Reason   string `json:"reason"`
+	// Suggestions are the documented codes nearest to an undocumented
+	// one (case-insensitive edit distance), nearest first.
+	Suggestions []string `json:"suggestions,omitempty"`
+	// DocumentedFor names the other providers that document the code.
+	DocumentedFor []string `json:"documented_for,omitempty"`
 }
 
-const explainUsage = `Usage: yunrt explain CODE --provider P [--action A] [--token] [--unsigned] [--status N] [--json]
+const explainUsage = `Usage: yunrt explain CODE (--provider P | --host H) [--action A] [--token] [--unsigned] [--status N] [--json]
 
 Explains a provider error code: the documented entry it matches, its HTTP
 status, its class, and what the default policy decides on a first attempt
 that got it. Flags may come before or after CODE.
+
+A code that is not documented is still explained (by the rule classify
+applies to it), the nearest documented codes are suggested, and the exit
+code is 2. "yunrt codes" lists the documented codes.
 
 Flags:
 `
 
 // runExplainCmd runs "yunrt explain".
 func runExplainCmd(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	provider := fs.String("provider", "", "provider: aliyun, tencent or baidu (required)")
+	cmd := newCommand("explain", explainUsage, stdout, stderr)
+	fs := cmd.fs
+	provider := fs.String("provider", "", "provider: aliyun, tencent or baidu (required unless --host names one)")
+	host := fs.String("host", "", `host the code came from ("aip.baidubce.com"): gives --provider when it is missing, and must agree with it`)
 	action := fs.String("action", "", `API action ("SendSms", "DescribeRegions", Baidu "POST /api/v3/sendsms"); none means a write`)
 	token := fs.Bool("token", false, "the request carries an idempotency token (ClientToken / clientToken)")
 	unsigned := fs.Bool("unsigned", false, "the request was signed elsewhere: yunrt has no signer to re-sign it")
 	status := fs.Int("status", -1, "HTTP status the code came with (default: the documented one)")
 	jsonOut := fs.Bool("json", false, "print one JSON object")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), explainUsage)
-		fs.PrintDefaults()
-	}
 	pos, err := parseInterleaved(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+	if code, done := cmd.parsed(err); done {
+		return code
 	}
-	if err != nil {
-		return exitUsage // the flag package has printed the error and usage
-	}
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "yunrt explain: "+format+"\n\n", a...)
-		fs.Usage()
-		return exitUsage
-	}
+	usageErr := cmd.usageErr
 	switch {
 	case len(pos) == 0 || strings.TrimSpace(pos[0]) == "":
 		return usageErr("missing CODE")
 	case len(pos) > 1:
 		return usageErr("one CODE expected, got %d arguments: %q", len(pos), pos)
-	case *provider == "":
+	case *provider == "" && *host == "":
 		return usageErr("missing --provider")
+	}
+	hp := classify.ProviderForHost(*host)
+	if *host != "" && hp == classify.Unknown {
+		return usageErr("--host %q is not a host of aliyun, tencent or baidu", *host)
+	}
+	if *provider == "" {
+		*provider = hp.String()
 	}
 	p, err := classify.ParseProvider(*provider)
 	if err != nil || p == classify.Unknown {
 		return usageErr("unknown provider %q (want aliyun, tencent or baidu)", *provider)
 	}
+	if *host != "" && hp != p {
+		return usageErr("--host %q is a %s host, not %s", *host, hp, p)
+	}
 	if *status < -1 || *status > 599 {
 		return usageErr("--status %d is not an HTTP status", *status)
 	}
-	ex := explain(classify.DefaultTable(), p, strings.TrimSpace(pos[0]), *action, *token, !*unsigned, *status)
+	table := classify.DefaultTable()
+	ex := explain(table, p, strings.TrimSpace(pos[0]), *action, *token, !*unsigned, *status)
+	if !ex.Documented {
+		ex.Suggestions = suggest(table, p, ex.Code)
+		ex.DocumentedFor = documentedElsewhere(table, p, ex.Code)
+	}
 	if *jsonOut {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(ex); err != nil {
-			fmt.Fprintf(stderr, "yunrt explain: %v\n", err)
-			return exitFail
-		}
-		return exitOK
+		err = enc.Encode(ex)
+	} else {
+		err = ex.writeText(stdout)
 	}
-	if err := ex.writeText(stdout); err != nil {
+	if err != nil {
 		fmt.Fprintf(stderr, "yunrt explain: %v\n", err)
 		return exitFail
 	}
-	return exitOK
+	if ex.Documented {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, undocumentedHint(ex))
+	return exitUndocumented
+}
+
+// undocumentedHint tells the user an explained code is not documented,
+// and what they may have meant.
+func undocumentedHint(ex explanation) string {
+	msg := fmt.Sprintf("yunrt explain: %s is not a documented %s code", ex.Code, ex.Provider)
+	if len(ex.DocumentedFor) > 0 {
+		msg += fmt.Sprintf(" (it is documented for %s: --provider %s)", strings.Join(ex.DocumentedFor, ", "), ex.DocumentedFor[0])
+	}
+	if len(ex.Suggestions) > 0 {
+		return msg + "; did you mean " + strings.Join(ex.Suggestions, ", ") + "?"
+	}
+	return msg + `; "yunrt codes --provider ` + ex.Provider + `" lists the documented codes`
 }
 
 // parseInterleaved parses flags that may come before, between or after

@@ -53,13 +53,18 @@ func readSeedRows(t *testing.T) []seedRow {
 func explainJSON(t *testing.T, args ...string) explanation {
 	t.Helper()
 	code, out, errOut := runCmd(append([]string{"explain", "--json"}, args...)...)
-	require.Equal(t, exitOK, code, "stderr: %s", errOut)
-	require.Empty(t, errOut)
 	var ex explanation
 	dec := json.NewDecoder(strings.NewReader(out))
 	dec.DisallowUnknownFields()
-	require.NoError(t, dec.Decode(&ex))
+	require.NoError(t, dec.Decode(&ex), "stderr: %s", errOut)
 	require.False(t, dec.More(), "exactly one JSON object")
+	if ex.Documented {
+		require.Equal(t, exitOK, code, "stderr: %s", errOut)
+		require.Empty(t, errOut)
+	} else {
+		require.Equal(t, exitUndocumented, code, "an undocumented code exits 2")
+		require.Contains(t, errOut, "is not a documented")
+	}
 	return ex
 }
 
@@ -94,7 +99,7 @@ func wantDecision(p classify.Provider, code string, c classify.Class, kind class
 	case classify.Throttled:
 		return "retry"
 	case classify.Resign:
-		if policy.NonceReplayed(classify.Result{Code: code}) && kind == classify.Write && !token {
+		if policy.NonceReplayed(classify.Result{Provider: p, Code: code}) && kind == classify.Write && !token {
 			return "stop" // a copy reached the gateway before: outcome unknown
 		}
 		if signed {
@@ -188,7 +193,7 @@ func TestExplainUndocumented(t *testing.T) {
 			assert.Equal(t, tt.class, ex.Class)
 			assert.Contains(t, ex.Rule, tt.rule)
 			code, out, _ := runCmd("explain", tt.code, "--provider", tt.p)
-			require.Equal(t, exitOK, code)
+			require.Equal(t, exitUndocumented, code)
 			assert.Contains(t, out, "no: "+tt.code+" is not in the")
 			assert.Contains(t, out, tt.rule)
 		})
@@ -254,4 +259,87 @@ func TestExplainFlagOrder(t *testing.T) {
 		assert.Equal(t, a, b)
 		assert.Contains(t, a, "decision    stop:")
 	})
+}
+
+// TestExplainHost: the Baidu AI open platform's numeric codes, with the
+// host they came from.
+func TestExplainHost(t *testing.T) {
+	tests := []struct {
+		args  []string
+		class string
+	}{
+		{[]string{"18", "--provider", "baidu", "--host", "aip.baidubce.com"}, "throttled"},
+		{[]string{"18", "--host", "aip.baidubce.com"}, "throttled"},
+		{[]string{"17", "--host", "aip.baidubce.com"}, "permanent"},
+		{[]string{"282000", "--host", "aip.baidubce.com:443"}, "retryable"},
+		{[]string{"WriteQuotaExceed", "--host", "cn-hangzhou.log.aliyuncs.com", "--status", "403"}, "throttled"},
+		{[]string{"4100", "--provider", "tencent"}, "permanent"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			assert.Equal(t, tt.class, explainJSON(t, tt.args...).Class)
+		})
+	}
+	for _, args := range [][]string{
+		{"18", "--provider", "aliyun", "--host", "aip.baidubce.com"},
+		{"18", "--host", "example.com"},
+	} {
+		code, _, errOut := runCmd(append([]string{"explain"}, args...)...)
+		assert.Equal(t, exitUsage, code, "%q", args)
+		assert.Contains(t, errOut, "--host", "%q", args)
+	}
+}
+
+func TestExplainSuggests(t *testing.T) {
+	tests := []struct {
+		p, code   string
+		want      []string // suggestions, nearest first; nil for none
+		elsewhere []string
+	}{
+		{"aliyun", "SignatureNonceUsd", []string{"SignatureNonceUsed"}, nil},
+		{"aliyun", "signaturenonceused", []string{"SignatureNonceUsed"}, nil},
+		{"aliyun", "THROTTLING.USER", []string{"Throttling.User"}, nil},
+		{"tencent", "RequestLimitExceded", []string{"RequestLimitExceeded"}, nil},
+		{"tencent", "InternalError.Timeot", []string{"InternalError.Timeout"}, nil},
+		{"aliyun", "RequestLimitExceeded", nil, []string{"tencent"}},
+		{"baidu", "zzzzqqqq", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.p+" "+tt.code, func(t *testing.T) {
+			code, out, errOut := runCmd("explain", tt.code, "--provider", tt.p, "--json")
+			require.Equal(t, exitUndocumented, code)
+			var ex explanation
+			require.NoError(t, json.Unmarshal([]byte(out), &ex))
+			assert.False(t, ex.Documented)
+			if tt.want != nil {
+				require.NotEmpty(t, ex.Suggestions)
+				assert.Equal(t, tt.want, ex.Suggestions[:len(tt.want)])
+				assert.Contains(t, errOut, "did you mean "+tt.want[0])
+			} else {
+				assert.Empty(t, ex.Suggestions)
+				assert.Contains(t, errOut, "yunrt codes --provider "+tt.p)
+			}
+			assert.Equal(t, tt.elsewhere, ex.DocumentedFor)
+		})
+	}
+	t.Run("text output on stdout, hint on stderr", func(t *testing.T) {
+		code, out, errOut := runCmd("explain", "SignatureNonceUsd", "--provider", "aliyun")
+		assert.Equal(t, exitUndocumented, code)
+		assert.Contains(t, out, "documented  no:")
+		assert.Equal(t, "yunrt explain: SignatureNonceUsd is not a documented aliyun code; did you mean SignatureNonceUsed?\n", errOut)
+	})
+}
+
+func TestEditDistance(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0}, {"abc", "", 3}, {"", "abc", 3}, {"kitten", "sitting", 3},
+		{"signaturenonceusd", "signaturenonceused", 1}, {"flaw", "lawn", 2}, {"same", "same", 0},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, editDistance(tt.a, tt.b), "%q %q", tt.a, tt.b)
+		assert.Equal(t, tt.want, editDistance(tt.b, tt.a), "symmetric: %q %q", tt.b, tt.a)
+	}
 }

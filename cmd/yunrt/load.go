@@ -21,18 +21,19 @@ import (
 // loadResult is one load scenario's outcome: many logical requests
 // against one emulator.
 type loadResult struct {
-	Name      string
-	Provider  classify.Provider
-	Requests  int
-	OK        int // 2xx answers
-	Answered  int // non-2xx answers returned to the caller
-	FastFails int // refused by an open breaker, nothing sent
-	Errors    int // other errors
-	Attempts  int // attempts the server saw
-	Performed int
-	Breaker   []string // state changes
-	Note      string
-	Elapsed   time.Duration
+	Name      string            `json:"scenario"`
+	Provider  classify.Provider `json:"provider"`
+	Requests  int               `json:"requests"`
+	OK        int               `json:"ok"`         // 2xx answers
+	Answered  int               `json:"answered"`   // non-2xx answers returned to the caller
+	FastFails int               `json:"fast_fails"` // refused by an open breaker, nothing sent
+	Errors    int               `json:"errors"`     // other errors
+	Attempts  int               `json:"attempts"`   // attempts the server saw
+	Performed int               `json:"performed"`
+	Breaker   []string          `json:"breaker"` // state changes
+	Note      string            `json:"note"`
+	Elapsed   time.Duration     `json:"-"`
+	ElapsedMS float64           `json:"elapsed_ms"`
 }
 
 // breakerWatch is an observer that keeps breaker changes.
@@ -158,6 +159,7 @@ func (l loadRun) run(ctx context.Context, res *loadResult) {
 	wg.Wait()
 	res.Attempts, res.Performed = l.srv.Totals()
 	res.Elapsed = time.Since(start)
+	res.ElapsedMS = float64(res.Elapsed.Microseconds()) / 1000
 }
 
 // loadScenarios runs the outage, flaky and throttled endpoints.
@@ -260,16 +262,35 @@ func loadAfterThrottle(srv *testserver.Server) float64 {
 	return srv.ArrivalRate(first.Add(500 * time.Millisecond))
 }
 
-// writeLoad prints the load scenarios' table.
-func writeLoad(w io.Writer, results []loadResult) error {
+// writeLoad prints the load scenarios' table: at most 120 columns with
+// the notes below it, or every column on one line each when wide.
+func writeLoad(w io.Writer, results []loadResult, wide bool) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "LOAD SCENARIO\tPROVIDER\tREQUESTS\tOK\tERROR ANSWERS\tFAST FAILS\tSERVER ATTEMPTS\tPERFORMED\tBREAKER\tNOTE")
+	if wide {
+		fmt.Fprintln(tw, "LOAD SCENARIO\tPROVIDER\tREQUESTS\tOK\tERROR ANSWERS\tFAST FAILS\tSERVER ATTEMPTS\tPERFORMED\tBREAKER\tNOTE")
+	} else {
+		fmt.Fprintln(tw, "LOAD SCENARIO\tPROVIDER\tREQS\tOK\tERRORS\tFAST FAIL\tATT/REQ\tSENT\tBREAKER")
+	}
 	for _, r := range results {
 		br := breakerSummary(r.Breaker)
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d (%.2f/req)\t%d\t%s\t%s\n", r.Name, r.Provider, r.Requests, r.OK, r.Answered, r.FastFails,
-			r.Attempts, float64(r.Attempts)/float64(max(r.Requests, 1)), r.Performed, br, r.Note)
+		perReq := float64(r.Attempts) / float64(max(r.Requests, 1))
+		if wide {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d (%.2f/req)\t%d\t%s\t%s\n", r.Name, r.Provider, r.Requests, r.OK, r.Answered, r.FastFails,
+				r.Attempts, perReq, r.Performed, br, r.Note)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%.2f\t%d\t%s\n", r.Name, r.Provider, r.Requests, r.OK, r.Answered+r.Errors, r.FastFails,
+			perReq, r.Performed, br)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil || wide {
+		return err
+	}
+	for _, r := range results {
+		if _, err := fmt.Fprintf(w, "  %s: %s\n", r.Name, r.Note); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // breakerSummary says how often a breaker opened and how it ended.

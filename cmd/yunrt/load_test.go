@@ -35,6 +35,6 @@ func TestLoadScenarios(t *testing.T) {
 	assert.Equal(t, throttled.Requests, throttled.OK+throttled.Answered, "throttled: every request answered")
 
 	var buf bytes.Buffer
-	require.NoError(t, writeLoad(&buf, results))
+	require.NoError(t, writeLoad(&buf, results, false))
 	assert.Contains(t, buf.String(), "outage 1 s, then recovery")
 }

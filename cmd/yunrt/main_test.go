@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -29,13 +30,26 @@ func TestUsage(t *testing.T) {
 			assert.Empty(t, errOut)
 		})
 	}
-	t.Run("subcommand help", func(t *testing.T) {
-		for _, cmd := range []string{"demo", "explain"} {
-			code, _, errOut := runCmd(cmd, "-h")
-			assert.Equal(t, exitOK, code)
-			assert.Contains(t, errOut, "Usage: yunrt "+cmd)
+	t.Run("subcommand help on stdout", func(t *testing.T) {
+		for _, cmd := range []string{"demo", "explain", "codes", "serve", "version"} {
+			for _, h := range []string{"-h", "--help"} {
+				code, out, errOut := runCmd(cmd, h)
+				assert.Equal(t, exitOK, code, cmd)
+				assert.True(t, strings.HasPrefix(out, "Usage: yunrt "+cmd), "%s %s: %q", cmd, h, out)
+				assert.Empty(t, errOut, cmd)
+			}
 		}
 	})
+	for _, cmd := range []string{"demo", "serve", "explain", "codes", "version"} {
+		assert.Contains(t, usageText, "yunrt "+cmd, "the top-level help names every command")
+		code, out, errOut := runCmd("help", cmd)
+		assert.Equal(t, exitOK, code)
+		assert.True(t, strings.HasPrefix(out, "Usage: yunrt "+cmd), "help %s: %q", cmd, out)
+		assert.Empty(t, errOut)
+	}
+	code, _, errOut := runCmd("help", "frobnicate")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, `unknown command "frobnicate"`)
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -57,6 +71,15 @@ func TestUsageErrors(t *testing.T) {
 		{"explain: bad status", []string{"explain", "A", "--provider", "baidu", "--status", "1000"}, "not an HTTP status"},
 		{"demo: extra argument", []string{"demo", "now"}, "unexpected arguments"},
 		{"demo: bad flag", []string{"demo", "-yaml"}, "flag provided but not defined: -yaml"},
+		{"codes: unknown class", []string{"codes", "--class", "fatal"}, `unknown class "fatal"`},
+		{"codes: unknown provider", []string{"codes", "--provider", "aws"}, `unknown provider "aws"`},
+		{"codes: extra argument", []string{"codes", "x"}, "unexpected arguments"},
+		{"version: extra argument", []string{"version", "x"}, "unexpected arguments"},
+		{"serve: bad fault", []string{"serve", "-fault", "status=abc"}, `status "abc" is not a number`},
+		{"serve: bad format", []string{"serve", "-fault", "X,format=yaml"}, `unknown format "yaml"`},
+		{"serve: bad strict", []string{"serve", "-strict", "nocolon"}, "AK:SECRET"},
+		{"serve: missing script", []string{"serve", "-script", "/nonexistent/script.json"}, "no such file"},
+		{"serve: unknown provider", []string{"serve", "-provider", "aws"}, `unknown provider "aws"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,6 +87,9 @@ func TestUsageErrors(t *testing.T) {
 			assert.Equal(t, exitUsage, code)
 			assert.Empty(t, out, "usage errors go to stderr")
 			assert.Contains(t, errOut, tt.want)
+			if len(tt.args) > 0 && tt.args[0] != "frobnicate" {
+				assert.Contains(t, errOut, "Usage: yunrt "+tt.args[0], "the usage follows the problem")
+			}
 		})
 	}
 }

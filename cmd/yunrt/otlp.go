@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace"
@@ -90,11 +91,49 @@ func otlpTracing(ctx context.Context, flagEndpoint string) (obs yunrt.Observer, 
 	if err != nil && !errors.Is(err, resource.ErrPartialResource) {
 		return nil, nil, fmt.Errorf("OTLP resource: %w", err)
 	}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
+	checked := &checkedExporter{SpanExporter: exp}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(checked), sdktrace.WithResource(res))
 	flush = func() error {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), otlpFlushTimeout)
 		defer cancel()
-		return tp.Shutdown(ctx)
+		return errors.Join(tp.Shutdown(ctx), checked.failure())
 	}
 	return yunrtotel.NewObserver(yunrtotel.WithTracerProvider(tp)), flush, nil
+}
+
+// checkedExporter remembers whether any export failed: the batch span
+// processor hands the errors of its background exports to OTel's global
+// error handler, not to Shutdown, so without it a failed export would
+// look like a success.
+type checkedExporter struct {
+	sdktrace.SpanExporter
+
+	mu     sync.Mutex
+	failed int // spans not exported
+	first  error
+}
+
+// ExportSpans implements sdktrace.SpanExporter.
+func (e *checkedExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	err := e.SpanExporter.ExportSpans(ctx, spans)
+	if err != nil {
+		e.mu.Lock()
+		e.failed += len(spans)
+		if e.first == nil {
+			e.first = err
+		}
+		e.mu.Unlock()
+	}
+	return err
+}
+
+// failure returns an error saying how many spans were not exported and
+// why, nil when every export succeeded.
+func (e *checkedExporter) failure() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.first == nil {
+		return nil
+	}
+	return fmt.Errorf("%d spans not exported: %w", e.failed, e.first)
 }

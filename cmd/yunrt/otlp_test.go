@@ -2,15 +2,18 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
 
@@ -87,7 +90,8 @@ func TestOTLPTracing(t *testing.T) {
 				{Name: "503 then OK", Provider: classify.Aliyun, Action: "SendSms", Faults: []testserver.Fault{{Code: "ServiceUnavailable"}}},
 				{Name: "throttled", Provider: classify.Aliyun, Action: "SendSms", Faults: []testserver.Fault{{Code: "Throttling.User", TimeLeft: time.Millisecond}}},
 			}
-			require.NoError(t, runScenarios(context.Background(), io.Discard, true, scenarios, obs))
+			_, err = runScenarios(context.Background(), scenarios, obs)
+			require.NoError(t, err)
 			require.NoError(t, flush())
 
 			sink.mu.Lock()
@@ -110,3 +114,69 @@ func TestOTLPTracing(t *testing.T) {
 		assert.ErrorContains(t, err, "http/json")
 	})
 }
+
+// An OTLP endpoint that refuses the spans fails the demo: it says so and
+// exits 1, never "exported".
+func TestOTLPExportFailure(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole demo")
+	}
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "")
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+	var posts atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		posts.Add(1)
+		http.Error(w, "no", http.StatusBadRequest) // not retryable for the exporter
+	}))
+	defer srv.Close()
+
+	code, out, errOut := runCmd("demo", "-otlp", srv.URL)
+	assert.Equal(t, exitFail, code)
+	assert.Contains(t, out, "SCENARIO", "the demo itself ran")
+	assert.Contains(t, errOut, "spans not exported")
+	assert.NotContains(t, errOut, "traces exported over OTLP")
+	assert.Positive(t, posts.Load())
+}
+
+func TestCheckedExporter(t *testing.T) {
+	boom := errors.New("boom")
+	tests := []struct {
+		name string
+		errs []error
+		want string // "" for no failure
+	}{
+		{"all exported", []error{nil, nil}, ""},
+		{"one batch failed", []error{nil, boom, nil}, "2 spans not exported: boom"},
+		{"two failed, first error kept", []error{boom, errors.New("later")}, "4 spans not exported: boom"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := &fakeExporter{errs: tt.errs}
+			e := &checkedExporter{SpanExporter: fake}
+			for range tt.errs {
+				_ = e.ExportSpans(context.Background(), make([]sdktrace.ReadOnlySpan, 2))
+			}
+			if tt.want == "" {
+				assert.NoError(t, e.failure())
+				return
+			}
+			assert.EqualError(t, e.failure(), tt.want)
+			assert.ErrorIs(t, e.failure(), boom)
+		})
+	}
+}
+
+// fakeExporter returns errs in turn.
+type fakeExporter struct {
+	errs []error
+	n    int
+}
+
+func (f *fakeExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error {
+	err := f.errs[f.n]
+	f.n++
+	return err
+}
+
+func (f *fakeExporter) Shutdown(context.Context) error { return nil }

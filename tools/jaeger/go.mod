@@ -1,6 +1,6 @@
 module github.com/yunrt/yunrt/tools/jaeger
 
-go 1.26.8
+go 1.26.0
 
 replace github.com/Shopify/sarama => github.com/Shopify/sarama v1.33.0
 

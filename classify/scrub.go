@@ -1,0 +1,199 @@
+package classify
+
+import "strings"
+
+// Redacted replaces every credential Scrub removes.
+const Redacted = "[redacted]"
+
+// maxKeyLen is how far back Scrub looks for the name before an '=' or
+// ':'; credential names are far shorter. It keeps Scrub linear.
+const maxKeyLen = 64
+
+// Scrub removes credentials and signatures from a server's free text,
+// in the forms servers echo them:
+//
+//   - name=value and name%3Dvalue pairs (query strings, form bodies and the
+//     percent-encoded string-to-sign Aliyun echoes in SignatureDoesNotMatch
+//     messages), name: value header lines (up to the line's end) and JSON
+//     "name": "value" members, whenever the name ends in "signature"
+//     (Signature, X-Ca-Signature) or holds "token" (SecurityToken,
+//     x-acs-security-token, access_token), "secret" (AccessKeySecret),
+//     "password", "credential" (TC3 and ACS3 Credential=) or
+//     "authorization";
+//   - bce-auth-v1/… authorization strings, after their prefix.
+//
+// The value becomes Redacted; the name stays, so the text still says what
+// was there. AccessKeyId, SignatureNonce, SignatureMethod and the rest of
+// a string-to-sign are kept: they are not secrets, and a user debugging a
+// signature needs them. Scrub runs in time linear in len(s) and allocates
+// only its result; it is safe for concurrent use.
+func Scrub(s string) string {
+	if !mayHoldSecret(s) {
+		return s
+	}
+	var b strings.Builder
+	last := 0 // s[:last] is written
+	for i := 0; i < len(s); {
+		if !isTrigger(s[i]) {
+			i++
+			continue
+		}
+		vstart, header := valueAfterName(s, i)
+		if vstart < 0 {
+			i++
+			continue
+		}
+		vend := valueEnd(s, vstart, header)
+		if s[vstart] == '"' {
+			vstart++ // keep the quotes of a JSON or quoted value
+			if vend > vstart && s[vend-1] == '"' {
+				vend--
+			}
+		}
+		if b.Cap() == 0 {
+			b.Grow(len(s) + len(Redacted))
+		}
+		b.WriteString(s[last:vstart])
+		b.WriteString(Redacted)
+		last, i = vend, max(vend, i+1)
+	}
+	if last == 0 {
+		return s // nothing redacted: no copy
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// mayHoldSecret is a quick test that lets most messages through without
+// a copy: every form Scrub removes holds '=' or ':'.
+func mayHoldSecret(s string) bool {
+	return strings.ContainsAny(s, "=:") || strings.Contains(s, "%3D") || strings.Contains(s, "%3d") ||
+		strings.Contains(s, "-auth-v1/") || strings.Contains(s, "-AUTH-V1/")
+}
+
+// valueAfterName reports where a credential's value starts when s[i:]
+// begins a separator ('=', "%3D", ':') that follows a credential name, or
+// "bce-auth-v1/"; -1 otherwise. header reports a name: value form, whose
+// value runs to the end of the line.
+func valueAfterName(s string, i int) (start int, header bool) {
+	var sepLen int
+	switch c := s[i]; {
+	case c == '=':
+		sepLen = 1
+	case c == ':':
+		sepLen = 1
+		header = true
+	case c == '%' && i+2 < len(s) && s[i+1] == '3' && (s[i+2] == 'D' || s[i+2] == 'd'):
+		sepLen = 3
+	case (c == 'b' || c == 'B') && hasPrefixFold(s[i:], "bce-auth-v1/"):
+		return i + len("bce-auth-v1/"), false
+	default:
+		return -1, false
+	}
+	k := i
+	quoted := false
+	for k > 0 && (s[k-1] == ' ' || s[k-1] == '\t') {
+		k--
+	}
+	if k > 0 && s[k-1] == '"' {
+		quoted = true
+		k--
+	}
+	if k < len("token") || !isKeyByte(s[k-1]) || !isKeyByte(s[k-len("token")]) {
+		return -1, false // too short a name to be a credential's
+	}
+	from := k
+	for from > 0 && k-from < maxKeyLen && isKeyByte(s[from-1]) {
+		from--
+	}
+	if from == k || !secretName(s[from:k]) {
+		return -1, false
+	}
+	v := i + sepLen
+	for v < len(s) && (s[v] == ' ' || s[v] == '\t') {
+		v++
+	}
+	if v == len(s) {
+		return -1, false
+	}
+	if quoted {
+		header = false // a JSON member: the value ends with the member
+	}
+	return v, header
+}
+
+// valueEnd returns the end of the value that starts at v.
+func valueEnd(s string, v int, header bool) int {
+	if s[v] == '"' {
+		for j := v + 1; j < len(s); j++ {
+			switch s[j] {
+			case '\\':
+				j++
+			case '"':
+				return j + 1
+			}
+		}
+		return len(s)
+	}
+	for j := v; j < len(s); j++ {
+		switch c := s[j]; {
+		case c == '\n' || c == '\r' || c == '"':
+			return j
+		case header:
+		case c == '&' || c == ',' || c == ';' || c == ' ' || c == '\t' || c == '\'' || c == '<' || c == '>':
+			return j
+		case c == '%' && j+2 < len(s) && s[j+1] == '2' && s[j+2] == '6': // %26, an encoded '&'
+			return j
+		}
+	}
+	return len(s)
+}
+
+// isTrigger reports whether c may start what valueAfterName looks for.
+func isTrigger(c byte) bool {
+	return c == '=' || c == ':' || c == '%' || c == 'b' || c == 'B'
+}
+
+func isKeyByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.'
+}
+
+// secretName reports whether a parameter or header name names a
+// credential (ASCII case-insensitive), in one pass over the name.
+func secretName(name string) bool {
+	if len(name) < len("token") {
+		return false
+	}
+	if hasSuffixFold(name, "signature") {
+		return true
+	}
+	for i := 0; i < len(name); i++ {
+		var w string
+		switch name[i] | 0x20 { // ASCII lower case; other bytes never match
+		case 't':
+			w = "token"
+		case 's':
+			w = "secret"
+		case 'p':
+			w = "password"
+		case 'c':
+			w = "credential"
+		case 'a':
+			w = "authorization"
+		default:
+			continue
+		}
+		if hasPrefixFold(name[i:], w) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}

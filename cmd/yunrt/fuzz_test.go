@@ -1,0 +1,52 @@
+package main
+
+import (
+	"testing"
+)
+
+// FuzzParseFaultFlag: any -fault value parses or fails cleanly, and what
+// parses survives the round trip through a script file's spec.
+func FuzzParseFaultFlag(f *testing.F) {
+	for _, s := range []string{"Throttling.User", "ok", "Timeout,performed", "status=502,format=html", "code=X,latency=1s,timeleft=2ms", "A,,B", "="} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		got, err := parseFaultFlag(in)
+		if err != nil {
+			return
+		}
+		back, err := specOf(got).fault()
+		if err != nil {
+			t.Fatalf("%q parsed to %+v, whose spec fails: %v", in, got, err)
+		}
+		if describe(got) != describe(back) {
+			t.Fatalf("%q: round trip changed %q to %q", in, describe(got), describe(back))
+		}
+	})
+}
+
+// FuzzParseScript: any script file parses or fails cleanly, and every
+// fault of a parsed one converts.
+func FuzzParseScript(f *testing.F) {
+	for _, s := range []string{`{}`, `{"default":[{"code":"X","latency":"1s"}]}`, `{"keys":{"k":[{"reset":true}]}}`, `{"strict":{"access_key_id":"a","secret":"b"}}`, `[]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		sc, err := parseScript(in)
+		if err != nil {
+			return
+		}
+		for _, s := range sc.Default {
+			if _, err := s.fault(); err != nil {
+				t.Fatalf("checked script has a bad fault: %v", err)
+			}
+		}
+		for _, fs := range sc.Keys {
+			for _, s := range fs {
+				if _, err := s.fault(); err != nil {
+					t.Fatalf("checked script has a bad fault: %v", err)
+				}
+			}
+		}
+	})
+}

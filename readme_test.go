@@ -1,0 +1,200 @@
+package yunrt_test
+
+import (
+	"bufio"
+	"fmt"
+	"go/format"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fragmentMarker, on the line before a ```go fence of README.md, marks a
+// snippet that is deliberately incomplete; every other Go snippet must be a
+// complete, gofmt'd file that builds: a program (package main), or a test
+// file of the user's own, which is run.
+const fragmentMarker = "<!-- fragment -->"
+
+// snippet is one ```go block of a Markdown file.
+type snippet struct {
+	line     int // of the opening fence, 1-based
+	code     string
+	fragment bool
+}
+
+// goSnippets returns the ```go blocks of a Markdown file.
+func goSnippets(t *testing.T, path string) []snippet {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	var (
+		out  []snippet
+		cur  *snippet
+		prev string // the last non-blank line before a fence
+		sc   = bufio.NewScanner(f)
+	)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		switch {
+		case cur != nil && strings.TrimSpace(line) == "```":
+			out = append(out, *cur)
+			cur = nil
+		case cur != nil:
+			cur.code += line + "\n"
+		case strings.TrimSpace(line) == "```go":
+			cur = &snippet{line: n, fragment: strings.TrimSpace(prev) == fragmentMarker}
+		case strings.TrimSpace(line) != "":
+			prev = line
+		}
+	}
+	require.NoError(t, sc.Err())
+	require.Nil(t, cur, "unclosed ```go block")
+	return out
+}
+
+// TestReadmeSnippets builds every complete Go snippet of README.md in a
+// module of its own that depends on this checkout.
+func TestReadmeSnippets(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the README's snippets with the go command")
+	}
+	snippets := goSnippets(t, "README.md")
+	files := map[string]string{}
+	for _, s := range snippets {
+		if s.fragment {
+			continue
+		}
+		name := fmt.Sprintf("README.md:%d", s.line)
+		if !strings.HasPrefix(s.code, "package ") {
+			t.Errorf("%s: a Go snippet must be a complete program (package main …) or be marked %s", name, fragmentMarker)
+			continue
+		}
+		formatted, err := format.Source([]byte(s.code))
+		if assert.NoError(t, err, name) {
+			assert.Equal(t, string(formatted), s.code, "%s is not gofmt'd", name)
+		}
+		file := "main.go"
+		if !strings.HasPrefix(s.code, "package main\n") {
+			file = "snippet_test.go" // a test of the user's own, run below
+		}
+		files[fmt.Sprintf("snippet%d/%s", s.line, file)] = s.code
+	}
+	require.NotEmpty(t, files, "the README has complete Go snippets")
+	dir := consumerModule(t, files)
+	out, err := goOffline(t, dir, "vet", "./...")
+	require.NoError(t, err, "the README's snippets do not build:\n%s", out)
+	out, err = goOffline(t, dir, "test", "-count=1", "./...")
+	require.NoError(t, err, "the README's test snippets fail:\n%s", out)
+}
+
+// TestSeparateModule is a user's own module: it depends on yunrt, scripts
+// an Aliyun push Timeout with yunrttest and asserts the push was
+// performed exactly once. Its go directive stays what the user wrote.
+func TestSeparateModule(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and tests a separate module with the go command")
+	}
+	dir := consumerModule(t, map[string]string{"push/push_test.go": `package push_test
+
+import (
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/yunrt/yunrt"
+	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/yunrttest"
+)
+
+func TestPushTimeoutSentOnce(t *testing.T) {
+	srv := yunrttest.NewServer(classify.Aliyun)
+	defer srv.Close()
+	srv.Script("push-1", yunrttest.Fault{Code: "Timeout", Performed: true})
+
+	client := &http.Client{Transport: yunrt.New(nil, yunrt.WithHost(srv.Host(), classify.Aliyun))}
+	req, err := http.NewRequest(http.MethodPost, srv.URL()+"/?Action=Push&AppKey=1&Target=DEVICE&TargetValue=d1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set(yunrttest.KeyHeader, "push-1")
+	resp, err := client.Do(req)
+	var e *yunrt.Error
+	if errors.As(err, &e) {
+		t.Fatalf("a Timeout answer is a response, not an error: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("status %d, want 500", resp.StatusCode)
+	}
+	if n := srv.Attempts("push-1"); n != 1 {
+		t.Errorf("%d attempts, want 1: a push Timeout is never resent", n)
+	}
+	if n := srv.Performed("push-1"); n != 1 {
+		t.Errorf("pushed %d times, want exactly once", n)
+	}
+}
+`})
+	out, err := goOffline(t, dir, "test", "-count=1", "-v", "./...")
+	require.NoError(t, err, "the separate module's test failed:\n%s", out)
+	assert.Contains(t, string(out), "--- PASS: TestPushTimeoutSentOnce")
+
+	mod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	require.NoError(t, err)
+	assert.Contains(t, string(mod), "\ngo 1.26.0\n", "depending on yunrt does not raise the user's go directive")
+}
+
+// consumerModule writes a module outside the repository that requires
+// this checkout through a replace directive, with files (path: content),
+// and returns its directory.
+func consumerModule(t *testing.T, files map[string]string) string {
+	t.Helper()
+	repo, err := filepath.Abs(".")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	mod := "module example.com/consumer\n\ngo 1.26.0\n\n" +
+		"require github.com/yunrt/yunrt v0.0.0-00010101000000-000000000000\n\n" +
+		"replace github.com/yunrt/yunrt => " + repo + "\n"
+	files["go.mod"] = mod
+	sum, err := os.ReadFile(filepath.Join(repo, "go.sum"))
+	require.NoError(t, err)
+	files["go.sum"] = string(sum) // the checksums of yunrt's own dependencies
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+	}
+	return dir
+}
+
+// goOffline runs the go command in dir with -mod=mod and the module cache
+// only (GOPROXY=off); when a module is missing from the cache it tries
+// once more with the environment's proxy.
+func goOffline(t *testing.T, dir string, args ...string) ([]byte, error) {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command")
+	}
+	run := func(proxy ...string) ([]byte, error) {
+		cmd := exec.Command(goBin, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GOTOOLCHAIN=local")
+		cmd.Env = append(cmd.Env, proxy...)
+		return cmd.CombinedOutput()
+	}
+	out, err := run("GOPROXY=off")
+	if err != nil && strings.Contains(string(out), "GOPROXY=off") {
+		t.Logf("not all modules are in the cache; using the proxy:\n%s", out)
+		return run()
+	}
+	return out, err
+}
