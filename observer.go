@@ -2,6 +2,7 @@ package yunrt
 
 import (
 	"context"
+	"net/url"
 	"time"
 
 	"github.com/yunrt/yunrt/classify"
@@ -64,6 +65,11 @@ type RequestInfo struct {
 	Kind     classify.Kind
 	Method   string
 	Host     string
+	// URL is the caller's request URL, shared with the request: read it,
+	// never modify it. It may hold credentials in its query (a request
+	// the caller signed itself); record it only through a redactor
+	// (package otel records it as url.full with credentials redacted).
+	URL *url.URL
 	// Signed reports that yunrt signs the request's attempts.
 	Signed bool
 }

@@ -52,7 +52,11 @@ type propCase struct {
 }
 
 func (c propCase) String() string {
-	return fmt.Sprintf("%s %s write=%v %s pad=%d faults=%+v", c.proto, c.wc, c.write, c.method, c.pad, c.faults)
+	var faults []string
+	for _, f := range c.faults {
+		faults = append(faults, fmt.Sprintf("{%s status=%d body=%dB cut=%d every=%v notPerformed=%v}", f.Kind, f.Status, len(f.Body), f.CutAt, f.Interval, f.NotPerformed))
+	}
+	return fmt.Sprintf("%s %s write=%v %s pad=%d faults=%v", c.proto, c.wc, c.write, c.method, c.pad, faults)
 }
 
 // randomFault draws one fault that proto can produce.

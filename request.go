@@ -102,6 +102,7 @@ func (r *request) identify() {
 		Kind:     r.kindOf(action),
 		Method:   req.Method,
 		Host:     r.host,
+		URL:      req.URL,
 		Signed:   r.signer != nil,
 	}
 	r.ep = r.t.endpointFor(endpointKey{r.p, r.host, accessKeyOf(req.URL.RawQuery, classify.HeaderValue(req.Header, "Authorization"))}, *r.pol)

@@ -6,6 +6,14 @@ import "go.opentelemetry.io/otel/attribute"
 // Their names are stable. Keys marked "metrics" are also metric
 // attributes; the others are span and event attributes only.
 const (
+	// FailedKey is true on every span whose status is Error (a failed
+	// attempt, a request that ended without success) and absent
+	// otherwise. It is the tag to search Jaeger with: yunrt.failed=true.
+	// Jaeger's own error=true tag is made from the span status, and the
+	// in-memory storage of Jaeger v2 (2.13) never matches it in a search:
+	// the query's tag value arrives as a string, which its status check
+	// reads as false.
+	FailedKey = attribute.Key("yunrt.failed")
 	// ProviderKey is the provider: "aliyun", "tencent", "baidu" (metrics).
 	ProviderKey = attribute.Key("yunrt.provider")
 	// ActionKey is the action: on spans the full classify.Action name

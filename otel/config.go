@@ -1,6 +1,7 @@
 package otel
 
 import (
+	"net/url"
 	"strings"
 
 	"go.opentelemetry.io/otel/metric"
@@ -9,14 +10,13 @@ import (
 	global "go.opentelemetry.io/otel"
 
 	"github.com/yunrt/yunrt"
+	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/internal/redact"
 )
 
 // ScopeName is the instrumentation scope of the tracer and meter the
 // Observer uses.
 const ScopeName = "github.com/yunrt/yunrt/otel"
-
-// Version is the instrumentation scope version.
-const Version = "0.1.0"
 
 // Option configures an Observer.
 type Option interface{ apply(*config) }
@@ -26,9 +26,12 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
-	tp         trace.TracerProvider
-	mp         metric.MeterProvider
-	actionName func(yunrt.RequestInfo) string
+	tp          trace.TracerProvider
+	mp          metric.MeterProvider
+	actionName  func(yunrt.RequestInfo) string
+	requestKind trace.SpanKind
+	table       *classify.Table
+	redactURL   func(*url.URL) string
 }
 
 func newConfig(opts []Option) config {
@@ -46,6 +49,15 @@ func newConfig(opts []Option) config {
 	}
 	if c.actionName == nil {
 		c.actionName = DefaultActionName
+	}
+	if c.requestKind == trace.SpanKindUnspecified {
+		c.requestKind = trace.SpanKindInternal
+	}
+	if c.table == nil {
+		c.table = classify.DefaultTable()
+	}
+	if c.redactURL == nil {
+		c.redactURL = redact.URL
 	}
 	return c
 }
@@ -78,6 +90,48 @@ func WithActionName(f func(yunrt.RequestInfo) string) Option {
 		}
 	})
 }
+
+// WithRequestSpanKind sets the kind of the span of a logical request,
+// the parent of its attempt spans. The default (and what
+// trace.SpanKindUnspecified means) is trace.SpanKindInternal: each
+// attempt is the CLIENT span of one physical HTTP request, as the HTTP
+// semantic conventions want, and the request that covers them and their
+// waits is not a second CLIENT span above them. Choose
+// trace.SpanKindClient for a backend that draws service maps or counts
+// calls from CLIENT spans only.
+func WithRequestSpanKind(kind trace.SpanKind) Option {
+	return optionFunc(func(c *config) { c.requestKind = kind })
+}
+
+// WithCodeTable sets the table of documented provider error codes that
+// bounds error.type and the code attribute of metrics: a code the table
+// does not know is recorded there as "_OTHER" (the full code stays in the
+// span attribute yunrt.error.code). The default (and what nil means) is
+// classify.DefaultTable(); pass the table given to yunrt.WithTable when
+// you extended it.
+func WithCodeTable(t *classify.Table) Option {
+	return optionFunc(func(c *config) { c.table = t })
+}
+
+// WithURLRedactor sets the function that turns a request's URL into the
+// url.full attribute of its attempt spans. The default (and what nil
+// means) is RedactURL, which hides credentials but keeps other query
+// parameters, such as an SMS call's phone numbers: drop the query (or the
+// whole URL, returning "") when those must not leave the process. f must
+// be safe for concurrent use; an empty result records no url.full.
+func WithURLRedactor(f func(*url.URL) string) Option {
+	return optionFunc(func(c *config) { c.redactURL = f })
+}
+
+// RedactURL is the default URL redactor (see WithURLRedactor): user
+// information becomes "REDACTED:REDACTED", and the value of every query
+// parameter whose name contains signature, token, secret, credential,
+// password, accesskey, authorization or nonce (in any case), or is "sig",
+// becomes "REDACTED". So Aliyun's Signature, SignatureNonce,
+// SecurityToken and AccessKeyId, API Gateway's X-Ca-Signature, Tencent's
+// Nonce and SecretId and a BCE presigned authorization are hidden, and
+// their names stay. Headers, Authorization among them, are never recorded.
+func RedactURL(u *url.URL) string { return redact.URL(u) }
 
 // DefaultActionName names an action for span names and metrics: an API
 // name (Aliyun's Action or x-acs-action, Tencent's X-TC-Action) as it is;

@@ -17,8 +17,9 @@ import (
 	"github.com/yunrt/yunrt/yunrttest"
 )
 
-// A throttled Tencent Cloud SendSms call traced in memory: one request
-// span and one span per attempt. In a program, leave out
+// A throttled Tencent Cloud SendSms call traced in memory: an INTERNAL
+// span for the request and a CLIENT span per attempt, in the HTTP
+// conventions' "{method} {action}" form. In a program, leave out
 // WithTracerProvider to use the global provider (an OTLP exporter to
 // Jaeger, say).
 func ExampleNewObserver() {
@@ -48,19 +49,19 @@ func ExampleNewObserver() {
 	resp.Body.Close()
 
 	for _, s := range rec.Ended() {
-		line := s.Name()
+		line := fmt.Sprintf("%s (%s)", s.Name(), s.SpanKind())
 		for _, kv := range s.Attributes() {
 			switch kv.Key {
-			case "http.request.resend_count", yunrtotel.CodeKey, yunrtotel.DecisionKey:
+			case "error.type", "http.request.resend_count", yunrtotel.DecisionKey:
 				line += fmt.Sprintf(" %s=%s", kv.Key, kv.Value.Emit())
 			}
 		}
 		fmt.Println(line)
 	}
 	// Output:
-	// tencent SendSms attempt yunrt.decision=retry yunrt.error.code=RequestLimitExceeded
-	// tencent SendSms attempt http.request.resend_count=1 yunrt.decision=done
-	// tencent SendSms yunrt.decision=done
+	// POST SendSms (client) error.type=RequestLimitExceeded yunrt.decision=retry
+	// POST SendSms (client) http.request.resend_count=1 yunrt.decision=done
+	// tencent SendSms (internal) yunrt.decision=done
 }
 
 // Two observers for one transport: this package's and one of your own.

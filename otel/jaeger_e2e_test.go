@@ -171,6 +171,33 @@ func TestJaegerEndToEnd(t *testing.T) {
 		}
 	}
 
+	// The README's search for failed requests: service, operation (the
+	// request span's name) and the tag yunrt.failed=true, as Jaeger UI's
+	// search form sends them to the query API.
+	t.Run("README search: failed requests", func(t *testing.T) {
+		got := searchJaeger(t, ctx, jaegerURL, url.Values{
+			"service": {service}, "operation": {"aliyun SendSms"}, "tags": {`{"yunrt.failed":"true"}`}, "limit": {"20"},
+		})
+		require.Len(t, got, 1, "the failed SendSms, not the re-signed one that succeeded")
+		assert.Equal(t, byRoot["aliyun SendSms"].TraceID, got[0].TraceID)
+
+		all := searchJaeger(t, ctx, jaegerURL, url.Values{
+			"service": {service}, "tags": {`{"yunrt.failed":"true"}`}, "limit": {"20"},
+		})
+		assert.Len(t, all, 4, "every trace with a failed span: three failed requests and the re-signed one's rejected attempt")
+
+		unknown := searchJaeger(t, ctx, jaegerURL, url.Values{
+			"service": {service}, "tags": {`{"error.type":"outcome_unknown"}`}, "limit": {"20"},
+		})
+		assert.Len(t, unknown, 2, "the Push timeout and the reset SendSms: writes whose outcome is unknown")
+
+		// Jaeger's own error=true, for the record: its in-memory storage
+		// reads the query's string "true" as a false bool.
+		legacy := searchJaeger(t, ctx, jaegerURL, url.Values{
+			"service": {service}, "tags": {`{"error":"true"}`}, "limit": {"20"},
+		})
+		t.Logf("error=true finds %d of the 4 traces with failures (yunrt.failed=true finds %d)", len(legacy), len(all))
+	})
 	t.Run("retried, then gave up", func(t *testing.T) {
 		root, attempts := splitJaeger(t, byRoot["aliyun SendSms"], "aliyun SendSms")
 		require.Len(t, attempts, 3)
@@ -196,6 +223,11 @@ func TestJaegerEndToEnd(t *testing.T) {
 			}
 		}
 		assert.Equal(t, "timeleft", attempts[1].tagString(string(yunrtotel.DelaySourceKey)))
+		assert.Equal(t, "ServiceUnavailable", root.tagString("error.type"))
+		assert.Equal(t, "alibaba_cloud", root.tagString("cloud.provider"))
+		assert.Equal(t, "Throttling.User", attempts[1].tagString("error.type"))
+		assert.Contains(t, attempts[0].tagString("url.full"), "Action=SendSms")
+		assert.Equal(t, "POST SendSms", attempts[0].OperationName)
 	})
 	t.Run("push timeout, outcome unknown", func(t *testing.T) {
 		root, attempts := splitJaeger(t, byRoot["aliyun Push"], "aliyun Push")
@@ -212,6 +244,9 @@ func TestJaegerEndToEnd(t *testing.T) {
 		require.Len(t, attempts, 1)
 		assert.Equal(t, "true", root.tagString("error"))
 		assert.Equal(t, "sent-no-answer", attempts[0].tagString(string(yunrtotel.SendStateKey)))
+		assert.Equal(t, "sent_no_answer", attempts[0].tagString("error.type"))
+		assert.Equal(t, "outcome_unknown", root.tagString("error.type"))
+		assert.Equal(t, "tencent_cloud", root.tagString("cloud.provider"))
 		assert.Contains(t, attempts[0].events(), "exception")
 	})
 	t.Run("re-signed", func(t *testing.T) {
@@ -222,6 +257,11 @@ func TestJaegerEndToEnd(t *testing.T) {
 		assert.Equal(t, "resign", attempts[0].tagString(string(yunrtotel.DecisionKey)))
 		assert.Contains(t, attempts[0].events(), yunrtotel.EventClockSkew)
 		assert.Contains(t, attempts[1].events(), yunrtotel.EventResign)
+		for _, a := range attempts {
+			for _, k := range []string{"Signature", "SignatureNonce", "AccessKeyId"} {
+				assert.NotContains(t, a.tagString("url.full"), k+"=", "yunrt signs after the URL is recorded")
+			}
+		}
 		assert.Equal(t, "true", attempts[1].tagString(string(yunrtotel.ResignedKey)))
 	})
 }
@@ -238,13 +278,15 @@ func splitJaeger(t *testing.T, tr jaegerTrace, name string) (jaegerSpan, []jaege
 		}
 	}
 	require.Equal(t, name, root.OperationName)
+	require.Equal(t, "internal", root.tagString("span.kind"))
 	attempts := map[int]jaegerSpan{}
 	for _, s := range tr.Spans {
 		if s.SpanID == root.SpanID {
 			continue
 		}
-		require.Equal(t, name+" attempt", s.OperationName)
 		require.Equal(t, root.SpanID, s.parent(), "attempt span %s is a child of the request span", s.SpanID)
+		require.Equal(t, "client", s.tagString("span.kind"), "attempt span %s", s.OperationName)
+		require.True(t, strings.HasPrefix(s.OperationName, "POST "), "attempt span %q is named {method} {action}", s.OperationName)
 		var n int
 		_, err := fmt.Sscan(s.tagString(string(yunrtotel.AttemptKey)), &n)
 		require.NoError(t, err)
@@ -257,6 +299,25 @@ func splitJaeger(t *testing.T, tr jaegerTrace, name string) (jaegerSpan, []jaege
 		out = append(out, s)
 	}
 	return root, out
+}
+
+// searchJaeger runs one search of Jaeger's query API (GET /api/traces).
+func searchJaeger(t *testing.T, ctx context.Context, jaegerURL string, q url.Values) []jaegerTrace {
+	t.Helper()
+	client := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), Timeout: 5 * time.Second}
+	defer client.CloseIdleConnections()
+	u := strings.TrimRight(jaegerURL, "/") + "/api/traces?" + q.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	require.NoError(t, err)
+	resp, err := client.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s: %.300s", u, body)
+	var got jaegerTraces
+	require.NoError(t, json.Unmarshal(body, &got), "%.300s", body)
+	return got.Data
 }
 
 // pollJaeger asks Jaeger for the service's traces until it has want of

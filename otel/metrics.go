@@ -7,6 +7,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/semconv/v1.43.0/httpconv"
 
 	"github.com/yunrt/yunrt"
 	"github.com/yunrt/yunrt/policy"
@@ -47,14 +49,22 @@ var waitBuckets = []float64{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 
 type metrics struct {
 	attempts, retries, requests, transitions, exhausted metric.Int64Counter
 	retryDelay, requestWait, rateWait                   metric.Float64Histogram
+	duration                                            httpconv.ClientRequestDuration
+	o                                                   *Observer // bounds codes
 }
 
-// newMetrics creates the instruments. An instrument the provider refuses
-// (it reports an error) is replaced by a no-op one: recording must never
-// fail a request.
-func newMetrics(mp metric.MeterProvider) metrics {
-	m := mp.Meter(ScopeName, metric.WithInstrumentationVersion(Version))
+// newMetrics creates the instruments with a meter named ScopeName,
+// versioned by Version and with the semantic conventions' schema URL. An
+// instrument the provider refuses (it reports an error) is replaced by a
+// no-op one: recording must never fail a request.
+func newMetrics(mp metric.MeterProvider, o *Observer) metrics {
+	m := mp.Meter(ScopeName, metric.WithInstrumentationVersion(Version()),
+		metric.WithSchemaURL(semconv.SchemaURL))
 	nm := noop.Meter{}
+	duration, err := httpconv.NewClientRequestDuration(m)
+	if err != nil {
+		duration, _ = httpconv.NewClientRequestDuration(nm)
+	}
 	counter := func(name, unit, desc string) metric.Int64Counter {
 		c, err := m.Int64Counter(name, metric.WithUnit(unit), metric.WithDescription(desc))
 		if err != nil {
@@ -79,19 +89,35 @@ func newMetrics(mp metric.MeterProvider) metrics {
 		retryDelay:  hist(MetricRetryDelay, "Wait before a retry."),
 		requestWait: hist(MetricRequestWait, "Total wait between the attempts of one request."),
 		rateWait:    hist(MetricRateLimitWait, "Wait for the client-side rate limiter before an attempt."),
+		duration:    duration,
+		o:           o,
 	}
 }
 
-func (m metrics) attempt(ctx context.Context, action string, info yunrt.RequestInfo, a yunrt.Attempt) {
+// attempt records an attempt: yunrt's counters, whose code attribute is
+// bounded as error.type is (a code the table does not know is "_OTHER",
+// and an attempt without a code has no code attribute), and, for an
+// attempt that went to the base transport, http.client.request.duration.
+func (m metrics) attempt(ctx context.Context, action string, info yunrt.RequestInfo, a yunrt.Attempt, errType string) {
 	provider := ProviderKey.String(info.Provider.String())
-	class := ClassKey.String(a.Result.Class.String())
-	code := CodeKey.String(a.Result.Code)
 	verdict := DecisionKey.String(a.Decision.Verdict.String())
-	m.attempts.Add(ctx, 1, metric.WithAttributeSet(attribute.NewSet(
-		provider, ActionKey.String(action), code, class,
-		SendStateKey.String(a.State.String()), verdict)))
+	attrs := []attribute.KeyValue{provider, ActionKey.String(action), SendStateKey.String(a.State.String()), verdict}
+	retryAttrs := []attribute.KeyValue{provider, verdict}
+	if a.State != yunrt.Refused { // a refused attempt has no class: nothing was sent
+		class := ClassKey.String(a.Result.Class.String())
+		attrs = append(attrs, class)
+		retryAttrs = append(retryAttrs, class)
+	}
+	if code := m.o.boundCode(info.Provider, a.Result.Code); code != "" {
+		attrs = append(attrs, CodeKey.String(code))
+		retryAttrs = append(retryAttrs, CodeKey.String(code))
+	}
+	m.attempts.Add(ctx, 1, metric.WithAttributeSet(attribute.NewSet(attrs...)))
 	if v := a.Decision.Verdict; v == policy.Retry || v == policy.Resign {
-		m.retries.Add(ctx, 1, metric.WithAttributeSet(attribute.NewSet(provider, code, class, verdict)))
+		m.retries.Add(ctx, 1, metric.WithAttributeSet(attribute.NewSet(retryAttrs...)))
+	}
+	if sentToBase(a, errType) {
+		m.duration.RecordSet(ctx, seconds(a.Duration), attribute.NewSet(durationAttrs(info, a, errType)...))
 	}
 	if a.Delay > 0 && a.Decision.Verdict == policy.Retry {
 		m.retryDelay.Record(ctx, seconds(a.Delay), metric.WithAttributeSet(attribute.NewSet(
@@ -108,12 +134,11 @@ func (m metrics) attempt(ctx context.Context, action string, info yunrt.RequestI
 func (m metrics) request(ctx context.Context, action string, info yunrt.RequestInfo, end yunrt.End, out string) {
 	provider := ProviderKey.String(info.Provider.String())
 	act := ActionKey.String(action)
-	class := end.Result.Class.String()
-	if end.Err != nil {
-		class = "" // no answer was returned
+	attrs := []attribute.KeyValue{provider, act, OutcomeKey.String(out)}
+	if end.Err == nil { // an answer was returned
+		attrs = append(attrs, ClassKey.String(end.Result.Class.String()))
 	}
-	m.requests.Add(ctx, 1, metric.WithAttributeSet(attribute.NewSet(
-		provider, act, ClassKey.String(class), OutcomeKey.String(out))))
+	m.requests.Add(ctx, 1, metric.WithAttributeSet(attribute.NewSet(attrs...)))
 	m.requestWait.Record(ctx, seconds(end.Waited), metric.WithAttributeSet(attribute.NewSet(provider, act)))
 }
 
@@ -123,6 +148,42 @@ func (m metrics) breaker(c yunrt.BreakerChange) {
 		BreakerNameKey.String(c.Name),
 		BreakerFromKey.String(c.From),
 		BreakerToKey.String(c.To))))
+}
+
+// sentToBase reports whether an attempt was handed to the base
+// transport, making an HTTP request that http.client.request.duration
+// counts: not one the breaker, the signer, the body or the rate limiter
+// stopped before sending.
+func sentToBase(a yunrt.Attempt, errType string) bool {
+	switch errType {
+	case ErrorTypeBreakerOpen, ErrorTypeSign, ErrorTypeBodyNotRewindable, ErrorTypeDeadline, ErrorTypeRefused:
+		return false
+	}
+	switch a.State {
+	case yunrt.Refused:
+		return false
+	case yunrt.NotSent:
+		return a.Duration > 0
+	}
+	return true
+}
+
+// durationAttrs are the attributes of http.client.request.duration: the
+// conventions' required and recommended ones, and yunrt.provider.
+func durationAttrs(info yunrt.RequestInfo, a yunrt.Attempt, errType string) []attribute.KeyValue {
+	attrs := methodAttrs(make([]attribute.KeyValue, 0, 7), info.Method)
+	if len(attrs) == 2 {
+		attrs = attrs[:1] // method_original is not a metric attribute
+	}
+	attrs = serverAttrs(attrs, info)
+	if a.State == yunrt.Answered && a.Result.Status > 0 {
+		attrs = append(attrs, semconv.HTTPResponseStatusCode(a.Result.Status))
+	}
+	attrs = appendStr(attrs, semconv.ErrorTypeKey, errType)
+	if info.URL != nil && info.URL.Scheme != "" {
+		attrs = append(attrs, semconv.URLScheme(info.URL.Scheme))
+	}
+	return append(attrs, ProviderKey.String(info.Provider.String()))
 }
 
 func seconds(d time.Duration) float64 { return d.Seconds() }

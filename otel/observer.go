@@ -2,8 +2,8 @@ package otel
 
 import (
 	"context"
-	"fmt"
 	"net"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/yunrt/yunrt"
 	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/internal/redact"
 	"github.com/yunrt/yunrt/policy"
 )
 
@@ -26,25 +27,34 @@ import (
 type Observer struct {
 	yunrt.NopObserver // methods yunrt adds later do nothing
 
-	tracer     trace.Tracer
-	metrics    metrics
-	actionName func(yunrt.RequestInfo) string
+	tracer      trace.Tracer
+	metrics     metrics
+	actionName  func(yunrt.RequestInfo) string
+	requestKind trace.SpanKind
+	table       *classify.Table
+	redactURL   func(*url.URL) string
 }
 
 var _ yunrt.Observer = (*Observer)(nil)
 
 // NewObserver returns an Observer configured by opts. Without options it
 // uses the global tracer and meter providers as they are at this call
-// (go.opentelemetry.io/otel.GetTracerProvider and GetMeterProvider).
+// (go.opentelemetry.io/otel.GetTracerProvider and GetMeterProvider). The
+// tracer and meter are named ScopeName, versioned by Version and carry
+// the schema URL of the semantic conventions v1.43.0.
 func NewObserver(opts ...Option) *Observer {
 	c := newConfig(opts)
-	return &Observer{
+	o := &Observer{
 		tracer: c.tp.Tracer(ScopeName,
-			trace.WithInstrumentationVersion(Version),
+			trace.WithInstrumentationVersion(Version()),
 			trace.WithSchemaURL(semconv.SchemaURL)),
-		metrics:    newMetrics(c.mp),
-		actionName: c.actionName,
+		actionName:  c.actionName,
+		requestKind: c.requestKind,
+		table:       c.table,
+		redactURL:   c.redactURL,
 	}
+	o.metrics = newMetrics(c.mp, o)
+	return o
 }
 
 type requestKey struct{}
@@ -67,14 +77,35 @@ func stateFrom(ctx context.Context) *requestState {
 // RequestStart implements yunrt.Observer: it starts the request span, a
 // child of the span in ctx, and returns a context that carries it.
 func (o *Observer) RequestStart(ctx context.Context, info yunrt.RequestInfo) context.Context {
-	attrs := append(requestAttrs(info),
-		KindKey.String(info.Kind.String()),
-		SignedKey.Bool(info.Signed),
-	)
-	ctx, span := o.tracer.Start(ctx, o.spanName(info),
-		trace.WithSpanKind(trace.SpanKindClient),
+	attrs := serverAttrs(nil, info)
+	attrs = append(attrs, providerAttrs(info)...)
+	attrs = append(attrs, KindKey.String(info.Kind.String()), SignedKey.Bool(info.Signed))
+	ctx, span := o.tracer.Start(ctx, o.RequestSpanName(info),
+		trace.WithSpanKind(o.requestKind),
 		trace.WithAttributes(attrs...))
 	return context.WithValue(ctx, requestKey{}, &requestState{span: span})
+}
+
+// RequestSpanName is the name of a logical request's span:
+// "{provider} {action}", such as "aliyun SendSms" (the action as
+// WithActionName names it).
+func (o *Observer) RequestSpanName(info yunrt.RequestInfo) string {
+	return info.Provider.String() + " " + o.actionName(info)
+}
+
+// AttemptSpanName is the name of an attempt's span, in the HTTP
+// conventions' "{method} {target}" form with the action as the
+// low-cardinality target: "POST SendSms"; just the method ("POST") when
+// the action is named by its method (a REST call, see DefaultActionName).
+func (o *Observer) AttemptSpanName(info yunrt.RequestInfo) string {
+	method := info.Method
+	if method == "" {
+		method = "HTTP" // the conventions' name for an unknown method
+	}
+	if a := o.actionName(info); a != "" && a != info.Method {
+		return method + " " + a
+	}
+	return method
 }
 
 // AttemptStart implements yunrt.Observer: it starts an attempt span, a
@@ -97,14 +128,23 @@ func (o *Observer) AttemptStart(ctx context.Context, info yunrt.RequestInfo, n i
 	return actx
 }
 
-// startAttempt starts the span of attempt n, a child of the span in ctx.
+// startAttempt starts the CLIENT span of attempt n, a child of the span
+// in ctx, with the attributes the HTTP conventions want at a span's start
+// (for samplers).
 func (o *Observer) startAttempt(ctx context.Context, info yunrt.RequestInfo, n int) (context.Context, trace.Span, time.Time) {
-	attrs := append(requestAttrs(info), AttemptKey.Int(n))
+	attrs := make([]attribute.KeyValue, 0, 10)
+	attrs = methodAttrs(attrs, info.Method)
+	attrs = serverAttrs(attrs, info)
+	if u := o.redactURL(info.URL); u != "" && info.URL != nil {
+		attrs = append(attrs, semconv.URLFull(u))
+	}
 	if n > 1 {
 		attrs = append(attrs, semconv.HTTPRequestResendCount(n-1))
 	}
+	attrs = append(attrs, providerAttrs(info)...)
+	attrs = append(attrs, AttemptKey.Int(n))
 	now := time.Now()
-	actx, span := o.tracer.Start(ctx, o.spanName(info)+" attempt",
+	actx, span := o.tracer.Start(ctx, o.AttemptSpanName(info),
 		trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithTimestamp(now),
 		trace.WithAttributes(attrs...))
@@ -117,7 +157,8 @@ func (o *Observer) startAttempt(ctx context.Context, info yunrt.RequestInfo, n i
 // attempt. An attempt refused before it was sent (AttemptEnd without
 // AttemptStart) gets a span that starts and ends here.
 func (o *Observer) AttemptEnd(ctx context.Context, info yunrt.RequestInfo, a yunrt.Attempt) {
-	o.metrics.attempt(ctx, o.actionName(info), info, a)
+	errType := o.AttemptErrorType(ctx, info, a)
+	o.metrics.attempt(ctx, o.actionName(info), info, a, errType)
 	st := stateFrom(ctx)
 	if st == nil {
 		return
@@ -127,20 +168,8 @@ func (o *Observer) AttemptEnd(ctx context.Context, info yunrt.RequestInfo, a yun
 	st.attempt = nil
 	st.mu.Unlock()
 
-	if a.Decision.Verdict == policy.Retry || a.Decision.Verdict == policy.Resign {
-		ev := []attribute.KeyValue{
-			AttemptKey.Int(a.N),
-			ClassKey.String(a.Result.Class.String()),
-			DecisionKey.String(a.Decision.Verdict.String()),
-			ReasonKey.String(scrub(a.Decision.Reason)),
-		}
-		if a.Result.Code != "" {
-			ev = append(ev, CodeKey.String(a.Result.Code))
-		}
-		if a.Delay > 0 {
-			ev = append(ev, DelayKey.Float64(ms(a.Delay)), DelaySourceKey.String(a.DelaySource))
-		}
-		st.span.AddEvent(EventRetry, trace.WithAttributes(ev...))
+	if v := a.Decision.Verdict; v == policy.Retry || v == policy.Resign {
+		st.span.AddEvent(EventRetry, trace.WithAttributes(retryEventAttrs(a, errType)...))
 	}
 	if span == nil {
 		// An attempt that never got to be sent (an open circuit breaker,
@@ -155,15 +184,14 @@ func (o *Observer) AttemptEnd(ctx context.Context, info yunrt.RequestInfo, a yun
 	if a.SkewMeasured != 0 {
 		span.AddEvent(EventClockSkew, trace.WithAttributes(ClockSkewKey.Float64(ms(a.SkewMeasured))))
 	}
-	span.SetAttributes(attemptAttrs(a)...)
-	if a.Result.Failed() || a.Err != nil {
-		desc := failureText(a.Result, a.Err)
+	span.SetAttributes(o.attemptAttrs(a, errType)...)
+	if errType != "" {
 		if a.Err != nil {
 			span.AddEvent(string(semconv.ExceptionEventName), trace.WithAttributes(
-				semconv.ExceptionType(fmt.Sprintf("%T", a.Err)),
-				semconv.ExceptionMessage(errorText(a.Err))))
+				semconv.ExceptionType(errType),
+				semconv.ExceptionMessage(redact.Error(a.Err))))
 		}
-		span.SetStatus(codes.Error, desc)
+		span.SetStatus(codes.Error, attemptStatus(a, errType))
 	}
 	span.End()
 }
@@ -172,6 +200,7 @@ func (o *Observer) AttemptEnd(ctx context.Context, info yunrt.RequestInfo, a yun
 // on its span and ends it, and counts the outcome.
 func (o *Observer) RequestEnd(ctx context.Context, info yunrt.RequestInfo, end yunrt.End) {
 	out := outcome(end)
+	errType := o.RequestErrorType(ctx, info, end)
 	o.metrics.request(ctx, o.actionName(info), info, end, out)
 	st := stateFrom(ctx)
 	if st == nil {
@@ -184,29 +213,30 @@ func (o *Observer) RequestEnd(ctx context.Context, info yunrt.RequestInfo, end y
 	if stray != nil {
 		stray.End()
 	}
-	span := st.span
-	attrs := []attribute.KeyValue{
-		AttemptsKey.Int(end.Attempts),
-		OutcomeKey.String(out),
-		DecisionKey.String(end.Decision.Verdict.String()),
-		ReasonKey.String(scrub(end.Decision.Reason)),
-		WaitedKey.Float64(ms(end.Waited)),
+	attrs := make([]attribute.KeyValue, 0, 16)
+	if errType != "" {
+		attrs = append(attrs, semconv.ErrorTypeKey.String(errType), FailedKey.Bool(true))
 	}
+	if end.Err == nil {
+		attrs = o.resultAttrs(attrs, end.Result)
+	}
+	attrs = append(attrs, OutcomeKey.String(out), AttemptsKey.Int(end.Attempts),
+		DecisionKey.String(end.Decision.Verdict.String()))
+	attrs = appendStr(attrs, ReasonKey, redact.Text(end.Decision.Reason))
 	if end.Decision.OutcomeUnknown {
 		attrs = append(attrs, OutcomeUnknownKey.Bool(true))
 	}
-	if end.Err == nil {
-		attrs = append(attrs, resultAttrs(end.Result)...)
-	} else {
-		attrs = append(attrs, semconv.ErrorTypeKey.String(fmt.Sprintf("%T", end.Err)))
+	if end.Waited > 0 {
+		attrs = append(attrs, WaitedKey.Float64(ms(end.Waited)))
 	}
+	span := st.span
 	span.SetAttributes(attrs...)
-	if end.Err != nil || end.Result.Failed() {
-		desc := failureText(end.Result, end.Err)
+	if errType != "" {
+		desc := o.requestStatus(info, end, errType)
 		if end.Err != nil {
 			span.AddEvent(string(semconv.ExceptionEventName), trace.WithAttributes(
-				semconv.ExceptionType(fmt.Sprintf("%T", end.Err)),
-				semconv.ExceptionMessage(desc)))
+				semconv.ExceptionType(errType),
+				semconv.ExceptionMessage(redact.Error(end.Err))))
 		}
 		span.SetStatus(codes.Error, desc)
 	}
@@ -219,76 +249,107 @@ func (o *Observer) BreakerChange(c yunrt.BreakerChange) {
 	o.metrics.breaker(c)
 }
 
-func (o *Observer) spanName(info yunrt.RequestInfo) string {
-	return info.Provider.String() + " " + o.actionName(info)
+// methodAttrs appends http.request.method: a method the HTTP conventions
+// know, or "_OTHER" and http.request.method_original.
+func methodAttrs(attrs []attribute.KeyValue, method string) []attribute.KeyValue {
+	switch method {
+	case "":
+		return attrs
+	case "CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE", "QUERY":
+		return append(attrs, semconv.HTTPRequestMethodKey.String(method))
+	}
+	return append(attrs, semconv.HTTPRequestMethodOther, semconv.HTTPRequestMethodOriginal(method))
 }
 
-// requestAttrs are the attributes of both span kinds.
-func requestAttrs(info yunrt.RequestInfo) []attribute.KeyValue {
-	attrs := []attribute.KeyValue{
-		ProviderKey.String(info.Provider.String()),
-		ActionKey.String(info.Action),
+// serverAttrs appends server.address and server.port.
+func serverAttrs(attrs []attribute.KeyValue, info yunrt.RequestInfo) []attribute.KeyValue {
+	if info.Host == "" {
+		return attrs
 	}
-	if info.Method != "" {
-		attrs = append(attrs, semconv.HTTPRequestMethodKey.String(info.Method))
+	host, port, err := net.SplitHostPort(info.Host)
+	if err != nil {
+		host, port = info.Host, ""
 	}
-	if info.Host != "" {
-		host, port, err := net.SplitHostPort(info.Host)
-		if err != nil {
-			host = info.Host
-		}
-		attrs = append(attrs, semconv.ServerAddress(host))
-		if p, err := strconv.Atoi(port); err == nil && port != "" {
-			attrs = append(attrs, semconv.ServerPort(p))
-		}
+	if port == "" && info.URL != nil {
+		port = defaultPort(info.URL.Scheme)
+	}
+	attrs = append(attrs, semconv.ServerAddress(host))
+	if p, err := strconv.Atoi(port); err == nil {
+		attrs = append(attrs, semconv.ServerPort(p))
 	}
 	return attrs
 }
 
-// resultAttrs describe an answer.
-func resultAttrs(r classify.Result) []attribute.KeyValue {
-	attrs := []attribute.KeyValue{ClassKey.String(r.Class.String())}
+func defaultPort(scheme string) string {
+	switch scheme {
+	case "https":
+		return "443"
+	case "http":
+		return "80"
+	}
+	return ""
+}
+
+// providerAttrs are cloud.provider (when it has a well-known value),
+// yunrt.provider and yunrt.action.
+func providerAttrs(info yunrt.RequestInfo) []attribute.KeyValue {
+	attrs := make([]attribute.KeyValue, 0, 3)
+	if kv, ok := cloudProvider(info.Provider); ok {
+		attrs = append(attrs, kv)
+	}
+	attrs = append(attrs, ProviderKey.String(info.Provider.String()))
+	return appendStr(attrs, ActionKey, info.Action)
+}
+
+// appendStr appends k=v unless v is empty: no attribute has an empty
+// value.
+func appendStr(attrs []attribute.KeyValue, k attribute.Key, v string) []attribute.KeyValue {
+	if v == "" {
+		return attrs
+	}
+	return append(attrs, k.String(v))
+}
+
+// resultAttrs appends what an answer says, most looked-for first.
+func (o *Observer) resultAttrs(attrs []attribute.KeyValue, r classify.Result) []attribute.KeyValue {
 	if r.Status > 0 {
 		attrs = append(attrs, semconv.HTTPResponseStatusCode(r.Status))
 	}
 	if r.Code != "" {
-		attrs = append(attrs, CodeKey.String(r.Code), CodeSourceKey.String(r.Source.String()))
-		if r.Message != "" {
-			attrs = append(attrs, MessageKey.String(scrub(r.Message)))
-		}
+		attrs = append(attrs, CodeKey.String(r.Code))
 	}
-	if r.Failed() {
-		attrs = append(attrs, semconv.ErrorTypeKey.String(errorType(r)))
+	attrs = appendStr(attrs, RequestIDKey, r.RequestID)
+	attrs = append(attrs, ClassKey.String(r.Class.String()))
+	if r.Code != "" {
+		attrs = append(attrs, CodeSourceKey.String(r.Source.String()))
+		attrs = appendStr(attrs, MessageKey, redact.Text(r.Message))
 	}
-	if r.RequestID != "" {
-		attrs = append(attrs, RequestIDKey.String(r.RequestID))
-	}
-	if r.HostID != "" {
-		attrs = append(attrs, HostIDKey.String(r.HostID))
-	}
-	return attrs
+	return appendStr(attrs, HostIDKey, r.HostID)
 }
 
-// attemptAttrs describe an attempt's outcome and decision.
-func attemptAttrs(a yunrt.Attempt) []attribute.KeyValue {
-	attrs := []attribute.KeyValue{
-		SendStateKey.String(a.State.String()),
-		DecisionKey.String(a.Decision.Verdict.String()),
-		ReasonKey.String(scrub(a.Decision.Reason)),
+// attemptAttrs describe an attempt's outcome and decision, most
+// looked-for first.
+func (o *Observer) attemptAttrs(a yunrt.Attempt, errType string) []attribute.KeyValue {
+	attrs := make([]attribute.KeyValue, 0, 20)
+	if errType != "" {
+		attrs = append(attrs, semconv.ErrorTypeKey.String(errType), FailedKey.Bool(true))
 	}
-	if a.State == yunrt.Answered {
-		attrs = append(attrs, resultAttrs(a.Result)...)
-	} else {
+	switch a.State {
+	case yunrt.Answered:
+		attrs = o.resultAttrs(attrs, a.Result)
+	case yunrt.Refused: // no class: nothing was sent
+	default:
 		attrs = append(attrs, ClassKey.String(a.Result.Class.String()))
-		if a.Err != nil {
-			attrs = append(attrs, semconv.ErrorTypeKey.String(fmt.Sprintf("%T", a.Err)))
-		}
 	}
+	attrs = append(attrs, DecisionKey.String(a.Decision.Verdict.String()))
+	attrs = appendStr(attrs, ReasonKey, redact.Text(a.Decision.Reason))
+	if a.Delay > 0 && a.Decision.Verdict == policy.Retry { // a delay is waited only before a retry
+		attrs = append(attrs, DelayKey.Float64(ms(a.Delay)))
+		attrs = appendStr(attrs, DelaySourceKey, a.DelaySource)
+	}
+	attrs = append(attrs, SendStateKey.String(a.State.String()))
 	if a.Decision.OutcomeUnknown {
 		attrs = append(attrs, OutcomeUnknownKey.Bool(true))
-	}
-	if a.Delay > 0 && a.Decision.Verdict == policy.Retry { // a delay is waited only before a retry
-		attrs = append(attrs, DelayKey.Float64(ms(a.Delay)), DelaySourceKey.String(a.DelaySource))
 	}
 	if a.Resigned {
 		attrs = append(attrs, ResignedKey.Bool(true))
@@ -298,7 +359,7 @@ func attemptAttrs(a yunrt.Attempt) []attribute.KeyValue {
 	}
 	if a.Breaker != "" {
 		attrs = append(attrs, BreakerStateKey.String(a.Breaker))
-		if a.Breaker == "open" && a.State == yunrt.NotSent {
+		if a.Breaker == "open" && (a.State == yunrt.Refused || a.State == yunrt.NotSent) {
 			attrs = append(attrs, BreakerRefusedKey.Bool(true))
 		}
 	}
@@ -314,25 +375,63 @@ func attemptAttrs(a yunrt.Attempt) []attribute.KeyValue {
 	return attrs
 }
 
-// errorType is the error.type of a failed answer: its code, or its HTTP
-// status.
-func errorType(r classify.Result) string {
-	if r.Code != "" {
-		return r.Code
+// retryEventAttrs are the attributes of a yunrt.retry event.
+func retryEventAttrs(a yunrt.Attempt, errType string) []attribute.KeyValue {
+	ev := []attribute.KeyValue{AttemptKey.Int(a.N)}
+	ev = appendStr(ev, semconv.ErrorTypeKey, errType)
+	ev = appendStr(ev, CodeKey, a.Result.Code)
+	if a.State != yunrt.Refused {
+		ev = append(ev, ClassKey.String(a.Result.Class.String()))
 	}
-	if r.Status > 0 {
-		return strconv.Itoa(r.Status)
+	ev = append(ev, DecisionKey.String(a.Decision.Verdict.String()))
+	ev = appendStr(ev, ReasonKey, redact.Text(a.Decision.Reason))
+	if a.Delay > 0 {
+		ev = append(ev, DelayKey.Float64(ms(a.Delay)))
+		ev = appendStr(ev, DelaySourceKey, a.DelaySource)
 	}
-	return r.Class.String()
+	return ev
 }
 
-// failureText is a span status description: the error, or the code (or
-// status) and class of the answer.
-func failureText(r classify.Result, err error) string {
-	if err != nil {
-		return errorText(err)
+// attemptStatus is a failed attempt's status description, the line Jaeger
+// shows near the top of the span's tags (otel.status_description):
+// what went wrong and what yunrt did next, as in
+// "ServiceUnavailable (retryable): retry in 5ms" or
+// "breaker_open: breaker: circuit open: aliyun/host: stop".
+func attemptStatus(a yunrt.Attempt, errType string) string {
+	what := errType + " (" + a.Result.Class.String() + ")"
+	if a.Err != nil || a.State == yunrt.Refused {
+		what = errType + ": " + redact.Error(a.Err)
 	}
-	return errorType(r) + " (" + r.Class.String() + ")"
+	next := a.Decision.Verdict.String()
+	if a.Decision.Verdict == policy.Retry && a.Delay > 0 {
+		next += " in " + roundDelay(a.Delay).String()
+	}
+	return what + ": " + next
+}
+
+// requestStatus is a failed request's status description.
+func (o *Observer) requestStatus(info yunrt.RequestInfo, end yunrt.End, errType string) string {
+	n := strconv.Itoa(end.Attempts) + " attempt"
+	if end.Attempts != 1 {
+		n += "s"
+	}
+	if end.Err != nil { // its text counts the attempts
+		return errType + ": " + redact.Error(end.Err)
+	}
+	what := errType
+	if rt := o.resultType(info.Provider, end.Result); rt != errType {
+		what += ": " + rt
+	}
+	return what + " (" + end.Result.Class.String() + ") after " + n
+}
+
+// roundDelay rounds a delay for reading: to the millisecond from 10ms up,
+// to 10µs below.
+func roundDelay(d time.Duration) time.Duration {
+	if d >= 10*time.Millisecond {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(10 * time.Microsecond)
 }
 
 // outcome names how a request ended, for OutcomeKey.

@@ -49,8 +49,12 @@ func splitTrace(t *testing.T, h *harness, name string) traceSpans {
 	reqs := h.named(name)
 	require.Len(t, reqs, 1, "one request span %q; spans: %s", name, dump(h.spans()))
 	ts := traceSpans{request: reqs[0]}
-	for _, s := range h.named(name + " attempt") {
-		require.Equal(t, ts.request.SpanContext().SpanID(), s.Parent().SpanID(), "attempt span is a child of the request span")
+	require.Equal(t, trace.SpanKindInternal, ts.request.SpanKind(), "the request span is INTERNAL")
+	for _, s := range h.spans() {
+		if s.Parent().SpanID() != ts.request.SpanContext().SpanID() {
+			continue
+		}
+		require.Equal(t, trace.SpanKindClient, s.SpanKind(), "attempt span %q is a CLIENT span", s.Name())
 		require.Equal(t, ts.request.SpanContext().TraceID(), s.SpanContext().TraceID())
 		ts.attempts = append(ts.attempts, s)
 	}
@@ -233,7 +237,8 @@ func TestObserverScenarios(t *testing.T) {
 				assert.Equal(t, codes.Error, ts.request.Status().Code)
 				assert.Contains(t, ts.request.Status().Description, "outcome is unknown")
 				assert.Equal(t, "outcome_unknown", r[yunrtotel.OutcomeKey].AsString())
-				assert.Equal(t, "*yunrt.Error", r["error.type"].AsString())
+				assert.Equal(t, "outcome_unknown", r["error.type"].AsString())
+				assert.Equal(t, "sent_no_answer", a["error.type"].AsString())
 				assert.Equal(t, int64(1), counterSum(t, h.collect(t), yunrtotel.MetricAttempts,
 					yunrtotel.SendStateKey.String("sent-no-answer"), yunrtotel.DecisionKey.String("stop")))
 			},
@@ -275,7 +280,7 @@ func TestObserverScenarios(t *testing.T) {
 			ts := splitTrace(t, h, tt.spanName)
 			require.Len(t, ts.attempts, tt.attempts, dump(h.spans()))
 			assert.Len(t, h.spans(), tt.attempts+1, "one request span and one span per attempt")
-			assert.Equal(t, trace.SpanKindClient, ts.request.SpanKind())
+			assert.Equal(t, trace.SpanKindInternal, ts.request.SpanKind())
 			assert.False(t, ts.request.Parent().IsValid(), "no span in the caller's context: the request span is a root")
 			r := attrs(ts.request)
 			assert.Equal(t, tt.provider.String(), r[yunrtotel.ProviderKey].AsString())
@@ -468,12 +473,12 @@ func TestObserverConcurrent(t *testing.T) {
 		require.NoError(t, <-errs)
 	}
 	assert.Len(t, h.named("aliyun SendSms"), n)
-	assert.Len(t, h.named("aliyun SendSms attempt"), 2*n)
+	assert.Len(t, h.named("POST SendSms"), 2*n)
 	byID := map[trace.SpanID]int{}
 	for _, s := range h.named("aliyun SendSms") {
 		byID[s.SpanContext().SpanID()] = 0
 	}
-	for _, s := range h.named("aliyun SendSms attempt") {
+	for _, s := range h.named("POST SendSms") {
 		byID[s.Parent().SpanID()]++
 	}
 	for id, c := range byID {

@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 t=${1:-10s}
 status=0
-for pkg in . ./classify ./sign ./cmd/yunrt; do
+for pkg in . ./classify ./sign ./cmd/yunrt ./internal/redact; do
   for f in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz'); do
     log=$(mktemp)
     if go test -run '^$' -fuzz "^$f\$" -fuzztime "$t" "$pkg" >"$log" 2>&1; then

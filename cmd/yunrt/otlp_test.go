@@ -98,7 +98,7 @@ func TestOTLPTracing(t *testing.T) {
 			defer sink.mu.Unlock()
 			assert.Equal(t, map[string]bool{tt.wantService: true}, sink.services)
 			assert.Equal(t, 2, sink.spans["aliyun SendSms"], "one request span per scenario: %v", sink.spans)
-			assert.Equal(t, 4, sink.spans["aliyun SendSms attempt"], "two attempts per scenario: %v", sink.spans)
+			assert.Equal(t, 4, sink.spans["POST SendSms"], "two attempts per scenario: %v", sink.spans)
 		})
 	}
 

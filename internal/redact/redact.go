@@ -1,0 +1,163 @@
+// Package redact removes credentials from what yunrt's observers record:
+// free texts (provider messages, error texts) and request URLs. It is
+// shared by the otel package, the slog observer and the root package's
+// LogValue methods, so a span, a log line and a logged value hide the same
+// things. Every function is safe for concurrent use.
+package redact
+
+import (
+	"errors"
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxText is the longest free text Text returns, in bytes (plus "…" when
+// it cut the text).
+const MaxText = 512
+
+// Mark replaces a credential in a free text.
+const Mark = "[redacted]"
+
+// URLMark replaces a credential in a URL: the value the OpenTelemetry
+// semantic conventions give for url.full ("REDACTED").
+const URLMark = "REDACTED"
+
+var (
+	// A URL's query string: Aliyun RPC requests carry Signature,
+	// AccessKeyId, SignatureNonce and SecurityToken there.
+	queryRE = regexp.MustCompile(`(?i)(\b[a-z][a-z0-9+.-]*://[^\s"'?#]*)\?[^\s"'#]*`)
+	// key=value pairs and JSON "key": "value" members whose key names a
+	// credential.
+	secretRE = regexp.MustCompile(`(?i)([\w.-]*(?:signature|token|secret|password|credential|accesskey)[\w.-]*\s*=\s*)("[^"]*"|[^\s&,;"']+)`)
+	jsonRE   = regexp.MustCompile(`(?i)("[\w.-]*(?:signature|token|secret|password|credential|accesskey|authorization)[\w.-]*"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+	// Credential headers written as "Name: value", up to the line's end.
+	headerRE = regexp.MustCompile(`(?i)\b((?:proxy-)?authorization|x-acs-security-token|x-tc-token|x-bce-security-token)(\s*:\s*)[^\r\n"]*`)
+	// Aliyun echoes the string to sign in SignatureDoesNotMatch messages.
+	stringToSignRE = regexp.MustCompile(`(?is)(string\s*to\s*sign\s*(?:is)?\s*[:=]?).*$`)
+)
+
+// Text removes what could be a credential from a free text (a provider
+// message, an error text) and cuts it to MaxText bytes: URL query
+// strings, key=value pairs and JSON members whose key names a signature,
+// token, secret, password, credential or access key, credential headers
+// written as "Name: value", and Aliyun's echoed "string to sign" become
+// Mark.
+func Text(s string) string {
+	if s == "" {
+		return s
+	}
+	s = stringToSignRE.ReplaceAllString(s, "$1 "+Mark)
+	s = queryRE.ReplaceAllString(s, "$1?"+Mark)
+	s = jsonRE.ReplaceAllString(s, `$1"`+Mark+`"`)
+	s = headerRE.ReplaceAllString(s, "$1$2"+Mark)
+	s = secretRE.ReplaceAllString(s, "$1"+Mark)
+	if len(s) > MaxText {
+		s = s[:MaxText]
+		for !utf8.ValidString(s) {
+			s = s[:len(s)-1]
+		}
+		s += "…"
+	}
+	return s
+}
+
+// Error is an error's text for a span or a log line: a *url.Error (which
+// names the whole URL, query included) has its URL's query replaced by
+// Mark, and the rest goes through Text. A nil err gives "".
+func Error(err error) string {
+	if err == nil {
+		return ""
+	}
+	s := err.Error()
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.URL != "" {
+		s = strings.ReplaceAll(s, ue.URL, stripQuery(ue.URL))
+	}
+	return Text(s)
+}
+
+// stripQuery keeps a URL's scheme, host and path.
+func stripQuery(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return Mark
+	}
+	out := u.Scheme + "://" + u.Host + u.EscapedPath()
+	if u.RawQuery != "" {
+		out += "?" + Mark
+	}
+	return out
+}
+
+// SecretParam reports whether a query parameter's value is redacted by
+// URL: its name, in any case, contains "signature" (Signature,
+// SignatureNonce, X-Ca-Signature, X-Amz-Signature), "token"
+// (SecurityToken, X-Amz-Security-Token), "secret" (AccessKeySecret),
+// "credential", "password", "accesskey" (AccessKeyId, AWSAccessKeyId: an
+// account's identity), "authorization" (a BCE presigned URL) or "nonce"
+// (Tencent's Nonce), or it is "sig" (a shared access signature).
+func SecretParam(name string) bool {
+	n := strings.ToLower(name)
+	if n == "sig" {
+		return true
+	}
+	for _, w := range secretWords {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+var secretWords = [...]string{"signature", "token", "secret", "credential", "password", "accesskey", "authorization", "nonce"}
+
+// URL returns u as url.full of the OpenTelemetry semantic conventions,
+// with credentials redacted: user information becomes
+// "REDACTED:REDACTED", the value of every query parameter SecretParam
+// names becomes "REDACTED" (the name stays, so a reader sees a signed
+// URL), and the fragment is dropped (a client never sends it). The other
+// parameters keep their order and encoding. A nil u gives "".
+func URL(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	c := *u
+	c.Fragment, c.RawFragment = "", ""
+	if c.User != nil {
+		c.User = url.UserPassword(URLMark, URLMark)
+	}
+	c.RawQuery = Query(c.RawQuery)
+	c.ForceQuery = false
+	return c.String()
+}
+
+// Query redacts the values of the credential parameters of a raw query
+// string (see URL).
+func Query(raw string) string {
+	if raw == "" {
+		return raw
+	}
+	var b strings.Builder
+	b.Grow(len(raw))
+	for i, part := range strings.Split(raw, "&") {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		name, _, hasValue := strings.Cut(part, "=")
+		key, err := url.QueryUnescape(name)
+		if err != nil {
+			key = name
+		}
+		if !SecretParam(key) {
+			b.WriteString(part)
+			continue
+		}
+		b.WriteString(name)
+		if hasValue {
+			b.WriteString("=" + URLMark)
+		}
+	}
+	return b.String()
+}
