@@ -106,10 +106,10 @@ func (s *Server) trickle(w io.Writer, f Fault, i int, body []byte) bool {
 	}
 	s.sent(i, len(body), nil)
 	for k := range body {
+		s.sent(i, len(body), body[k:k+1]) // recorded first: the client may read it at once
 		if _, err := w.Write(body[k : k+1]); err != nil {
 			return false
 		}
-		s.sent(i, len(body), body[k:k+1])
 		if !s.pause(d) {
 			return false
 		}
