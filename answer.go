@@ -74,10 +74,10 @@ func (r *request) learn(resp *http.Response, a *Attempt) {
 	now := r.lastNow
 	switch a.Result.Class {
 	case classify.Success:
-		r.ep.limiter.succeeded(now)
+		r.succeededAt(now)
 		r.ep.budget.refund()
 	case classify.Throttled:
-		r.ep.limiter.throttled(now)
+		r.throttledAt(now, a.Result)
 	}
 	if r.signer != nil && a.Result.Class == classify.Resign && !classify.NonceReplay(r.p, a.Result.Code) {
 		// A rejected timestamp: learn the server's clock from its Date.

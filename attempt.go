@@ -91,6 +91,17 @@ func (r *request) admit(ctx context.Context, a *Attempt) (breaker.Ticket, error)
 	return ticket, nil
 }
 
+// rateWait waits for the endpoint's fixed ceiling, then for every
+// throttled scope the request belongs to.
+func (r *request) rateWait(ctx context.Context, a *Attempt) error {
+	if c := r.ep.ceiling; c != nil {
+		if err := r.waitFor(ctx, a, c.reserve); err != nil {
+			return err
+		}
+	}
+	return r.scopeWait(ctx, a)
+}
+
 // exchange is one attempt on the wire: its context (ended by the attempt
 // timeout, a stopped copy, or closing the response body), its send guard
 // and its timer.
@@ -189,7 +200,6 @@ func (r *request) sign(ctx context.Context, out *http.Request, a *Attempt) error
 func (r *request) send(x *exchange, out *http.Request, a *Attempt) (*http.Response, error) {
 	clk := r.t.cfg.clk
 	sent := clk.Now()
-	r.ep.limiter.sent(sent)
 	r.bodyGiven = r.bodyGiven || r.givesCallerBody(out)
 	resp, err := r.t.base.RoundTrip(out)
 	r.lastNow = clk.Now()

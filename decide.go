@@ -115,7 +115,9 @@ func (r *request) outcome(a *Attempt) policy.Outcome {
 //  3. the server asked to wait longer than MaxDelay;
 //  4. the endpoint's breaker is open;
 //  5. the wait would pass the context's deadline (ErrDeadline);
-//  6. the endpoint's retry budget cannot pay for the retry.
+//  6. the endpoint's retry budget cannot pay for the retry (a throttled
+//     retry is paced by its scope's limiter instead, and costs nothing:
+//     throttling one scope must not spend another's retries).
 func (r *request) veto(ctx context.Context, a *Attempt, out policy.Outcome, err error) error {
 	v := a.Decision.Verdict
 	if v != policy.Retry && v != policy.Resign {
@@ -144,7 +146,7 @@ func (r *request) vetoReason(ctx context.Context, a *Attempt) (string, error) {
 		return "; but the endpoint's circuit breaker is open", nil
 	case r.pastDeadline(ctx, a.Delay):
 		return "; but the wait would pass the deadline", ErrDeadline
-	case retry && !r.takeBudget(a):
+	case retry && a.Result.Class != classify.Throttled && !r.takeBudget(a):
 		a.BudgetExhausted = true
 		return "; but the endpoint's retry budget is spent", nil
 	}
@@ -182,38 +184,6 @@ func needsToken(c classify.Class, o policy.Outcome) bool {
 		return false
 	}
 	return c == classify.SideEffectUnknown || c == classify.Retryable && !o.NotSent || c == classify.Resign
-}
-
-// rateWait waits for the endpoint's rate limiter, in steps so that a rate
-// raised meanwhile takes effect, and never past the context's deadline
-// (ErrDeadline).
-func (r *request) rateWait(ctx context.Context, a *Attempt) error {
-	if !r.ep.limiter.limited.Load() {
-		return nil
-	}
-	clk := r.t.cfg.clk
-	for {
-		now := clk.Now()
-		d := r.ep.limiter.reserve(now)
-		if d == 0 {
-			return nil
-		}
-		wait := d
-		if d < 0 {
-			wait = -d // no slot taken: wait a step, then ask again
-			if dl, ok := ctx.Deadline(); ok && !now.Add(wait).Before(dl) {
-				return ErrDeadline
-			}
-			wait = min(wait, rateStep)
-		}
-		if err := clk.Sleep(ctx, wait); err != nil {
-			return err
-		}
-		a.RateWait += wait
-		if d > 0 {
-			return nil // the slot was taken
-		}
-	}
 }
 
 // minAttemptShare is the least time a read attempt is given when the

@@ -4,7 +4,6 @@ import (
 	"math"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -13,12 +12,13 @@ import (
 	"github.com/yunrt/yunrt/policy"
 )
 
-// endpoint is the shared state of one provider endpoint: its retry budget
-// and its client-side rate limiter. Safe for concurrent use.
+// endpoint is the shared state of one provider endpoint: its retry budget,
+// its fixed rate ceiling and its accepted rate. Safe for concurrent use.
 type endpoint struct {
-	name    string // provider/host, the breaker's name
-	budget  budget
-	limiter adaptiveLimiter
+	name     string // provider/host, the breaker's name
+	budget   budget
+	ceiling  *limiter // Policy.Rate.Max; nil: none
+	accepted successMeter
 }
 
 // endpointKey names an endpoint: provider, host, and the access key a
@@ -34,7 +34,9 @@ func (t *Transport) endpointFor(key endpointKey, pol policy.Policy) *endpoint {
 	return t.endpoints.get(key, t.cfg.clk.Now(), func() *endpoint {
 		e := &endpoint{name: skewKey(key.p, key.host)}
 		e.budget.init(pol.Budget)
-		e.limiter.init(pol.Rate)
+		if r := pol.Rate.WithDefaults(); r.Max > 0 {
+			e.ceiling = newLimiter(r.Max, r.Burst)
+		}
 		return e
 	})
 }
@@ -83,53 +85,29 @@ func (b *budget) left() float64 {
 	return b.tokens
 }
 
-// adaptiveLimiter is the client-side rate limiter of one endpoint: a fixed
-// ceiling when configured, and adaptive limiting after throttling, on the
-// scheme of the AWS SDK's adaptive retry mode (measured send rate, CUBIC
-// recovery).
-type adaptiveLimiter struct {
-	mu      sync.Mutex
-	r       policy.Rate
-	lim     *rate.Limiter // nil: no limit
-	limited atomic.Bool   // lim != nil, readable without the lock
-
-	adapting     bool    // a throttle was seen
-	measured     float64 // smoothed send rate, requests per second
-	bucket       float64 // current half-second bucket, unix seconds
-	first        float64 // first request measured, unix seconds
-	count        float64 // requests in the current bucket
-	lastMax      float64 // rate when last throttled
-	lastThrottle time.Time
-	window       float64 // CUBIC K, seconds
-	current      float64 // the adaptive rate in force
+// limiter is a token bucket whose rate can change while requests wait:
+// the fixed ceiling of an endpoint (Policy.Rate.Max), or the adaptive
+// limit of a flow-control scope. Safe for concurrent use.
+type limiter struct {
+	mu  sync.Mutex
+	lim *rate.Limiter
 }
 
-const (
-	cubicScale = 0.4
-	smoothing  = 0.8
-)
-
-func (l *adaptiveLimiter) init(r policy.Rate) {
-	l.r = r.WithDefaults()
-	if l.r.Max > 0 {
-		l.lim = rate.NewLimiter(rate.Limit(l.r.Max), l.r.Burst)
-		l.limited.Store(true)
-	}
+func newLimiter(r float64, burst int) *limiter {
+	return &limiter{lim: rate.NewLimiter(rate.Limit(r), max(burst, 1))}
 }
 
-// rateStep bounds one wait for the limiter, so that a rate raised while
+// rateStep bounds one wait for a limiter, so that a rate raised while
 // requests wait takes effect for them: a reservation is only ever taken
 // for a slot at most rateStep away.
 const rateStep = 100 * time.Millisecond
 
 // reserve takes a send slot if one is free within rateStep of now and
-// returns 0, or returns how long until the next slot (taking nothing).
-func (l *adaptiveLimiter) reserve(now time.Time) time.Duration {
+// returns how long until it (0: now), or returns minus how long until the
+// next slot, taking nothing.
+func (l *limiter) reserve(now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.lim == nil {
-		return 0
-	}
 	res := l.lim.ReserveN(now, 1)
 	if !res.OK() {
 		return 0
@@ -142,101 +120,75 @@ func (l *adaptiveLimiter) reserve(now time.Time) time.Duration {
 	return -d
 }
 
-// sent counts one request sent at now into the measured send rate.
-func (l *adaptiveLimiter) sent(now time.Time) {
+// set changes the rate from now on.
+func (l *limiter) set(now time.Time, r float64) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.measure(now)
-}
-
-// measure updates the smoothed send rate with one request at now.
-func (l *adaptiveLimiter) measure(now time.Time) {
-	t := float64(now.UnixNano()) / 1e9
-	b := math.Floor(t*2) / 2
-	if l.first == 0 {
-		l.first = t
-	}
-	l.count++
-	if b > l.bucket {
-		if l.bucket > 0 {
-			cur := l.count / (b - l.bucket)
-			l.measured = cur*smoothing + l.measured*(1-smoothing)
-		}
-		l.count = 0
-		l.bucket = b
-	}
-}
-
-// rateNow is the measured send rate, or, before the first half-second
-// bucket closed, the rate of the current one.
-func (l *adaptiveLimiter) rateNow(now time.Time) float64 {
-	if l.measured > 0 {
-		return l.measured
-	}
-	elapsed := math.Max(float64(now.UnixNano())/1e9-math.Max(l.bucket, l.first), 0.1)
-	return l.count / elapsed
-}
-
-// throttled lowers the rate after the provider throttled a request.
-func (l *adaptiveLimiter) throttled(now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.r.NoAdapt {
-		return
-	}
-	base := l.rateNow(now)
-	if l.adapting && l.current > 0 {
-		base = math.Min(base, l.current)
-	}
-	if base <= 0 {
-		base = l.r.Min
-	}
-	l.lastMax = base
-	l.window = math.Cbrt(l.lastMax * (1 - l.r.Backoff) / cubicScale)
-	l.lastThrottle = now
-	l.adapting = true
-	l.set(now, base*l.r.Backoff)
-}
-
-// succeeded lets the rate climb back after a success.
-func (l *adaptiveLimiter) succeeded(now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !l.adapting {
-		return
-	}
-	dt := now.Sub(l.lastThrottle).Seconds() - l.window
-	next := cubicScale*dt*dt*dt + l.lastMax
-	if m := 2 * l.rateNow(now); m > 0 && next > m {
-		next = m
-	}
-	l.set(now, next)
-}
-
-// set puts a new adaptive rate in force, within [Min, Max].
-func (l *adaptiveLimiter) set(now time.Time, r float64) {
-	r = math.Max(r, l.r.Min)
-	if l.r.Max > 0 {
-		r = math.Min(r, l.r.Max)
-	}
-	l.current = r
-	if l.lim == nil {
-		l.lim = rate.NewLimiter(rate.Limit(r), l.r.Burst)
-		l.lim.SetLimitAt(now, rate.Limit(r))
-		l.limited.Store(true)
-		return
-	}
 	l.lim.SetLimitAt(now, rate.Limit(r))
+	l.lim.SetBurstAt(now, max(1, int(r/10)))
+	l.mu.Unlock()
 }
 
-// limit returns the rate in force, 0 when unlimited.
-func (l *adaptiveLimiter) limit() float64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.lim == nil {
+// meter counts events (successes) in ten buckets of 100 ms, and measures
+// their rate over the time that really elapsed, up to the last second: a
+// burst that starts late in the window is not read as a fraction of its
+// rate. Not safe for concurrent use: its owner locks it.
+type meter struct {
+	buckets [10]int
+	stamps  [10]int64 // the 100 ms slot each bucket counts
+	first   int64     // unix ns of the first event
+}
+
+const meterSlot = int64(100 * time.Millisecond)
+
+func (m *meter) add(now time.Time) {
+	ns := now.UnixNano()
+	if m.first == 0 {
+		m.first = ns
+	}
+	slot := ns / meterSlot
+	i := slot % int64(len(m.buckets))
+	if m.stamps[i] != slot {
+		m.stamps[i], m.buckets[i] = slot, 0
+	}
+	m.buckets[i]++
+}
+
+// rate is the events per second over the last second, or since the first
+// event when that is more recent.
+func (m *meter) rate(now time.Time) float64 {
+	ns := now.UnixNano()
+	if m.first == 0 {
 		return 0
 	}
-	return float64(l.lim.Limit())
+	slot := ns / meterSlot
+	n := 0
+	for i, s := range m.stamps {
+		if slot-s < int64(len(m.buckets)) {
+			n += m.buckets[i]
+		}
+	}
+	span := min(time.Duration(ns-m.first), time.Second)
+	span = max(span, 100*time.Millisecond)
+	return float64(n) / span.Seconds()
+}
+
+// successMeter is a meter with its own lock: the accepted rate of an
+// endpoint.
+type successMeter struct {
+	mu sync.Mutex
+	m  meter
+}
+
+func (s *successMeter) add(now time.Time) {
+	s.mu.Lock()
+	s.m.add(now)
+	s.mu.Unlock()
+}
+
+func (s *successMeter) rate(now time.Time) float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m.rate(now)
 }
 
 // accessKeyOf finds the access key id a request was signed with, when it

@@ -30,6 +30,7 @@ type request struct {
 	breakers    *breaker.Set // nil: breaking off
 	breakerName string
 	ep          *endpoint
+	ak, akHash  string // the access key id the request arrived signed with, and its hash
 
 	// Body.
 	getBody    func() (io.ReadCloser, error) // nil: no body to resend
@@ -105,7 +106,8 @@ func (r *request) identify() {
 		URL:      req.URL,
 		Signed:   r.signer != nil,
 	}
-	r.ep = r.t.endpointFor(endpointKey{r.p, r.host, accessKeyOf(req.URL.RawQuery, classify.HeaderValue(req.Header, "Authorization"))}, *r.pol)
+	r.ak = accessKeyOf(req.URL.RawQuery, classify.HeaderValue(req.Header, "Authorization"))
+	r.ep = r.t.endpointFor(endpointKey{r.p, r.host, r.ak}, *r.pol)
 	r.breakerName = r.ep.name
 	if r.breakers != nil && r.breakers.Settings().PerAction {
 		r.breakerName += "/" + action.Name

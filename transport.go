@@ -32,7 +32,10 @@ type Transport struct {
 	breakers map[classify.Provider]*breaker.Set   // nil entry: breaking off
 	policies map[classify.Provider]*policy.Policy // defaults applied
 
-	endpoints *stateTable[endpointKey, *endpoint] // budget and rate limiter per endpoint
+	endpoints *stateTable[endpointKey, *endpoint] // budget and rate ceiling per endpoint
+
+	scopes       *stateTable[scopeKey, *scopeLimiter] // adaptive limits of throttled scopes
+	lastThrottle atomic.Int64                         // unix ns of the last throttle of any scope
 }
 
 // New returns a Transport that sends through base (http.DefaultTransport
@@ -48,6 +51,7 @@ func New(base http.RoundTripper, opts ...Option) *Transport {
 	}
 	t.skews = newStateTable[string, *atomic.Int64](t.cfg.limits)
 	t.endpoints = newStateTable[endpointKey, *endpoint](t.cfg.limits)
+	t.scopes = newStateTable[scopeKey, *scopeLimiter](t.cfg.limits)
 	t.policies = map[classify.Provider]*policy.Policy{}
 	for _, p := range classify.Providers() {
 		pol := t.cfg.policies[p].WithDefaults()

@@ -79,7 +79,10 @@ type Decision struct {
 //
 //   - Success: Done.
 //   - Permanent: Stop.
-//   - Throttled: Retry (flow control proves nothing was done).
+//   - Throttled: Retry (flow control proves nothing was done), except a
+//     per-recipient limit (classify.ScopeRecipient), which stops at once
+//     unless its window (Result.Hint) clears within MaxDelay and
+//     MaxElapsed.
 //   - Retryable: Retry a read, an idempotent write, a request that was
 //     never sent, or a write the server refused before processing it
 //     (HTTP 503, ServiceUnavailable). Any other write stops: a 500 or 502
@@ -116,6 +119,9 @@ func (p Policy) Decide(o Outcome) Decision {
 	case classify.Permanent:
 		return Decision{Verdict: Stop, Reason: what + " is permanent"}
 	case classify.Throttled:
+		if r.Scope == classify.ScopeRecipient {
+			return recipientLimit(p, o, what)
+		}
 		d = Decision{Verdict: Retry, Reason: what + " is flow control: nothing was done"}
 	case classify.Retryable:
 		switch {
@@ -196,6 +202,22 @@ func Refused(r classify.Result) bool {
 		return r.Provider == classify.Tencent
 	}
 	return false
+}
+
+// recipientLimit decides on a per-recipient limit (one phone number, with
+// a minute, hour or day window): it slows nothing down, and the request
+// is handed back at once unless the window provably clears within the
+// policy's bounds (Result.Hint holds the window the message names), in
+// which case it is retried after the window.
+func recipientLimit(p Policy, o Outcome, what string) Decision {
+	w := o.Result.Hint
+	switch {
+	case w <= 0:
+		return Decision{Verdict: Stop, Reason: what + " limits one recipient and names no window: handed back at once; other recipients are not limited"}
+	case w > p.MaxDelay || o.Elapsed+w > p.MaxElapsed || o.Attempt >= p.MaxAttempts:
+		return Decision{Verdict: Stop, Reason: fmt.Sprintf("%s limits one recipient for a %v window, past the policy's bounds: handed back at once; other recipients are not limited", what, w)}
+	}
+	return Decision{Verdict: Retry, Reason: fmt.Sprintf("%s limits one recipient: its %v window clears within the policy's bounds", what, w)}
 }
 
 // NonceReplayed reports whether an answer rejects a request for a nonce

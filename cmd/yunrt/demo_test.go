@@ -29,7 +29,7 @@ var demoWants = map[string]demoWant{
 	// Aliyun.
 	"503 on a send, then OK":                  {2, 1, "done", "success", false},
 	"throttled with a TimeLeft hint":          {2, 1, "done", "success", false},
-	"flow control inside HTTP 200":            {2, 1, "done", "success", false},
+	"per-number limit inside HTTP 200":        {1, 0, "stop", "stopped: throttled", false},
 	"push Timeout (was performed)":            {1, 1, "stop", "outcome unknown, not resent", true},
 	"query Timeout":                           {2, 1, "done", "success", false},
 	"XML ServiceUnavailable":                  {2, 1, "done", "success", false},
@@ -113,7 +113,7 @@ func TestRunDemoJSON(t *testing.T) {
 	assert.Equal(t, []string{"reset", "OK"}, byName["reset on a read"].Seen)
 	assert.Equal(t, []string{"HTTP 500 (InternalError inferred)", "OK"}, byName["500 with an empty body on a read"].Seen)
 	assert.Equal(t, []string{"HTTP 503", "OK"}, byName["503 on a send"].Seen)
-	assert.Equal(t, []string{"isv.BUSINESS_LIMIT_CONTROL", "OK"}, byName["flow control inside HTTP 200"].Seen)
+	assert.Equal(t, []string{"isv.BUSINESS_LIMIT_CONTROL"}, byName["per-number limit inside HTTP 200"].Seen, "a per-number limit is handed back at once")
 	assert.Contains(t, byName["reset after the send was read"].Error, "outcome is unknown")
 }
 
