@@ -18,7 +18,9 @@ import (
 // throttled scope gets a scopeLimiter, which learns the rate the provider
 // accepts there and holds it:
 //
-//   - on a throttle, the rate becomes 0.95× the successes per second the
+//   - on a throttle (the first in scopeSettle: the answers of requests
+//     already in flight say nothing new), the rate becomes 0.95× the
+//     successes per second the
 //     scope measured over the last second (over the time that really
 //     elapsed); a scope throttled before it measured anything starts from
 //     its endpoint's accepted rate, or from a provider default (Aliyun's
@@ -33,6 +35,7 @@ import (
 // Per-recipient limits slow nothing down: policy.Decide stops the request
 // (or waits when the limit's window clears within the policy's bounds).
 const (
+	scopeSettle    = 100 * time.Millisecond
 	scopeGrowAfter = 200 * time.Millisecond
 	scopeRelease   = 3 * time.Second
 	scopeGrowth    = 1.05 // per rateStep
@@ -163,23 +166,28 @@ func newScopeLimiter(cfg policy.Rate, seed float64) *scopeLimiter {
 	return &scopeLimiter{cfg: cfg, base: seed, lim: newLimiter(seed, max(1, int(seed/10)))}
 }
 
-// cut lowers the scope's rate to what it measured accepted.
+// cut lowers the scope's rate to what it measured accepted. The answers
+// of requests already in flight when the scope was cut (within
+// scopeSettle of the last cut) tell nothing new and change nothing.
 func (l *scopeLimiter) cut(now time.Time, hint time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.created.IsZero() {
+	if until := now.Add(hint); hint > 0 && until.After(l.blocked) {
+		l.blocked = until
+	}
+	switch acc := l.acc.rate(now); {
+	case l.created.IsZero():
 		l.created = now
 		l.base *= scopeCut
-	} else if acc := l.acc.rate(now); acc > 0 {
+	case now.Sub(l.lastCut) < scopeSettle:
+		return
+	case acc > 0:
 		l.base = acc * scopeCut
-	} else {
+	default:
 		l.base *= l.cfg.Backoff
 	}
 	l.base = l.bounded(l.base)
 	l.lastCut = now
-	if until := now.Add(hint); hint > 0 && until.After(l.blocked) {
-		l.blocked = until
-	}
 	l.lim.set(now, l.base)
 }
 

@@ -26,6 +26,55 @@ type load struct {
 	burst    float64
 	tokens   float64
 	refilled time.Time
+
+	actions map[string]*actionQuota // per-action quotas (SetActionQuota)
+}
+
+// actionQuota is the quota of one action and the answer over it.
+type actionQuota struct {
+	quota, burst, tokens float64
+	refilled             time.Time
+	fault                Fault
+}
+
+// SetActionQuota limits one action (as Attempt.Action names it) to
+// perSecond attempts with a burst, answering the attempts over it with f
+// (the provider's throttling answer when f is the zero Fault), as
+// Throttling.Api limits one API while the others are served. perSecond 0
+// removes it.
+func (s *Server) SetActionQuota(action string, perSecond float64, burst int, f Fault) {
+	if f.Code == "" && f.Status == 0 {
+		f = throttleFault(s.p)
+	}
+	s.load.mu.Lock()
+	defer s.load.mu.Unlock()
+	if s.load.actions == nil {
+		s.load.actions = map[string]*actionQuota{}
+	}
+	if perSecond <= 0 {
+		delete(s.load.actions, action)
+		return
+	}
+	b := math.Max(1, float64(burst))
+	s.load.actions[action] = &actionQuota{quota: perSecond, burst: b, tokens: b, refilled: s.cfg.clock(), fault: f}
+}
+
+// actionCondition answers an attempt of action over its quota.
+func (s *Server) actionCondition(action string, now time.Time) (Fault, bool) {
+	l := &s.load
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	q := l.actions[action]
+	if q == nil {
+		return Fault{}, false
+	}
+	q.tokens = math.Min(q.burst, q.tokens+now.Sub(q.refilled).Seconds()*q.quota)
+	q.refilled = now
+	if q.tokens < 1 {
+		return q.fault, true
+	}
+	q.tokens--
+	return Fault{}, false
 }
 
 // SetOutage makes every attempt that arrives before until (by the

@@ -359,7 +359,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if f, ok := s.condition(a.At); ok {
+	f, ok := s.condition(a.At)
+	if !ok {
+		f, ok = s.actionCondition(a.Action, a.At)
+	}
+	if ok {
 		a = s.rejected(a, f)
 		if f.Reset || f.Hangup {
 			s.drop(w, f.Reset)
@@ -369,7 +373,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a = s.next(a)
-	f := a.Fault
+	f = a.Fault
 
 	if f.Latency > 0 {
 		t := time.NewTimer(f.Latency)

@@ -12,6 +12,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -544,4 +545,22 @@ func TestCloseLeaksNothing(t *testing.T) {
 		c.CloseIdleConnections()
 	}
 	assert.Empty(t, settleServerGoroutines())
+}
+
+func TestSetActionQuota(t *testing.T) {
+	srv := New(classify.Aliyun)
+	defer srv.Close()
+	srv.SetActionQuota("SendSms", 0.001, 2, Fault{Code: "Throttling.Api"})
+	codes := map[string][]string{}
+	for _, action := range []string{"SendSms", "QuerySendDetails"} {
+		for i := 0; i < 4; i++ {
+			resp, err := http.Post(srv.URL()+"/?Action="+action, "text/plain", nil)
+			require.NoError(t, err)
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			codes[action] = append(codes[action], strconv.Itoa(resp.StatusCode)+map[bool]string{true: " Throttling.Api"}[strings.Contains(string(b), "Throttling.Api")])
+		}
+	}
+	assert.Equal(t, []string{"200", "200", "400 Throttling.Api", "400 Throttling.Api"}, codes["SendSms"], "the burst, then the quota")
+	assert.Equal(t, []string{"200", "200", "200", "200"}, codes["QuerySendDetails"], "other actions are not limited")
 }

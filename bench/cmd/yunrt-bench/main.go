@@ -32,7 +32,12 @@ func main() {
 	benchFile := flag.String("bench-file", "", "read benchmark results from this file instead of running them")
 	skipBench := flag.Bool("skip-bench", false, "skip the benchmarks")
 	skipScen := flag.Bool("skip-scenarios", false, "skip the resilience scenarios")
+	scopes := flag.Int("scopes", 0, "run only the flow-control scenarios (quota 2× and 1.2×, two actions, one limited number, single throttle) this many rounds, and print their table")
 	flag.Parse()
+	if *scopes > 0 {
+		fmt.Print(bench.ScopeTable(*scopes))
+		return
+	}
 	start := time.Now()
 
 	dir, err := moduleDir()
