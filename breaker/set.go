@@ -33,9 +33,14 @@ type Settings struct {
 	// Window is the rolling window attempts are counted in (in ten
 	// buckets). Zero means 10s.
 	Window time.Duration
-	// OpenTimeout is how long the breaker stays open before it lets
-	// probes through (half-open). Zero means 2s.
+	// OpenTimeout is the longest the breaker stays open before it lets a
+	// probe through (half-open). The open time starts at MinOpenTimeout
+	// and doubles each time a probe fails, up to OpenTimeout, so a short
+	// outage costs little and a long one is still held. Zero means 2s.
 	OpenTimeout time.Duration
+	// MinOpenTimeout is the open time after the breaker trips from closed.
+	// Zero means 100ms (or OpenTimeout, when that is shorter).
+	MinOpenTimeout time.Duration
 	// Probes is how many attempts a half-open breaker lets through at once;
 	// that many consecutive successes close it, one failure opens it
 	// again. Zero means 1.
@@ -70,6 +75,10 @@ func (s Settings) WithDefaults() Settings {
 	if s.OpenTimeout <= 0 {
 		s.OpenTimeout = 2 * time.Second
 	}
+	if s.MinOpenTimeout <= 0 {
+		s.MinOpenTimeout = 100 * time.Millisecond
+	}
+	s.MinOpenTimeout = min(s.MinOpenTimeout, s.OpenTimeout)
 	if s.Probes == 0 {
 		s.Probes = 1
 	}
@@ -101,7 +110,8 @@ type entry struct {
 	cb        *gobreaker.TwoStepCircuitBreaker[struct{}]
 	state     atomic.Int32 // a gobreaker.State
 	used      atomic.Int64 // unix nanoseconds of the last Allow
-	openUntil atomic.Int64 // unix nanoseconds: kept at least until then
+	openUntil atomic.Int64 // unix nanoseconds: refuses (and is kept) until then
+	streak    int          // probes failed in a row; under gobreaker's lock
 }
 
 // NewSet returns a Set with settings s (defaults applied). onChange, when
@@ -137,7 +147,7 @@ func (s *Set) get(name string) *entry {
 		MaxRequests:  st.Probes,
 		Interval:     st.Window,
 		BucketPeriod: st.Window / 10,
-		Timeout:      st.OpenTimeout,
+		Timeout:      time.Nanosecond, // the Set holds it open (openFor), on its own clock
 		ReadyToTrip: func(c gobreaker.Counts) bool {
 			return c.Requests >= st.MinRequests && float64(c.TotalFailures) >= st.FailureRatio*float64(c.Requests)
 		},
@@ -145,8 +155,16 @@ func (s *Set) get(name string) *entry {
 	}
 	settings.OnStateChange = func(name string, from, to gobreaker.State) {
 		e.state.Store(int32(to))
-		if to == gobreaker.StateOpen {
-			e.openUntil.Store(s.now().Add(st.OpenTimeout).UnixNano())
+		switch to {
+		case gobreaker.StateOpen:
+			if from == gobreaker.StateHalfOpen {
+				e.streak++
+			} else {
+				e.streak = 0
+			}
+			e.openUntil.Store(s.now().Add(openFor(st, e.streak)).UnixNano())
+		case gobreaker.StateClosed:
+			e.streak = 0
 		}
 		if s.onChange != nil {
 			s.onChange(name, from.String(), to.String())
@@ -194,10 +212,31 @@ func (s *Set) Len() int {
 	return len(s.m)
 }
 
+// openFor is how long a breaker stays open after it tripped with streak
+// failed probes before: MinOpenTimeout, doubled per failed probe, at most
+// OpenTimeout.
+func openFor(st Settings, streak int) time.Duration {
+	d := st.MinOpenTimeout
+	for i := 0; i < streak && d < st.OpenTimeout; i++ {
+		d *= 2
+	}
+	return min(d, st.OpenTimeout)
+}
+
+// held reports whether e is within its open time: refused without asking
+// gobreaker (whose own timeout is the shortest open time).
+func (s *Set) held(e *entry) bool {
+	return s.now().UnixNano() < e.openUntil.Load()
+}
+
 // State returns the state of the breaker called name: "closed",
 // "half-open" or "open" ("closed" for one not made yet).
 func (s *Set) State(name string) string {
-	return s.get(name).cb.State().String()
+	e := s.get(name)
+	if s.held(e) {
+		return gobreaker.StateOpen.String()
+	}
+	return e.cb.State().String()
 }
 
 // Ticket is a breaker's permission for one attempt. Its zero value
@@ -220,6 +259,9 @@ func (t Ticket) Done(o Outcome) {
 // state is the breaker's state when asked.
 func (s *Set) Allow(name string) (state string, t Ticket, err error) {
 	e := s.get(name)
+	if s.held(e) {
+		return gobreaker.StateOpen.String(), Ticket{}, fmt.Errorf("%w: %s", ErrOpen, name)
+	}
 	report, err := e.cb.Allow() // may move an open breaker to half-open
 	state = gobreaker.State(e.state.Load()).String()
 	if err != nil {
