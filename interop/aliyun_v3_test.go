@@ -38,8 +38,9 @@ func aliyunV3Case() sdkCase {
 		skew:     20 * time.Minute,
 		steps:    aliyunSteps("500 Timeout (sent)", "Forbidden.RAM", "403 Forbidden.RAM"),
 	}
-	c.steps[body200] = step{faults: []testserver.Fault{{Code: "isv.BUSINESS_LIMIT_CONTROL", Format: testserver.Format200}}, what: "200 isv.BUSINESS_LIMIT_CONTROL",
-		attempts: 2, performed: 1}
+	// A per-number limit (hour window): handed back at once, not retried.
+	c.steps[body200] = step{faults: []testserver.Fault{{Code: "isv.BUSINESS_LIMIT_CONTROL", Message: "触发小时级流控Permits:5", Format: testserver.Format200}}, what: "200 isv.BUSINESS_LIMIT_CONTROL (one number, hour window)",
+		attempts: 1, performed: 0, bodyCode: "isv.BUSINESS_LIMIT_CONTROL"}
 	codes := []string{"InvalidTimeStamp.Expired"} // the strict gateway's, in the skew scenario
 	for _, st := range c.steps {
 		for _, f := range st.faults {
