@@ -41,7 +41,8 @@ func (r *request) readAhead(x *exchange, resp *http.Response, a *Attempt) error 
 	var truncated bool
 	if r.shouldPeek(resp) {
 		if x.timer == nil {
-			x.timer = time.AfterFunc(ReadAheadTimeout, func() { x.cancel(ErrAttemptTimeout) })
+			cancel := x.cancel // this attempt's, whenever the timer fires
+			x.timer = time.AfterFunc(ReadAheadTimeout, func() { cancel(ErrAttemptTimeout) })
 		}
 		limit := r.t.cfg.peekLimit
 		if resp.StatusCode < 300 {
@@ -171,7 +172,8 @@ func discard(resp *http.Response) {
 		return
 	}
 	if b, ok := resp.Body.(*attemptBody); ok {
-		stop := time.AfterFunc(drainTimeout, func() { b.x.cancel(errDrainTimeout) })
+		cancel := b.x.cancel // this attempt's, whenever the timer fires
+		stop := time.AfterFunc(drainTimeout, func() { cancel(errDrainTimeout) })
 		_, _ = io.CopyN(io.Discard, resp.Body, drainLimit)
 		stop.Stop()
 	}

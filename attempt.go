@@ -105,19 +105,26 @@ func (r *request) rateWait(ctx context.Context, a *Attempt) error {
 // exchange is one attempt on the wire: its context (ended by the attempt
 // timeout, a stopped copy, or closing the response body), its send guard
 // and its timer.
+//
+// One exchange serves the attempts of a request one after the other (it
+// is part of the request): an attempt's response is discarded, or
+// returned, before the next attempt starts.
 type exchange struct {
+	t      *Transport
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 	timer  *time.Timer // nil: no attempt timeout running
-	guard  *sendGuard
+	guard  *sendGuard  // nil once the attempt ended
 }
 
 // newExchange starts attempt n's context under the observer's attempt
 // context, with the send guard's trace and the attempt timeout.
 func (r *request) newExchange(ctx context.Context, n int) *exchange {
 	actx, cancel := context.WithCancelCause(r.actx)
-	x := &exchange{cancel: cancel}
-	x.guard = newSendGuard(r.info.Kind != classify.Read, cancel)
+	x := &r.x
+	*x = exchange{t: r.t, cancel: cancel}
+	x.guard = r.t.guards.Get().(*sendGuard)
+	x.guard.reset(r.info.Kind != classify.Read, cancel)
 	x.ctx = httptrace.WithClientTrace(actx, &x.guard.trace)
 	if d := r.attemptTimeout(ctx, n); d > 0 {
 		x.timer = time.AfterFunc(d, func() { cancel(ErrAttemptTimeout) })
@@ -136,10 +143,15 @@ func (x *exchange) stopTimer() (fired bool) {
 	return fired
 }
 
-// end releases the attempt's context.
+// end releases the attempt's context and recycles its guard. Calling it
+// again does nothing.
 func (x *exchange) end() {
 	x.stopTimer()
 	x.cancel(nil)
+	if g := x.guard; g != nil {
+		x.guard = nil
+		x.t.guards.Put(g)
+	}
 }
 
 // build makes the attempt's request: a clone of the caller's with the

@@ -91,9 +91,9 @@ func TestHappyPathAllocs(t *testing.T) {
 		size int
 		max  float64
 	}{
-		{classify.Aliyun, 200, 22},
-		{classify.Tencent, 200, 20},
-		{classify.Aliyun, 1 << 20, 15},
+		{classify.Aliyun, 200, 17},
+		{classify.Tencent, 200, 15},
+		{classify.Aliyun, 1 << 20, 10},
 	} {
 		body := successBody(tt.p, tt.size)
 		tr := New(cannedBase{body: body, header: http.Header{"Content-Type": {"application/json"}}})

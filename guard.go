@@ -41,10 +41,13 @@ type sendGuard struct {
 	trace httptrace.ClientTrace
 }
 
-// newSendGuard returns the guard of one attempt; cancel ends the
-// attempt's context.
-func newSendGuard(write bool, cancel context.CancelCauseFunc) *sendGuard {
-	g := &sendGuard{write: write, cancel: cancel}
+// newSendGuard returns a guard with its trace hooks bound; reset arms it
+// for one attempt. A Transport recycles its guards (Transport.guards):
+// binding the hooks costs five allocations. A hook of an earlier attempt
+// that net/http calls late can only mark the new attempt as written,
+// which errs on the safe side (it is then not resent as "not sent").
+func newSendGuard() *sendGuard {
+	g := &sendGuard{}
 	g.trace = httptrace.ClientTrace{
 		GetConn:      g.onGetConn,
 		GotConn:      g.onGotConn,
@@ -52,6 +55,16 @@ func newSendGuard(write bool, cancel context.CancelCauseFunc) *sendGuard {
 		WroteRequest: g.onWroteRequest,
 	}
 	return g
+}
+
+// reset arms g for one attempt of a write (or a read); cancel ends the
+// attempt's context.
+func (g *sendGuard) reset(write bool, cancel context.CancelCauseFunc) {
+	g.write, g.cancel = write, cancel
+	g.getConn.Store(false)
+	g.copies.Store(0)
+	g.wrote.Store(false)
+	g.stopped.Store(false)
 }
 
 func (g *sendGuard) onGetConn(string)                          { g.getConn.Store(true) }

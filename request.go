@@ -54,6 +54,8 @@ type request struct {
 
 	ctl       *requestControl // the caller's options for this request (ForRequest); nil: none
 	tokenSent bool            // every attempt carries ctl.token
+
+	x exchange // the current attempt on the wire
 }
 
 // run makes the attempts of the request until one is returned or the

@@ -12,6 +12,7 @@ package yunrt
 import (
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,6 +35,8 @@ type Transport struct {
 
 	endpoints *stateTable[endpointKey, *endpoint] // budget and rate ceiling per endpoint
 
+	guards sync.Pool // *sendGuard, recycled across attempts
+
 	scopes       *stateTable[scopeKey, *scopeLimiter] // adaptive limits of throttled scopes
 	lastThrottle atomic.Int64                         // unix ns of the last throttle of any scope
 }
@@ -52,6 +55,7 @@ func New(base http.RoundTripper, opts ...Option) *Transport {
 	t.skews = newStateTable[string, *atomic.Int64](t.cfg.limits)
 	t.endpoints = newStateTable[endpointKey, *endpoint](t.cfg.limits)
 	t.scopes = newStateTable[scopeKey, *scopeLimiter](t.cfg.limits)
+	t.guards.New = func() any { return newSendGuard() }
 	t.policies = map[classify.Provider]*policy.Policy{}
 	for _, p := range classify.Providers() {
 		pol := t.cfg.policies[p].WithDefaults()
