@@ -28,6 +28,7 @@ type config struct {
 	hostSigners map[string]sign.Signer
 	nonce       func() (string, error)
 	breakers    map[classify.Provider]breaker.Settings
+	shared      *sharedConfig // issue 14: nil without WithSharedState
 }
 
 // DefaultBodyBufferLimit is how much of a request body without GetBody

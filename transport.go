@@ -35,6 +35,8 @@ type Transport struct {
 
 	epMu      sync.Mutex
 	endpoints map[endpointKey]*endpoint // budget and rate limiter per endpoint
+
+	shared *sharedState // issue 14: nil without WithSharedState
 }
 
 // New returns a Transport that sends through base (http.DefaultTransport
@@ -50,6 +52,7 @@ func New(base http.RoundTripper, opts ...Option) *Transport {
 		breakers:  map[classify.Provider]*breaker.Set{},
 		endpoints: map[endpointKey]*endpoint{},
 	}
+	t.shared = newSharedState(t.cfg) // issue 14
 	t.policies = map[classify.Provider]*policy.Policy{}
 	for _, p := range classify.Providers() {
 		pol := t.cfg.policies[p].WithDefaults()
@@ -60,6 +63,7 @@ func New(base http.RoundTripper, opts ...Option) *Transport {
 		}
 		t.breakers[p] = breaker.NewSet(s, func(name, from, to string) {
 			t.cfg.observer.BreakerChange(BreakerChange{Provider: p, Name: name, From: from, To: to})
+			t.sharedBreakerChange(name, to, s.WithDefaults().OpenTimeout) // issue 14
 		})
 	}
 	return t
