@@ -214,22 +214,25 @@ func sharedKey(scope string) string {
 func (r *request) rateScope() string { return r.ep.name }
 
 // sharedAdmit asks the store whether attempt a may be sent: the breaker's
-// fleet-wide verdict, then a slot of the scope's shared rate limit,
-// waiting for it as rateWait does (in steps of at most rateStep, never
-// past the context's deadline). A failed store call lets the attempt go
-// on the local limits alone.
+// fleet-wide verdict, then a slot of the scope's shared rate limit. A
+// slot is reserved as far ahead as the context's deadline allows (one
+// store call per attempt: waiters do not poll the store), and the
+// attempt sleeps until it; when the next slot is past the deadline the
+// attempt is refused at once (ErrDeadline). A failed store call lets the
+// attempt go on the local limits alone.
 func (r *request) sharedAdmit(ctx context.Context, a *Attempt) error {
 	sh := r.t.shared
 	if sh == nil {
 		return nil
 	}
 	rl := r.pol.Rate.WithDefaults()
-	q := SharedAdmit{Scope: sharedKey(r.rateScope()), Max: rl.Max, Burst: rl.Burst, Horizon: rateStep}
+	q := SharedAdmit{Scope: sharedKey(r.rateScope()), Max: rl.Max, Burst: rl.Burst}
 	if r.breakers != nil {
 		q.Breaker = r.breakerName
 	}
 	clk := r.t.cfg.clk
 	for {
+		q.Horizon = r.sharedHorizon(ctx, clk.Now())
 		var v SharedVerdict
 		err := sh.call(ctx, "admit", func(ctx context.Context) (err error) {
 			v, err = sh.store.Admit(ctx, q)
@@ -261,6 +264,16 @@ func (r *request) sharedAdmit(ctx context.Context, a *Attempt) error {
 			return nil // the slot was taken
 		}
 	}
+}
+
+// sharedHorizon is how far ahead a shared slot may be reserved: until the
+// context's deadline, and at most MaxDelay.
+func (r *request) sharedHorizon(ctx context.Context, now time.Time) time.Duration {
+	h := r.pol.MaxDelay
+	if dl, ok := ctx.Deadline(); ok {
+		h = min(h, dl.Sub(now))
+	}
+	return max(h, 0)
 }
 
 // sharedThrottled tells the fleet that the provider throttled an attempt

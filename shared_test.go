@@ -146,7 +146,7 @@ func TestSharedVerdicts(t *testing.T) {
 			q := store.Admits()[0]
 			assert.Equal(t, "aliyun/"+srv.Host(), q.Breaker)
 			assert.Equal(t, sharedKey("aliyun/"+srv.Host()), q.Scope)
-			assert.Equal(t, rateStep, q.Horizon)
+			assert.Equal(t, map[bool]time.Duration{false: 30 * time.Second, true: tt.deadline}[tt.deadline > 0], q.Horizon)
 			assert.Equal(t, 1, q.Burst)
 		})
 	}

@@ -10,19 +10,23 @@ import "github.com/redis/go-redis/v9"
 // fleet's send count in the current and previous one-second buckets
 // (b, c, p), and after a throttle the CUBIC state: the rate at the last
 // decrease (w), the curve's K in seconds (k), when it decreased (d) and
-// the floor (m).
+// the floor (m); f is when the scope's first send was counted.
 
 // fleetLua computes the fleet's send rate (sliding one-second window,
 // per second) from the hash fields b, c, p (local b, c, p updated).
 const fleetLua = `
 local function fleet(now, h)
   local b, c, p = tonumber(h[2]) or 0, tonumber(h[3]) or 0, tonumber(h[4]) or 0
+  local first = tonumber(h[9]) or now
   local cur = math.floor(now / 1000) * 1000
   if cur ~= b then
     if cur - b == 1000 then p = c else p = 0 end
     c, b = 0, cur
   end
-  return b, c, p, p * (1 - (now - b) / 1000) + c
+  if now - first < 1000 then -- less than a second of history: its mean
+    return b, c, p, (c + p) * 1000 / math.max(now - first, 100), first
+  end
+  return b, c, p, p * (1 - (now - b) / 1000) + c, first
 end
 local function adapted(now, h, measured)
   local w = tonumber(h[5])
@@ -46,8 +50,8 @@ if KEYS[1] ~= '' then
   if open > 0 then return {tostring(open), '0', '0'} end
 end
 local max, burst, horizon = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local h = redis.call('HMGET', KEYS[2], 'tat', 'b', 'c', 'p', 'w', 'k', 'd', 'm')
-local b, c, p, measured = fleet(now, h)
+local h = redis.call('HMGET', KEYS[2], 'tat', 'b', 'c', 'p', 'w', 'k', 'd', 'm', 'f')
+local b, c, p, measured, first = fleet(now, h)
 local rate = adapted(now, h, measured)
 if max > 0 and (rate == 0 or max < rate) then rate = max end
 local tat, wait = tonumber(h[1]) or 0, 0
@@ -59,7 +63,7 @@ if rate > 0 then
   tat = ntat
   if wait < 0 then wait = 0 end
 end
-redis.call('HSET', KEYS[2], 'tat', f(tat), 'b', f(b), 'c', c + 1, 'p', p)
+redis.call('HSET', KEYS[2], 'tat', f(tat), 'b', f(b), 'c', c + 1, 'p', p, 'f', f(first))
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return {'0', f(wait), f(rate)}
 `)
@@ -70,7 +74,7 @@ return {'0', f(wait), f(rate)}
 // when it lowered the rate.
 var throttledScript = redis.NewScript(fleetLua + `
 local beta, floor, every = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local h = redis.call('HMGET', KEYS[1], 'tat', 'b', 'c', 'p', 'w', 'k', 'd', 'm')
+local h = redis.call('HMGET', KEYS[1], 'tat', 'b', 'c', 'p', 'w', 'k', 'd', 'm', 'f')
 local d = tonumber(h[7])
 if d and now - d < every then return 0 end
 local _, _, _, measured = fleet(now, h)

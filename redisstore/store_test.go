@@ -79,12 +79,16 @@ func TestOpenVerdict(t *testing.T) {
 func TestThrottledAdaptsTheFleetRate(t *testing.T) {
 	m, s, _ := newMini(t)
 	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	q := yunrt.SharedAdmit{Scope: "s", Burst: 1, Horizon: time.Second}
 	for i := 0; i < 20; i++ {
+		m.SetTime(now.Add(time.Duration(i) * 50 * time.Millisecond))
 		v, err := s.Admit(ctx, q)
 		require.NoError(t, err)
 		require.Zero(t, v.Wait)
 	}
+	now = now.Add(time.Second)
+	m.SetTime(now)
 	th := yunrt.SharedThrottle{Backoff: 0.7, Min: 0.5}
 	require.NoError(t, s.Throttled(ctx, "s", th))
 	require.NoError(t, s.Throttled(ctx, "s", th))
@@ -92,12 +96,30 @@ func TestThrottledAdaptsTheFleetRate(t *testing.T) {
 	require.NoError(t, err)
 	assert.InDelta(t, 14, v.Rate, 0.01)
 
-	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	k := 2.466212 // cbrt(20 × 0.3 / 0.4)
 	m.SetTime(now.Add(time.Duration(k * float64(time.Second))))
 	v, err = s.Admit(ctx, q)
 	require.NoError(t, err)
 	assert.InDelta(t, 20, v.Rate, 0.05, "back at the rate of the throttle after K")
+}
+
+// TestFleetRateAtStart: with less than a second of history, the fleet's
+// rate is the mean since the first send (not a partial bucket's count).
+func TestFleetRateAtStart(t *testing.T) {
+	m, s, _ := newMini(t)
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 12, 0, 0, 900_000_000, time.UTC) // a bucket ends 100ms later
+	q := yunrt.SharedAdmit{Scope: "s", Burst: 1, Horizon: time.Second}
+	for i := 0; i < 40; i++ { // 200/s for 200ms, across the bucket boundary
+		m.SetTime(now.Add(time.Duration(i) * 5 * time.Millisecond))
+		_, err := s.Admit(ctx, q)
+		require.NoError(t, err)
+	}
+	m.SetTime(now.Add(200 * time.Millisecond))
+	require.NoError(t, s.Throttled(ctx, "s", yunrt.SharedThrottle{Backoff: 0.5, Min: 0.5}))
+	v, err := s.Admit(ctx, q)
+	require.NoError(t, err)
+	assert.InDelta(t, 100, v.Rate, 1)
 }
 
 func TestStoreDown(t *testing.T) {
