@@ -77,8 +77,9 @@ func (r *request) learn(resp *http.Response, a *Attempt) {
 		r.ep.limiter.succeeded(now)
 		r.ep.budget.refund()
 	case classify.Throttled:
-		r.ep.limiter.throttled(now)
-		r.sharedThrottled() // issue 14: the fleet slows down too
+		if !r.sharedThrottled() { // issue 14: the fleet adapts instead, while the store answers
+			r.ep.limiter.throttled(now)
+		}
 	}
 	if r.signer != nil && a.Result.Class == classify.Resign && !classify.NonceReplay(r.p, a.Result.Code) {
 		// A rejected timestamp: learn the server's clock from its Date.

@@ -46,6 +46,8 @@ type SharedAdmit struct {
 	// breakers are per action); "" when breakers are off.
 	Breaker string
 	// Scope names the flow-control scope: a hash that carries no secret.
+	// "" asks only for the breaker's verdict (nothing is taken), as the
+	// transport does again after a long wait for a slot.
 	Scope string
 	// Max is the fleet's fixed ceiling for the scope in requests per
 	// second (the policy's Rate.Max); 0 means none. The store limits the
@@ -260,11 +262,19 @@ func (r *request) sharedAdmit(ctx context.Context, a *Attempt) error {
 			return context.Cause(ctx)
 		}
 		a.RateWait += wait
-		if v.Wait <= q.Horizon {
-			return nil // the slot was taken
+		if v.Wait <= q.Horizon { // the slot was taken
+			if wait < sharedRecheck || q.Breaker == "" {
+				return nil
+			}
+			// A breaker may have opened fleet-wide during the wait.
+			q.Scope, q.Max = "", 0
 		}
 	}
 }
+
+// sharedRecheck is the wait for a shared slot after which the breaker's
+// fleet-wide verdict is asked again before sending.
+const sharedRecheck = 5 * time.Millisecond
 
 // sharedHorizon is how far ahead a shared slot may be reserved: until the
 // context's deadline, and at most MaxDelay.
@@ -277,18 +287,21 @@ func (r *request) sharedHorizon(ctx context.Context, now time.Time) time.Duratio
 }
 
 // sharedThrottled tells the fleet that the provider throttled an attempt
-// of the request's scope, without waiting for the store.
-func (r *request) sharedThrottled() {
+// of the request's scope, without waiting for the store. It reports
+// whether the fleet's rate adapts (the store is in use, not degraded):
+// the local limiter then stays as it is, or the scope's rate would be cut
+// twice (once fleet-wide, once again in every throttled process).
+func (r *request) sharedThrottled() bool {
 	sh := r.t.shared
 	if sh == nil {
-		return
+		return false
 	}
 	rl := r.pol.Rate.WithDefaults()
 	if rl.NoAdapt {
-		return
+		return false
 	}
 	scope, th := sharedKey(r.rateScope()), SharedThrottle{Backoff: rl.Backoff, Min: rl.Min}
-	sh.async("throttled", func(ctx context.Context) error { return sh.store.Throttled(ctx, scope, th) })
+	return sh.async("throttled", func(ctx context.Context) error { return sh.store.Throttled(ctx, scope, th) })
 }
 
 // sharedBreakerChange tells the fleet that the local breaker called name

@@ -97,12 +97,14 @@ func (s *sharedState) call(ctx context.Context, op string, f func(context.Contex
 }
 
 // async runs f against the store on a goroutine of its own, bounded like
-// call; nobody waits for it.
-func (s *sharedState) async(op string, f func(context.Context) error) {
-	if ok, _ := s.peek(); !ok {
-		return
+// call; nobody waits for it. It reports whether the store was in use
+// (not degraded) when f was started.
+func (s *sharedState) async(op string, f func(context.Context) error) bool {
+	ok, degraded := s.peek()
+	if ok {
+		go func() { _ = s.call(context.Background(), op, f) }()
 	}
-	go func() { _ = s.call(context.Background(), op, f) }()
+	return !degraded
 }
 
 // peek reports whether a call could be made now, taking nothing.

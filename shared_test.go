@@ -23,6 +23,7 @@ import (
 type fakeStore struct {
 	mu      sync.Mutex
 	verdict SharedVerdict
+	recheck SharedVerdict // the answer when only the breaker is asked
 	err     error
 	hang    bool
 	admits  []SharedAdmit
@@ -46,6 +47,9 @@ func (f *fakeStore) Admit(_ context.Context, q SharedAdmit) (SharedVerdict, erro
 	f.mu.Lock()
 	f.admits = append(f.admits, q)
 	v, err, hang := f.verdict, f.err, f.hang
+	if q.Scope == "" {
+		v = f.recheck
+	}
 	f.mu.Unlock()
 	if hang {
 		<-f.release
@@ -112,6 +116,7 @@ func TestSharedVerdicts(t *testing.T) {
 	tests := []struct {
 		name      string
 		verdict   SharedVerdict
+		recheck   SharedVerdict
 		deadline  time.Duration
 		wantErr   error
 		wantSent  int
@@ -120,12 +125,15 @@ func TestSharedVerdicts(t *testing.T) {
 		{name: "go now", verdict: SharedVerdict{}, wantSent: 1},
 		{name: "open fleet-wide", verdict: SharedVerdict{Open: time.Second}, wantErr: breaker.ErrOpen},
 		{name: "slot taken ahead", verdict: SharedVerdict{Wait: 40 * time.Millisecond}, wantSent: 1, wantSleep: []time.Duration{40 * time.Millisecond}},
+		{name: "opened fleet-wide during the wait", verdict: SharedVerdict{Wait: 40 * time.Millisecond}, recheck: SharedVerdict{Open: time.Second},
+			wantErr: breaker.ErrOpen, wantSleep: []time.Duration{40 * time.Millisecond}},
 		{name: "no slot before the deadline", verdict: SharedVerdict{Wait: 5 * time.Second}, deadline: time.Second, wantErr: ErrDeadline},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			store := newFakeStore()
 			store.set(tt.verdict, nil, false)
+			store.recheck = tt.recheck
 			srv, tr, fc := sharedTransport(t, store)
 			ctx := context.Background()
 			if tt.deadline > 0 {
@@ -220,6 +228,7 @@ func TestSharedThrottleAndOpenArePublished(t *testing.T) {
 	_, err := sharedDo(t, srv, tr, "th", context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, SharedThrottle{Backoff: 0.7, Min: 0.5}, <-store.throttled)
+	assert.False(t, onlyEndpoint(t, tr).limiter.limited.Load(), "the fleet adapts, not this process alone")
 
 	srv.Script("fail", testserver.Fault{Code: "ServiceUnavailable", Status: http.StatusServiceUnavailable})
 	_, err = sharedDo(t, srv, tr, "fail", context.Background())
@@ -237,4 +246,29 @@ func TestSharedSettingsDefaults(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, tt.in.WithDefaults())
 	}
+}
+
+func onlyEndpoint(t *testing.T, tr *Transport) *endpoint {
+	t.Helper()
+	tr.epMu.Lock()
+	defer tr.epMu.Unlock()
+	require.Len(t, tr.endpoints, 1)
+	for _, ep := range tr.endpoints {
+		return ep
+	}
+	return nil
+}
+
+// TestSharedDegradedThrottleAdaptsLocally: with the store degraded, a
+// throttle lowers the local limiter, as without a store.
+func TestSharedDegradedThrottleAdaptsLocally(t *testing.T) {
+	store := newFakeStore()
+	store.set(SharedVerdict{}, errors.New("down"), false)
+	srv, tr, _ := sharedTransport(t, store, WithPolicy(classify.Aliyun, policy.Policy{MaxAttempts: 1}))
+	srv.Script("th", testserver.Fault{Code: "Throttling.User"})
+	_, err := sharedDo(t, srv, tr, "th", context.Background())
+	require.NoError(t, err)
+	require.True(t, tr.SharedState().Degraded)
+	assert.True(t, onlyEndpoint(t, tr).limiter.limited.Load())
+	assert.Empty(t, store.throttled)
 }

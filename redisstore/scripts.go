@@ -10,7 +10,8 @@ import "github.com/redis/go-redis/v9"
 // fleet's send count in the current and previous one-second buckets
 // (b, c, p), and after a throttle the CUBIC state: the rate at the last
 // decrease (w), the curve's K in seconds (k), when it decreased (d) and
-// the floor (m); f is when the scope's first send was counted.
+// the floor (m), and the last slot reserved before it (x); f is when the
+// scope's first send was counted.
 
 // fleetLua computes the fleet's send rate (sliding one-second window,
 // per second) from the hash fields b, c, p (local b, c, p updated).
@@ -49,6 +50,7 @@ if KEYS[1] ~= '' then
   local open = redis.call('PTTL', KEYS[1])
   if open > 0 then return {tostring(open), '0', '0'} end
 end
+if KEYS[2] == '' then return {'0', '0', '0'} end
 local max, burst, horizon = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local h = redis.call('HMGET', KEYS[2], 'tat', 'b', 'c', 'p', 'w', 'k', 'd', 'm', 'f')
 local b, c, p, measured, first = fleet(now, h)
@@ -70,20 +72,24 @@ return {'0', f(wait), f(rate)}
 
 // throttledScript: KEYS[1] the scope's hash; ARGV backoff, min,
 // decrease interval (ms), ttl (ms). Lowers the adapted rate to backoff ×
-// min(fleet rate, adapted rate), once per decrease interval. Returns 1
-// when it lowered the rate.
+// min(fleet rate, adapted rate), at most once per decrease interval and
+// not before the slots reserved before the last decrease are used.
+// Returns 1 when it lowered the rate.
 var throttledScript = redis.NewScript(fleetLua + `
 local beta, floor, every = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local h = redis.call('HMGET', KEYS[1], 'tat', 'b', 'c', 'p', 'w', 'k', 'd', 'm', 'f')
+local h = redis.call('HMGET', KEYS[1], 'tat', 'b', 'c', 'p', 'w', 'k', 'd', 'm', 'f', 'x')
 local d = tonumber(h[7])
 if d and now - d < every then return 0 end
+-- Slots reserved before the last decrease, at the old rate, are still
+-- being sent: their throttles say nothing of the new rate.
+if tonumber(h[10]) and now < tonumber(h[10]) then return 0 end
 local _, _, _, measured = fleet(now, h)
 local base = measured
 local cur = adapted(now, h, measured)
 if cur > 0 and cur < base then base = cur end
 if base < floor / beta then base = floor / beta end
 local k = (base * (1 - beta) / 0.4) ^ (1 / 3)
-redis.call('HSET', KEYS[1], 'w', f(base), 'k', f(k), 'd', f(now), 'm', f(floor))
+redis.call('HSET', KEYS[1], 'w', f(base), 'k', f(k), 'd', f(now), 'm', f(floor), 'x', f(tonumber(h[1]) or 0))
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 1
 `)

@@ -103,7 +103,11 @@ func (s *Store) Admit(ctx context.Context, q yunrt.SharedAdmit) (yunrt.SharedVer
 	if q.Breaker != "" {
 		open = s.o.Prefix + "open:" + q.Breaker
 	}
-	keys := []string{open, s.o.Prefix + "rate:" + q.Scope}
+	scope := ""
+	if q.Scope != "" {
+		scope = s.o.Prefix + "rate:" + q.Scope
+	}
+	keys := []string{open, scope}
 	res, err := admitScript.Run(ctx, s.c, keys, q.Max, max(q.Burst, 1), float64(q.Horizon)/1e6, ms(s.o.KeyTTL)).StringSlice()
 	if err != nil {
 		return yunrt.SharedVerdict{}, err

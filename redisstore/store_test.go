@@ -65,7 +65,16 @@ func TestOpenVerdict(t *testing.T) {
 	assert.Equal(t, 2*time.Second, v.Open)
 	assert.True(t, m.Exists("yunrt:open:aliyun/ecs.aliyuncs.com"))
 
-	m.FastForward(2 * time.Second)
+	m.FastForward(time.Second)
+	v, err = s.Admit(ctx, yunrt.SharedAdmit{Breaker: q.Breaker}) // the breaker alone
+	require.NoError(t, err)
+	assert.Equal(t, yunrt.SharedVerdict{Open: time.Second}, v)
+
+	m.FastForward(time.Second)
+	v, err = s.Admit(ctx, yunrt.SharedAdmit{Breaker: q.Breaker})
+	require.NoError(t, err)
+	assert.Equal(t, yunrt.SharedVerdict{}, v)
+	assert.Empty(t, m.Keys(), "asking for the breaker alone takes nothing")
 	v, err = s.Admit(ctx, q)
 	require.NoError(t, err)
 	assert.Zero(t, v.Open)
@@ -101,6 +110,48 @@ func TestThrottledAdaptsTheFleetRate(t *testing.T) {
 	v, err = s.Admit(ctx, q)
 	require.NoError(t, err)
 	assert.InDelta(t, 20, v.Rate, 0.05, "back at the rate of the throttle after K")
+}
+
+// TestNoDecreaseForOldSlots: the throttles of slots reserved before a
+// decrease do not lower the rate again; later ones do.
+func TestNoDecreaseForOldSlots(t *testing.T) {
+	m, s, _ := newMini(t)
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) { m.SetTime(now.Add(d)) }
+	q := yunrt.SharedAdmit{Scope: "s", Burst: 1, Horizon: 3 * time.Second}
+	for i := 0; i < 20; i++ {
+		at(time.Duration(i) * 50 * time.Millisecond)
+		_, err := s.Admit(ctx, q)
+		require.NoError(t, err)
+	}
+	th := yunrt.SharedThrottle{Backoff: 0.7, Min: 0.5}
+	rate := func() float64 {
+		v, err := s.Admit(ctx, yunrt.SharedAdmit{Scope: "s", Burst: 1})
+		require.NoError(t, err)
+		return v.Rate
+	}
+	at(time.Second)
+	require.NoError(t, s.Throttled(ctx, "s", th)) // 14/s
+	var last yunrt.SharedVerdict
+	for i := 0; i < 28; i++ { // slots reserved up to about 3s
+		v, err := s.Admit(ctx, q)
+		require.NoError(t, err)
+		last = v
+	}
+	require.Greater(t, last.Wait, 1800*time.Millisecond)
+	at(1600 * time.Millisecond)
+	before := rate()
+	require.NoError(t, s.Throttled(ctx, "s", th)) // slots reserved after the first decrease: a decrease
+	require.InDelta(t, 0.7*before, rate(), 0.1)
+	at(2200 * time.Millisecond)
+	before = rate()
+	require.NoError(t, s.Throttled(ctx, "s", th)) // one of the slots reserved before it: none
+	assert.Equal(t, before, rate())
+	at(3100 * time.Millisecond)
+	before = rate()
+	require.NoError(t, s.Throttled(ctx, "s", th))
+	assert.Less(t, rate(), before)
 }
 
 // TestFleetRateAtStart: with less than a second of history, the fleet's
