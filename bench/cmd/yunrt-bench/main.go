@@ -5,6 +5,7 @@
 // failsafe-go and yunrt.
 //
 //	go -C bench run ./cmd/yunrt-bench          # from the repository root
+//	go -C bench run ./cmd/yunrt-bench -fleet   # the fleet scenario alone (needs redis-server)
 //
 // Raw outputs go to bench/out: bench.txt (go test -bench), benchstat.txt,
 // table.md.
@@ -32,6 +33,8 @@ func main() {
 	benchFile := flag.String("bench-file", "", "read benchmark results from this file instead of running them")
 	skipBench := flag.Bool("skip-bench", false, "skip the benchmarks")
 	skipScen := flag.Bool("skip-scenarios", false, "skip the resilience scenarios")
+	fleet := flag.Bool("fleet", false, "run only the fleet scenario (issue 14: processes sharing limits through Redis)")
+	redisAddr := flag.String("redis", "", "the fleet scenario's Redis (host:port); empty starts redis-server from PATH")
 	flag.Parse()
 	start := time.Now()
 
@@ -39,6 +42,10 @@ func main() {
 	check(err)
 	out := filepath.Join(dir, "out")
 	check(os.MkdirAll(out, 0o755))
+	if *fleet {
+		runFleet(dir, out, *redisAddr)
+		return
+	}
 
 	t := &bench.Table{}
 	if !*skipBench {

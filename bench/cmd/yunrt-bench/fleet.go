@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/yunrt/yunrt/bench"
+)
+
+// runFleet runs the fleet scenario of issue 14 alone and prints its
+// table (also written to out/fleet.md). Without addr it starts a private
+// redis-server (from PATH) on a free loopback port.
+func runFleet(dir, out, addr string) {
+	start := time.Now()
+	if addr == "" {
+		var stop func()
+		var err error
+		addr, stop, err = startRedis()
+		check(err)
+		defer stop()
+	}
+	var rs []*bench.FleetResult
+	for _, m := range bench.FleetModes() {
+		s := time.Now()
+		r := bench.RunFleet(m, addr)
+		fmt.Fprintf(os.Stderr, "fleet %-40s %5.1fs\n", m.Name, time.Since(s).Seconds())
+		rs = append(rs, r)
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s · %s %s/%s · %d CPUs · %s · yunrt %s · %s · wall time %s\n\n", time.Now().Format("2006-01-02"), runtime.Version(), runtime.GOOS, runtime.GOARCH,
+		runtime.NumCPU(), cpuModel(), revision(dir), redisVersion(addr), time.Since(start).Round(time.Second))
+	b.WriteString(bench.FleetMarkdown(rs))
+	check(os.WriteFile(filepath.Join(out, "fleet.md"), b.Bytes(), 0o644))
+	_, _ = os.Stdout.Write(b.Bytes())
+}
+
+// startRedis starts redis-server on a free loopback port, without
+// persistence.
+func startRedis() (addr string, stop func(), err error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	cmd := exec.Command("redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	if err := cmd.Start(); err != nil {
+		return "", nil, fmt.Errorf("redis-server (apt-get install redis-server, or pass -redis host:port): %w", err)
+	}
+	stop = func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
+	addr = "127.0.0.1:" + strconv.Itoa(port)
+	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
+	defer c.Close()
+	for deadline := time.Now().Add(5 * time.Second); c.Ping(context.Background()).Err() != nil; {
+		if time.Now().After(deadline) {
+			stop()
+			return "", nil, fmt.Errorf("redis-server on %s did not answer", addr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return addr, stop, nil
+}
+
+// redisVersion names the Redis server measured with.
+func redisVersion(addr string) string {
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	defer c.Close()
+	info, err := c.InfoMap(context.Background(), "server").Result()
+	if err != nil {
+		return "redis ?"
+	}
+	return "redis " + info["Server"]["redis_version"]
+}
