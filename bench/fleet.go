@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -77,30 +78,10 @@ const SteadyFrom = time.Second
 type member struct {
 	rt    *yunrt.Transport
 	base  *http.Transport
-	sends *sendLog
 	rdb   *redis.Client
+	store *redisstore.Store
 	open  *atomic.Int64 // unix ns of this member's first breaker opening, 0 = none
 	stop  *atomic.Int64 // unix ns of its first attempt refused by a breaker (its own or the fleet's)
-}
-
-// sendLog is a base transport that records when each attempt was sent.
-type sendLog struct {
-	base http.RoundTripper
-	mu   sync.Mutex
-	at   []time.Time
-}
-
-func (s *sendLog) RoundTrip(r *http.Request) (*http.Response, error) {
-	s.mu.Lock()
-	s.at = append(s.at, time.Now())
-	s.mu.Unlock()
-	return s.base.RoundTrip(r)
-}
-
-func (s *sendLog) times() []time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Time(nil), s.at...)
 }
 
 // fleetObserver records a member's first breaker opening, and its first
@@ -124,7 +105,7 @@ func (o fleetObserver) BreakerChange(c yunrt.BreakerChange) {
 
 func newMember(host string, m FleetMode, redisAddr, prefix string) *member {
 	base := NewBase()
-	mb := &member{base: base, sends: &sendLog{base: base}, open: &atomic.Int64{}, stop: &atomic.Int64{}}
+	mb := &member{base: base, open: &atomic.Int64{}, stop: &atomic.Int64{}}
 	bo := policy.Backoff{Initial: DefaultSettings.Initial, Max: DefaultSettings.Max}
 	opts := []yunrt.Option{
 		yunrt.WithHost(host, classify.Aliyun),
@@ -134,9 +115,10 @@ func newMember(host string, m FleetMode, redisAddr, prefix string) *member {
 	}
 	if m.Shared {
 		mb.rdb = redis.NewClient(redisstore.ClientOptions(redisAddr))
-		opts = append(opts, yunrt.WithSharedState(redisstore.New(mb.rdb, redisstore.Options{Prefix: prefix}), yunrt.SharedSettings{}))
+		mb.store = redisstore.New(mb.rdb, redisstore.Options{Prefix: prefix})
+		opts = append(opts, yunrt.WithSharedState(mb.store, yunrt.SharedSettings{}))
 	}
-	mb.rt = yunrt.New(mb.sends, opts...)
+	mb.rt = yunrt.New(base, opts...)
 	return mb
 }
 
@@ -147,63 +129,106 @@ func (mb *member) close() {
 	}
 }
 
-// fleet is FleetSize members in front of one emulator.
-type fleet struct {
-	srv     *testserver.Server
-	members []*member
+// FleetWorker is what one process of the fleet is asked to do: offer
+// Rate requests per second for Dur to the emulator at URL, as mode
+// FleetModes()[Mode], sharing through Redis at Redis (keys under Prefix).
+type FleetWorker struct {
+	Mode      int
+	URL       string
+	Redis     string
+	Prefix    string
+	Rate      float64
+	Dur       time.Duration
+	KeyPrefix string
+	// Start is when to begin (every process of a phase at once, after
+	// its start-up).
+	Start time.Time
 }
 
-func newFleet(m FleetMode, redisAddr string) *fleet {
-	f := &fleet{srv: testserver.New(classify.Aliyun)}
+// FleetRun is what one process of the fleet did.
+type FleetRun struct {
+	Requests, OK int
+	// Open and Stop are the unix nanoseconds of its first breaker
+	// opening and of its first attempt refused by an open breaker (its
+	// own or the fleet's); 0 when none.
+	Open, Stop   int64
+	Degradations uint64
+}
+
+// Spawner runs one process of the fleet. RunFleet runs them as
+// goroutines of this process when it is nil.
+type Spawner func(w FleetWorker) (FleetRun, error)
+
+// RunFleetWorker is a fleet process's whole work (in-process, or in the
+// process a Spawner started).
+func RunFleetWorker(w FleetWorker) FleetRun {
+	u, err := url.Parse(w.URL)
+	if err != nil {
+		panic(err)
+	}
+	mb := newMember(u.Host, FleetModes()[w.Mode], w.Redis, w.Prefix)
+	defer mb.close()
+	if mb.store != nil {
+		ctx, cancel := context.WithDeadline(context.Background(), w.Start)
+		_ = mb.store.Prepare(ctx) // else the first calls load the scripts
+		cancel()
+	}
+	time.Sleep(time.Until(w.Start))
+	var (
+		wg        sync.WaitGroup
+		okN, reqN atomic.Int64
+	)
+	tick := time.NewTicker(time.Duration(float64(time.Second) / w.Rate))
+	defer tick.Stop()
+	start := time.Now()
+	for n := 0; time.Since(start) < w.Dur; n++ {
+		<-tick.C
+		wg.Add(1)
+		go func(key string) {
+			defer wg.Done()
+			reqN.Add(1)
+			if fleetDo(w.URL, mb.rt, key) {
+				okN.Add(1)
+			}
+		}(fmt.Sprint(w.KeyPrefix, n))
+	}
+	wg.Wait()
+	return FleetRun{Requests: int(reqN.Load()), OK: int(okN.Load()), Open: mb.open.Load(), Stop: mb.stop.Load(), Degradations: mb.rt.SharedState().Degradations}
+}
+
+// runFleet runs the FleetSize processes of one phase in mode, member i
+// offering rate(i) requests per second for dur.
+func runFleet(srv *testserver.Server, mode int, redisAddr string, spawn Spawner, rate func(i int) float64, dur time.Duration, phase string, start time.Time) ([]FleetRun, error) {
 	prefix := fmt.Sprintf("bench%d:", time.Now().UnixNano())
-	for i := 0; i < FleetSize; i++ {
-		f.members = append(f.members, newMember(f.srv.Host(), m, redisAddr, prefix))
-	}
-	return f
-}
-
-func (f *fleet) close() {
-	for _, mb := range f.members {
-		mb.close()
-	}
-	f.srv.Close()
-}
-
-// run offers rate(i) requests per second from member i for dur, and
-// returns how many logical requests were made and succeeded.
-func (f *fleet) run(rate func(i int) float64, dur time.Duration, prefix string) (requests, ok int) {
-	e := &env{srv: f.srv, p: classify.Aliyun}
+	runs := make([]FleetRun, FleetSize)
+	errs := make([]error, FleetSize)
 	var wg sync.WaitGroup
-	var okN, reqN atomic.Int64
-	for i, mb := range f.members {
+	for i := range runs {
+		w := FleetWorker{Mode: mode, URL: srv.URL(), Redis: redisAddr, Prefix: prefix, Rate: rate(i), Dur: dur, KeyPrefix: fmt.Sprint(phase, i, "-"), Start: start}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tick := time.NewTicker(time.Duration(float64(time.Second) / rate(i)))
-			defer tick.Stop()
-			start := time.Now()
-			for n := 0; time.Since(start) < dur; n++ {
-				<-tick.C
-				wg.Add(1)
-				go func(key string) {
-					defer wg.Done()
-					reqN.Add(1)
-					if fleetDo(e, mb.rt, key) {
-						okN.Add(1)
-					}
-				}(fmt.Sprint(prefix, i, "-", n))
+			if spawn == nil {
+				runs[i] = RunFleetWorker(w)
+				return
 			}
+			runs[i], errs[i] = spawn(w)
 		}()
 	}
 	wg.Wait()
-	return int(reqN.Load()), int(okN.Load())
+	return runs, errors.Join(errs...)
 }
 
 // fleetDo sends one logical request and reports its success.
-func fleetDo(e *env, rt http.RoundTripper, key string) bool {
+func fleetDo(base string, rt http.RoundTripper, key string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), fleetTimeout)
 	defer cancel()
-	resp, err := rt.RoundTrip(e.write(ctx, key))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/?Action=SendSms&Version=2017-05-25&PhoneNumbers=13800000000&SignName=Test&TemplateCode=SMS_153055065", nil)
+	if err != nil {
+		panic(err)
+	}
+	req.Header.Set(testserver.KeyHeader, key)
+	resp, err := rt.RoundTrip(req)
 	if err != nil {
 		return false
 	}
@@ -219,28 +244,50 @@ const (
 	FleetOutagePhase = 2 * time.Second
 )
 
-// RunFleet runs both phases of the fleet scenario in mode m (redisAddr
-// is used when m.Shared).
-func RunFleet(m FleetMode, redisAddr string) *FleetResult {
-	r := &FleetResult{Mode: m}
-	f := newFleet(m, redisAddr)
-	f.srv.SetQuota(FleetQuota, FleetBurst)
-	start := time.Now()
-	r.QuotaRequests, r.QuotaOK = f.run(func(int) float64 { return 2 * float64(FleetQuota) / FleetSize }, FleetQuotaPhase, "q")
-	log := f.srv.Log()
+// RunFleet runs both phases of the fleet scenario in mode m (index
+// into FleetModes; redisAddr is used when the mode shares), each process
+// started by spawn (nil: goroutines of this process).
+func RunFleet(mode int, redisAddr string, spawn Spawner) (*FleetResult, error) {
+	r := &FleetResult{Mode: FleetModes()[mode]}
+	srv := testserver.New(classify.Aliyun)
+	srv.SetQuota(FleetQuota, FleetBurst)
+	start := time.Now().Add(startUp(spawn))
+	runs, err := runFleet(srv, mode, redisAddr, spawn, func(int) float64 { return 2 * float64(FleetQuota) / FleetSize }, FleetQuotaPhase, "q", start)
+	log := srv.Log()
+	srv.Close()
+	if err != nil {
+		return nil, err
+	}
+	for _, run := range runs {
+		r.QuotaRequests += run.Requests
+		r.QuotaOK += run.OK
+		r.Degraded = r.Degraded || run.Degradations > 0
+	}
 	r.Sent, r.Accepted, r.Throttled = quotaFigures(log, start, start.Add(FleetQuotaPhase))
 	r.SentSS, r.AcceptedSS, r.ThrottledSS = quotaFigures(log, start.Add(SteadyFrom), start.Add(FleetQuotaPhase))
-	r.Degraded = f.degraded()
-	f.close()
 
-	f = newFleet(m, redisAddr)
-	defer f.close()
-	f.srv.SetOutage(time.Now().Add(time.Hour), testserver.Fault{})
-	r.OutageRequests, _ = f.run(outageRate, FleetOutagePhase, "o")
-	r.OutageAttempts, _ = f.srv.Totals()
-	r.StopAfter, r.NeverStopped = f.stopAfter()
-	r.Degraded = r.Degraded || f.degraded()
-	return r
+	srv = testserver.New(classify.Aliyun)
+	defer srv.Close()
+	srv.SetOutage(time.Now().Add(time.Hour), testserver.Fault{})
+	if runs, err = runFleet(srv, mode, redisAddr, spawn, outageRate, FleetOutagePhase, "o", time.Now().Add(startUp(spawn))); err != nil {
+		return nil, err
+	}
+	for _, run := range runs {
+		r.OutageRequests += run.Requests
+		r.Degraded = r.Degraded || run.Degradations > 0
+	}
+	r.OutageAttempts, _ = srv.Totals()
+	r.StopAfter, r.NeverStopped = stopAfter(runs)
+	return r, nil
+}
+
+// startUp is the time given to the processes of a phase to start before
+// they all begin.
+func startUp(spawn Spawner) time.Duration {
+	if spawn == nil {
+		return 100 * time.Millisecond
+	}
+	return 1500 * time.Millisecond
 }
 
 // outageRate is the load of the outage phase, Q in all and uneven, as a
@@ -250,15 +297,6 @@ func outageRate(i int) float64 {
 		return float64(FleetQuota) / 2
 	}
 	return float64(FleetQuota) / 2 / (FleetSize - 1)
-}
-
-func (f *fleet) degraded() bool {
-	for _, mb := range f.members {
-		if mb.rt.SharedState().Degradations > 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // quotaFigures returns, over the attempts that arrived in [from, to):
@@ -289,10 +327,10 @@ func quotaFigures(log []testserver.Attempt, from, to time.Time) (sent, accepted,
 // last process stopped sending: its first attempt refused by an open
 // breaker (−1 when no breaker opened), and how many processes never
 // stopped.
-func (f *fleet) stopAfter() (time.Duration, int) {
+func stopAfter(runs []FleetRun) (time.Duration, int) {
 	var first int64
-	for _, mb := range f.members {
-		if o := mb.open.Load(); o != 0 && (first == 0 || o < first) {
+	for _, run := range runs {
+		if o := run.Open; o != 0 && (first == 0 || o < first) {
 			first = o
 		}
 	}
@@ -301,8 +339,8 @@ func (f *fleet) stopAfter() (time.Duration, int) {
 	}
 	var last time.Duration
 	never := 0
-	for _, mb := range f.members {
-		s := mb.stop.Load()
+	for _, run := range runs {
+		s := run.Stop
 		if s == 0 {
 			never++
 			continue
@@ -313,10 +351,14 @@ func (f *fleet) stopAfter() (time.Duration, int) {
 }
 
 // FleetMarkdown formats the fleet results as a markdown table.
-func FleetMarkdown(rs []*FleetResult) string {
+func FleetMarkdown(rs []*FleetResult, processes bool) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d processes (Transports sharing nothing but Redis), quota Q = %d/s (burst %d), offered 2Q (evenly) for %v; then a full outage (503), offered Q for %v (one process Q/2, the 7 others Q/14 each)\n\n",
-		FleetSize, FleetQuota, FleetBurst, FleetQuotaPhase, FleetOutagePhase)
+	what := "OS processes"
+	if !processes {
+		what = "Transports in one process, sharing nothing but Redis"
+	}
+	fmt.Fprintf(&b, "%d processes (%s), quota Q = %d/s (burst %d), offered 2Q (evenly) for %v; then a full outage (503), offered Q for %v (one process Q/2, the 7 others Q/14 each)\n\n",
+		FleetSize, what, FleetQuota, FleetBurst, FleetQuotaPhase, FleetOutagePhase)
 	b.WriteString("| mode | sent / Q | accepted / Q | throttled share of attempts | from 1 s: sent / Q, accepted / Q, throttled | outage: attempts per request | outage: every process stopped, after the first breaker opened |\n")
 	b.WriteString("|---|---|---|---|---|---|---|\n")
 	for _, r := range rs {

@@ -184,6 +184,15 @@ func TestStoreDown(t *testing.T) {
 	assert.Error(t, s.PublishOpen(ctx, "b", time.Second))
 }
 
+func TestPrepare(t *testing.T) {
+	_, s, c := newMini(t)
+	ctx := context.Background()
+	require.NoError(t, s.Prepare(ctx))
+	loaded, err := c.ScriptExists(ctx, admitScript.Hash(), throttledScript.Hash(), openScript.Hash()).Result()
+	require.NoError(t, err)
+	assert.Equal(t, []bool{true, true, true}, loaded)
+}
+
 func TestScriptsReloadAfterFlush(t *testing.T) {
 	m, s, c := newMini(t)
 	ctx := context.Background()

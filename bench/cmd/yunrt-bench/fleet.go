@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -20,7 +21,7 @@ import (
 // runFleet runs the fleet scenario of issue 14 alone and prints its
 // table (also written to out/fleet.md). Without addr it starts a private
 // redis-server (from PATH) on a free loopback port.
-func runFleet(dir, out, addr string) {
+func runFleet(dir, out, addr string, inProcess bool) {
 	start := time.Now()
 	if addr == "" {
 		var stop func()
@@ -29,17 +30,24 @@ func runFleet(dir, out, addr string) {
 		check(err)
 		defer stop()
 	}
+	self, err := os.Executable()
+	check(err)
+	spawn := func(w bench.FleetWorker) (bench.FleetRun, error) { return spawnWorker(self, w) }
+	if inProcess {
+		spawn = nil
+	}
 	var rs []*bench.FleetResult
-	for _, m := range bench.FleetModes() {
+	for i, m := range bench.FleetModes() {
 		s := time.Now()
-		r := bench.RunFleet(m, addr)
+		r, err := bench.RunFleet(i, addr, spawn)
+		check(err)
 		fmt.Fprintf(os.Stderr, "fleet %-40s %5.1fs\n", m.Name, time.Since(s).Seconds())
 		rs = append(rs, r)
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s · %s %s/%s · %d CPUs · %s · yunrt %s · %s · wall time %s\n\n", time.Now().Format("2006-01-02"), runtime.Version(), runtime.GOOS, runtime.GOARCH,
 		runtime.NumCPU(), cpuModel(), revision(dir), redisVersion(addr), time.Since(start).Round(time.Second))
-	b.WriteString(bench.FleetMarkdown(rs))
+	b.WriteString(bench.FleetMarkdown(rs, !inProcess))
 	check(os.WriteFile(filepath.Join(out, "fleet.md"), b.Bytes(), 0o644))
 	_, _ = os.Stdout.Write(b.Bytes())
 }
@@ -80,4 +88,31 @@ func redisVersion(addr string) string {
 		return "redis ?"
 	}
 	return "redis " + info["Server"]["redis_version"]
+}
+
+// workerFlag runs this binary as one process of the fleet: its argument
+// is a bench.FleetWorker in JSON; it prints a bench.FleetRun in JSON.
+const workerFlag = "-fleet-worker"
+
+// spawnWorker runs one fleet process: this binary with workerFlag.
+func spawnWorker(self string, w bench.FleetWorker) (bench.FleetRun, error) {
+	spec, err := json.Marshal(w)
+	if err != nil {
+		return bench.FleetRun{}, err
+	}
+	cmd := exec.Command(self, workerFlag, string(spec))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return bench.FleetRun{}, fmt.Errorf("fleet worker: %w", err)
+	}
+	var run bench.FleetRun
+	return run, json.Unmarshal(out, &run)
+}
+
+// fleetWorker is main for a fleet process.
+func fleetWorker(spec string) {
+	var w bench.FleetWorker
+	check(json.Unmarshal([]byte(spec), &w))
+	check(json.NewEncoder(os.Stdout).Encode(bench.RunFleetWorker(w)))
 }

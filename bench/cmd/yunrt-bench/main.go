@@ -27,6 +27,10 @@ import (
 )
 
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == workerFlag {
+		fleetWorker(os.Args[2]) // one process of the fleet scenario
+		return
+	}
 	count := flag.Int("count", 6, "runs of every benchmark (interleaved: the benchmark binary runs count times)")
 	benchtime := flag.String("benchtime", "150ms", "-test.benchtime of every benchmark run")
 	benchRe := flag.String("bench", "Happy", "benchmarks to run (regexp)")
@@ -35,6 +39,7 @@ func main() {
 	skipScen := flag.Bool("skip-scenarios", false, "skip the resilience scenarios")
 	fleet := flag.Bool("fleet", false, "run only the fleet scenario (issue 14: processes sharing limits through Redis)")
 	redisAddr := flag.String("redis", "", "the fleet scenario's Redis (host:port); empty starts redis-server from PATH")
+	inProcess := flag.Bool("fleet-in-process", false, "run the fleet's processes as goroutines of this one (Transports sharing nothing but Redis)")
 	flag.Parse()
 	start := time.Now()
 
@@ -43,7 +48,7 @@ func main() {
 	out := filepath.Join(dir, "out")
 	check(os.MkdirAll(out, 0o755))
 	if *fleet {
-		runFleet(dir, out, *redisAddr)
+		runFleet(dir, out, *redisAddr, *inProcess)
 		return
 	}
 
