@@ -382,3 +382,37 @@ func FleetMarkdown(rs []*FleetResult, processes bool) string {
 	}
 	return b.String()
 }
+
+// MedianFleet returns, figure by figure, the median of several runs of
+// one mode (Degraded: any run; the counts are the median run's by
+// attempts per request).
+func MedianFleet(rs []*FleetResult) *FleetResult {
+	if len(rs) == 1 {
+		return rs[0]
+	}
+	m := *rs[0]
+	pick := func(f func(*FleetResult) float64) float64 {
+		v := make([]float64, len(rs))
+		for i, r := range rs {
+			v[i] = f(r)
+		}
+		return median(v)
+	}
+	m.Sent = pick(func(r *FleetResult) float64 { return r.Sent })
+	m.Accepted = pick(func(r *FleetResult) float64 { return r.Accepted })
+	m.Throttled = pick(func(r *FleetResult) float64 { return r.Throttled })
+	m.SentSS = pick(func(r *FleetResult) float64 { return r.SentSS })
+	m.AcceptedSS = pick(func(r *FleetResult) float64 { return r.AcceptedSS })
+	m.ThrottledSS = pick(func(r *FleetResult) float64 { return r.ThrottledSS })
+	m.StopAfter = time.Duration(pick(func(r *FleetResult) float64 { return float64(r.StopAfter) }))
+	perReq := func(r *FleetResult) float64 { return float64(r.OutageAttempts) / float64(max(r.OutageRequests, 1)) }
+	mid := pick(perReq)
+	for _, r := range rs {
+		m.Degraded = m.Degraded || r.Degraded
+		m.NeverStopped = max(m.NeverStopped, r.NeverStopped)
+		if perReq(r) == mid {
+			m.OutageAttempts, m.OutageRequests = r.OutageAttempts, r.OutageRequests
+		}
+	}
+	return &m
+}

@@ -51,3 +51,17 @@ func TestOutageLoadIsQ(t *testing.T) {
 	assert.InDelta(t, FleetQuota, sum, 1e-9)
 	assert.Equal(t, float64(FleetQuota)/2, outageRate(0))
 }
+
+func TestMedianFleet(t *testing.T) {
+	rs := []*FleetResult{
+		{Sent: 1, Throttled: 0.5, OutageAttempts: 30, OutageRequests: 100, StopAfter: 3 * time.Millisecond},
+		{Sent: 3, Throttled: 0.1, OutageAttempts: 10, OutageRequests: 100, StopAfter: time.Millisecond, Degraded: true},
+		{Sent: 2, Throttled: 0.2, OutageAttempts: 20, OutageRequests: 100, StopAfter: 2 * time.Millisecond},
+	}
+	m := MedianFleet(rs)
+	assert.Equal(t, 2.0, m.Sent)
+	assert.Equal(t, 0.2, m.Throttled)
+	assert.Equal(t, 20, m.OutageAttempts)
+	assert.Equal(t, 2*time.Millisecond, m.StopAfter)
+	assert.True(t, m.Degraded)
+}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -21,7 +22,7 @@ import (
 // runFleet runs the fleet scenario of issue 14 alone and prints its
 // table (also written to out/fleet.md). Without addr it starts a private
 // redis-server (from PATH) on a free loopback port.
-func runFleet(dir, out, addr string, inProcess bool) {
+func runFleet(dir, out, addr string, inProcess bool, count int) {
 	start := time.Now()
 	if addr == "" {
 		var stop func()
@@ -36,17 +37,23 @@ func runFleet(dir, out, addr string, inProcess bool) {
 	if inProcess {
 		spawn = nil
 	}
+	runs := make([][]*bench.FleetResult, len(bench.FleetModes()))
+	for n := 0; n < count; n++ { // the runs of the modes interleave
+		for i, m := range bench.FleetModes() {
+			s := time.Now()
+			r, err := bench.RunFleet(i, addr, spawn)
+			check(err)
+			fmt.Fprintf(os.Stderr, "fleet run %d/%d %-40s %5.1fs\n", n+1, count, m.Name, time.Since(s).Seconds())
+			runs[i] = append(runs[i], r)
+		}
+	}
 	var rs []*bench.FleetResult
-	for i, m := range bench.FleetModes() {
-		s := time.Now()
-		r, err := bench.RunFleet(i, addr, spawn)
-		check(err)
-		fmt.Fprintf(os.Stderr, "fleet %-40s %5.1fs\n", m.Name, time.Since(s).Seconds())
-		rs = append(rs, r)
+	for _, r := range runs {
+		rs = append(rs, bench.MedianFleet(r))
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "%s · %s %s/%s · %d CPUs · %s · yunrt %s · %s · wall time %s\n\n", time.Now().Format("2006-01-02"), runtime.Version(), runtime.GOOS, runtime.GOARCH,
-		runtime.NumCPU(), cpuModel(), revision(dir), redisVersion(addr), time.Since(start).Round(time.Second))
+	fmt.Fprintf(&b, "%s · %s %s/%s · %d CPUs · %s · load average %s · yunrt %s · %s · median of %d runs · wall time %s\n\n", time.Now().Format("2006-01-02"), runtime.Version(), runtime.GOOS, runtime.GOARCH,
+		runtime.NumCPU(), cpuModel(), loadAvg(), revision(dir), redisVersion(addr), count, time.Since(start).Round(time.Second))
 	b.WriteString(bench.FleetMarkdown(rs, !inProcess))
 	check(os.WriteFile(filepath.Join(out, "fleet.md"), b.Bytes(), 0o644))
 	_, _ = os.Stdout.Write(b.Bytes())
@@ -115,4 +122,18 @@ func fleetWorker(spec string) {
 	var w bench.FleetWorker
 	check(json.Unmarshal([]byte(spec), &w))
 	check(json.NewEncoder(os.Stdout).Encode(bench.RunFleetWorker(w)))
+}
+
+// loadAvg is the machine's one-minute load average (other work running
+// beside the bench skews its timings).
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
 }

@@ -39,6 +39,7 @@ func main() {
 	skipScen := flag.Bool("skip-scenarios", false, "skip the resilience scenarios")
 	fleet := flag.Bool("fleet", false, "run only the fleet scenario (issue 14: processes sharing limits through Redis)")
 	redisAddr := flag.String("redis", "", "the fleet scenario's Redis (host:port); empty starts redis-server from PATH")
+	fleetRuns := flag.Int("fleet-runs", 3, "runs of every fleet mode (the table shows medians)")
 	inProcess := flag.Bool("fleet-in-process", false, "run the fleet's processes as goroutines of this one (Transports sharing nothing but Redis)")
 	flag.Parse()
 	start := time.Now()
@@ -48,7 +49,7 @@ func main() {
 	out := filepath.Join(dir, "out")
 	check(os.MkdirAll(out, 0o755))
 	if *fleet {
-		runFleet(dir, out, *redisAddr, *inProcess)
+		runFleet(dir, out, *redisAddr, *inProcess, max(*fleetRuns, 1))
 		return
 	}
 
