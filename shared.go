@@ -236,8 +236,9 @@ func (r *request) sharedAdmit(ctx context.Context, a *Attempt) error {
 	for {
 		q.Horizon = r.sharedHorizon(ctx, clk.Now())
 		var v SharedVerdict
+		qq := q // the call may outlive this iteration (a timeout)
 		err := sh.call(ctx, "admit", func(ctx context.Context) (err error) {
-			v, err = sh.store.Admit(ctx, q)
+			v, err = sh.store.Admit(ctx, qq)
 			return err
 		})
 		switch {
