@@ -13,8 +13,12 @@ import "github.com/redis/go-redis/v9"
 // the floor (m), and the last slot reserved before it (x); f is when the
 // scope's first send was counted.
 
-// fleetLua computes the fleet's send rate (sliding one-second window,
-// per second) from the hash fields b, c, p (local b, c, p updated).
+// fleetLua holds the scripts' common part: the server's time (now, ms);
+// fleet, which rolls the buckets b, c, p to now and returns them with the
+// fleet's send rate per second (over a sliding second, or the mean since
+// the first send when there is less history) and f; and adapted, the
+// rate after a throttle on the CUBIC curve (0 before any), capped at
+// twice the fleet's rate once past the rate of the throttle.
 const fleetLua = `
 local function fleet(now, h)
   local b, c, p = tonumber(h[2]) or 0, tonumber(h[3]) or 0, tonumber(h[4]) or 0
