@@ -174,7 +174,9 @@ func TestRedisFleetLimit(t *testing.T) {
 		require.False(t, tr.SharedState().Degraded, "the store stayed up")
 	}
 	rate := srv.ArrivalRate(start)
-	assert.InDelta(t, 20, rate, 4, "the fleet's send rate (each alone would send 20/s: 40 in all)")
+	// Each alone would send 20/s, 40 in all; a loaded machine may send less.
+	assert.LessOrEqual(t, rate, 24.0, "the fleet's send rate")
+	assert.GreaterOrEqual(t, rate, 12.0, "the fleet's send rate")
 }
 
 // TestRedisFaults: Redis killed, paused or restarted empty mid-run: no
@@ -196,7 +198,9 @@ func TestRedisFaults(t *testing.T) {
 		}, func(*testing.T, *redisServer) {}, true},
 		{"restarted empty", func(t *testing.T, s *redisServer) { s.kill(); s.start(t) }, func(*testing.T, *redisServer) {}, false},
 	}
-	const bound = 20*time.Millisecond + 150*time.Millisecond // CallTimeout + the emulator's latency under -race
+	// CallTimeout + the emulator's latency under -race on a loaded machine;
+	// far below the pause (1 s) a request waiting on Redis would take.
+	const bound = 20*time.Millisecond + 280*time.Millisecond
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rs := startRedis(t)
