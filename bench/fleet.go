@@ -66,8 +66,9 @@ type FleetResult struct {
 	// breaker's open time).
 	OutageRequests, OutageAttempts int
 	StopAfter                      time.Duration
-	NeverStopped                   int  // processes never refused by a breaker
-	Degraded                       bool // some process fell back to local limits
+	NeverStopped                   int      // processes never refused by a breaker
+	Degraded                       bool     // some process fell back to local limits
+	DegradedWhy                    []string // why, process by process
 }
 
 // SteadyFrom is when the steady state of the quota phase is taken to
@@ -82,6 +83,7 @@ type member struct {
 	store *redisstore.Store
 	open  *atomic.Int64 // unix ns of this member's first breaker opening, 0 = none
 	stop  *atomic.Int64 // unix ns of its first attempt refused by a breaker (its own or the fleet's)
+	why   *atomic.Value // string: why it first fell back to local limits
 }
 
 // fleetObserver records a member's first breaker opening, and its first
@@ -89,6 +91,13 @@ type member struct {
 type fleetObserver struct {
 	yunrt.NopObserver
 	open, stop *atomic.Int64
+	why        *atomic.Value // string: the first reason the store was given up
+}
+
+func (o fleetObserver) SharedState(ev yunrt.SharedStateEvent) {
+	if ev.Degraded {
+		o.why.CompareAndSwap(nil, fmt.Sprintf("%s at %s", ev.Err, time.Now().Format("15:04:05.000")))
+	}
 }
 
 func (o fleetObserver) AttemptEnd(_ context.Context, _ yunrt.RequestInfo, a yunrt.Attempt) {
@@ -105,13 +114,13 @@ func (o fleetObserver) BreakerChange(c yunrt.BreakerChange) {
 
 func newMember(host string, m FleetMode, redisAddr, prefix string) *member {
 	base := NewBase()
-	mb := &member{base: base, open: &atomic.Int64{}, stop: &atomic.Int64{}}
+	mb := &member{base: base, open: &atomic.Int64{}, stop: &atomic.Int64{}, why: &atomic.Value{}}
 	bo := policy.Backoff{Initial: DefaultSettings.Initial, Max: DefaultSettings.Max}
 	opts := []yunrt.Option{
 		yunrt.WithHost(host, classify.Aliyun),
 		yunrt.WithPolicy(classify.Aliyun, policy.Policy{MaxAttempts: DefaultSettings.Attempts, Retryable: bo, Throttled: bo, Rate: m.Rate}),
 		yunrt.WithBreaker(classify.Aliyun, breaker.Settings{OpenTimeout: DefaultSettings.OpenTimeout}),
-		yunrt.WithObserver(fleetObserver{open: mb.open, stop: mb.stop}),
+		yunrt.WithObserver(fleetObserver{open: mb.open, stop: mb.stop, why: mb.why}),
 	}
 	if m.Shared {
 		mb.rdb = redis.NewClient(redisstore.ClientOptions(redisAddr))
@@ -153,6 +162,8 @@ type FleetRun struct {
 	// own or the fleet's); 0 when none.
 	Open, Stop   int64
 	Degradations uint64
+	// Degraded is why it first fell back to its local limits ("": never).
+	Degraded string
 }
 
 // Spawner runs one process of the fleet. RunFleet runs them as
@@ -193,7 +204,8 @@ func RunFleetWorker(w FleetWorker) FleetRun {
 		}(fmt.Sprint(w.KeyPrefix, n))
 	}
 	wg.Wait()
-	return FleetRun{Requests: int(reqN.Load()), OK: int(okN.Load()), Open: mb.open.Load(), Stop: mb.stop.Load(), Degradations: mb.rt.SharedState().Degradations}
+	why, _ := mb.why.Load().(string)
+	return FleetRun{Requests: int(reqN.Load()), OK: int(okN.Load()), Open: mb.open.Load(), Stop: mb.stop.Load(), Degradations: mb.rt.SharedState().Degradations, Degraded: why}
 }
 
 // runFleet runs the FleetSize processes of one phase in mode, member i
@@ -262,6 +274,9 @@ func RunFleet(mode int, redisAddr string, spawn Spawner) (*FleetResult, error) {
 		r.QuotaRequests += run.Requests
 		r.QuotaOK += run.OK
 		r.Degraded = r.Degraded || run.Degradations > 0
+		if run.Degraded != "" {
+			r.DegradedWhy = append(r.DegradedWhy, run.Degraded)
+		}
 	}
 	r.Sent, r.Accepted, r.Throttled = quotaFigures(log, start, start.Add(FleetQuotaPhase))
 	r.SentSS, r.AcceptedSS, r.ThrottledSS = quotaFigures(log, start.Add(SteadyFrom), start.Add(FleetQuotaPhase))
@@ -275,6 +290,9 @@ func RunFleet(mode int, redisAddr string, spawn Spawner) (*FleetResult, error) {
 	for _, run := range runs {
 		r.OutageRequests += run.Requests
 		r.Degraded = r.Degraded || run.Degradations > 0
+		if run.Degraded != "" {
+			r.DegradedWhy = append(r.DegradedWhy, run.Degraded)
+		}
 	}
 	r.OutageAttempts, _ = srv.Totals()
 	r.StopAfter, r.NeverStopped = stopAfter(runs)

@@ -45,6 +45,9 @@ func runFleet(dir, out, addr string, inProcess bool, count int) {
 			check(err)
 			fmt.Fprintf(os.Stderr, "fleet run %d/%d %-40s %5.1fs\n", n+1, count, m.Name, time.Since(s).Seconds())
 			runs[i] = append(runs[i], r)
+			for _, why := range r.DegradedWhy {
+				fmt.Fprintf(os.Stderr, "  a process fell back to its local limits: %s\n", why)
+			}
 		}
 	}
 	var rs []*bench.FleetResult
