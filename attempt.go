@@ -88,6 +88,10 @@ func (r *request) admit(ctx context.Context, a *Attempt) (breaker.Ticket, error)
 		ticket.Done(breaker.Outcome{Canceled: true}) // not the endpoint's doing
 		return breaker.Ticket{}, err
 	}
+	if err := r.sharedAdmit(ctx, a); err != nil { // issue 14: the fleet's breaker verdict and rate
+		ticket.Done(breaker.Outcome{Canceled: true})
+		return breaker.Ticket{}, err
+	}
 	return ticket, nil
 }
 

@@ -31,6 +31,7 @@ type config struct {
 	breakers    map[classify.Provider]breaker.Settings
 	limits      StateLimits
 	retryCheck  RetryCheck
+	shared      *sharedConfig // issue 14: nil without WithSharedState
 }
 
 // DefaultBodyBufferLimit is how much of a request body without GetBody

@@ -39,6 +39,8 @@ type Transport struct {
 
 	scopes       *stateTable[scopeKey, *scopeLimiter] // adaptive limits of throttled scopes
 	lastThrottle atomic.Int64                         // unix ns of the last throttle of any scope
+
+	shared *sharedState // issue 14: nil without WithSharedState
 }
 
 // New returns a Transport that sends through base (http.DefaultTransport
@@ -56,6 +58,7 @@ func New(base http.RoundTripper, opts ...Option) *Transport {
 	t.endpoints = newStateTable[endpointKey, *endpoint](t.cfg.limits)
 	t.scopes = newStateTable[scopeKey, *scopeLimiter](t.cfg.limits)
 	t.guards.New = func() any { return newSendGuard() }
+	t.shared = newSharedState(t.cfg) // issue 14
 	t.policies = map[classify.Provider]*policy.Policy{}
 	for _, p := range classify.Providers() {
 		pol := t.cfg.policies[p].WithDefaults()
@@ -67,6 +70,9 @@ func New(base http.RoundTripper, opts ...Option) *Transport {
 		s.MaxBreakers, s.IdleTTL = t.cfg.limits.MaxEntries, t.cfg.limits.IdleTTL
 		t.breakers[p] = breaker.NewSet(s, func(name, from, to string) {
 			t.cfg.observer.BreakerChange(BreakerChange{Provider: p, Name: name, From: from, To: to})
+			if to == "open" && t.shared != nil { // issue 14: the fleet holds it as long as this process does
+				t.sharedBreakerChange(name, to, t.breakers[p].OpenFor(name))
+			}
 		})
 	}
 	return t

@@ -205,6 +205,19 @@ func (s *Set) sweep(now time.Time, full bool) {
 	}
 }
 
+// OpenFor returns how long the breaker called name stays open from now
+// (0 when it is not open or does not exist). It takes only the Set's own
+// lock, so a state-change callback may call it.
+func (s *Set) OpenFor(name string) time.Duration {
+	s.mu.Lock()
+	e, ok := s.m[name]
+	s.mu.Unlock()
+	if !ok {
+		return 0
+	}
+	return max(0, time.Duration(e.openUntil.Load()-s.now().UnixNano()))
+}
+
 // Len returns how many breakers the Set holds.
 func (s *Set) Len() int {
 	s.mu.Lock()

@@ -6,10 +6,13 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 t=${1:-10s}
 status=0
-for pkg in . ./classify ./sign ./cmd/yunrt ./internal/redact; do
-  for f in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz'); do
+# A package of another module of the repository is named dir:package.
+for pkg in . ./classify ./sign ./cmd/yunrt ./internal/redact redisstore:.; do
+  dir=.
+  case $pkg in *:*) dir=${pkg%%:*}; pkg=${pkg#*:};; esac
+  for f in $(cd "$dir" && go test -list '^Fuzz' "$pkg" | grep '^Fuzz'); do
     log=$(mktemp)
-    if go test -run '^$' -fuzz "^$f\$" -fuzztime "$t" "$pkg" >"$log" 2>&1; then
+    if (cd "$dir" && go test -run '^$' -fuzz "^$f\$" -fuzztime "$t" "$pkg") >"$log" 2>&1; then
       echo "ok   $pkg $f ($t, $(grep -o 'execs: [0-9]*' "$log" | tail -1))"
     else
       echo "FAIL $pkg $f"; grep -v '^fuzz: elapsed' "$log" | tail -40

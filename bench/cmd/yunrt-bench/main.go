@@ -5,6 +5,7 @@
 // failsafe-go and yunrt.
 //
 //	go -C bench run ./cmd/yunrt-bench          # from the repository root
+//	go -C bench run ./cmd/yunrt-bench -fleet   # the fleet scenario alone (needs redis-server)
 //
 // Raw outputs go to bench/out: bench.txt (go test -bench), benchstat.txt,
 // table.md.
@@ -26,6 +27,10 @@ import (
 )
 
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == workerFlag {
+		fleetWorker(os.Args[2]) // one process of the fleet scenario
+		return
+	}
 	count := flag.Int("count", 6, "runs of every benchmark (interleaved: the benchmark binary runs count times)")
 	benchtime := flag.String("benchtime", "150ms", "-test.benchtime of every benchmark run")
 	benchRe := flag.String("bench", "Happy", "benchmarks to run (regexp)")
@@ -33,6 +38,10 @@ func main() {
 	skipBench := flag.Bool("skip-bench", false, "skip the benchmarks")
 	skipScen := flag.Bool("skip-scenarios", false, "skip the resilience scenarios")
 	scopes := flag.Int("scopes", 0, "run only the flow-control scenarios (quota 2× and 1.2×, two actions, one limited number, single throttle) this many rounds, and print their table")
+	fleet := flag.Bool("fleet", false, "run only the fleet scenario (issue 14: processes sharing limits through Redis)")
+	redisAddr := flag.String("redis", "", "the fleet scenario's Redis (host:port); empty starts redis-server from PATH")
+	fleetRuns := flag.Int("fleet-runs", 3, "runs of every fleet mode (the table shows medians)")
+	inProcess := flag.Bool("fleet-in-process", false, "run the fleet's processes as goroutines of this one (Transports sharing nothing but Redis)")
 	flag.Parse()
 	if *scopes > 0 {
 		fmt.Print(bench.ScopeTable(*scopes))
@@ -44,6 +53,10 @@ func main() {
 	check(err)
 	out := filepath.Join(dir, "out")
 	check(os.MkdirAll(out, 0o755))
+	if *fleet {
+		runFleet(dir, out, *redisAddr, *inProcess, max(*fleetRuns, 1))
+		return
+	}
 
 	t := &bench.Table{}
 	if !*skipBench {
