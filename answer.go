@@ -48,7 +48,9 @@ func (r *request) readAhead(x *exchange, resp *http.Response, a *Attempt) error 
 		if resp.StatusCode < 300 {
 			limit = min(limit, successPeekLimit)
 		}
-		prefix, resp.Body, truncated = classify.Peek(resp.Body, resp.ContentLength, limit)
+		var rerr error
+		prefix, rerr, truncated = classify.PeekPrefix(resp.Body, resp.ContentLength, limit)
+		resp.Body = &attemptBody{prefix: prefix, err: rerr, rc: resp.Body, x: x}
 	}
 	if x.stopTimer() && (truncated || resp.Body != nil && prefix == nil) {
 		// The timeout cut the answer short: no class can be trusted.
@@ -58,7 +60,9 @@ func (r *request) readAhead(x *exchange, resp *http.Response, a *Attempt) error 
 		return a.Err
 	}
 	r.lastNow = r.t.cfg.clk.Now()
-	resp.Body = wrapBody(resp.Body, x)
+	if _, peeked := resp.Body.(*attemptBody); !peeked {
+		resp.Body = wrapBody(resp.Body, x)
+	}
 	a.Result = r.t.cfg.table.Decode(r.p, classify.Response{
 		Status:    resp.StatusCode,
 		Header:    resp.Header,
@@ -140,19 +144,57 @@ func wrapBody(body io.ReadCloser, x *exchange) io.ReadCloser {
 		return nil
 	}
 	if rw, ok := body.(io.ReadWriteCloser); ok {
-		return &attemptRWBody{attemptBody{ReadCloser: rw, x: x}, rw}
+		return &attemptRWBody{attemptBody{rc: rw, x: x}, rw}
 	}
-	return &attemptBody{ReadCloser: body, x: x}
+	return &attemptBody{rc: body, x: x}
 }
 
-// attemptBody is an answer's body: closing it ends the attempt's context.
+// attemptBody is an answer's body: it replays what was read ahead (then
+// the error the read-ahead met, if any, or the rest of the original), and
+// closing it ends the attempt's context. It keeps io.WriterTo, so that
+// io.Copy of a large body goes as fast as the original allows.
 type attemptBody struct {
-	io.ReadCloser
-	x *exchange
+	prefix []byte
+	err    error // the read-ahead's error (io.EOF: the whole body was read ahead); nil: read on from rc
+	rc     io.ReadCloser
+	x      *exchange
+}
+
+func (b *attemptBody) Read(p []byte) (int, error) {
+	if len(b.prefix) > 0 {
+		n := copy(p, b.prefix)
+		b.prefix = b.prefix[n:]
+		return n, nil
+	}
+	if b.err != nil {
+		return 0, b.err
+	}
+	return b.rc.Read(p)
+}
+
+// WriteTo implements io.WriterTo.
+func (b *attemptBody) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	if len(b.prefix) > 0 {
+		m, err := w.Write(b.prefix)
+		n += int64(m)
+		b.prefix = b.prefix[m:]
+		if err != nil {
+			return n, err
+		}
+	}
+	switch b.err {
+	case nil:
+		m, err := io.Copy(w, b.rc)
+		return n + m, err
+	case io.EOF:
+		return n, nil
+	}
+	return n, b.err
 }
 
 func (b *attemptBody) Close() error {
-	err := b.ReadCloser.Close()
+	err := b.rc.Close()
 	b.x.end()
 	return err
 }

@@ -94,8 +94,8 @@ func TestHappyPathAllocs(t *testing.T) {
 		size int
 		max  float64
 	}{
-		{classify.Aliyun, 200, 17},
-		{classify.Tencent, 200, 15},
+		{classify.Aliyun, 200, 16},
+		{classify.Tencent, 200, 14},
 		{classify.Aliyun, 1 << 20, 10},
 	} {
 		body := successBody(tt.p, tt.size)

@@ -25,6 +25,32 @@ func Peek(body io.ReadCloser, contentLength int64, limit int) (prefix []byte, re
 	if body == nil {
 		return nil, nil, false
 	}
+	prefix, err, truncated := PeekPrefix(body, contentLength, limit)
+	switch {
+	case prefix == nil && err == nil:
+		return nil, body, truncated
+	case err == io.EOF:
+		// The whole body is in prefix. The original stays open until the
+		// replacement is closed, so its connection is released as usual.
+		return prefix, &prefixBody{prefix: prefix, rest: eofReader{}, closer: body}, false
+	case err != nil:
+		// Cut or failed within the prefix: the replacement yields the
+		// prefix, then the very error the original gave (a cut body stays
+		// io.ErrUnexpectedEOF, never a clean EOF).
+		return prefix, &prefixBody{prefix: prefix, rest: errReader{err}, closer: body}, true
+	}
+	return prefix, &prefixBody{prefix: prefix, rest: body, closer: body}, truncated
+}
+
+// PeekPrefix is Peek without the replacement body, for callers that build
+// their own: it reads up to limit bytes of body (fewer when contentLength,
+// if not negative, says the body is shorter) and returns them, with the
+// error that ended the reading: io.EOF when the body ended within them
+// (the prefix is the whole body), another error when the body failed or
+// was cut (a reader of the body must see it after the prefix), nil when
+// the body may go on. truncated reports that the body may continue past
+// the prefix (or was cut).
+func PeekPrefix(body io.Reader, contentLength int64, limit int) (prefix []byte, err error, truncated bool) {
 	if limit <= 0 {
 		limit = DefaultPeekLimit
 	}
@@ -33,24 +59,18 @@ func Peek(body io.ReadCloser, contentLength int64, limit int) (prefix []byte, re
 		n = int(contentLength)
 	}
 	if n == 0 {
-		return nil, body, contentLength != 0
+		return nil, nil, contentLength != 0
 	}
 	buf := make([]byte, n)
 	got, err := readFull(body, buf)
 	buf = buf[:got]
 	switch {
 	case err == io.EOF:
-		// The whole body is in buf. The original stays open until the
-		// replacement is closed, so its connection is released as usual.
-		return buf, &prefixBody{prefix: buf, rest: eofReader{}, closer: body}, false
+		return buf, io.EOF, false
 	case err != nil:
-		// Cut or failed within the prefix: the replacement yields the
-		// prefix, then the very error the original gave (a cut body stays
-		// io.ErrUnexpectedEOF, never a clean EOF).
-		return buf, &prefixBody{prefix: buf, rest: errReader{err}, closer: body}, true
+		return buf, err, true
 	}
-	truncated = contentLength < 0 || contentLength > int64(got)
-	return buf, &prefixBody{prefix: buf, rest: body, closer: body}, truncated
+	return buf, nil, contentLength < 0 || contentLength > int64(got)
 }
 
 // readFull reads into buf until it is full or the reader fails, and
