@@ -70,10 +70,10 @@ func (r *request) run() (*http.Response, error) {
 		return nil, &Error{Provider: r.p, Reason: ErrBodyNotRewindable, Err: err}
 	}
 	r.prepareToken()
-	r.identify()
-	ctx = r.t.cfg.observer.RequestStart(ctx, r.info)
 	r.start = r.t.cfg.clk.Now()
 	r.lastNow = r.start
+	r.identify()
+	ctx = r.t.cfg.observer.RequestStart(ctx, r.info)
 	for n := 1; ; n++ {
 		a := Attempt{N: n, Resigned: r.resignNext}
 		resp, err := r.attempt(ctx, &a)
@@ -109,7 +109,7 @@ func (r *request) identify() {
 		Signed:   r.signer != nil,
 	}
 	r.ak = accessKeyOf(req.URL.RawQuery, classify.HeaderValue(req.Header, "Authorization"))
-	r.ep = r.t.endpointFor(endpointKey{r.p, r.host, r.ak}, *r.pol)
+	r.ep = r.t.endpointFor(endpointKey{r.p, r.host, r.ak}, *r.pol, r.start)
 	r.breakerName = r.ep.name
 	if r.breakers != nil && r.breakers.Settings().PerAction {
 		r.breakerName += "/" + action.Name

@@ -95,8 +95,7 @@ func limitingScopes() [5]classify.Scope {
 // costs nothing unless some scope of the transport was throttled within
 // scopeRelease.
 func (r *request) scopeWait(ctx context.Context, a *Attempt) error {
-	now := r.t.cfg.clk.Now()
-	if now.UnixNano()-r.t.lastThrottle.Load() > int64(scopeRelease) {
+	if r.lastNow.UnixNano()-r.t.lastThrottle.Load() > int64(scopeRelease) {
 		return nil
 	}
 	for _, s := range limitingScopes() {

@@ -129,8 +129,7 @@ var (
 	errExcluded = errors.New("breaker: not counted")
 )
 
-func (s *Set) get(name string) *entry {
-	now := s.now()
+func (s *Set) get(name string, now time.Time) *entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e, ok := s.m[name]; ok {
@@ -238,15 +237,16 @@ func openFor(st Settings, streak int) time.Duration {
 
 // held reports whether e is within its open time: refused without asking
 // gobreaker (whose own timeout is the shortest open time).
-func (s *Set) held(e *entry) bool {
-	return s.now().UnixNano() < e.openUntil.Load()
+func (s *Set) held(e *entry, now time.Time) bool {
+	return now.UnixNano() < e.openUntil.Load()
 }
 
 // State returns the state of the breaker called name: "closed",
 // "half-open" or "open" ("closed" for one not made yet).
 func (s *Set) State(name string) string {
-	e := s.get(name)
-	if s.held(e) {
+	now := s.now()
+	e := s.get(name, now)
+	if s.held(e, now) {
 		return gobreaker.StateOpen.String()
 	}
 	return e.cb.State().String()
@@ -271,8 +271,9 @@ func (t Ticket) Done(o Outcome) {
 // outcome. When it may not, err wraps ErrOpen and nothing must be sent.
 // state is the breaker's state when asked.
 func (s *Set) Allow(name string) (state string, t Ticket, err error) {
-	e := s.get(name)
-	if s.held(e) {
+	now := s.now() // one reading for the entry's use and its open time
+	e := s.get(name, now)
+	if s.held(e, now) {
 		return gobreaker.StateOpen.String(), Ticket{}, fmt.Errorf("%w: %s", ErrOpen, name)
 	}
 	report, err := e.cb.Allow() // may move an open breaker to half-open
