@@ -134,17 +134,21 @@ func (b Budget) WithDefaults() Budget {
 // CUBIC curve as requests succeed (the scheme of the AWS SDK's adaptive
 // retry mode). Zero fields mean the defaults below.
 type Rate struct {
-	// Max is a fixed ceiling in requests per second (100 for an Aliyun
-	// gateway's default limit, say). Zero means none.
+	// Max is a fixed ceiling in requests per second per endpoint (100 for
+	// an Aliyun gateway's default limit, say), and the highest rate a
+	// throttled scope's limiter may reach. Zero means none.
 	Max float64
-	// Min is the lowest rate adaptation goes to. Zero means 0.5 per second.
+	// Min is the lowest rate a throttled scope's limiter goes to. Zero
+	// means 0.5 per second.
 	Min float64
-	// Backoff is the factor applied to the measured rate on throttling.
-	// Zero means 0.7.
+	// Backoff is the factor a throttled scope's rate is cut by when the
+	// scope measured no accepted rate to hold (a scope that did is held at
+	// 0.95× what it measured). Zero means 0.7.
 	Backoff float64
-	// Burst is the limiter's burst once limiting has begun. Zero means 1.
+	// Burst is the burst of the Max ceiling. Zero means 1. (A scope's
+	// limiter allows a tenth of a second of its rate.)
 	Burst int
-	// NoAdapt turns adaptive limiting off (Max still applies).
+	// NoAdapt turns the throttled scopes' limiters off (Max still applies).
 	NoAdapt bool
 }
 
