@@ -127,12 +127,13 @@ func (b Budget) WithDefaults() Budget {
 	return b
 }
 
-// Rate sets client-side rate limiting for one endpoint (provider + host,
-// and access key when known). Adaptive limiting is on by default: nothing
-// is limited until the provider throttles; then the sending rate drops to
-// Backoff times the rate measured when throttled, and climbs back along a
-// CUBIC curve as requests succeed (the scheme of the AWS SDK's adaptive
-// retry mode). Zero fields mean the defaults below.
+// Rate sets client-side rate limiting. Adaptive limiting is on by
+// default: nothing is limited until the provider throttles; then the
+// scope the answer names (classify.Scope: an action of an account, an API,
+// an account, a host, the caller) is held at the rate it measured
+// accepted, grows while it is not throttled, and is released 3 s after its
+// last throttle (see the README's "Flow control at the scope the provider
+// limits"). Zero fields mean the defaults below.
 type Rate struct {
 	// Max is a fixed ceiling in requests per second per endpoint (100 for
 	// an Aliyun gateway's default limit, say), and the highest rate a
