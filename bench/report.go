@@ -308,6 +308,15 @@ func ScenarioRows(t *Table, results map[string]map[string]*Result) {
 			return fmt.Sprintf("%s (%d of %d sent)", pctOf(r.OKAfter, bare.OKAfter), r.OKAfter, r.OfferedAfter)
 		}), "≥ 90% of bare's", Verdict(float64(y(sc).OKAfter) >= 0.9*float64(bare.OKAfter)))
 	}
+	if sc := "short outage, then recovery"; results[sc] != nil {
+		bare := results[sc][Bare]
+		t.Add("outage 300 ms, then recovery (100 sends/s for 1.5 s): first success after recovery", each(sc, func(r *Result) string {
+			return dur(r.FirstOK)
+		}), "≤ 150 ms (issue 17)", Verdict(y(sc).FirstOK >= 0 && y(sc).FirstOK <= 150*time.Millisecond))
+		t.Add("short outage, then recovery: successes among the requests sent after recovery, share of bare's", each(sc, func(r *Result) string {
+			return fmt.Sprintf("%s (%d of %d sent)", pctOf(r.OKAfter, bare.OKAfter), r.OKAfter, r.OfferedAfter)
+		}), "≥ 90% of bare's (issue 17)", Verdict(float64(y(sc).OKAfter) >= 0.9*float64(bare.OKAfter)))
+	}
 	if sc := "flaky 20%"; results[sc] != nil {
 		t.Add("flaky 20% (503, 8 callers × 100 sends): success rate", each(sc, func(r *Result) string {
 			return pct(r.OKs(), r.Requests())

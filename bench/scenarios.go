@@ -143,6 +143,7 @@ func Scenarios() []Scenario {
 	return []Scenario{
 		{"full outage", FullOutage},
 		{"outage, then recovery", OutageRecovery},
+		{"short outage, then recovery", ShortOutageRecovery},
 		{"flaky 20%", Flaky},
 		{"throttled 2× (" + classify.Aliyun.String() + ")", func(a string) *Result { return Throttled(a, classify.Aliyun) }},
 		{"throttled 2× (" + classify.Baidu.String() + ")", func(a string) *Result { return Throttled(a, classify.Baidu) }},
@@ -303,12 +304,24 @@ func FullOutage(adapter string) *Result {
 // OutageRecovery: 503 for the first 1.5 s, then healthy; 100 sends per
 // second are offered for 3 s.
 func OutageRecovery(adapter string) *Result {
+	return outageThenRecovery(adapter, "outage, then recovery", 1500*time.Millisecond, 3*time.Second)
+}
+
+// ShortOutageRecovery: the endpoint answers 503 for 300 ms, then is
+// healthy for 1.2 s; 100 sends per second (issue 17's recovery scenario).
+func ShortOutageRecovery(adapter string) *Result {
+	return outageThenRecovery(adapter, "short outage, then recovery", 300*time.Millisecond, 1500*time.Millisecond)
+}
+
+// outageThenRecovery offers 100 sends/s for dur to an endpoint that
+// answers 503 for the first outage.
+func outageThenRecovery(adapter, name string, outage, dur time.Duration) *Result {
 	e := newEnv(adapter, classify.Aliyun)
 	defer e.close()
 	start := time.Now()
-	r := &Result{Scenario: "outage, then recovery", Adapter: adapter, Recovery: start.Add(1500 * time.Millisecond), FirstOK: -1}
+	r := &Result{Scenario: name, Adapter: adapter, Recovery: start.Add(outage), FirstOK: -1}
 	e.srv.SetOutage(r.Recovery, testserver.Fault{})
-	r.Calls = e.openLoop(100, 3*time.Second, "r")
+	r.Calls = e.openLoop(100, dur, "r")
 	for _, c := range r.Calls {
 		if c.OK() && c.End.After(r.Recovery) && (r.FirstOK < 0 || c.End.Sub(r.Recovery) < r.FirstOK) {
 			r.FirstOK = c.End.Sub(r.Recovery)
