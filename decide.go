@@ -173,7 +173,7 @@ func stopInstead(d policy.Decision, o policy.Outcome, why string) policy.Decisio
 	return policy.Decision{
 		Verdict:        policy.Stop,
 		Reason:         d.Reason + why,
-		OutcomeUnknown: o.Result.Class == classify.SideEffectUnknown && o.Kind == classify.Write,
+		OutcomeUnknown: unknownWrite(o),
 	}
 }
 

@@ -1,10 +1,11 @@
 package yunrt
 
 import (
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/yunrt/yunrt/internal/evict"
 )
 
 // StateLimits bound the state the transport keeps per endpoint (retry
@@ -109,23 +110,5 @@ func (t *stateTable[K, V]) sweep(now int64, full bool) {
 		return
 	}
 	t.lastSweep = now
-	for k, e := range t.m {
-		if now-e.used.Load() > idle {
-			delete(t.m, k)
-		}
-	}
-	if len(t.m) < t.lim.MaxEntries {
-		return
-	}
-	used := make([]int64, 0, len(t.m))
-	for _, e := range t.m {
-		used = append(used, e.used.Load())
-	}
-	slices.Sort(used)
-	cutoff := used[len(used)/10] // the oldest tenth goes
-	for k, e := range t.m {
-		if e.used.Load() <= cutoff {
-			delete(t.m, k)
-		}
-	}
+	evict.Sweep(t.m, now, idle, t.lim.MaxEntries, func(e *stateEntry[V]) int64 { return e.used.Load() }, nil)
 }

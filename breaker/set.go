@@ -3,7 +3,6 @@ package breaker
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/sony/gobreaker/v2"
 
 	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/internal/evict"
 )
 
 // ErrOpen is returned (wrapped) when an endpoint's breaker refuses an
@@ -182,26 +182,10 @@ func (s *Set) sweep(now time.Time, full bool) {
 		return
 	}
 	s.lastSweep = now
-	ns, idle := now.UnixNano(), int64(s.s.IdleTTL)
-	for k, e := range s.m {
-		if ns-e.used.Load() > idle && ns >= e.openUntil.Load() {
-			delete(s.m, k)
-		}
-	}
-	if len(s.m) < s.s.MaxBreakers {
-		return
-	}
-	used := make([]int64, 0, len(s.m))
-	for _, e := range s.m {
-		used = append(used, e.used.Load())
-	}
-	slices.Sort(used)
-	cutoff := used[len(used)/10]
-	for k, e := range s.m {
-		if e.used.Load() <= cutoff && ns >= e.openUntil.Load() {
-			delete(s.m, k)
-		}
-	}
+	ns := now.UnixNano()
+	evict.Sweep(s.m, ns, int64(s.s.IdleTTL), s.s.MaxBreakers,
+		func(e *entry) int64 { return e.used.Load() },
+		func(e *entry) bool { return ns < e.openUntil.Load() })
 }
 
 // OpenFor returns how long the breaker called name stays open from now
