@@ -39,7 +39,8 @@ func (r *request) readAhead(x *exchange, resp *http.Response, a *Attempt) error 
 	a.State = Answered
 	var prefix []byte
 	var truncated bool
-	if r.shouldPeek(resp) {
+	peeked := r.shouldPeek(resp)
+	if peeked {
 		if x.timer == nil {
 			cancel := x.cancel // this attempt's, whenever the timer fires
 			x.timer = time.AfterFunc(ReadAheadTimeout, func() { cancel(ErrAttemptTimeout) })
@@ -60,7 +61,7 @@ func (r *request) readAhead(x *exchange, resp *http.Response, a *Attempt) error 
 		return a.Err
 	}
 	r.lastNow = r.t.cfg.clk.Now()
-	if _, peeked := resp.Body.(*attemptBody); !peeked {
+	if !peeked {
 		resp.Body = wrapBody(resp.Body, x)
 	}
 	a.Result = r.t.cfg.table.Decode(r.p, classify.Response{

@@ -31,6 +31,7 @@ type request struct {
 	breakerName string
 	ep          *endpoint
 	ak, akHash  string // the access key id the request arrived signed with, and its hash
+	sharedKey   string // the store key of the request's scope (sharedScope), once made
 
 	// Body.
 	getBody    func() (io.ReadCloser, error) // nil: no body to resend

@@ -202,6 +202,15 @@ func newSharedState(cfg *config) *sharedState {
 	return s
 }
 
+// sharedScope is the store key of the request's scope, hashed once per
+// request (every attempt asks the store with it).
+func (r *request) sharedScope() string {
+	if r.sharedKey == "" {
+		r.sharedKey = sharedKey(r.rateScope())
+	}
+	return r.sharedKey
+}
+
 // sharedKey turns a scope into a store key: the first 16 hex digits of
 // its SHA-256, so that no access key id (or anything else in the scope)
 // is written to the store.
@@ -223,7 +232,7 @@ func (r *request) sharedAdmit(ctx context.Context, a *Attempt) error {
 		return nil
 	}
 	rl := r.pol.Rate.WithDefaults()
-	q := SharedAdmit{Scope: sharedKey(r.rateScope()), Max: rl.Max, Burst: rl.Burst}
+	q := SharedAdmit{Scope: r.sharedScope(), Max: rl.Max, Burst: rl.Burst}
 	if r.breakers != nil {
 		q.Breaker = r.breakerName
 	}
@@ -296,7 +305,7 @@ func (r *request) sharedThrottled() bool {
 	if rl.NoAdapt {
 		return false
 	}
-	scope, th := sharedKey(r.rateScope()), SharedThrottle{Backoff: rl.Backoff, Min: rl.Min}
+	scope, th := r.sharedScope(), SharedThrottle{Backoff: rl.Backoff, Min: rl.Min}
 	return sh.async("throttled", func(ctx context.Context) error { return sh.store.Throttled(ctx, scope, th) })
 }
 
