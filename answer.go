@@ -16,9 +16,10 @@ const successPeekLimit = 4 << 10
 
 // ReadAheadTimeout bounds the read-ahead of an answer's body (at most 16
 // KiB, 4 KiB for a 2xx) when the attempt has no timeout of its own
-// (Policy.AttemptTimeout, or its share of the context's deadline): 10 s.
-// An answer whose read-ahead does not finish in time ends the attempt
-// with ErrAttemptTimeout.
+// (Policy.AttemptTimeout, or its share of the context's deadline): 10 s,
+// give or take the watchdog's tick (it ends after 10 to 12.5 s). An answer
+// whose read-ahead does not finish in time ends the attempt with
+// ErrAttemptTimeout.
 const ReadAheadTimeout = 10 * time.Second
 
 // drainLimit and drainTimeout bound how much of a discarded response body
@@ -42,16 +43,16 @@ func (r *request) readAhead(x *exchange, resp *http.Response, a *Attempt) error 
 	peeked := r.shouldPeek(resp)
 	if peeked {
 		if x.timer == nil {
-			cancel := x.cancel // this attempt's, whenever the timer fires
-			x.timer = time.AfterFunc(ReadAheadTimeout, func() { cancel(ErrAttemptTimeout) })
+			r.t.watchdog.watch(x)
 		}
 		limit := r.t.cfg.peekLimit
 		if resp.StatusCode < 300 {
 			limit = min(limit, successPeekLimit)
 		}
 		var rerr error
-		prefix, rerr, truncated = classify.PeekPrefix(resp.Body, resp.ContentLength, limit)
-		resp.Body = &attemptBody{prefix: prefix, err: rerr, rc: resp.Body, x: x}
+		prefix, rerr, truncated = classify.PeekPrefixInto(r.peekBuf[:], resp.Body, resp.ContentLength, limit)
+		r.body = attemptBody{prefix: prefix, err: rerr, rc: resp.Body, x: x}
+		resp.Body = &r.body
 	}
 	if x.stopTimer() && (truncated || resp.Body != nil && prefix == nil) {
 		// The timeout cut the answer short: no class can be trusted.
@@ -60,9 +61,8 @@ func (r *request) readAhead(x *exchange, resp *http.Response, a *Attempt) error 
 		a.Result = classify.Result{Provider: r.p, Class: classify.SideEffectUnknown}
 		return a.Err
 	}
-	r.lastNow = r.t.cfg.clk.Now()
 	if !peeked {
-		resp.Body = wrapBody(resp.Body, x)
+		resp.Body = r.wrapBody(resp.Body, x)
 	}
 	a.Result = r.t.cfg.table.Decode(r.p, classify.Response{
 		Status:    resp.StatusCode,
@@ -115,7 +115,15 @@ func (r *request) shouldPeek(resp *http.Response) bool {
 	if resp.ContentLength > int64(min(r.t.cfg.peekLimit, successPeekLimit)) || resp.ContentLength == 0 {
 		return false
 	}
-	mt, _, _ := strings.Cut(resp.Header.Get("Content-Type"), ";")
+	var ct string
+	if v := resp.Header["Content-Type"]; len(v) > 0 { // the canonical key, as Header.Get looks it up
+		ct = v[0]
+	}
+	mt, _, _ := strings.Cut(ct, ";")
+	switch mt {
+	case "application/json", "":
+		return true
+	}
 	mt = strings.TrimSpace(mt)
 	return mt == "" || containsFold(mt, "json") || containsFold(mt, "xml") || strings.EqualFold(mt, "text/plain")
 }
@@ -139,7 +147,7 @@ func mediaTypeIs(ct, mt string) bool {
 
 // wrapBody makes closing an answer's body end its attempt's context. A
 // 101 Switching Protocols body stays writable.
-func wrapBody(body io.ReadCloser, x *exchange) io.ReadCloser {
+func (r *request) wrapBody(body io.ReadCloser, x *exchange) io.ReadCloser {
 	if body == nil {
 		x.end()
 		return nil
@@ -147,7 +155,8 @@ func wrapBody(body io.ReadCloser, x *exchange) io.ReadCloser {
 	if rw, ok := body.(io.ReadWriteCloser); ok {
 		return &attemptRWBody{attemptBody{rc: rw, x: x}, rw}
 	}
-	return &attemptBody{rc: body, x: x}
+	r.body = attemptBody{rc: body, x: x}
+	return &r.body
 }
 
 // attemptBody is an answer's body: it replays what was read ahead (then

@@ -92,6 +92,9 @@ func (r *request) admit(ctx context.Context, a *Attempt) (breaker.Ticket, error)
 		ticket.Done(breaker.Outcome{Canceled: true})
 		return breaker.Ticket{}, err
 	}
+	if a.RateWait > 0 || r.t.shared != nil {
+		r.lastNow = r.t.cfg.clk.Now() // the attempt starts now
+	}
 	return ticket, nil
 }
 
@@ -119,6 +122,11 @@ type exchange struct {
 	cancel context.CancelCauseFunc
 	timer  *time.Timer // nil: no attempt timeout running
 	guard  *sendGuard  // nil once the attempt ended
+
+	// The Transport's watchdog's, under its lock (ReadAheadTimeout).
+	watched, expired bool
+	watchTick        uint64
+	prev, next       *exchange
 }
 
 // newExchange starts attempt n's context under the observer's attempt
@@ -136,9 +144,13 @@ func (r *request) newExchange(ctx context.Context, n int) *exchange {
 	return x
 }
 
-// stopTimer stops the attempt timeout. It reports whether the timeout
-// fired (or is firing): the attempt's context is then ended.
+// stopTimer stops the attempt timeout, or the watchdog's watch of the
+// read-ahead. It reports whether the timeout fired (or is firing): the
+// attempt's context is then ended.
 func (x *exchange) stopTimer() (fired bool) {
+	if x.watched {
+		return x.t.watchdog.unwatch(x)
+	}
 	if x.timer == nil {
 		return false
 	}
@@ -198,7 +210,7 @@ func (r *request) sign(ctx context.Context, out *http.Request, a *Attempt) error
 		}
 	}
 	a.ClockSkew = r.t.ClockSkew(r.p, r.host)
-	stamp := sign.Stamp{Time: r.t.cfg.clk.Now().Add(a.ClockSkew), Nonce: nonce}
+	stamp := sign.Stamp{Time: r.lastNow.Add(a.ClockSkew), Nonce: nonce}
 	var err error
 	if ls, ok := r.signer.(sign.LengthSigner); ok && !r.haveBody && r.signsLengthOnly() {
 		err = ls.SignLength(ctx, out, out.ContentLength, stamp) // streamed: the scheme covers only the length
@@ -214,11 +226,10 @@ func (r *request) sign(ctx context.Context, out *http.Request, a *Attempt) error
 // send passes the attempt to the base transport. On a transport error it
 // fills in how far the attempt got (from the send guard) and its class.
 func (r *request) send(x *exchange, out *http.Request, a *Attempt) (*http.Response, error) {
-	clk := r.t.cfg.clk
-	sent := clk.Now()
+	sent := r.lastNow // fresh: refreshed after every wait
 	r.bodyGiven = r.bodyGiven || r.givesCallerBody(out)
 	resp, err := r.t.base.RoundTrip(out)
-	r.lastNow = clk.Now()
+	r.lastNow = r.t.cfg.clk.Now()
 	a.Duration = r.lastNow.Sub(sent)
 	a.Copies = int(x.guard.copies.Load())
 	switch {

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -18,7 +19,7 @@ type endpoint struct {
 	name     string // provider/host, the breaker's name
 	budget   budget
 	ceiling  *limiter // Policy.Rate.Max; nil: none
-	accepted successMeter
+	accepted meter    // successes
 }
 
 // endpointKey names an endpoint: provider, host, and the access key a
@@ -46,11 +47,13 @@ type budget struct {
 	mu     sync.Mutex
 	b      policy.Budget
 	tokens float64
+	full   atomic.Bool // tokens is at capacity: a refund changes nothing
 }
 
 func (b *budget) init(s policy.Budget) {
 	b.b = s.WithDefaults()
 	b.tokens = b.b.Capacity
+	b.full.Store(true)
 }
 
 // take withdraws cost tokens if the bucket holds them.
@@ -68,15 +71,21 @@ func (b *budget) take(timeout bool) (ok bool, left float64) {
 		return false, b.tokens
 	}
 	b.tokens -= cost
+	b.full.Store(false)
 	return true, b.tokens
 }
 
-// refund pays back one success.
-func (b *budget) refund() float64 {
+// refund pays back one success. A full bucket (the healthy case) is
+// seen without the lock; a refund racing a withdrawal may be lost, which
+// errs on the side of fewer retries.
+func (b *budget) refund() {
+	if b.full.Load() {
+		return
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.tokens = math.Min(b.b.Capacity, b.tokens+b.b.SuccessRefund)
-	return b.tokens
+	b.full.Store(b.tokens >= b.b.Capacity)
 }
 
 func (b *budget) left() float64 {
@@ -131,64 +140,60 @@ func (l *limiter) set(now time.Time, r float64) {
 // meter counts events (successes) in ten buckets of 100 ms, and measures
 // their rate over the time that really elapsed, up to the last second: a
 // burst that starts late in the window is not read as a fraction of its
-// rate. Not safe for concurrent use: its owner locks it.
+// rate. Safe for concurrent use without a lock: each bucket is one word,
+// its 100 ms slot and its count, updated by compare-and-swap.
 type meter struct {
-	buckets [10]int
-	stamps  [10]int64 // the 100 ms slot each bucket counts
-	first   int64     // unix ns of the first event
+	buckets [10]atomic.Uint64 // slot<<meterCountBits | count
+	first   atomic.Int64      // unix ns of the first event
 }
 
-const meterSlot = int64(100 * time.Millisecond)
+const (
+	meterSlot      = int64(100 * time.Millisecond)
+	meterCountBits = 24 // a bucket counts up to 16,777,215 events per 100 ms
+	meterCountMax  = 1<<meterCountBits - 1
+)
 
 func (m *meter) add(now time.Time) {
 	ns := now.UnixNano()
-	if m.first == 0 {
-		m.first = ns
+	if m.first.Load() == 0 {
+		m.first.CompareAndSwap(0, ns)
 	}
-	slot := ns / meterSlot
-	i := slot % int64(len(m.buckets))
-	if m.stamps[i] != slot {
-		m.stamps[i], m.buckets[i] = slot, 0
+	slot := uint64(ns / meterSlot)
+	b := &m.buckets[slot%uint64(len(m.buckets))]
+	for {
+		old := b.Load()
+		next := slot<<meterCountBits | 1
+		if old>>meterCountBits == slot {
+			if old&meterCountMax == meterCountMax {
+				return // saturated
+			}
+			next = old + 1
+		}
+		if b.CompareAndSwap(old, next) {
+			return
+		}
 	}
-	m.buckets[i]++
 }
 
 // rate is the events per second over the last second, or since the first
 // event when that is more recent.
 func (m *meter) rate(now time.Time) float64 {
 	ns := now.UnixNano()
-	if m.first == 0 {
+	first := m.first.Load()
+	if first == 0 {
 		return 0
 	}
-	slot := ns / meterSlot
-	n := 0
-	for i, s := range m.stamps {
-		if slot-s < int64(len(m.buckets)) {
-			n += m.buckets[i]
+	slot := uint64(ns / meterSlot)
+	n := uint64(0)
+	for i := range m.buckets {
+		v := m.buckets[i].Load()
+		if slot-v>>meterCountBits < uint64(len(m.buckets)) {
+			n += v & meterCountMax
 		}
 	}
-	span := min(time.Duration(ns-m.first), time.Second)
+	span := min(time.Duration(ns-first), time.Second)
 	span = max(span, 100*time.Millisecond)
 	return float64(n) / span.Seconds()
-}
-
-// successMeter is a meter with its own lock: the accepted rate of an
-// endpoint.
-type successMeter struct {
-	mu sync.Mutex
-	m  meter
-}
-
-func (s *successMeter) add(now time.Time) {
-	s.mu.Lock()
-	s.m.add(now)
-	s.mu.Unlock()
-}
-
-func (s *successMeter) rate(now time.Time) float64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m.rate(now)
 }
 
 // accessKeyOf finds the access key id a request was signed with, when it

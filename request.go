@@ -45,7 +45,7 @@ type request struct {
 	backoffs [2]*backoff.ExponentialBackOff // retryable, throttled
 	waited   time.Duration
 	start    time.Time       // when the request began
-	lastNow  time.Time       // the clock when the last attempt ended (or the request began)
+	lastNow  time.Time       // the latest clock reading: when the request began, an attempt was sent or answered, or a wait ended
 	actx     context.Context // the last attempt's context, from Observer.AttemptStart
 
 	last       classify.Result // the last answer's classification
@@ -56,8 +56,18 @@ type request struct {
 	ctl       *requestControl // the caller's options for this request (ForRequest); nil: none
 	tokenSent bool            // every attempt carries ctl.token
 
-	x exchange // the current attempt on the wire
+	// The current attempt on the wire, and its answer's body. An attempt's
+	// answer is returned, or discarded, before the next attempt starts,
+	// so one of each serves every attempt and costs no allocation.
+	x       exchange
+	body    attemptBody
+	peekBuf [peekBufLen]byte // the read-ahead of a short answer
 }
+
+// peekBufLen is the read-ahead a request holds without allocating: a
+// typical success answer (an Aliyun or Tencent send result is about 200
+// bytes) fits.
+const peekBufLen = 512
 
 // run makes the attempts of the request until one is returned or the
 // request stops.
@@ -78,6 +88,9 @@ func (r *request) run() (*http.Response, error) {
 	for n := 1; ; n++ {
 		a := Attempt{N: n, Resigned: r.resignNext}
 		resp, err := r.attempt(ctx, &a)
+		if err != nil || a.Result.Class != classify.Success {
+			r.lastNow = r.t.cfg.clk.Now() // the read-ahead may have taken long
+		}
 		stopErr := r.decide(ctx, &a, err)
 		r.t.cfg.observer.AttemptEnd(r.actx, r.info, a)
 		if v := a.Decision.Verdict; v == policy.Done || v == policy.Stop {
@@ -182,6 +195,7 @@ func (r *request) wait(ctx context.Context, a *Attempt) error {
 	if err := r.t.cfg.clk.Sleep(ctx, a.Delay); err != nil {
 		return context.Cause(ctx)
 	}
+	r.lastNow = r.t.cfg.clk.Now()
 	r.waited += a.Delay
 	return nil
 }

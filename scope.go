@@ -232,8 +232,7 @@ func (l *scopeLimiter) reserve(now time.Time) time.Duration {
 // deadline (ErrDeadline).
 func (r *request) waitFor(ctx context.Context, a *Attempt, reserve func(time.Time) time.Duration) error {
 	clk := r.t.cfg.clk
-	for {
-		now := clk.Now()
+	for now := r.lastNow; ; now = clk.Now() {
 		d := reserve(now)
 		if d == 0 {
 			return nil

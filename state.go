@@ -50,37 +50,58 @@ func WithStateLimits(l StateLimits) Option {
 
 // stateTable holds state of type V per key, made on first use and evicted
 // when idle or past the cap. Safe for concurrent use.
+//
+// The entry got last is kept aside (hot): a transport that talks to one
+// endpoint finds it again without the lock.
 type stateTable[K comparable, V any] struct {
 	lim StateLimits
+	hot atomic.Pointer[stateEntry[K, V]] // the entry got last; nil after a sweep
 
 	mu        sync.Mutex
-	m         map[K]*stateEntry[V]
+	m         map[K]*stateEntry[K, V]
 	lastSweep int64 // unix nanoseconds
 }
 
-type stateEntry[V any] struct {
+type stateEntry[K comparable, V any] struct {
+	key  K
 	v    V
-	used atomic.Int64 // unix nanoseconds of the last use
+	used atomic.Int64 // unix nanoseconds of the last use, to usedGrain
 }
 
+// usedGrain is how finely an entry's last use is kept: a use within it of
+// the last recorded one writes nothing (idle eviction is in minutes).
+const usedGrain = int64(time.Second)
+
 func newStateTable[K comparable, V any](lim StateLimits) *stateTable[K, V] {
-	return &stateTable[K, V]{lim: lim.WithDefaults(), m: map[K]*stateEntry[V]{}}
+	return &stateTable[K, V]{lim: lim.WithDefaults(), m: map[K]*stateEntry[K, V]{}}
 }
 
 // get returns the state of key, made by mk on first use, and marks it
 // used at now. V is a pointer type: the state is shared by reference.
 func (t *stateTable[K, V]) get(key K, now time.Time, mk func() V) V {
 	ns := now.UnixNano()
+	if e := t.hot.Load(); e != nil && e.key == key {
+		e.touch(ns)
+		return e.v
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	e, ok := t.m[key]
 	if !ok {
 		t.sweep(ns, len(t.m)+1 > t.lim.MaxEntries)
-		e = &stateEntry[V]{v: mk()}
+		e = &stateEntry[K, V]{key: key, v: mk()}
 		t.m[key] = e
 	}
 	e.used.Store(ns)
+	t.hot.Store(e)
 	return e.v
+}
+
+// touch marks e used at ns.
+func (e *stateEntry[K, V]) touch(ns int64) {
+	if ns-e.used.Load() >= usedGrain {
+		e.used.Store(ns)
+	}
 }
 
 // lookup returns the state of key without making it, and whether it
@@ -110,5 +131,6 @@ func (t *stateTable[K, V]) sweep(now int64, full bool) {
 		return
 	}
 	t.lastSweep = now
-	evict.Sweep(t.m, now, idle, t.lim.MaxEntries, func(e *stateEntry[V]) int64 { return e.used.Load() }, nil)
+	t.hot.Store(nil) // it may be evicted
+	evict.Sweep(t.m, now, idle, t.lim.MaxEntries, func(e *stateEntry[K, V]) int64 { return e.used.Load() }, nil)
 }

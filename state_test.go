@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"runtime"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -177,4 +178,68 @@ func TestStreamedSignatureVerifies(t *testing.T) {
 			assert.Equal(t, 200, status)
 		})
 	}
+}
+
+// TestMeterConcurrent: successes counted from many goroutines at once are
+// all counted (no lock, compare-and-swap per bucket), and slots older than
+// a second fall out of the rate.
+func TestMeterConcurrent(t *testing.T) {
+	var m meter
+	t0 := time.Unix(1_800_000_000, 0)
+	const goroutines, each = 8, 1000
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				// spread over the first 500 ms: five buckets
+				m.add(t0.Add(time.Duration((g*each+i)%500) * time.Millisecond))
+			}
+		}()
+	}
+	wg.Wait()
+	at := t0.Add(999 * time.Millisecond)
+	assert.InDelta(t, goroutines*each/0.999, m.rate(at), 0.001, "every event counted, over the time since the first")
+	assert.Zero(t, m.rate(t0.Add(3*time.Second)), "old slots no longer count")
+	m.add(t0.Add(3 * time.Second))
+	assert.InDelta(t, 1, m.rate(t0.Add(3*time.Second)), 0.001, "a reused bucket starts again from one")
+}
+
+// TestBudgetRefundWhenFull: a full budget takes refunds without change; a
+// withdrawal makes refunds count again, up to the capacity.
+func TestBudgetRefundWhenFull(t *testing.T) {
+	var b budget
+	b.init(policy.Budget{Capacity: 2, RetryCost: 1, SuccessRefund: 0.5})
+	b.refund()
+	assert.Equal(t, 2.0, b.left())
+	ok, left := b.take(false)
+	require.True(t, ok)
+	assert.Equal(t, 1.0, left)
+	b.refund()
+	assert.Equal(t, 1.5, b.left())
+	b.refund()
+	b.refund()
+	assert.Equal(t, 2.0, b.left(), "capped at the capacity")
+	assert.True(t, b.full.Load())
+}
+
+// TestStateTableHotEntry: the entry got last is found again without the
+// lock, another key is not confused with it, and an eviction sweep never
+// leaves an evicted entry to be found.
+func TestStateTableHotEntry(t *testing.T) {
+	tab := newStateTable[string, *int](StateLimits{MaxEntries: 10, IdleTTL: time.Minute})
+	now := time.Unix(1_800_000_000, 0)
+	made := 0
+	mk := func() *int { made++; v := made; return &v }
+	a := tab.get("a", now, mk)
+	assert.Same(t, a, tab.get("a", now, mk), "hot")
+	b := tab.get("b", now, mk)
+	assert.NotSame(t, a, b)
+	assert.Same(t, a, tab.get("a", now, mk), "from the map after another key")
+	// "a" is hot; past its idle time a new key sweeps it away.
+	later := now.Add(2 * time.Minute)
+	tab.get("c", later, mk)
+	again := tab.get("a", later, mk)
+	assert.NotSame(t, a, again, "an evicted entry is made afresh, not served from the hot slot")
 }

@@ -267,3 +267,36 @@ func TestPeek(t *testing.T) {
 		assert.False(t, tr)
 	})
 }
+
+// TestPeekPrefixInto checks that a caller's buffer is used when the prefix
+// fits in it, a new one otherwise, with the same prefix, error and
+// truncation as PeekPrefix.
+func TestPeekPrefixInto(t *testing.T) {
+	long := strings.Repeat("0123456789", 100)
+	tests := []struct {
+		name    string
+		body    string
+		cl      int64
+		limit   int
+		bufLen  int
+		usesBuf bool
+	}{
+		{"fits, known length", long[:200], 200, 4096, 512, true},
+		{"fits, limit below buffer", long, -1, 300, 512, true},
+		{"unknown length, limit over buffer", long[:200], -1, 4096, 512, false},
+		{"known length over buffer", long, int64(len(long)), 4096, 512, false},
+		{"no buffer", long[:200], 200, 4096, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			buf := make([]byte, tt.bufLen)
+			want, wantErr, wantTrunc := PeekPrefix(strings.NewReader(tt.body), tt.cl, tt.limit)
+			got, err, trunc := PeekPrefixInto(buf, strings.NewReader(tt.body), tt.cl, tt.limit)
+			assert.Equal(t, string(want), string(got))
+			assert.Equal(t, wantErr, err)
+			assert.Equal(t, wantTrunc, trunc)
+			shares := len(got) > 0 && len(buf) > 0 && &got[0] == &buf[0]
+			assert.Equal(t, tt.usesBuf, shares, "prefix in the caller's buffer")
+		})
+	}
+}

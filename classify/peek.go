@@ -51,6 +51,14 @@ func Peek(body io.ReadCloser, contentLength int64, limit int) (prefix []byte, re
 // the body may go on. truncated reports that the body may continue past
 // the prefix (or was cut).
 func PeekPrefix(body io.Reader, contentLength int64, limit int) (prefix []byte, err error, truncated bool) {
+	return PeekPrefixInto(nil, body, contentLength, limit)
+}
+
+// PeekPrefixInto is PeekPrefix reading into buf when the prefix can be
+// that long (len(buf) ≥ the shorter of limit and contentLength), so that a
+// caller with a buffer of its own allocates nothing; otherwise it reads
+// into a new buffer. The prefix returned may thus share buf's memory.
+func PeekPrefixInto(buf []byte, body io.Reader, contentLength int64, limit int) (prefix []byte, err error, truncated bool) {
 	if limit <= 0 {
 		limit = DefaultPeekLimit
 	}
@@ -61,7 +69,11 @@ func PeekPrefix(body io.Reader, contentLength int64, limit int) (prefix []byte, 
 	if n == 0 {
 		return nil, nil, contentLength != 0
 	}
-	buf := make([]byte, n)
+	if len(buf) >= n {
+		buf = buf[:n]
+	} else {
+		buf = make([]byte, n)
+	}
 	got, err := readFull(body, buf)
 	buf = buf[:got]
 	switch {
