@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -242,4 +243,29 @@ func TestErrorsRedactSignedURLs(t *testing.T) {
 	}
 	assert.Contains(t, err.Error(), "SecurityToken=", "the name stays, so the text says what was there")
 	assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "the cause stays reachable")
+}
+
+// TestCallerTraceNotCarriedOver: a caller's own httptrace.ClientTrace sees
+// its own request's hooks, once each, and never a later request's: the
+// guards yunrt recycles must not keep the trace httptrace composed into
+// them (which would call every earlier caller's hooks again, in a chain
+// that grows with each reuse).
+func TestCallerTraceNotCarriedOver(t *testing.T) {
+	srv := testserver.New(classify.Aliyun)
+	defer srv.Close()
+	tr, _ := newTestTransport(srv, nil)
+	const requests = 5
+	var got [requests]atomic.Int32
+	for i := range requests {
+		trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { got[i].Add(1) }}
+		ctx := httptrace.WithClientTrace(context.Background(), trace)
+		req := readCall(classify.Aliyun).request(t, srv.URL()).WithContext(ctx)
+		resp, err := tr.RoundTrip(req)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		require.NoError(t, resp.Body.Close())
+	}
+	for i := range requests {
+		assert.Equal(t, int32(1), got[i].Load(), "request %d's GotConn calls", i)
+	}
 }

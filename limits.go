@@ -200,8 +200,15 @@ func (m *meter) rate(now time.Time) float64 {
 // arrived signed: Aliyun RPC AccessKeyId, or the key in an ACS3, TC3 or
 // bce-auth-v1 Authorization. It returns "" when there is none.
 func accessKeyOf(rawQuery, auth string) string {
-	if ak := classify.QueryValue(rawQuery, "AccessKeyId"); ak != "" {
-		return ak
+	// The key's name appears as such unless it is escaped: the scan for it
+	// is skipped when it cannot be there.
+	if strings.Contains(rawQuery, "AccessKeyId") || strings.ContainsAny(rawQuery, "%+") {
+		if ak := classify.QueryValue(rawQuery, "AccessKeyId"); ak != "" {
+			return ak
+		}
+	}
+	if auth == "" {
+		return ""
 	}
 	if rest, ok := strings.CutPrefix(auth, "bce-auth-v1/"); ok {
 		ak, _, _ := strings.Cut(rest, "/")

@@ -243,3 +243,25 @@ func TestStateTableHotEntry(t *testing.T) {
 	again := tab.get("a", later, mk)
 	assert.NotSame(t, a, again, "an evicted entry is made afresh, not served from the hot slot")
 }
+
+// TestAccessKeyOf: the key is found in an RPC query (escaped or not) and
+// in each scheme's Authorization; skipping the query scan when the name
+// cannot be there changes nothing.
+func TestAccessKeyOf(t *testing.T) {
+	tests := []struct{ query, auth, want string }{
+		{"Action=SendSms&AccessKeyId=LTAIabc&Format=JSON", "", "LTAIabc"},
+		{"Action=SendSms&Access%4BeyId=LTAIesc", "", "LTAIesc"},
+		{"AccessKeyId=LTAI%2Bplus", "", "LTAI+plus"},
+		{"Action=SendSms&Format=JSON", "", ""},
+		{"", "bce-auth-v1/AKbce/2026-12-01T00:00:00Z/1800/host/sig", "AKbce"},
+		{"", "TC3-HMAC-SHA256 Credential=AKIDtc/2026-12-01/sms/tc3_request, SignedHeaders=host, Signature=x", "AKIDtc"},
+		{"", "ACS3-HMAC-SHA256 Credential=LTAIv3,SignedHeaders=host,Signature=x", "LTAIv3"},
+		{"", "Bearer token", ""},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, accessKeyOf(tt.query, tt.auth), "query %q auth %q", tt.query, tt.auth)
+		if tt.auth == "" {
+			assert.Equal(t, classify.QueryValue(tt.query, "AccessKeyId"), accessKeyOf(tt.query, ""), "the same as the full scan")
+		}
+	}
+}
