@@ -140,9 +140,7 @@ func TestEvictionKeepsOpenBreakers(t *testing.T) {
 		require.NoError(t, err)
 		tk.Done(Outcome{})
 	}
-	s.mu.Lock()
-	_, kept := s.m["failing"]
-	s.mu.Unlock()
+	_, kept := s.m.Load("failing")
 	assert.False(t, kept, "evicted once its open time passed")
 	assert.Equal(t, "closed", s.State("failing"), "it starts afresh")
 }
