@@ -177,7 +177,7 @@ func (s *Set) add(name string, now time.Time) *entry {
 	s.sweep(now, int(s.n.Load())+1 > s.s.MaxBreakers)
 	e := &entry{set: s}
 	e.used.Store(now.UnixNano())
-	e.win.period = max(1, int64(s.s.Window/buckets))
+	e.win.period, e.win.sg = max(1, int64(s.s.Window/buckets)), &e.sg
 	e.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](s.gobreakerSettings(name, e))
 	s.m.Store(name, e)
 	s.n.Add(1)

@@ -53,8 +53,10 @@ func (e *entry) allowSlow(name string, now int64) (string, Ticket, error) {
 		return st.String(), Ticket{}, fmt.Errorf("%w: %s is half-open and its probe is in flight", ErrOpen, name)
 	case err != nil:
 		return st.String(), Ticket{}, fmt.Errorf("%w: %s", ErrOpen, name)
-	case st == gobreaker.StateClosed: // closed meanwhile: count it in the window
-		report(errExcluded)
+	case st == gobreaker.StateClosed:
+		// Closed meanwhile: count it in the window like any closed
+		// breaker's ticket. gobreaker's own grant needs no report: its
+		// counts are not read (ReadyToTrip reads the window).
 		return st.String(), Ticket{e: e, gen: gen}, nil
 	}
 	return st.String(), Ticket{report: report}, nil
@@ -82,8 +84,6 @@ func (t Ticket) DoneAt(o Outcome, now time.Time) {
 	case t.report != nil:
 		t.report(err)
 	case t.e == nil, errors.Is(err, errExcluded):
-	case t.e.sg.Load() != t.gen<<2|uint64(gobreaker.StateClosed):
-		// admitted before the breaker last changed state: stale
 	case !t.e.win.record(t.gen, now, err != nil), err == nil:
 	case t.e.win.trips(&t.e.set.s, t.gen, now):
 		t.e.trip(t.gen, now)
@@ -95,7 +95,7 @@ func (t Ticket) DoneAt(o Outcome, now time.Time) {
 func (e *entry) trip(gen uint64, now time.Time) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.sg.Load() != gen<<2|uint64(gobreaker.StateClosed) {
+	if e.sg.Load() != closedIn(gen) {
 		return // tripped (or otherwise changed) by another report
 	}
 	e.tripAt.Store(now.UnixNano()) // for ReadyToTrip and the open time

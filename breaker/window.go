@@ -29,10 +29,20 @@ const (
 // one. A bucket keeps at most 65,535 outcomes of each kind: past that
 // both halve, keeping their ratio. The zero value with period set is an
 // empty window; it is safe for concurrent use.
+//
+// A bucket written in a generation is not written again in a later one
+// unless the breaker has reached it, and readers count only the buckets
+// of the generation they ask for, so a stale write is never counted.
 type window struct {
-	period int64 // bucket period in nanoseconds, at least 1
+	period int64          // bucket period in nanoseconds, at least 1
+	sg     *atomic.Uint64 // the breaker's state word (see closedIn)
 	b      [buckets]atomic.Uint64
 }
+
+// closedIn is the state word of a breaker closed in generation gen: the
+// generation (one more at each state change) above two bits of
+// gobreaker.State (closed is 0).
+func closedIn(gen uint64) uint64 { return gen << 2 }
 
 // epoch returns the bucket period that now falls in.
 func (w *window) epoch(now time.Time) uint64 {
@@ -51,22 +61,25 @@ func newer(a, b uint64) bool {
 }
 
 // record counts one outcome (a failure when fail) for generation gen at
-// now. It reports false, counting nothing, when the bucket already counts
-// for a later generation or for a later round of the window (the report
-// is stale).
+// now. It counts nothing and reports false when the breaker is no longer
+// closed in generation gen (the report is stale) or when the bucket
+// already counts a window later than now (the reading is too old).
+// Whether the report is stale is read again on each try, so a report
+// whose breaker changes state meanwhile never lands in a bucket of the
+// next generation.
 func (w *window) record(gen uint64, now time.Time, fail bool) bool {
 	epoch := w.epoch(now)
 	want := stamp(gen, epoch)
 	b := &w.b[epoch%buckets]
 	for {
 		old := b.Load()
+		if w.sg.Load() != closedIn(gen) {
+			return false
+		}
 		s, f := old>>countBits&countMax, old&countMax
 		if have := old >> 32; have != want {
-			if int8(have>>epochBits-gen&genMask) > 0 {
-				return false // a later generation counts here
-			}
 			if have>>epochBits == gen&genMask && newer(have, epoch) {
-				return false // a window later: this reading is too old
+				return false
 			}
 			s, f = 0, 0 // an earlier generation or round: start afresh
 		}
