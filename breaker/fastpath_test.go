@@ -1,6 +1,7 @@
 package breaker
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -143,10 +144,8 @@ func TestStaleReports(t *testing.T) {
 	require.NoError(t, err)
 	report(t, s, now, failed, 3)
 	assert.Equal(t, "closed", s.State("e"), "the window starts empty when it closes")
-	s.m.Range(func(_, v any) bool { // a stale failure would make 4 of 4 here
-		v.(*entry).sg.Add(4) // as a state change would: the next generation
-		return true
-	})
+	s.lookup("e").sg.Add(4) // as a state change would: the next generation
+	// (a stale failure would make 4 of 4 here)
 	old.DoneAt(failed, now)
 	assert.Equal(t, "closed", s.State("e"), "a report from an earlier generation does not count")
 	assert.Equal(t, []string{"e:closed->open", "e:open->half-open", "e:half-open->closed"}, ch.list())
@@ -178,9 +177,8 @@ func TestConcurrentCounts(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	v, found := s.m.Load("e")
-	require.True(t, found)
-	e := v.(*entry)
+	e := s.lookup("e")
+	require.NotNil(t, e)
 	succ, fail := e.win.counts(0, t0.Add(9*time.Second))
 	assert.Equal(t, uint64(goroutines*each/2), succ)
 	assert.Equal(t, uint64(goroutines*each/4), fail)
@@ -214,4 +212,48 @@ func TestZeroTicket(t *testing.T) {
 		Ticket{}.Done(failed)
 		Ticket{}.DoneAt(failed, t0)
 	})
+}
+
+// TestLookup: a name asked for at once by many goroutines gets one
+// breaker, and a new name is found without the Set's lock once names
+// missing from the snapshot have been asked for as many times as the Set
+// holds breakers.
+func TestLookup(t *testing.T) {
+	tests := []struct {
+		name  string
+		names int
+	}{
+		{"one", 1},
+		{"a few", 5},
+		{"many", 300},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := NewSet(Settings{}, nil)
+			got := make([][]*entry, 4)
+			var wg sync.WaitGroup
+			for g := range got {
+				wg.Go(func() {
+					for i := range tt.names {
+						_, tk, err := s.AllowAt(fmt.Sprint("host-", i), t0)
+						if assert.NoError(t, err) {
+							got[g] = append(got[g], tk.e)
+							tk.DoneAt(ok, t0)
+						}
+					}
+				})
+			}
+			wg.Wait()
+			require.Equal(t, tt.names, s.Len())
+			for g := range got {
+				assert.Equal(t, got[0], got[g], "goroutine %d saw other breakers", g)
+			}
+			last := fmt.Sprint("host-", tt.names-1)
+			for range tt.names { // each a miss until the snapshot is made again
+				_, _, err := s.AllowAt(last, t0)
+				require.NoError(t, err)
+			}
+			assert.Equal(t, tt.names, len(*s.read.Load()), "every breaker is in the lock-free snapshot")
+		})
+	}
 }

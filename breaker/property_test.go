@@ -144,3 +144,23 @@ func TestDifferentialCanFail(t *testing.T) {
 		})
 	}
 }
+
+// FuzzMatchesReference drives the differential check with operations
+// read from the fuzzer's bytes (the first picks the settings).
+func FuzzMatchesReference(f *testing.F) {
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		if len(ops) == 0 {
+			return
+		}
+		st := randomSettings(rand.New(rand.NewPCG(uint64(ops[0]), 0)))
+		i := 0
+		next := func(n int) int {
+			i++
+			if i >= len(ops) {
+				return 0
+			}
+			return int(ops[i]) % n
+		}
+		assert.NoError(t, differential(st, st, len(ops)-1, next), "%+v", st)
+	})
+}

@@ -2,6 +2,7 @@ package breaker
 
 import (
 	"errors"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -111,10 +112,15 @@ type Set struct {
 	now      func() time.Time // time.Now; tests in this package replace it
 	touch    int64            // nanoseconds: how stale an entry's use time may get
 
-	m         sync.Map // name → *entry
+	// read is a snapshot of all, never written once stored: the lookup
+	// without a lock. A name missing from it is looked up in all under
+	// mu; after as many such misses as all has entries, or an eviction,
+	// all is copied to read again.
+	read      atomic.Pointer[map[string]*entry]
 	mu        sync.Mutex
-	n         atomic.Int64 // entries in m; changed under mu
-	lastSweep time.Time    // under mu
+	all       map[string]*entry // under mu
+	misses    int               // under mu
+	lastSweep time.Time         // under mu
 }
 
 // entry is one breaker and its last known state, kept from gobreaker's
@@ -138,7 +144,9 @@ type entry struct {
 // it must not call back into the Set, but for OpenFor.
 func NewSet(s Settings, onChange func(name, from, to string)) *Set {
 	st := s.WithDefaults()
-	return &Set{s: st, onChange: onChange, now: time.Now, touch: int64(st.IdleTTL / 64)}
+	set := &Set{s: st, onChange: onChange, now: time.Now, touch: int64(st.IdleTTL / 64), all: map[string]*entry{}}
+	set.read.Store(&map[string]*entry{})
+	return set
 }
 
 // Settings returns the Set's settings, defaults applied.
@@ -155,33 +163,60 @@ func state(sg uint64) (gen uint64, st gobreaker.State) {
 }
 
 // get returns the entry called name, made when missing, and marks it used
-// at now. Without a lock unless it has to make it.
+// at now. Without a lock unless name is new.
 func (s *Set) get(name string, now time.Time) *entry {
-	if v, ok := s.m.Load(name); ok {
-		e := v.(*entry)
-		if ns := now.UnixNano(); ns-e.used.Load() > s.touch {
-			e.used.Store(ns)
-		}
-		return e
+	e := (*s.read.Load())[name]
+	if e == nil {
+		return s.add(name, now)
 	}
-	return s.add(name, now)
+	if ns := now.UnixNano(); ns-e.used.Load() > s.touch {
+		e.used.Store(ns)
+	}
+	return e
 }
 
-// add makes the entry called name, unless another goroutine just did.
+// lookup returns the entry called name, nil when there is none.
+func (s *Set) lookup(name string) *entry {
+	if e := (*s.read.Load())[name]; e != nil {
+		return e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.all[name]
+}
+
+// add returns the entry called name from all, made when missing.
 func (s *Set) add(name string, now time.Time) *entry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if v, ok := s.m.Load(name); ok {
-		return v.(*entry)
+	defer s.missed()
+	if e := s.all[name]; e != nil {
+		e.used.Store(now.UnixNano())
+		return e
 	}
-	s.sweep(now, int(s.n.Load())+1 > s.s.MaxBreakers)
+	s.sweep(now, len(s.all)+1 > s.s.MaxBreakers)
 	e := &entry{set: s}
 	e.used.Store(now.UnixNano())
 	e.win.period, e.win.sg = max(1, int64(s.s.Window/buckets)), &e.sg
 	e.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](s.gobreakerSettings(name, e))
-	s.m.Store(name, e)
-	s.n.Add(1)
+	s.all[name] = e
 	return e
+}
+
+// missed counts a lookup that read could not answer, and stores a new
+// snapshot after as many as there are entries (amortised: a copy per
+// entry added at most). Called with s.mu held.
+func (s *Set) missed() {
+	if s.misses++; s.misses >= len(s.all) {
+		s.publish()
+	}
+}
+
+// publish stores a snapshot of all as read. Called with s.mu held.
+func (s *Set) publish() {
+	m := maps.Clone(s.all)
+	s.read.Store(&m)
+	s.misses = 0
 }
 
 // gobreakerSettings configure the state machine of entry e.
@@ -232,37 +267,33 @@ func (s *Set) sweep(now time.Time, full bool) {
 		return
 	}
 	s.lastSweep = now
-	ns := now.UnixNano()
-	all := make(map[any]*entry, s.n.Load())
-	s.m.Range(func(k, v any) bool {
-		all[k] = v.(*entry)
-		return true
-	})
-	evict.Sweep(all, ns, int64(s.s.IdleTTL), s.s.MaxBreakers,
+	ns, n := now.UnixNano(), len(s.all)
+	evict.Sweep(s.all, ns, int64(s.s.IdleTTL), s.s.MaxBreakers,
 		func(e *entry) int64 { return e.used.Load() },
 		func(e *entry) bool { return ns < e.openUntil.Load() })
-	s.m.Range(func(k, _ any) bool {
-		if _, kept := all[k]; !kept {
-			s.m.Delete(k)
-			s.n.Add(-1)
-		}
-		return true
-	})
+	if len(s.all) < n {
+		s.publish() // no lookup finds a dropped breaker from now on
+	}
 }
 
 // OpenFor returns how long the breaker called name stays open from now
-// (0 when it is not open or does not exist). It takes no lock, so a
-// state-change callback may call it.
+// (0 when it is not open or does not exist). It takes only the Set's own
+// lock, and only for a breaker just made, so a state-change callback may
+// call it.
 func (s *Set) OpenFor(name string) time.Duration {
-	v, ok := s.m.Load(name)
-	if !ok {
+	e := s.lookup(name)
+	if e == nil {
 		return 0
 	}
-	return max(0, time.Duration(v.(*entry).openUntil.Load()-s.now().UnixNano()))
+	return max(0, time.Duration(e.openUntil.Load()-s.now().UnixNano()))
 }
 
 // Len returns how many breakers the Set holds.
-func (s *Set) Len() int { return int(s.n.Load()) }
+func (s *Set) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.all)
+}
 
 // openFor is how long a breaker stays open after it tripped with streak
 // failed probes before: MinOpenTimeout, doubled per failed probe, at most
