@@ -238,10 +238,10 @@ func (s *Set) gobreakerSettings(name string, e *entry) gobreaker.Settings {
 }
 
 // changed is entry e's gobreaker state-change callback (under gobreaker's
-// lock): a new generation, and the open time when it opens.
+// lock): the open time when it opens, and a new generation.
 func (s *Set) changed(e *entry, name string, from, to gobreaker.State) {
 	gen, _ := state(e.sg.Load())
-	e.sg.Store((gen+1)<<2 | uint64(to))
+	defer e.sg.Store((gen+1)<<2 | uint64(to)) // after the open time: never open with an old one
 	switch to {
 	case gobreaker.StateOpen:
 		start := s.now()
