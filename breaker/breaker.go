@@ -1,10 +1,18 @@
 // Package breaker keeps one circuit breaker per provider endpoint (host,
 // and action when configured) on top of sony/gobreaker's
-// TwoStepCircuitBreaker: the transport asks before each attempt and
-// reports the attempt's outcome after it. Failure fixes which outcomes
-// count against an endpoint's health: server failures and attempts that
-// got no answer do; flow control and the caller's cancellation are not
-// counted; client errors count as successes (the endpoint answered).
+// TwoStepCircuitBreaker: the transport asks before each attempt
+// (Set.AllowAt) and reports the attempt's outcome after it
+// (Ticket.DoneAt). Failure fixes which outcomes count against an
+// endpoint's health: server failures and attempts that got no answer do;
+// flow control and the caller's cancellation are not counted; client
+// errors count as successes (the endpoint answered).
+//
+// gobreaker is the state machine (closed, open, half-open, probes). While
+// a breaker is closed the Set answers without it: the ask is two atomic
+// loads, the report one compare-and-swap in the breaker's own rolling
+// window (see Settings.Window), and only a failure that meets the trip
+// condition goes to gobreaker, which opens the breaker. Everything is
+// safe for concurrent use.
 package breaker
 
 import "github.com/yunrt/yunrt/classify"

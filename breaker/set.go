@@ -2,14 +2,13 @@ package breaker
 
 import (
 	"errors"
-	"fmt"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/sony/gobreaker/v2"
 
-	"github.com/yunrt/yunrt/classify"
 	"github.com/yunrt/yunrt/internal/evict"
 )
 
@@ -30,8 +29,12 @@ type Settings struct {
 	// failures, keeps a 20% error rate among concurrent callers from
 	// opening it.
 	FailureRatio float64
-	// Window is the rolling window attempts are counted in (in ten
-	// buckets). Zero means 10s.
+	// Window is the rolling window outcomes are counted in, in ten
+	// buckets of Window/10 (so the counts cover the last Window give or
+	// take one bucket). Only finished attempts that count (successes and
+	// failures, see Failure) are in it: an attempt in flight or an
+	// excluded outcome is not. The window starts empty each time the
+	// breaker closes. Zero means 10s.
 	Window time.Duration
 	// OpenTimeout is the longest the breaker stays open before it lets a
 	// probe through (half-open). The open time starts at MinOpenTimeout
@@ -93,32 +96,57 @@ func (s Settings) WithDefaults() Settings {
 
 // Set holds the breakers of one provider, one per name (an endpoint), made
 // on first use. It is safe for concurrent use.
+//
+// A closed breaker costs no lock, no allocation and no clock reading of
+// its own per attempt: AllowAt reads the entry's state atomically and
+// DoneAt counts the outcome in the entry's own window (see Settings.Window)
+// by compare-and-swap. Only a failure that meets the trip condition goes
+// through gobreaker, under the entry's lock, and gobreaker, as the state
+// machine, opens the breaker. Half-open and open breakers always go
+// through gobreaker (probes) and the Set's open time (see OpenTimeout).
+// The name lookup takes no lock either; the Set's mutex only guards
+// adding a breaker and the eviction sweep.
 type Set struct {
 	s        Settings
 	onChange func(name, from, to string)
 	now      func() time.Time // time.Now; tests in this package replace it
+	touch    int64            // nanoseconds: how stale an entry's use time may get
 
+	// read is a snapshot of all, never written once stored: the lookup
+	// without a lock. A name missing from it is looked up in all under
+	// mu; after as many such misses as all has entries, or an eviction,
+	// all is copied to read again.
+	read      atomic.Pointer[map[string]*entry]
 	mu        sync.Mutex
-	m         map[string]*entry
-	lastSweep time.Time
+	all       map[string]*entry // under mu
+	misses    int               // under mu
+	lastSweep time.Time         // under mu
 }
 
 // entry is one breaker and its last known state, kept from gobreaker's
 // state-change callback so that reading it costs neither a lock nor a
 // clock read.
 type entry struct {
+	set       *Set
 	cb        *gobreaker.TwoStepCircuitBreaker[struct{}]
-	state     atomic.Int32 // a gobreaker.State
-	used      atomic.Int64 // unix nanoseconds of the last Allow
-	openUntil atomic.Int64 // unix nanoseconds: refuses (and is kept) until then
-	streak    int          // probes failed in a row; under gobreaker's lock
+	sg        atomic.Uint64 // generation<<2 | gobreaker.State; set under gobreaker's lock
+	openUntil atomic.Int64  // unix nanoseconds: refuses (and is kept) until then
+	used      atomic.Int64  // unix nanoseconds of a recent Allow (within Set.touch)
+	tripAt    atomic.Int64  // unix nanoseconds of the trip under way; under mu
+	mu        sync.Mutex    // serialises trips from the closed state
+	streak    int           // probes failed in a row; under gobreaker's lock
+	_         [64]byte      // keeps the window's writes off the words Allow reads
+	win       window
 }
 
 // NewSet returns a Set with settings s (defaults applied). onChange, when
 // not nil, is called on every change of state, under the breaker's lock:
-// it must not call back into the Set.
+// it must not call back into the Set, but for OpenFor.
 func NewSet(s Settings, onChange func(name, from, to string)) *Set {
-	return &Set{s: s.WithDefaults(), onChange: onChange, now: time.Now, m: map[string]*entry{}}
+	st := s.WithDefaults()
+	set := &Set{s: st, onChange: onChange, now: time.Now, touch: int64(st.IdleTTL / 64), all: map[string]*entry{}}
+	set.read.Store(&map[string]*entry{})
+	return set
 }
 
 // Settings returns the Set's settings, defaults applied.
@@ -129,49 +157,106 @@ var (
 	errExcluded = errors.New("breaker: not counted")
 )
 
+// state splits an entry's state word.
+func state(sg uint64) (gen uint64, st gobreaker.State) {
+	return sg >> 2, gobreaker.State(sg & 3)
+}
+
+// get returns the entry called name, made when missing, and marks it used
+// at now. Without a lock unless name is new.
 func (s *Set) get(name string, now time.Time) *entry {
+	e := (*s.read.Load())[name]
+	if e == nil {
+		return s.add(name, now)
+	}
+	if ns := now.UnixNano(); ns-e.used.Load() > s.touch {
+		e.used.Store(ns)
+	}
+	return e
+}
+
+// lookup returns the entry called name, nil when there is none.
+func (s *Set) lookup(name string) *entry {
+	if e := (*s.read.Load())[name]; e != nil {
+		return e
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if e, ok := s.m[name]; ok {
+	return s.all[name]
+}
+
+// add returns the entry called name from all, made when missing.
+func (s *Set) add(name string, now time.Time) *entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.missed()
+	if e := s.all[name]; e != nil {
 		e.used.Store(now.UnixNano())
 		return e
 	}
-	s.sweep(now, len(s.m)+1 > s.s.MaxBreakers)
-	e := &entry{}
+	s.sweep(now, len(s.all)+1 > s.s.MaxBreakers)
+	e := &entry{set: s}
 	e.used.Store(now.UnixNano())
-	e.state.Store(int32(gobreaker.StateClosed))
+	e.win.period, e.win.sg = max(1, int64(s.s.Window/buckets)), &e.sg
+	e.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](s.gobreakerSettings(name, e))
+	s.all[name] = e
+	return e
+}
+
+// missed counts a lookup that read could not answer, and stores a new
+// snapshot after as many as there are entries (amortised: a copy per
+// entry added at most). Called with s.mu held.
+func (s *Set) missed() {
+	if s.misses++; s.misses >= len(s.all) {
+		s.publish()
+	}
+}
+
+// publish stores a snapshot of all as read. Called with s.mu held.
+func (s *Set) publish() {
+	m := maps.Clone(s.all)
+	s.read.Store(&m)
+	s.misses = 0
+}
+
+// gobreakerSettings configure the state machine of entry e.
+func (s *Set) gobreakerSettings(name string, e *entry) gobreaker.Settings {
 	st := s.s
-	settings := gobreaker.Settings{
+	return gobreaker.Settings{
 		Name:         name,
 		MaxRequests:  st.Probes,
 		Interval:     st.Window,
-		BucketPeriod: st.Window / 10,
+		BucketPeriod: st.Window / buckets,
 		Timeout:      time.Nanosecond, // the Set holds it open (openFor), on its own clock
-		ReadyToTrip: func(c gobreaker.Counts) bool {
-			return c.Requests >= st.MinRequests && float64(c.TotalFailures) >= st.FailureRatio*float64(c.Requests)
+		ReadyToTrip: func(gobreaker.Counts) bool { // the Set's window, not gobreaker's counts
+			gen, _ := state(e.sg.Load())
+			return e.win.trips(&s.s, gen, time.Unix(0, e.tripAt.Load()))
 		},
-		IsExcluded: func(err error) bool { return errors.Is(err, errExcluded) },
+		IsExcluded:    func(err error) bool { return errors.Is(err, errExcluded) },
+		OnStateChange: func(name string, from, to gobreaker.State) { s.changed(e, name, from, to) },
 	}
-	settings.OnStateChange = func(name string, from, to gobreaker.State) {
-		e.state.Store(int32(to))
-		switch to {
-		case gobreaker.StateOpen:
-			if from == gobreaker.StateHalfOpen {
-				e.streak++
-			} else {
-				e.streak = 0
-			}
-			e.openUntil.Store(s.now().Add(openFor(st, e.streak)).UnixNano())
-		case gobreaker.StateClosed:
-			e.streak = 0
+}
+
+// changed is entry e's gobreaker state-change callback (under gobreaker's
+// lock): the open time when it opens, and a new generation.
+func (s *Set) changed(e *entry, name string, from, to gobreaker.State) {
+	gen, _ := state(e.sg.Load())
+	defer e.sg.Store((gen+1)<<2 | uint64(to)) // after the open time: never open with an old one
+	switch to {
+	case gobreaker.StateOpen:
+		start := s.now()
+		if from == gobreaker.StateHalfOpen {
+			e.streak++
+		} else if e.streak = 0; e.tripAt.Load() != 0 {
+			start = time.Unix(0, e.tripAt.Load()) // the failure that tripped it
 		}
-		if s.onChange != nil {
-			s.onChange(name, from.String(), to.String())
-		}
+		e.openUntil.Store(start.Add(openFor(s.s, e.streak)).UnixNano())
+	case gobreaker.StateClosed:
+		e.streak = 0
 	}
-	e.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](settings)
-	s.m[name] = e
-	return e
+	if s.onChange != nil {
+		s.onChange(name, from.String(), to.String())
+	}
 }
 
 // sweep drops idle breakers (at most once per half IdleTTL, unless full),
@@ -182,20 +267,22 @@ func (s *Set) sweep(now time.Time, full bool) {
 		return
 	}
 	s.lastSweep = now
-	ns := now.UnixNano()
-	evict.Sweep(s.m, ns, int64(s.s.IdleTTL), s.s.MaxBreakers,
+	ns, n := now.UnixNano(), len(s.all)
+	evict.Sweep(s.all, ns, int64(s.s.IdleTTL), s.s.MaxBreakers,
 		func(e *entry) int64 { return e.used.Load() },
 		func(e *entry) bool { return ns < e.openUntil.Load() })
+	if len(s.all) < n {
+		s.publish() // no lookup finds a dropped breaker from now on
+	}
 }
 
 // OpenFor returns how long the breaker called name stays open from now
 // (0 when it is not open or does not exist). It takes only the Set's own
-// lock, so a state-change callback may call it.
+// lock, and only for a breaker just made, so a state-change callback may
+// call it.
 func (s *Set) OpenFor(name string) time.Duration {
-	s.mu.Lock()
-	e, ok := s.m[name]
-	s.mu.Unlock()
-	if !ok {
+	e := s.lookup(name)
+	if e == nil {
 		return 0
 	}
 	return max(0, time.Duration(e.openUntil.Load()-s.now().UnixNano()))
@@ -205,7 +292,7 @@ func (s *Set) OpenFor(name string) time.Duration {
 func (s *Set) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.m)
+	return len(s.all)
 }
 
 // openFor is how long a breaker stays open after it tripped with streak
@@ -219,66 +306,15 @@ func openFor(st Settings, streak int) time.Duration {
 	return min(d, st.OpenTimeout)
 }
 
-// held reports whether e is within its open time: refused without asking
-// gobreaker (whose own timeout is the shortest open time).
-func (s *Set) held(e *entry, now time.Time) bool {
-	return now.UnixNano() < e.openUntil.Load()
-}
-
 // State returns the state of the breaker called name: "closed",
-// "half-open" or "open" ("closed" for one not made yet).
+// "half-open" or "open" ("closed" for one not made yet). It reads the
+// clock and may move an open breaker whose open time has passed to
+// half-open.
 func (s *Set) State(name string) string {
 	now := s.now()
 	e := s.get(name, now)
-	if s.held(e, now) {
+	if now.UnixNano() < e.openUntil.Load() {
 		return gobreaker.StateOpen.String()
 	}
 	return e.cb.State().String()
-}
-
-// Ticket is a breaker's permission for one attempt. Its zero value
-// reports nothing.
-type Ticket struct {
-	report func(error)
-}
-
-// Done reports the attempt's outcome to the breaker. Call it exactly once
-// per ticket Allow granted.
-func (t Ticket) Done(o Outcome) {
-	if t.report != nil {
-		t.report(o.err())
-	}
-}
-
-// Allow asks the breaker called name whether an attempt may be sent. When
-// it may, the ticket's Done must be called exactly once with the attempt's
-// outcome. When it may not, err wraps ErrOpen and nothing must be sent.
-// state is the breaker's state when asked.
-func (s *Set) Allow(name string) (state string, t Ticket, err error) {
-	now := s.now() // one reading for the entry's use and its open time
-	e := s.get(name, now)
-	if s.held(e, now) {
-		return gobreaker.StateOpen.String(), Ticket{}, fmt.Errorf("%w: %s", ErrOpen, name)
-	}
-	report, err := e.cb.Allow() // may move an open breaker to half-open
-	state = gobreaker.State(e.state.Load()).String()
-	if err != nil {
-		if errors.Is(err, gobreaker.ErrTooManyRequests) {
-			return state, Ticket{}, fmt.Errorf("%w: %s is half-open and its probe is in flight", ErrOpen, name)
-		}
-		return state, Ticket{}, fmt.Errorf("%w: %s", ErrOpen, name)
-	}
-	return state, Ticket{report: report}, nil
-}
-
-// err maps an outcome to what the breaker counts: a failure, a success,
-// or nothing (flow control and the caller's own cancellation).
-func (o Outcome) err() error {
-	switch {
-	case Failure(o):
-		return errFailure
-	case o.Canceled, o.Class == classify.Throttled:
-		return errExcluded
-	}
-	return nil
 }
