@@ -33,7 +33,7 @@ func (r *request) attempt(ctx context.Context, a *Attempt) (*http.Response, erro
 		return nil, r.refuse(a, err)
 	}
 	outcome := breaker.Outcome{Canceled: true} // until the endpoint answers
-	defer func() { ticket.Done(outcome) }()
+	defer func() { ticket.DoneAt(outcome, r.lastNow) }()
 
 	x := r.newExchange(ctx, a.N)
 	handed := false
@@ -73,7 +73,7 @@ func (r *request) refuse(a *Attempt, err error) error {
 func (r *request) admit(ctx context.Context, a *Attempt) (breaker.Ticket, error) {
 	var ticket breaker.Ticket // the zero ticket reports nothing
 	if r.breakers != nil {
-		state, t, err := r.breakers.Allow(r.breakerName)
+		state, t, err := r.breakers.AllowAt(r.breakerName, r.lastNow)
 		a.Breaker = state
 		if err != nil {
 			return ticket, err
@@ -81,15 +81,15 @@ func (r *request) admit(ctx context.Context, a *Attempt) (breaker.Ticket, error)
 		ticket = t
 	}
 	if err := ctx.Err(); err != nil {
-		ticket.Done(breaker.Outcome{Canceled: true})
+		ticket.DoneAt(breaker.Outcome{Canceled: true}, r.lastNow)
 		return breaker.Ticket{}, context.Cause(ctx)
 	}
 	if err := r.rateWait(ctx, a); err != nil {
-		ticket.Done(breaker.Outcome{Canceled: true}) // not the endpoint's doing
+		ticket.DoneAt(breaker.Outcome{Canceled: true}, r.lastNow) // not the endpoint's doing
 		return breaker.Ticket{}, err
 	}
 	if err := r.sharedAdmit(ctx, a); err != nil { // issue 14: the fleet's breaker verdict and rate
-		ticket.Done(breaker.Outcome{Canceled: true})
+		ticket.DoneAt(breaker.Outcome{Canceled: true}, r.lastNow)
 		return breaker.Ticket{}, err
 	}
 	if a.RateWait > 0 || r.t.shared != nil {

@@ -94,9 +94,9 @@ func TestHappyPathAllocs(t *testing.T) {
 		size int
 		max  float64
 	}{
-		{classify.Aliyun, 200, 12},
-		{classify.Tencent, 200, 10},
-		{classify.Aliyun, 1 << 20, 9},
+		{classify.Aliyun, 200, 11},
+		{classify.Tencent, 200, 9},
+		{classify.Aliyun, 1 << 20, 8},
 	} {
 		body := successBody(tt.p, tt.size)
 		tr := New(cannedBase{body: body, header: http.Header{"Content-Type": {"application/json"}}})

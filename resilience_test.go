@@ -131,7 +131,7 @@ func TestOutageThenRecovery(t *testing.T) {
 	srv.SetOutage(time.Now().Add(time.Hour), testserver.Fault{Code: "InternalError"})
 	log := newBreakerLog()
 	const openTimeout = 150 * time.Millisecond
-	tr, _ := newTestTransport(srv, nil, WithObserver(log), WithBreaker(classify.Tencent, breaker.Settings{MinRequests: 10, OpenTimeout: openTimeout}))
+	tr, fc := newTestTransport(srv, nil, WithObserver(log), WithBreaker(classify.Tencent, breaker.Settings{MinRequests: 10, OpenTimeout: openTimeout}))
 	n := 0
 	req := func() (int, error) {
 		n++
@@ -144,15 +144,16 @@ func TestOutageThenRecovery(t *testing.T) {
 	}
 	<-log.opened
 	srv.SetOutage(time.Time{}, testserver.Fault{}) // the provider recovers
-	recovered := time.Now()
+	// The breaker keeps time on the transport's clock: offer one request
+	// every 5 ms of it.
+	recovered := fc.Now()
 	var firstOK time.Duration
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) { // offered load: one request every 5 ms
+	for fc.Now().Sub(recovered) < 5*time.Second {
 		if status, err := req(); err == nil && status == 200 {
-			firstOK = time.Since(recovered)
+			firstOK = fc.Now().Sub(recovered)
 			break
 		}
-		time.Sleep(5 * time.Millisecond)
+		fc.Advance(5 * time.Millisecond)
 	}
 	require.NotZero(t, firstOK, "requests succeed again")
 	t.Logf("first success %v after recovery (breaker timeout %v)", firstOK, openTimeout)

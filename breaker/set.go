@@ -62,6 +62,11 @@ type Settings struct {
 	// and its OpenTimeout has not passed). A dropped breaker starts closed
 	// when asked again. Zero means 10 min.
 	IdleTTL time.Duration
+	// Now is the Set's clock, read where the caller gives no reading of its
+	// own (Allow, Done, a probe's failure, OpenFor). Nil means time.Now. The
+	// transport sets its own clock, the one its AllowAt and DoneAt readings
+	// come from, so that open times are measured on one clock.
+	Now func() time.Time
 }
 
 // WithDefaults returns s with zero fields set to their defaults.
@@ -144,7 +149,11 @@ type entry struct {
 // it must not call back into the Set, but for OpenFor.
 func NewSet(s Settings, onChange func(name, from, to string)) *Set {
 	st := s.WithDefaults()
-	set := &Set{s: st, onChange: onChange, now: time.Now, touch: int64(st.IdleTTL / 64), all: map[string]*entry{}}
+	now := st.Now
+	if now == nil {
+		now = time.Now
+	}
+	set := &Set{s: st, onChange: onChange, now: now, touch: int64(st.IdleTTL / 64), all: map[string]*entry{}}
 	set.read.Store(&map[string]*entry{})
 	return set
 }

@@ -179,3 +179,22 @@ func TestOpenTimeGrowsWhileProbesFail(t *testing.T) {
 	fail()
 	assert.Equal(t, 100*time.Millisecond, openFor(), "a new outage starts short again")
 }
+
+// TestSettingsNow: a Set given a clock measures its open time on it
+// alone (the transport gives its own, which its AllowAt readings come
+// from).
+func TestSettingsNow(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	s := NewSet(Settings{MinRequests: 1, MinOpenTimeout: 100 * time.Millisecond, Now: func() time.Time { return now }}, nil)
+	_, tk, err := s.Allow("e")
+	require.NoError(t, err)
+	tk.Done(failed)
+	assert.Equal(t, 100*time.Millisecond, s.OpenFor("e"), "measured on the given clock, not time.Now")
+	now = now.Add(60 * time.Millisecond)
+	assert.Equal(t, 40*time.Millisecond, s.OpenFor("e"))
+	now = now.Add(40 * time.Millisecond)
+	_, tk, err = s.Allow("e")
+	require.NoError(t, err, "half-open on the given clock")
+	tk.Done(ok)
+	assert.Equal(t, "closed", s.State("e"))
+}

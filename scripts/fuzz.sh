@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 t=${1:-10s}
 status=0
 # A package of another module of the repository is named dir:package.
-for pkg in . ./classify ./sign ./cmd/yunrt ./internal/redact redisstore:.; do
+for pkg in . ./breaker ./classify ./sign ./cmd/yunrt ./internal/redact redisstore:.; do
   dir=.
   case $pkg in *:*) dir=${pkg%%:*}; pkg=${pkg#*:};; esac
   for f in $(cd "$dir" && go test -list '^Fuzz' "$pkg" | grep '^Fuzz'); do
