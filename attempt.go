@@ -135,13 +135,28 @@ func (r *request) newExchange(ctx context.Context, n int) *exchange {
 	actx, cancel := context.WithCancelCause(r.actx)
 	x := &r.x
 	*x = exchange{t: r.t, cancel: cancel}
-	x.guard = r.t.guards.Get().(*sendGuard)
+	x.guard = r.guard(actx)
 	x.guard.reset(r.info.Kind != classify.Read, cancel)
 	x.ctx = httptrace.WithClientTrace(actx, &x.guard.trace)
 	if d := r.attemptTimeout(ctx, n); d > 0 {
 		x.timer = time.AfterFunc(d, func() { cancel(ErrAttemptTimeout) })
 	}
 	return x
+}
+
+// guard returns a send guard for an attempt under ctx: a recycled one,
+// unless ctx carries a caller's own ClientTrace. httptrace composes that
+// into the guard's trace, which must then never serve another request (it
+// would call this caller's hooks again); and the trace of a recycled guard
+// is never written, because net/http goroutines of an earlier attempt (a
+// dial, an HTTP/2 write) may still read it.
+func (r *request) guard(ctx context.Context) *sendGuard {
+	if httptrace.ContextClientTrace(ctx) != nil {
+		return newSendGuard()
+	}
+	g := r.t.guards.Get().(*sendGuard)
+	g.pooled = true
+	return g
 }
 
 // stopTimer stops the attempt timeout, or the watchdog's watch of the
@@ -166,7 +181,9 @@ func (x *exchange) end() {
 	x.cancel(nil)
 	if g := x.guard; g != nil {
 		x.guard = nil
-		x.t.guards.Put(g)
+		if g.pooled {
+			x.t.guards.Put(g)
+		}
 	}
 }
 

@@ -38,8 +38,8 @@ type sendGuard struct {
 	wrote   atomic.Bool  // headers (or a failed body) went out on some copy
 	stopped atomic.Bool  // a copy was stopped
 
-	hooks httptrace.ClientTrace // the guard's own hooks
-	trace httptrace.ClientTrace // hooks as given to net/http: httptrace composes a caller's trace into it
+	trace  httptrace.ClientTrace
+	pooled bool // recycled: its trace is never given where a caller's trace is composed into it
 }
 
 // newSendGuard returns a guard with its trace hooks bound; reset arms it
@@ -49,7 +49,7 @@ type sendGuard struct {
 // which errs on the safe side (it is then not resent as "not sent").
 func newSendGuard() *sendGuard {
 	g := &sendGuard{}
-	g.hooks = httptrace.ClientTrace{
+	g.trace = httptrace.ClientTrace{
 		GetConn:      g.onGetConn,
 		GotConn:      g.onGotConn,
 		WroteHeaders: g.onWrote,
@@ -60,12 +60,7 @@ func newSendGuard() *sendGuard {
 
 // reset arms g for one attempt of a write (or a read); cancel ends the
 // attempt's context.
-//
-// The trace starts from the guard's own hooks again: httptrace.WithClientTrace
-// composes the caller's trace (if the context has one) into it, and a
-// recycled guard must never call an earlier request's hooks.
 func (g *sendGuard) reset(write bool, cancel context.CancelCauseFunc) {
-	g.trace = g.hooks
 	g.write, g.cancel = write, cancel
 	g.getConn.Store(false)
 	g.copies.Store(0)
