@@ -1,0 +1,320 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptrace"
+	"strings"
+	"time"
+
+	"github.com/yunrt/yunrt"
+	"github.com/yunrt/yunrt/breaker"
+	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/policy"
+	"github.com/yunrt/yunrt/sign"
+)
+
+// Piece is one piece of yunrt's hot path, measured alone through the
+// public API on the exact inputs of the happy path (the Aliyun and Tencent
+// answers and requests of Bodies and NewTemplate), so that a regression
+// shows where it happens. BenchmarkPiece runs every piece; TestPiecesAllocs
+// pins their allocations.
+type Piece struct {
+	// Name is the sub-benchmark name: BenchmarkPiece/<Name>.
+	Name string
+	// Notes says what one operation does.
+	Notes string
+	// Base names the piece whose cost is subtracted from this one's in the
+	// table and the allocation pins ("" for none): the bare in-memory
+	// transport, for the transport rows.
+	Base string
+	// Ref names a piece this one is compared with in the table's notes
+	// (the default transport, for the ablation rows); "" for none.
+	Ref string
+	// Parallel pieces run with 8 goroutines (b.RunParallel on 2 cores).
+	Parallel bool
+	// New builds the piece: op runs one operation and reports a wrong
+	// result. op is safe for concurrent use when Parallel is set.
+	New func() (op func() error)
+}
+
+// PieceName is the benchmark name of a piece.
+func PieceName(piece string) string { return "BenchmarkPiece/" + piece }
+
+// Pieces returns the hot-path pieces in table order.
+func Pieces() []Piece {
+	var ps []Piece
+	ps = append(ps, decodePieces()...)
+	ps = append(ps, actionPieces()...)
+	ps = append(ps, peekPieces()...)
+	ps = append(ps, breakerPieces()...)
+	ps = append(ps, floorPiece())
+	ps = append(ps, signPieces()...)
+	for _, p := range []classify.Provider{classify.Aliyun, classify.Tencent} {
+		ps = append(ps, transportPieces(p)...)
+	}
+	return ps
+}
+
+// happyBody returns the 200 B answer of provider p.
+func happyBody(p classify.Provider) Body {
+	for _, b := range Bodies {
+		if b.Provider == p && strings.HasSuffix(b.Name, "-200B") {
+			return b
+		}
+	}
+	panic("bench: no 200 B body for " + p.String())
+}
+
+// pieceNow is the arrival time every decoded answer gets, and the signing
+// time (the in-memory answers' Date header says the same).
+func pieceNow() time.Time { return time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC) }
+
+func decodePieces() []Piece {
+	decode := func(p classify.Provider, data []byte, truncated bool) func() func() error {
+		return func() func() error {
+			t := classify.DefaultTable()
+			resp := classify.Response{Status: http.StatusOK, Header: NewMemTransport(Body{Data: data}).header,
+				Body: data, Truncated: truncated, Now: pieceNow()}
+			return func() error {
+				if r := t.Decode(p, resp); r.Class != classify.Success || r.Truncated != truncated {
+					return fmt.Errorf("decode: class %v, truncated %v", r.Class, r.Truncated)
+				}
+				return nil
+			}
+		}
+	}
+	long := tencentBody(1 << 20)[:successPeek]
+	return []Piece{
+		{Name: "decode/aliyun-200B", Notes: "classify Table.Decode of the Aliyun 200 B success answer", New: decode(classify.Aliyun, happyBody(classify.Aliyun).Data, false)},
+		{Name: "decode/tencent-200B", Notes: "Table.Decode of the Tencent 200 B success answer", New: decode(classify.Tencent, happyBody(classify.Tencent).Data, false)},
+		{Name: "decode/tencent-4KiB-truncated", Notes: "Table.Decode of a 4 KiB prefix of a longer Tencent 2xx answer (Truncated)", New: decode(classify.Tencent, long, true)},
+	}
+}
+
+// successPeek is how much of a 2xx answer the transport reads ahead (its
+// successPeekLimit).
+const successPeek = 4 << 10
+
+func actionPieces() []Piece {
+	action := func(p classify.Provider) func() func() error {
+		return func() func() error {
+			req := NewTemplate(p, "http://"+MemHost(p)).Request()
+			pol := policy.Default(p).WithDefaults()
+			return func() error {
+				a := classify.ActionOf(p, req, nil)
+				if k := pol.KindOf(a); a.Name != "SendSms" || k != classify.Write {
+					return fmt.Errorf("action %q, kind %v", a.Name, k)
+				}
+				return nil
+			}
+		}
+	}
+	lookup := func(p classify.Provider) func() func() error {
+		return func() func() error {
+			req := NewTemplate(p, "http://"+MemHost(p)).Request()
+			return func() error {
+				q, h := req.URL.RawQuery, req.Header
+				n := len(classify.QueryValue(q, "AccessKeyId")) + len(classify.HeaderValue(h, "Authorization")) +
+					len(classify.QueryValue(q, "Signature")) + len(classify.QueryValue(q, "SignatureNonce")) +
+					len(classify.HeaderValue(h, "X-Acs-Signature-Nonce")) + len(classify.HeaderValue(h, "X-Ca-Nonce"))
+				if ct := classify.HeaderValue(h, "Content-Type"); n != 0 || (p == classify.Tencent) != (ct != "") {
+					return fmt.Errorf("lookup: %d bytes of credentials, content type %q", n, ct)
+				}
+				return nil
+			}
+		}
+	}
+	return []Piece{
+		{Name: "action/aliyun", Notes: "classify.ActionOf + Policy.KindOf of Aliyun SendSms (query)", New: action(classify.Aliyun)},
+		{Name: "action/tencent", Notes: "ActionOf + KindOf of Tencent SendSms (X-TC-Action header)", New: action(classify.Tencent)},
+		{Name: "lookup/aliyun", Notes: "the per-request scans: QueryValue AccessKeyId, Signature, SignatureNonce; HeaderValue Authorization, Content-Type, two nonce headers", New: lookup(classify.Aliyun)},
+		{Name: "lookup/tencent", Notes: "the same scans on the Tencent request", New: lookup(classify.Tencent)},
+	}
+}
+
+func peekPieces() []Piece {
+	peek := func(b Body) func() func() error {
+		return func() func() error {
+			m := NewMemTransport(b)
+			body := &memBody{}
+			want := min(len(b.Data), successPeek)
+			return func() error {
+				body.r.Reset(m.data)
+				prefix, _, truncated := classify.PeekPrefix(body, m.length, min(classify.DefaultPeekLimit, successPeek))
+				if len(prefix) != want || truncated != (len(b.Data) > want) {
+					return fmt.Errorf("peek: %d bytes, truncated %v", len(prefix), truncated)
+				}
+				return nil
+			}
+		}
+	}
+	return []Piece{
+		{Name: "peek/aliyun-200B", Notes: "classify.PeekPrefix of the Aliyun 200 B answer, Content-Length known (the 2xx limit, 4 KiB)", New: peek(happyBody(classify.Aliyun))},
+		{Name: "peek/tencent-1MiB-nolength", Notes: "PeekPrefix of a 1 MiB Tencent answer without Content-Length: a 4 KiB prefix", New: peek(Body{Provider: classify.Tencent, Data: tencentBody(1 << 20), NoLength: true})},
+	}
+}
+
+func breakerPieces() []Piece {
+	allowDone := func() func() error {
+		s := breaker.NewSet(breaker.Settings{}, nil)
+		name := "aliyun/" + MemHost(classify.Aliyun) // as the transport names it
+		return func() error {
+			state, t, err := s.Allow(name)
+			if err != nil || state != "closed" {
+				return fmt.Errorf("breaker: %s, %w", state, err)
+			}
+			t.Done(breaker.Outcome{Class: classify.Success})
+			return nil
+		}
+	}
+	return []Piece{
+		{Name: "breaker/seq", Notes: "breaker Set.Allow + Ticket.Done(success), closed, one endpoint", New: allowDone},
+		{Name: "breaker/par", Notes: "the same from 8 goroutines on one endpoint", Parallel: true, New: allowDone},
+	}
+}
+
+// floorPiece is what an attempt must do however lean the rest becomes: a
+// cancellable attempt context, the send guard's trace, the clone.
+func floorPiece() Piece {
+	return Piece{Name: "floor/clone-trace-cancel", Notes: "floor reference: context.WithCancelCause + httptrace.WithClientTrace (4 hooks) + Request.WithContext + cancel",
+		New: func() func() error {
+			req := NewTemplate(classify.Aliyun, "http://"+MemHost(classify.Aliyun)).Request()
+			trace := &httptrace.ClientTrace{
+				GetConn:      func(string) {},
+				GotConn:      func(httptrace.GotConnInfo) {},
+				WroteHeaders: func() {},
+				WroteRequest: func(httptrace.WroteRequestInfo) {},
+			}
+			return func() error {
+				actx, cancel := context.WithCancelCause(req.Context())
+				out := req.WithContext(httptrace.WithClientTrace(actx, trace))
+				cancel(nil)
+				if httptrace.ContextClientTrace(out.Context()) == nil {
+					return errors.New("floor: no trace")
+				}
+				return nil
+			}
+		}}
+}
+
+func signPieces() []Piece {
+	signer := func(p classify.Provider, s sign.Signer) func() func() error {
+		return func() func() error {
+			req := NewTemplate(p, "http://"+MemHost(p)).Request()
+			var body []byte
+			if req.Body != nil {
+				body, _ = io.ReadAll(req.Body)
+			}
+			stamp := sign.Stamp{Time: pieceNow()}
+			return func() error {
+				out := req.Clone(req.Context())
+				if err := s.Sign(out.Context(), out, body, stamp); err != nil {
+					return err
+				}
+				if out.Header.Get("Authorization") == "" && !strings.Contains(out.URL.RawQuery, "Signature=") {
+					return errors.New("sign: no signature")
+				}
+				return nil
+			}
+		}
+	}
+	creds := sign.StaticCredentials{AccessKeyID: "LTAI5tBenchKeyId", AccessKeySecret: "bench-secret"}
+	return []Piece{
+		{Name: "sign/aliyun-rpc", Notes: "with a signer only: Request.Clone + sign.AliyunRPC (fresh nonce) of the Aliyun request", New: signer(classify.Aliyun, sign.AliyunRPC(creds))},
+		{Name: "sign/tencent-tc3", Notes: "with a signer only: Request.Clone + sign.TencentTC3 of the Tencent request and its body", New: signer(classify.Tencent, sign.TencentTC3(creds))},
+	}
+}
+
+// setObserver is an observer that does nothing, but is not NopObserver:
+// the transport does whatever work it does for an observer.
+type setObserver struct{ yunrt.NopObserver }
+
+// transportPieces are the whole transport by ablation, in memory: yunrt.New
+// with every default, then without breakers, with an observer set, and
+// with the request made a read; each row's cost is shown over the bare
+// MemTransport's (Base) and the ablations' over the default's (Ref).
+func transportPieces(p classify.Provider) []Piece {
+	pre := "transport/" + p.String() + "/"
+	body := happyBody(p)
+	rt := func(wrap, read bool, opts ...yunrt.Option) func() func() error {
+		return func() func() error {
+			var rt http.RoundTripper = NewMemTransport(body)
+			if wrap {
+				rt = yunrt.New(rt, opts...)
+			}
+			tmpl := NewTemplate(p, "http://"+MemHost(p))
+			if read {
+				tmpl.req = tmpl.req.WithContext(yunrt.ForRequest(context.Background(), yunrt.AsRead()))
+			}
+			return func() error { return roundTrip(rt, tmpl.Request(), len(body.Data)) }
+		}
+	}
+	bare, def := pre+"bare", pre+"default"
+	return []Piece{
+		{Name: bare, Notes: "the bare MemTransport: a shallow request copy, the canned answer, its body read to the end", New: rt(false, false)},
+		{Name: def, Base: bare, Notes: "yunrt.New(mem), every default (breakers on, no observer, SendSms a write)", New: rt(true, false)},
+		{Name: pre + "breaker-off", Base: bare, Ref: def, Notes: "WithBreaker(p, breaker.Settings{Off: true})", New: rt(true, false, yunrt.WithBreaker(p, breaker.Settings{Off: true}))},
+		{Name: pre + "observer", Base: bare, Ref: def, Notes: "WithObserver of an observer doing nothing (not NopObserver)", New: rt(true, false, yunrt.WithObserver(setObserver{}))},
+		{Name: pre + "read", Base: bare, Ref: def, Notes: "the request made a read: ForRequest(ctx, AsRead())", New: rt(true, true)},
+	}
+}
+
+// PieceTable renders the pieces of s as a markdown table: piece | ns/op |
+// allocs/op | B/op | notes, medians over the runs. A row with a Base shows
+// its cost over the base's (the median of the per-run paired difference);
+// a row with a Ref says in its notes what it adds over the ref's cost.
+// Pieces absent from s are left out.
+func PieceTable(s *BenchSet) string {
+	var b strings.Builder
+	b.WriteString("| piece | ns/op | allocs/op | B/op | notes |\n| --- | --- | --- | --- | --- |\n")
+	for _, p := range Pieces() {
+		n := PieceName(p.Name)
+		if math.IsNaN(s.Median(n, "ns/op")) {
+			continue
+		}
+		cells := []string{"`" + p.Name + "`"}
+		for _, unit := range []string{"ns/op", "allocs/op", "B/op"} {
+			cells = append(cells, pieceCell(s, p, unit))
+		}
+		notes := p.Notes
+		if p.Ref != "" {
+			r := PieceName(p.Ref)
+			notes += fmt.Sprintf("; over `%s`: %s, %+.0f allocs, %+.0f B", p.Ref, nsSigned(s.Paired(n, r, "ns/op", diff)),
+				s.Median(n, "allocs/op")-s.Median(r, "allocs/op"), s.Median(n, "B/op")-s.Median(r, "B/op"))
+		}
+		if p.Parallel {
+			notes += " (8 goroutines)"
+		}
+		b.WriteString("| " + strings.Join(append(cells, strings.ReplaceAll(notes, "|", `\|`)), " | ") + " |\n")
+	}
+	return b.String()
+}
+
+// pieceCell is one unit of a piece: its median, and its cost over its
+// base's when it has one.
+func pieceCell(s *BenchSet, p Piece, unit string) string {
+	n := PieceName(p.Name)
+	v := s.Median(n, unit)
+	str := func(v float64) string {
+		switch unit {
+		case "ns/op":
+			return ns(v)
+		case "B/op":
+			return fmt.Sprintf("%.0f B", v)
+		}
+		return fmt.Sprintf("%.0f", v)
+	}
+	if p.Base == "" || math.IsNaN(s.Median(PieceName(p.Base), unit)) {
+		return str(v)
+	}
+	d := s.Paired(n, PieceName(p.Base), unit, diff)
+	if unit == "ns/op" {
+		return str(v) + " (" + nsSigned(d) + ")"
+	}
+	return fmt.Sprintf("%s (%+.0f)", str(v), d)
+}
