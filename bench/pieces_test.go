@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -206,4 +207,16 @@ BenchmarkPiece/transport/aliyun/breaker-off-2	 1000	      2150 ns/op	    1650 B/
 	// breaker-off − default per run: −100, −200, −150 ns.
 	assert.Contains(t, table, "over `transport/aliyun/default`: −150 ns, -1 allocs, -50 B |")
 	assert.Contains(t, table, "one endpoint (8 goroutines) |")
+}
+
+// ExamplePieceTable renders the pieces table from benchmark output (here
+// one run of one piece; yunrt-bench -pieces feeds it -count runs of all).
+func ExamplePieceTable() {
+	set, _ := ParseBench(strings.NewReader(
+		"BenchmarkPiece/breaker/seq-2   1000000   120 ns/op   48 B/op   1 allocs/op\n"))
+	fmt.Print(PieceTable(set))
+	// Output:
+	// | piece | ns/op | allocs/op | B/op | notes |
+	// | --- | --- | --- | --- | --- |
+	// | `breaker/seq` | 120 ns | 1 | 48 B | breaker Set.Allow + Ticket.Done(success), closed, one endpoint |
 }
