@@ -35,7 +35,8 @@ type Piece struct {
 	// Ref names a piece this one is compared with in the table's notes
 	// (the default transport, for the ablation rows); "" for none.
 	Ref string
-	// Parallel pieces run with 8 goroutines (b.RunParallel on 2 cores).
+	// Parallel pieces run with b.RunParallel, 4 goroutines per CPU (8 on
+	// 2 cores).
 	Parallel bool
 	// New builds the piece: op runs one operation and reports a wrong
 	// result. op is safe for concurrent use when Parallel is set.
@@ -173,7 +174,7 @@ func breakerPieces() []Piece {
 	}
 	return []Piece{
 		{Name: "breaker/seq", Notes: "breaker Set.Allow + Ticket.Done(success), closed, one endpoint", New: allowDone},
-		{Name: "breaker/par", Notes: "the same from 8 goroutines on one endpoint", Parallel: true, New: allowDone},
+		{Name: "breaker/par", Notes: "the same from 4 goroutines per CPU (8 on 2 cores), one endpoint", Parallel: true, New: allowDone},
 	}
 }
 
@@ -285,9 +286,6 @@ func PieceTable(s *BenchSet) string {
 			r := PieceName(p.Ref)
 			notes += fmt.Sprintf("; over `%s`: %s, %+.0f allocs, %+.0f B", p.Ref, nsSigned(s.Paired(n, r, "ns/op", diff)),
 				s.Median(n, "allocs/op")-s.Median(r, "allocs/op"), s.Median(n, "B/op")-s.Median(r, "B/op"))
-		}
-		if p.Parallel {
-			notes += " (8 goroutines)"
 		}
 		b.WriteString("| " + strings.Join(append(cells, strings.ReplaceAll(notes, "|", `\|`)), " | ") + " |\n")
 	}

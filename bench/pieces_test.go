@@ -206,7 +206,7 @@ BenchmarkPiece/transport/aliyun/breaker-off-2	 1000	      2150 ns/op	    1650 B/
 	}
 	// breaker-off − default per run: −100, −200, −150 ns.
 	assert.Contains(t, table, "over `transport/aliyun/default`: −150 ns, -1 allocs, -50 B |")
-	assert.Contains(t, table, "one endpoint (8 goroutines) |")
+	assert.Contains(t, table, "| `breaker/par` | 90 ns | 1 | 8 B | the same from 4 goroutines per CPU (8 on 2 cores), one endpoint |")
 }
 
 // ExamplePieceTable renders the pieces table from benchmark output (here
