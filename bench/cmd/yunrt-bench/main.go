@@ -74,9 +74,10 @@ func main() {
 			check(runBenchmarks(dir, out, file, *count, *benchtime, *benchRe))
 		}
 		set := benchstatAndParse(file, filepath.Join(out, "benchstat.txt"), "-filter", ".name:Happy", "-col", "/adapter@(bare retryablehttp failsafe yunrt)")
-		benchstatAndParse(file, filepath.Join(out, "benchstat-pieces.txt"), "-filter", ".name:Piece")
 		bench.HappyRows(t, set)
-		piecesMD = piecesSection(set)
+		if piecesMD = piecesSection(set); piecesMD != "" {
+			benchstatAndParse(file, filepath.Join(out, "benchstat-pieces.txt"), "-filter", ".name:Piece")
+		}
 	}
 	if !*skipScen {
 		results := map[string]map[string]*bench.Result{}

@@ -18,15 +18,15 @@ import (
 // pieces.txt, benchstat-pieces.txt, pieces.md.
 func runPieces(dir, out, benchFile string, count int, benchtime string) {
 	start := time.Now()
-	file := benchFile
+	file, runs := benchFile, "results of "+benchFile
 	if file == "" {
-		file = filepath.Join(out, "pieces.txt")
+		file, runs = filepath.Join(out, "pieces.txt"), fmt.Sprintf("%d runs of -benchtime %s", count, benchtime)
 		check(runBenchmarks(dir, out, file, count, benchtime, "Piece"))
 	}
 	set := benchstatAndParse(file, filepath.Join(out, "benchstat-pieces.txt"), "-filter", ".name:Piece")
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "%s · %s %s/%s · %d CPUs · %s · yunrt %s · %d runs of -benchtime %s · wall time %s\n\n", time.Now().Format("2006-01-02"),
-		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), revision(dir), count, benchtime, time.Since(start).Round(time.Second))
+	fmt.Fprintf(&b, "%s · %s %s/%s · %d CPUs · %s · yunrt %s · %s · wall time %s\n\n", time.Now().Format("2006-01-02"),
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), revision(dir), runs, time.Since(start).Round(time.Second))
 	b.WriteString(bench.PieceTable(set))
 	check(os.WriteFile(filepath.Join(out, "pieces.md"), b.Bytes(), 0o644))
 	_, _ = io.Copy(os.Stdout, &b)
