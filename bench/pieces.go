@@ -52,6 +52,7 @@ func Pieces() []Piece {
 	ps = append(ps, decodePieces()...)
 	ps = append(ps, actionPieces()...)
 	ps = append(ps, peekPieces()...)
+	ps = append(ps, decidePiece())
 	ps = append(ps, breakerPieces()...)
 	ps = append(ps, floorPiece())
 	ps = append(ps, signPieces()...)
@@ -128,12 +129,41 @@ func actionPieces() []Piece {
 			}
 		}
 	}
+	provider := func(p classify.Provider) func() func() error {
+		return func() func() error {
+			t, host := yunrt.New(NewMemTransport(happyBody(p))), MemHost(p)
+			return func() error {
+				if got := t.ProviderFor(host); got != p {
+					return fmt.Errorf("provider of %s: %v", host, got)
+				}
+				return nil
+			}
+		}
+	}
 	return []Piece{
+		{Name: "provider/aliyun", Notes: "Transport.ProviderFor of the Aliyun host (no WithHost: the public domains)", New: provider(classify.Aliyun)},
+		{Name: "provider/tencent", Notes: "Transport.ProviderFor of the Tencent host", New: provider(classify.Tencent)},
 		{Name: "action/aliyun", Notes: "classify.ActionOf + Policy.KindOf of Aliyun SendSms (query)", New: action(classify.Aliyun)},
 		{Name: "action/tencent", Notes: "ActionOf + KindOf of Tencent SendSms (X-TC-Action header)", New: action(classify.Tencent)},
 		{Name: "lookup/aliyun", Notes: "the access key of every request (its endpoint's key): QueryValue AccessKeyId + HeaderValue Authorization", New: lookup(classify.Aliyun)},
 		{Name: "lookup/tencent", Notes: "the same on the Tencent request", New: lookup(classify.Tencent)},
 	}
+}
+
+// decidePiece is the policy's decision on a successful first attempt of
+// a write.
+func decidePiece() Piece {
+	return Piece{Name: "decide/success", Notes: "Policy.Decide on the first attempt of a write answered with success (the default policy)",
+		New: func() func() error {
+			pol := policy.Default(classify.Aliyun).WithDefaults()
+			o := policy.Outcome{Result: classify.Result{Provider: classify.Aliyun, Status: http.StatusOK}, Kind: classify.Write, Attempt: 1}
+			return func() error {
+				if d := pol.Decide(o); d.Verdict != policy.Done {
+					return fmt.Errorf("decide: %v", d.Verdict)
+				}
+				return nil
+			}
+		}}
 }
 
 func peekPieces() []Piece {
