@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -82,7 +83,7 @@ func decodePieces() []Piece {
 		return func() func() error {
 			data := input()
 			t := classify.DefaultTable()
-			resp := classify.Response{Status: http.StatusOK, Header: NewMemTransport(Body{Data: data}).header,
+			resp := classify.Response{Status: http.StatusOK, Header: answerHeader(Body{Data: data}),
 				Body: data, Truncated: truncated, Now: pieceNow()}
 			return func() error {
 				if r := t.Decode(p, resp); r.Class != classify.Success || r.Truncated != truncated {
@@ -98,6 +99,21 @@ func decodePieces() []Piece {
 		{Name: "decode/tencent-4KiB-truncated", Notes: "Table.Decode of a 4 KiB prefix of a longer Tencent 2xx answer (Truncated)", New: decode(classify.Tencent, func() []byte { return tencentBody(1 << 20)[:successPeek] }, true)},
 	}
 }
+
+// answerHeader is the header of b's in-memory answer.
+func answerHeader(b Body) http.Header {
+	resp, err := NewMemTransport(b).RoundTrip(&http.Request{})
+	if err != nil {
+		panic(err) // it never fails
+	}
+	return resp.Header
+}
+
+// pieceBody reads a body again and again (Reset), with Read only, as a
+// network body.
+type pieceBody struct{ r bytes.Reader }
+
+func (b *pieceBody) Read(p []byte) (int, error) { return b.r.Read(p) }
 
 // successPeek is how much of a 2xx answer the transport reads ahead (its
 // successPeekLimit).
@@ -170,12 +186,15 @@ func peekPieces() []Piece {
 	peek := func(input func() Body) func() func() error {
 		return func() func() error {
 			b := input()
-			m := NewMemTransport(b)
-			body := &memBody{}
+			length := int64(len(b.Data))
+			if b.NoLength {
+				length = -1
+			}
+			body := &pieceBody{}
 			want := min(len(b.Data), successPeek)
 			return func() error {
-				body.r.Reset(m.data)
-				prefix, _, truncated := classify.PeekPrefix(body, m.length, min(classify.DefaultPeekLimit, successPeek))
+				body.r.Reset(b.Data)
+				prefix, _, truncated := classify.PeekPrefix(body, length, min(classify.DefaultPeekLimit, successPeek))
 				if len(prefix) != want || truncated != (len(b.Data) > want) {
 					return fmt.Errorf("peek: %d bytes, truncated %v", len(prefix), truncated)
 				}
