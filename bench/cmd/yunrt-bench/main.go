@@ -6,9 +6,11 @@
 //
 //	go -C bench run ./cmd/yunrt-bench          # from the repository root
 //	go -C bench run ./cmd/yunrt-bench -fleet   # the fleet scenario alone (needs redis-server)
+//	go -C bench run ./cmd/yunrt-bench -pieces  # the hot-path pieces alone (BenchmarkPiece)
 //
 // Raw outputs go to bench/out: bench.txt (go test -bench), benchstat.txt,
-// table.md.
+// table.md (the happy-path and scenario table, then the pieces table);
+// with -pieces: pieces.txt, benchstat-pieces.txt, pieces.md.
 package main
 
 import (
@@ -33,7 +35,8 @@ func main() {
 	}
 	count := flag.Int("count", 6, "runs of every benchmark (interleaved: the benchmark binary runs count times)")
 	benchtime := flag.String("benchtime", "150ms", "-test.benchtime of every benchmark run")
-	benchRe := flag.String("bench", "Happy", "benchmarks to run (regexp)")
+	benchRe := flag.String("bench", "Happy|Piece", "benchmarks to run (regexp)")
+	pieces := flag.Bool("pieces", false, "run only the hot-path pieces (BenchmarkPiece) and print their table")
 	benchFile := flag.String("bench-file", "", "read benchmark results from this file instead of running them")
 	skipBench := flag.Bool("skip-bench", false, "skip the benchmarks")
 	skipScen := flag.Bool("skip-scenarios", false, "skip the resilience scenarios")
@@ -57,25 +60,24 @@ func main() {
 		runFleet(dir, out, *redisAddr, *inProcess, max(*fleetRuns, 1))
 		return
 	}
+	if *pieces {
+		runPieces(dir, out, *benchFile, *count, *benchtime)
+		return
+	}
 
 	t := &bench.Table{}
+	piecesMD := ""
 	if !*skipBench {
 		file := *benchFile
 		if file == "" {
 			file = filepath.Join(out, "bench.txt")
 			check(runBenchmarks(dir, out, file, *count, *benchtime, *benchRe))
 		}
-		stat, err := exec.Command("go", "tool", "benchstat", "-col", "/adapter@(bare retryablehttp failsafe yunrt)", file).CombinedOutput()
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "benchstat: %v\n%s", err, stat)
-		}
-		check(os.WriteFile(filepath.Join(out, "benchstat.txt"), stat, 0o644))
-		f, err := os.Open(file)
-		check(err)
-		set, err := bench.ParseBench(f)
-		f.Close()
-		check(err)
+		set := benchstatAndParse(file, filepath.Join(out, "benchstat.txt"), "-filter", ".name:Happy", "-col", "/adapter@(bare retryablehttp failsafe yunrt)")
 		bench.HappyRows(t, set)
+		if piecesMD = piecesSection(set); piecesMD != "" {
+			benchstatAndParse(file, filepath.Join(out, "benchstat-pieces.txt"), "-filter", ".name:Piece")
+		}
 	}
 	if !*skipScen {
 		results := map[string]map[string]*bench.Result{}
@@ -96,6 +98,7 @@ func main() {
 	fmt.Fprintf(&b, "%s · %s %s/%s · %d CPUs · %s · yunrt %s · wall time %s\n\n", time.Now().Format("2006-01-02"), runtime.Version(), runtime.GOOS, runtime.GOARCH,
 		runtime.NumCPU(), cpuModel(), revision(dir), time.Since(start).Round(time.Second))
 	b.WriteString(t.Markdown())
+	b.WriteString(piecesMD)
 	check(os.WriteFile(filepath.Join(out, "table.md"), b.Bytes(), 0o644))
 	_, _ = io.Copy(os.Stdout, &b)
 }
