@@ -110,7 +110,8 @@ func TestPiecesAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts differ under the race detector")
 	}
-	// The pins: allocations per operation, measured on main at 666c9b2;
+	// The pins: allocations per operation, as measured (issue 17 lowered
+	// them from 666c9b2's: transport aliyun +13 → +8, tencent +11 → +6);
 	// for the transport rows other than bare, the allocations over bare's.
 	pins := map[string]float64{
 		"decode/aliyun-200B":            3,
@@ -125,20 +126,20 @@ func TestPiecesAllocs(t *testing.T) {
 		"peek/aliyun-200B":              1,
 		"peek/tencent-1MiB-nolength":    1,
 		"decide/success":                0,
-		"breaker/seq":                   1,
+		"breaker/seq":                   0,
 		"floor/clone-trace-cancel":      4,
 		"sign/aliyun-rpc":               78,
 		"sign/tencent-tc3":              61,
 		"transport/aliyun/bare":         3,
-		"transport/aliyun/default":      13,
-		"transport/aliyun/breaker-off":  12,
-		"transport/aliyun/observer":     13,
-		"transport/aliyun/read":         13,
+		"transport/aliyun/default":      8,
+		"transport/aliyun/breaker-off":  8,
+		"transport/aliyun/observer":     8,
+		"transport/aliyun/read":         8,
 		"transport/tencent/bare":        5,
-		"transport/tencent/default":     11,
-		"transport/tencent/breaker-off": 10,
-		"transport/tencent/observer":    11,
-		"transport/tencent/read":        11,
+		"transport/tencent/default":     6,
+		"transport/tencent/breaker-off": 6,
+		"transport/tencent/observer":    6,
+		"transport/tencent/read":        6,
 	}
 	byName := map[string]Piece{}
 	for _, p := range Pieces() {
