@@ -202,7 +202,7 @@ func (m *meter) rate(now time.Time) float64 {
 func accessKeyOf(rawQuery, auth string) string {
 	// The key's name appears as such unless it is escaped: the scan for it
 	// is skipped when it cannot be there.
-	if strings.Contains(rawQuery, "AccessKeyId") || strings.ContainsAny(rawQuery, "%+") {
+	if strings.Contains(rawQuery, "AccessKeyId") || strings.IndexByte(rawQuery, '%') >= 0 || strings.IndexByte(rawQuery, '+') >= 0 {
 		if ak := classify.QueryValue(rawQuery, "AccessKeyId"); ak != "" {
 			return ak
 		}

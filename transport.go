@@ -30,8 +30,10 @@ type Transport struct {
 
 	skews *stateTable[string, *atomic.Int64] // provider/host → server clock − local clock, ns
 
-	breakers map[classify.Provider]*breaker.Set   // nil entry: breaking off
-	policies map[classify.Provider]*policy.Policy // defaults applied
+	// Per provider, indexed by it (Unknown's entries stay nil).
+	breakers [numProviders]*breaker.Set   // nil: breaking off
+	policies [numProviders]*policy.Policy // defaults applied
+	signers  [numProviders]sign.Signer    // WithSigner's; nil: none
 
 	endpoints *stateTable[endpointKey, *endpoint] // budget and rate ceiling per endpoint
 
@@ -50,21 +52,17 @@ func New(base http.RoundTripper, opts ...Option) *Transport {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	t := &Transport{
-		base:     base,
-		cfg:      newConfig(opts),
-		breakers: map[classify.Provider]*breaker.Set{},
-	}
+	t := &Transport{base: base, cfg: newConfig(opts)}
 	t.skews = newStateTable[string, *atomic.Int64](t.cfg.limits)
 	t.endpoints = newStateTable[endpointKey, *endpoint](t.cfg.limits)
 	t.scopes = newStateTable[scopeKey, *scopeLimiter](t.cfg.limits)
 	t.guards.New = func() any { return newSendGuard() }
 	t.watchdog.period = ReadAheadTimeout / watchTicks
 	t.shared = newSharedState(t.cfg) // issue 14
-	t.policies = map[classify.Provider]*policy.Policy{}
 	for _, p := range classify.Providers() {
 		pol := t.cfg.policies[p].WithDefaults()
 		t.policies[p] = &pol
+		t.signers[p] = t.cfg.signers[p]
 		s := t.cfg.breakers[p]
 		if s.Off {
 			continue
@@ -87,12 +85,20 @@ func (t *Transport) signerFor(host string, p classify.Provider) sign.Signer {
 	if s, ok := lookupHost(t.cfg.hostSigners, host); ok {
 		return s
 	}
-	return t.cfg.signers[p]
+	return t.signers[p]
 }
+
+// numProviders sizes the per-provider arrays: classify.Unknown and the
+// three providers.
+const numProviders = int(classify.Baidu) + 1
 
 // lookupHost finds a lower-case host in a map keyed by "host:port" or by
 // "host" alone (any port).
 func lookupHost[V any](m map[string]V, host string) (V, bool) {
+	var zero V
+	if len(m) == 0 {
+		return zero, false
+	}
 	if v, ok := m[host]; ok {
 		return v, true
 	}
@@ -101,7 +107,6 @@ func lookupHost[V any](m map[string]V, host string) (V, bool) {
 			return v, true
 		}
 	}
-	var zero V
 	return zero, false
 }
 
@@ -150,8 +155,8 @@ func (t *Transport) ProviderFor(host string) classify.Provider {
 // Policy returns the policy the transport applies to provider p, defaults
 // applied.
 func (t *Transport) Policy(p classify.Provider) policy.Policy {
-	if pol, ok := t.policies[p]; ok {
-		return *pol
+	if int(p) < numProviders && t.policies[p] != nil {
+		return *t.policies[p]
 	}
 	return policy.Default(p)
 }
