@@ -124,6 +124,10 @@ func RunsTable(name string, runs []map[string]*Result) string {
 		{"successes among requests sent after healing, % of bare's", true, false, func(run map[string]*Result, r *Result) float64 {
 			return 100 * float64(r.OKAfter) / float64(max(run[Bare].OKAfter, 1))
 		}},
+		{"success rate among requests sent after healing, %", true, false, func(_ map[string]*Result, r *Result) float64 {
+			return 100 * float64(r.OKAfter) / float64(max(r.OfferedAfter, 1))
+		}},
+		{"requests sent after healing", true, false, func(_ map[string]*Result, r *Result) float64 { return float64(r.OfferedAfter) }},
 		{"server attempts per request", false, false, perReq},
 		{"server attempts", false, false, func(_ map[string]*Result, r *Result) float64 { return float64(r.Attempts) }},
 		{"breaker openings", false, false, func(_ map[string]*Result, r *Result) float64 { return float64(r.BreakerOpens) }},

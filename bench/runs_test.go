@@ -87,6 +87,7 @@ func TestRunsTable(t *testing.T) {
 	assert.Equal(t, "| first success after healing (ms) | 21 (21–21) | 21 (21–21) | 21 (21–21) | 40 (30–50) |", row("first success"))
 	// Bare: 7 successes after healing; yunrt keeps 7, 6, 5 of them.
 	assert.Equal(t, "| successes among requests sent after healing, % of bare's | 100 (100–100) | 100 (100–100) | 100 (100–100) | 85.71 (71.43–100) |", row("successes"))
+	assert.Equal(t, "| success rate among requests sent after healing, % | 70 (70–70) | 70 (70–70) | 70 (70–70) | 66.67 (62.50–70) |", row("success rate")) // 7/10, 6/9, 5/8
 	assert.Equal(t, "| probes | — | — | — | 2 (2–2) |", row("probes"))
 	assert.Equal(t, "| requests sent after healing refused by the breaker | — | — | — | 2 (2–2) |", row("requests sent after healing refused"))
 }
