@@ -28,12 +28,13 @@ const defaultMinOpenTimeout = 50 * time.Millisecond
 // 1/openShare of the time open so far, or MinOpenTimeout.
 const openShare = 8
 
-// openFor is how long a breaker stays open after it tripped with streak
-// failed probes before (0 after a trip from closed). The time open so far
-// is taken as the sum of the earlier open times (the probes' own time and
-// the wait for a request to probe with only add to it), so the schedule
-// depends on the streak alone. Each call costs at most openShare steps
-// plus the logarithm of OpenTimeout/MinOpenTimeout in base 1.125.
+// openFor is how long a breaker stays open when it opens after streak
+// failed probes in a row (streak is 0 when it trips from closed). The
+// time open so far is taken as the sum of the earlier open times (the
+// probes' own time and the wait for a request to probe with only add to
+// it), so the schedule depends on the streak alone. A call takes at most
+// openShare+1 steps plus log base 1.125 of OpenTimeout/MinOpenTimeout
+// (40 with the defaults), however long the streak.
 func openFor(st Settings, streak int) time.Duration {
 	d, open := st.MinOpenTimeout, time.Duration(0)
 	for i := 0; i < streak && d < st.OpenTimeout; i++ {

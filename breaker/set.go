@@ -34,12 +34,12 @@ type Settings struct {
 	// buckets). Zero means 10s.
 	Window time.Duration
 	// OpenTimeout is the longest the breaker stays open before it lets a
-	// probe through (half-open). While probes fail, the open time is
-	// MinOpenTimeout for the first eight, then an eighth of how long the
-	// breaker has been open (it grows by 12.5% per failed probe), up to
-	// OpenTimeout: an outage is noticed at most MinOpenTimeout or an eighth
-	// of its length after it ends, and a long one is still held (see
-	// schedule.go for the probe counts). Zero means 2s.
+	// probe through (half-open). The open time is MinOpenTimeout after the
+	// trip and after each of the first eight failed probes, then an eighth
+	// of how long the breaker has been open (12.5% longer per failed
+	// probe), up to OpenTimeout: an outage is noticed at most
+	// MinOpenTimeout or an eighth of its length after it ends, and a long
+	// one is still held (schedule.go gives the probe counts). Zero means 2s.
 	OpenTimeout time.Duration
 	// MinOpenTimeout is the open time after the breaker trips from closed,
 	// and after each of the first eight failed probes. Zero means 50ms (or
