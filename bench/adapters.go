@@ -11,6 +11,7 @@ package bench
 
 import (
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -72,6 +73,23 @@ type Client struct {
 	base http.RoundTripper
 
 	opens atomic.Int64 // breaker openings (yunrt, failsafe-go)
+
+	mu      sync.Mutex
+	changes []BreakerEvent // yunrt's breaker changes, in order
+}
+
+// BreakerEvent is one change of state of yunrt's breaker.
+type BreakerEvent struct {
+	At       time.Time
+	From, To string // "closed", "open", "half-open"
+}
+
+// BreakerEvents returns yunrt's breaker changes so far, in order (none
+// for the other adapters).
+func (c *Client) BreakerEvents() []BreakerEvent {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]BreakerEvent(nil), c.changes...)
 }
 
 // BreakerOpens returns how many times the adapter's breaker opened.
@@ -132,8 +150,8 @@ func NewClient(name string, base http.RoundTripper, host string, p classify.Prov
 	return c
 }
 
-// openCounter counts yunrt's breaker openings. It observes nothing else,
-// as the default observer does.
+// openCounter counts yunrt's breaker openings and records its changes.
+// It observes nothing else, as the default observer does.
 type openCounter struct {
 	yunrt.NopObserver
 	c *Client
@@ -143,4 +161,7 @@ func (o openCounter) BreakerChange(ch yunrt.BreakerChange) {
 	if ch.To == "open" {
 		o.c.opens.Add(1)
 	}
+	o.c.mu.Lock()
+	o.c.changes = append(o.c.changes, BreakerEvent{At: time.Now(), From: ch.From, To: ch.To})
+	o.c.mu.Unlock()
 }

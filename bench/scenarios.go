@@ -47,7 +47,10 @@ type Result struct {
 	// Conns is how many TCP connections the server accepted.
 	Conns        int
 	BreakerOpens int
-	Elapsed      time.Duration
+	// Breaker is yunrt's breaker timeline (empty for the other adapters).
+	Breaker []BreakerEvent
+	Start   time.Time // when the scenario began offering requests
+	Elapsed time.Duration
 
 	// Scenario-specific figures (zero when not measured).
 	Recovery     time.Time     // when the outage ended
@@ -286,6 +289,8 @@ func (e *env) finish(r *Result, start time.Time) *Result {
 	}
 	r.Conns = e.srv.Connections()
 	r.BreakerOpens = e.c.BreakerOpens()
+	r.Breaker = e.c.BreakerEvents()
+	r.Start = start
 	return r
 }
 
@@ -322,6 +327,14 @@ func outageThenRecovery(adapter, name string, outage, dur time.Duration) *Result
 	r := &Result{Scenario: name, Adapter: adapter, Recovery: start.Add(outage), FirstOK: -1}
 	e.srv.SetOutage(r.Recovery, testserver.Fault{})
 	r.Calls = e.openLoop(100, dur, "r")
+	r.afterRecovery()
+	return e.finish(r, start)
+}
+
+// afterRecovery fills in FirstOK, OfferedAfter and OKAfter from the calls
+// and Recovery.
+func (r *Result) afterRecovery() {
+	r.FirstOK, r.OfferedAfter, r.OKAfter = -1, 0, 0
 	for _, c := range r.Calls {
 		if c.OK() && c.End.After(r.Recovery) && (r.FirstOK < 0 || c.End.Sub(r.Recovery) < r.FirstOK) {
 			r.FirstOK = c.End.Sub(r.Recovery)
@@ -333,7 +346,6 @@ func outageThenRecovery(adapter, name string, outage, dur time.Duration) *Result
 			}
 		}
 	}
-	return e.finish(r, start)
 }
 
 // Flaky: one attempt in five is answered 503; 8 callers send 100 sends

@@ -37,12 +37,16 @@ type Settings struct {
 	// breaker closes. Zero means 10s.
 	Window time.Duration
 	// OpenTimeout is the longest the breaker stays open before it lets a
-	// probe through (half-open). The open time starts at MinOpenTimeout
-	// and doubles each time a probe fails, up to OpenTimeout, so a short
-	// outage costs little and a long one is still held. Zero means 2s.
+	// probe through (half-open). The open time is MinOpenTimeout after the
+	// trip and after each of the first eight failed probes, then an eighth
+	// of how long the breaker has been open (12.5% longer per failed
+	// probe), up to OpenTimeout: an outage is noticed at most
+	// MinOpenTimeout or an eighth of its length after it ends, and a long
+	// one is still held (schedule.go gives the probe counts). Zero means 2s.
 	OpenTimeout time.Duration
-	// MinOpenTimeout is the open time after the breaker trips from closed.
-	// Zero means 100ms (or OpenTimeout, when that is shorter).
+	// MinOpenTimeout is the open time after the breaker trips from closed,
+	// and after each of the first eight failed probes. Zero means 50ms (or
+	// OpenTimeout, when that is shorter).
 	MinOpenTimeout time.Duration
 	// Probes is how many attempts a half-open breaker lets through at once;
 	// that many consecutive successes close it, one failure opens it
@@ -84,7 +88,7 @@ func (s Settings) WithDefaults() Settings {
 		s.OpenTimeout = 2 * time.Second
 	}
 	if s.MinOpenTimeout <= 0 {
-		s.MinOpenTimeout = 100 * time.Millisecond
+		s.MinOpenTimeout = defaultMinOpenTimeout
 	}
 	s.MinOpenTimeout = min(s.MinOpenTimeout, s.OpenTimeout)
 	if s.Probes == 0 {
@@ -302,17 +306,6 @@ func (s *Set) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.all)
-}
-
-// openFor is how long a breaker stays open after it tripped with streak
-// failed probes before: MinOpenTimeout, doubled per failed probe, at most
-// OpenTimeout.
-func openFor(st Settings, streak int) time.Duration {
-	d := st.MinOpenTimeout
-	for i := 0; i < streak && d < st.OpenTimeout; i++ {
-		d *= 2
-	}
-	return min(d, st.OpenTimeout)
 }
 
 // State returns the state of the breaker called name: "closed",

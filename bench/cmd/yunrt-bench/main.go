@@ -7,6 +7,7 @@
 //	go -C bench run ./cmd/yunrt-bench          # from the repository root
 //	go -C bench run ./cmd/yunrt-bench -fleet   # the fleet scenario alone (needs redis-server)
 //	go -C bench run ./cmd/yunrt-bench -pieces  # the hot-path pieces alone (BenchmarkPiece)
+//	go -C bench run ./cmd/yunrt-bench -scenario 'outage' -runs 5   # scenarios matching a regexp, 5 runs each
 //
 // Raw outputs go to bench/out: bench.txt (go test -bench), benchstat.txt,
 // table.md (the happy-path and scenario table, then the pieces table);
@@ -21,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"time"
@@ -45,7 +47,16 @@ func main() {
 	redisAddr := flag.String("redis", "", "the fleet scenario's Redis (host:port); empty starts redis-server from PATH")
 	fleetRuns := flag.Int("fleet-runs", 3, "runs of every fleet mode (the table shows medians)")
 	inProcess := flag.Bool("fleet-in-process", false, "run the fleet's processes as goroutines of this one (Transports sharing nothing but Redis)")
+	scenarioRe := flag.String("scenario", "", "run only the resilience scenarios whose name matches this regexp (and no benchmarks)")
+	runs := flag.Int("runs", 1, "with -scenario: runs of each scenario; prints median (min–max) per measure, and yunrt's breaker timeline of each run with -timeline")
+	timeline := flag.Bool("timeline", false, "with -scenario: print yunrt's breaker timeline of each run")
 	flag.Parse()
+	if *scenarioRe != "" {
+		re, err := regexp.Compile(*scenarioRe)
+		check(err)
+		runScenarios(re, max(*runs, 1), *timeline)
+		return
+	}
 	if *scopes > 0 {
 		fmt.Print(bench.ScopeTable(*scopes))
 		return
@@ -101,6 +112,26 @@ func main() {
 	b.WriteString(piecesMD)
 	check(os.WriteFile(filepath.Join(out, "table.md"), b.Bytes(), 0o644))
 	_, _ = io.Copy(os.Stdout, &b)
+}
+
+// runScenarios runs the scenarios matching re, runs times each, and
+// prints the median (min–max) of each measure per adapter.
+func runScenarios(re *regexp.Regexp, runs int, timeline bool) {
+	for _, sc := range bench.Scenarios() {
+		if !re.MatchString(sc.Name) {
+			continue
+		}
+		results := bench.Repeat(sc, runs, func(run int, r *bench.Result) {
+			fmt.Fprintf(os.Stderr, "run %d %-40s %-14s %d requests, %d ok, %d attempts\n", run+1, sc.Name, r.Adapter, r.Requests(), r.OKs(), r.Attempts)
+		})
+		fmt.Println(bench.RunsTable(sc.Name, results))
+		if timeline {
+			for i, r := range results {
+				fmt.Printf("run %d, yunrt's breaker (ms from start): %s\n", i+1, bench.TimelineOf(r[bench.Yunrt]))
+			}
+			fmt.Println()
+		}
+	}
 }
 
 // runBenchmarks builds the benchmark binary once and runs it count times
