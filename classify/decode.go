@@ -58,6 +58,15 @@ type Response struct {
 // MaxMessageLen, MaxRequestIDLen, MaxHostIDLen) and scrubbed of
 // credentials (see Scrub) before Decode returns it.
 func (t *Table) Decode(p Provider, r Response) Result {
+	if res, ok := decodeSuccess(p, r); ok {
+		return res
+	}
+	return t.decodeFull(p, r)
+}
+
+// decodeFull is Decode without its success fast path (decodeSuccess): it
+// reads every field of every shape.
+func (t *Table) decodeFull(p Provider, r Response) Result {
 	res := Result{Provider: p, Status: r.Status}
 	res.Hint, res.HintSource = hint(r)
 	res.Truncated = r.Truncated
@@ -138,15 +147,18 @@ func decodeFields(p Provider, status int, h http.Header, body []byte) errFields 
 // keeps it within its bound (a replacement or redaction may make a
 // string longer).
 func clean(r Result) Result {
-	c := func(s string, bound int) string {
-		return Cut(Scrub(strings.ToValidUTF8(s, "\uFFFD")), bound)
-	}
+	c := cleanString
 	r.Code = c(r.Code, MaxCodeLen)
 	r.Message = c(r.Message, MaxMessageLen)
 	r.RequestID = c(r.RequestID, MaxRequestIDLen)
 	r.HostID = c(r.HostID, MaxHostIDLen)
 	r.EC = c(r.EC, MaxCodeLen)
 	return r
+}
+
+// cleanString is one server string of a Result as clean leaves it.
+func cleanString(s string, bound int) string {
+	return Cut(Scrub(strings.ToValidUTF8(s, "\uFFFD")), bound)
 }
 
 func ok2xx(status int) bool { return status >= 200 && status < 300 }
