@@ -82,7 +82,7 @@ type okFields struct {
 // scan reads the body's members and reports whether the body holds no
 // error the full path would find.
 func (f *okFields) scan(p Provider, b []byte, truncated bool) bool {
-	s := fscan{jscan: jscan{b: b}, truncated: truncated}
+	s := fscan{b: b, truncated: truncated}
 	lv := flatTop
 	if p == Tencent {
 		lv = tencentTop
