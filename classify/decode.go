@@ -74,8 +74,8 @@ type Response struct {
 // A success read from a plain (not gzip-encoded) JSON body allocates only
 // the strings of its RequestID and HostID taken from the body. Decode is
 // safe for concurrent use.
-func (t *Table) Decode(p Provider, r Response) Result {
-	if res, ok := decodeSuccess(p, r); ok {
+func (t *Table) Decode(p Provider, r Response) (res Result) {
+	if decodeSuccess(p, &r, &res) {
 		return res
 	}
 	return t.decodeFull(p, r)

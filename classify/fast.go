@@ -2,6 +2,7 @@ package classify
 
 import (
 	"bytes"
+	"encoding/binary"
 	"net/http"
 )
 
@@ -19,28 +20,30 @@ import (
 // the first member whose value is an object or array, the answer's
 // payload (see truncatedRule): the errors providers put in 2xx bodies are
 // flat and small, their code before any payload.
-func decodeSuccess(p Provider, r Response) (Result, bool) {
+//
+// It fills res (which must be the zero Result) only when it reports true.
+func decodeSuccess(p Provider, r *Response, res *Result) bool {
 	body := leadTrimmed(r.Body)
 	if !ok2xx(r.Status) || len(r.Body) > 1 && r.Body[0] == 0x1f && r.Body[1] == 0x8b {
-		return Result{}, false // gunzipPrefix reads only a body with gzip's magic
+		return false // gunzipPrefix reads only a body with gzip's magic
 	}
 	if p == Aliyun && (hget(r.Header, "X-Ca-Error-Code") != "" || hget(r.Header, "X-Ca-Error-Message") != "") {
-		return Result{}, false
+		return false
 	}
 	var f okFields
 	switch c := firstByte(body); {
 	case p == Unknown:
 	case c == '{':
 		if !f.scan(p, body, r.Truncated) {
-			return Result{}, false
+			return false
 		}
 	case c == '<' && p == Aliyun:
-		return Result{}, false
+		return false
 	}
-	res := Result{Provider: p, Status: r.Status, Truncated: r.Truncated}
-	res.Hint, res.HintSource = hint(r)
+	res.Provider, res.Status, res.Truncated = p, r.Status, r.Truncated
+	res.Hint, res.HintSource = hint(*r)
 	res.RequestID, res.HostID = f.ids(p, r.Header)
-	return res, true
+	return true
 }
 
 // leadTrimmed is trimLead without its work for a body that starts with
@@ -157,23 +160,25 @@ func (v rawVal) clean(bound int) string {
 // plainASCII reports whether b is printable ASCII without the bytes that
 // text, Scrub or Cut would act on: a backslash (an escape), '=', ':',
 // '%' and '/' (every form Scrub removes holds one; see mayHoldSecret).
+// It tests eight bytes a step.
 func plainASCII(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 || plainBytes[c] == 0 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(x uint64) uint64 { return (x - ones) &^ x & highs } // a high bit below each zero byte
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		bad := x&highs | // not ASCII
+			(x-0x20*ones)&^x&highs | // below ' '
+			zero(x^0x7f*ones) | zero(x^'\\'*ones) | zero(x^'='*ones) |
+			zero(x^':'*ones) | zero(x^'%'*ones) | zero(x^'/'*ones)
+		if bad != 0 {
+			return false
+		}
+	}
+	for _, c := range b[i:] {
+		if c < ' ' || c > '~' || c == '\\' || c == '=' || c == ':' || c == '%' || c == '/' {
 			return false
 		}
 	}
 	return true
 }
-
-// plainBytes has a 1 at the index of every ASCII byte plainASCII
-// accepts.
-const plainBytes = "" +
-	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" + // 0x00
-	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" + // 0x10
-	"\x01\x01\x01\x01\x01\x00\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00" + // 0x20: not % /
-	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x01\x01\x00\x01\x01" + // 0x30: not : =
-	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" + // 0x40
-	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x01\x01\x01" + // 0x50: not \\
-	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" + // 0x60
-	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00" // 0x70: not DEL

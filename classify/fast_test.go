@@ -24,8 +24,8 @@ import (
 func sameAsFull(t testing.TB, table *Table, p Provider, r Response) bool {
 	t.Helper()
 	full := table.decodeFull(p, r)
-	fast, ok := decodeSuccess(p, r)
-	if !ok {
+	var fast Result
+	if !decodeSuccess(p, &r, &fast) {
 		assert.Equal(t, full, table.Decode(p, r), "Decode takes the full path when the fast path cannot tell")
 		return false
 	}
@@ -407,4 +407,23 @@ func corpusValue(t testing.TB, line string) any {
 	}
 	t.Fatalf("unknown corpus type in %q", line)
 	return nil
+}
+
+// TestPlainASCII compares plainASCII, eight bytes a step, with the rule
+// byte by byte, for every byte at every position of short and long ids.
+func TestPlainASCII(t *testing.T) {
+	plain := func(c byte) bool {
+		return c >= ' ' && c <= '~' && !strings.ContainsRune(`\=:%/`, rune(c))
+	}
+	for _, n := range []int{1, 7, 8, 9, 17, 36} {
+		for at := 0; at < n; at++ {
+			for c := 0; c < 256; c++ {
+				b := bytes.Repeat([]byte("a"), n)
+				b[at] = byte(c)
+				require.Equal(t, plain(byte(c)), plainASCII(b), "byte %#x at %d of %d", c, at, n)
+			}
+		}
+	}
+	assert.True(t, plainASCII(nil))
+	assert.True(t, plainASCII([]byte("F655A8D5-B967-440B-8683-DAD6FF8DE990")))
 }
