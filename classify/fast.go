@@ -23,7 +23,6 @@ import (
 //
 // It fills res (which must be the zero Result) only when it reports true.
 func decodeSuccess(p Provider, r *Response, res *Result) bool {
-	body := leadTrimmed(r.Body)
 	if !ok2xx(r.Status) || len(r.Body) > 1 && r.Body[0] == 0x1f && r.Body[1] == 0x8b {
 		return false // gunzipPrefix reads only a body with gzip's magic
 	}
@@ -31,6 +30,7 @@ func decodeSuccess(p Provider, r *Response, res *Result) bool {
 		return false
 	}
 	var f okFields
+	body := leadTrimmed(r.Body)
 	switch c := firstByte(body); {
 	case p == Unknown:
 	case c == '{':
