@@ -116,8 +116,9 @@ func (f *okFields) noError(p Provider) bool {
 }
 
 // rawSuccessCode is successCode of the value's text, without making the
-// text: false (not sure: the full path decides) for escapes, invalid
-// UTF-8 or a code too long to be a success code.
+// text: false (not sure: the full path decides) for escapes or a code too
+// long to be a success code; invalid UTF-8 never matches one, as its text
+// (with U+FFFD) would not.
 func rawSuccessCode(v rawVal, baidu bool) bool {
 	b := v.b
 	if len(b) > 32 || v.str && bytes.IndexByte(b, '\\') >= 0 {
