@@ -19,7 +19,8 @@ type Response struct {
 	Header http.Header
 	// Body is the body's prefix, at most the peek limit (see Peek).
 	Body []byte
-	// Truncated reports that the body continues past Body.
+	// Truncated reports that the body continues past Body. In a 2xx
+	// answer Decode then reads Body only up to its payload (see Decode).
 	Truncated bool
 	// Now is the local time the response arrived, used to turn an HTTP-date
 	// Retry-After into a delay when the response has no Date header. Zero
@@ -57,7 +58,32 @@ type Response struct {
 // Every string of the Result is cut to its bound (MaxCodeLen,
 // MaxMessageLen, MaxRequestIDLen, MaxHostIDLen) and scrubbed of
 // credentials (see Scrub) before Decode returns it.
-func (t *Table) Decode(p Provider, r Response) Result {
+//
+// A 2xx answer whose body holds no error takes a fast path that reads
+// only what a success needs (the request id; the hint is computed as for
+// any answer) and gives the same Result. When such a body is truncated
+// (longer than the read-ahead), Decode reads its members only up to the
+// first whose value is an object or array, the payload (for Tencent, up
+// to the first such member of Response): the errors providers send with a
+// 2xx status are small flat objects whose code comes first
+// (Response.Error, Code, code, error_code), so a prefix that shows none
+// before the payload is a Success, its RequestID from the members before
+// the payload or else from the header. A code after a payload in a
+// truncated 2xx body is not read.
+//
+// A success read from a plain (not gzip-encoded) JSON body allocates only
+// the strings of its RequestID and HostID taken from the body. Decode is
+// safe for concurrent use.
+func (t *Table) Decode(p Provider, r Response) (res Result) {
+	if decodeSuccess(p, &r, &res) {
+		return res
+	}
+	return t.decodeFull(p, r)
+}
+
+// decodeFull is Decode without its success fast path (decodeSuccess): it
+// reads every field of every shape.
+func (t *Table) decodeFull(p Provider, r Response) Result {
 	res := Result{Provider: p, Status: r.Status}
 	res.Hint, res.HintSource = hint(r)
 	res.Truncated = r.Truncated
@@ -138,15 +164,18 @@ func decodeFields(p Provider, status int, h http.Header, body []byte) errFields 
 // keeps it within its bound (a replacement or redaction may make a
 // string longer).
 func clean(r Result) Result {
-	c := func(s string, bound int) string {
-		return Cut(Scrub(strings.ToValidUTF8(s, "\uFFFD")), bound)
-	}
+	c := cleanString
 	r.Code = c(r.Code, MaxCodeLen)
 	r.Message = c(r.Message, MaxMessageLen)
 	r.RequestID = c(r.RequestID, MaxRequestIDLen)
 	r.HostID = c(r.HostID, MaxHostIDLen)
 	r.EC = c(r.EC, MaxCodeLen)
 	return r
+}
+
+// cleanString is one server string of a Result as clean leaves it.
+func cleanString(s string, bound int) string {
+	return Cut(Scrub(strings.ToValidUTF8(s, "\uFFFD")), bound)
 }
 
 func ok2xx(status int) bool { return status >= 200 && status < 300 }
