@@ -94,7 +94,7 @@ func TestHappyPathAllocs(t *testing.T) {
 		size int
 		max  float64
 	}{
-		{classify.Aliyun, 200, 11},
+		{classify.Aliyun, 200, 9},
 		{classify.Tencent, 200, 9},
 		{classify.Aliyun, 1 << 20, 8},
 	} {
