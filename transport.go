@@ -145,7 +145,11 @@ func skewKey(p classify.Provider, host string) string {
 // ProviderFor returns the provider the transport assigns to a host: a
 // WithHost mapping first (host:port, then host), then the public domains.
 func (t *Transport) ProviderFor(host string) classify.Provider {
-	h := strings.ToLower(host)
+	return t.providerFor(strings.ToLower(host))
+}
+
+// providerFor is ProviderFor of a lower-case host.
+func (t *Transport) providerFor(h string) classify.Provider {
 	if p, ok := lookupHost(t.cfg.hosts, h); ok {
 		return p
 	}
@@ -178,7 +182,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		host = req.URL.Host
 	}
 	host = strings.ToLower(host) // no allocation when already lower case
-	p := t.ProviderFor(host)
+	p := t.providerFor(host)
 	if p == classify.Unknown {
 		return t.base.RoundTrip(req)
 	}
