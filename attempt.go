@@ -123,10 +123,12 @@ type exchange struct {
 	timer  *time.Timer // nil: no attempt timeout running
 	guard  *sendGuard  // nil once the attempt ended
 
+	watching bool // the watchdog watches the read-ahead (the owner's: unwatch must follow)
+
 	// The Transport's watchdog's, under its lock (ReadAheadTimeout).
-	watched, expired bool
-	watchTick        uint64
-	prev, next       *exchange
+	listed, expired bool
+	watchTick       uint64
+	prev, next      *exchange
 }
 
 // newExchange starts attempt n's context under the observer's attempt
@@ -163,7 +165,8 @@ func (r *request) guard(ctx context.Context) *sendGuard {
 // read-ahead. It reports whether the timeout fired (or is firing): the
 // attempt's context is then ended.
 func (x *exchange) stopTimer() (fired bool) {
-	if x.watched {
+	if x.watching {
+		x.watching = false
 		return x.t.watchdog.unwatch(x)
 	}
 	if x.timer == nil {

@@ -33,7 +33,8 @@ const watchTicks = 4
 func (w *watchdog) watch(x *exchange) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	x.watched, x.expired = true, false
+	x.watching = true
+	x.listed, x.expired = true, false
 	x.watchTick = w.ticks
 	x.prev, x.next = w.tail, nil
 	if w.tail != nil {
@@ -57,7 +58,7 @@ func (w *watchdog) watch(x *exchange) {
 func (w *watchdog) unwatch(x *exchange) (expired bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if x.watched {
+	if x.listed {
 		w.remove(x)
 	}
 	expired, x.expired = x.expired, false
@@ -76,7 +77,7 @@ func (w *watchdog) remove(x *exchange) {
 	} else {
 		w.tail = x.prev
 	}
-	x.prev, x.next, x.watched = nil, nil, false
+	x.prev, x.next, x.listed = nil, nil, false
 }
 
 // tick ends the read-ahead of every exchange whose time ran out, and

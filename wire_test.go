@@ -266,6 +266,34 @@ func TestWireTrickleBoundedByAttemptTimeout(t *testing.T) {
 	}
 }
 
+// TestWireTrickleBoundedByWatchdog: without an attempt timeout, an answer
+// that trickles its body is ended by the Transport's read-ahead watchdog
+// (ReadAheadTimeout; here its tick is shortened to 20 ms, so the bound is
+// 80–100 ms per attempt) with ErrAttemptTimeout, and a write is not
+// resent (its outcome is unknown).
+func TestWireTrickleBoundedByWatchdog(t *testing.T) {
+	slow := faultnet.Fault{Kind: faultnet.TrickleBody, Status: 200, Interval: 50 * time.Millisecond,
+		Body: []byte(`{"RequestId":"r","Code":"OK","Message":"` + strings.Repeat("s", 3000) + `"}`)}
+	for _, wc := range wireCases() {
+		t.Run(wc.String(), func(t *testing.T) {
+			srv := faultnet.New(faultnet.HTTP1)
+			defer srv.Close()
+			tr, _ := wireTransport(t, srv, wc, fastPolicy())
+			tr.watchdog.period = 20 * time.Millisecond
+			srv.Script("slow", slow, slow, slow)
+			start := time.Now()
+			resp, err := tr.RoundTrip(wireRequest(t, srv.URL(), wc.p, true, http.MethodPost, 0, "slow"))
+			took := time.Since(start)
+			require.Nil(t, resp)
+			assert.ErrorIs(t, err, ErrAttemptTimeout)
+			assert.ErrorIs(t, err, ErrOutcomeUnknown, "the write may have been performed")
+			assert.GreaterOrEqual(t, took, watchTicks*20*time.Millisecond, "not before its ticks")
+			assert.Less(t, took, 2*time.Second, "ended by the watchdog, not the 150 s trickle")
+			assert.Equal(t, 1, srv.Arrived("slow"), "a write whose answer was cut is not resent")
+		})
+	}
+}
+
 // TestWireStalledDrainDoesNotEatTheRetry: a 503 whose body stalls after
 // the read-ahead; the drain of the discarded answer gives up quickly and
 // the retry goes out at once.
