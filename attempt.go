@@ -27,7 +27,10 @@ import (
 // response (its body replays what was read ahead) or the error that ended
 // the attempt; a.State, a.Result, a.Err and a.Duration are filled in.
 func (r *request) attempt(ctx context.Context, a *Attempt) (*http.Response, error) {
-	r.actx = r.t.cfg.observer.AttemptStart(ctx, r.info, a.N)
+	r.actx = ctx
+	if r.t.observed {
+		r.actx = r.t.cfg.observer.AttemptStart(ctx, r.info, a.N)
+	}
 	ticket, err := r.admit(ctx, a)
 	if err != nil {
 		return nil, r.refuse(a, err)

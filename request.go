@@ -84,7 +84,9 @@ func (r *request) run() (*http.Response, error) {
 	r.start = r.t.cfg.clk.Now()
 	r.lastNow = r.start
 	r.identify()
-	ctx = r.t.cfg.observer.RequestStart(ctx, r.info)
+	if r.t.observed {
+		ctx = r.t.cfg.observer.RequestStart(ctx, r.info)
+	}
 	for n := 1; ; n++ {
 		a := Attempt{N: n, Resigned: r.resignNext}
 		resp, err := r.attempt(ctx, &a)
@@ -92,7 +94,9 @@ func (r *request) run() (*http.Response, error) {
 			r.lastNow = r.t.cfg.clk.Now() // the read-ahead may have taken long
 		}
 		stopErr := r.decide(ctx, &a, err)
-		r.t.cfg.observer.AttemptEnd(r.actx, r.info, a)
+		if r.t.observed {
+			r.t.cfg.observer.AttemptEnd(r.actx, r.info, a)
+		}
 		if v := a.Decision.Verdict; v == policy.Done || v == policy.Stop {
 			return r.finish(ctx, &a, resp, err, stopErr)
 		}
@@ -180,6 +184,9 @@ func (r *request) fail(ctx context.Context, a *Attempt, reason, err error) *Erro
 }
 
 func (r *request) end(ctx context.Context, a *Attempt, resp *http.Response, err error) {
+	if !r.t.observed {
+		return
+	}
 	end := End{Attempts: a.N, Decision: a.Decision, Err: err, Waited: r.waited}
 	if resp != nil {
 		end.Result = a.Result

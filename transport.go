@@ -44,6 +44,8 @@ type Transport struct {
 	lastThrottle atomic.Int64                         // unix ns of the last throttle of any scope
 
 	shared *sharedState // issue 14: nil without WithSharedState
+
+	observed bool // an observer other than NopObserver is set: the request and attempt hooks are called
 }
 
 // New returns a Transport that sends through base (http.DefaultTransport
@@ -53,6 +55,8 @@ func New(base http.RoundTripper, opts ...Option) *Transport {
 		base = http.DefaultTransport
 	}
 	t := &Transport{base: base, cfg: newConfig(opts)}
+	_, nop := t.cfg.observer.(NopObserver)
+	t.observed = !nop
 	t.skews = newStateTable[string, *atomic.Int64](t.cfg.limits)
 	t.endpoints = newStateTable[endpointKey, *endpoint](t.cfg.limits)
 	t.scopes = newStateTable[scopeKey, *scopeLimiter](t.cfg.limits)
