@@ -19,8 +19,8 @@ type Response struct {
 	Header http.Header
 	// Body is the body's prefix, at most the peek limit (see Peek).
 	Body []byte
-	// Truncated reports that the body continues past Body. In a 2xx
-	// answer Decode then reads Body only up to its payload (see Decode).
+	// Truncated reports that the body continues past Body (see Decode for
+	// how a truncated 2xx answer is read).
 	Truncated bool
 	// Now is the local time the response arrived, used to turn an HTTP-date
 	// Retry-After into a delay when the response has no Date header. Zero
@@ -67,9 +67,10 @@ type Response struct {
 // to the first such member of Response): the errors providers send with a
 // 2xx status are small flat objects whose code comes first
 // (Response.Error, Code, code, error_code), so a prefix that shows none
-// before the payload is a Success, its RequestID from the members before
-// the payload or else from the header. A code after a payload in a
-// truncated 2xx body is not read.
+// before the payload, and no such key after it, is a Success, its
+// RequestID from the members before the payload or else from the header.
+// When the rest of the prefix may hold a code, the full path reads it all.
+// A code past the prefix is never seen.
 //
 // A success read from a plain (not gzip-encoded) JSON body allocates only
 // the strings of its RequestID and HostID taken from the body. Decode is

@@ -18,8 +18,9 @@ import (
 // For a body that is not truncated its Result is the full path's, field
 // for field. For a truncated body (longer than the read-ahead) it stops at
 // the first member whose value is an object or array, the answer's
-// payload (see truncatedRule): the errors providers put in 2xx bodies are
-// flat and small, their code before any payload.
+// payload (see truncatedRule), unless the rest may hold a code: the
+// errors providers put in 2xx bodies are flat and small, their code
+// usually before any payload.
 //
 // It fills res (which must be the zero Result) only when it reports true.
 func decodeSuccess(p Provider, r *Response, res *Result) bool {

@@ -179,8 +179,14 @@ func TestTruncatedSuccess(t *testing.T) {
 		{"baidu ai payload first", Baidu, 1 << 5, `{"words_result":[` + pad, true, Success, "HB-1", "", "["},
 		{"baidu ai error code", Baidu, 0, `{"error_code":18,"error_msg":"` + strings.Repeat("x", 5000), false, Throttled, "", "18", ""},
 		{"tencent malformed response, then an api 2.0 error", Tencent, 0, `{"Response":{"a" 1},"code":5100,"message":"` + strings.Repeat("x", 5000), false, Retryable, "", "5100", ""},
-		// The documented limit: a code after the payload is not read.
-		{"aliyun code after the payload", Aliyun, 0, `{"RequestId":"R3","Data":{"k":"v"},"Code":"Throttling.User","Pad":[` + pad, true, Success, "R3", "", `{"k"`},
+		// A code after the payload, within the read-ahead: the scan bails at
+		// the payload (mayHoldCode) and the full path reads the code. (It
+		// was once the fast path's documented limit; tencentcloud-sdk-go's
+		// parser, in interop's TestDiffDecodeTencent200, found such
+		// answers.)
+		{"aliyun code after the payload", Aliyun, 0, `{"RequestId":"R3","Data":{"k":"v"},"Code":"Throttling.User","Pad":[` + pad, false, Throttled, "R3", "Throttling.User", ""},
+		{"tencent error after the payload", Tencent, 0, `{"Response":{"SendStatusSet":[{"Code":"Ok"}],"Error":{"Code":"RequestLimitExceeded"},"Pad":"` + strings.Repeat("p", 5000), false, Throttled, "", "RequestLimitExceeded", ""},
+		{"baidu error code after the payload", Baidu, 0, `{"words_result":[{"a":1}],"error_code":18,"pad":"` + strings.Repeat("p", 5000), false, Throttled, "", "18", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

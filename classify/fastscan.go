@@ -33,11 +33,31 @@ const (
 // truncatedRule: in a truncated body the scan stops (step stop) at the
 // first member whose value is an object or an array, except Tencent's
 // Response, whose members it reads, and Response.Error, which makes it
-// bail. At that point the answer is a success, its request id what the
-// members before said (else the header's). An error in a 2xx answer is a
-// small flat object (Aliyun {"Code","Message","RequestId"}, Baidu
-// {"code"…} or {"error_code"…}, Tencent {"Response":{"Error":{…},…}}), so
-// its code comes before any payload.
+// bail, unless the rest of the prefix may hold an error's code
+// (mayHoldCode: the scan bails then, and the full path reads on). At that
+// point the answer is a success, its request id what the members before
+// said (else the header's). An error in a 2xx answer is a small flat
+// object (Aliyun {"Code","Message","RequestId"}, Baidu {"code"…} or
+// {"error_code"…}, Tencent {"Response":{"Error":{…},…}}), so its code
+// usually comes before any payload; one after it is still found within the
+// read-ahead.
+// mayHoldCode reports whether rest, the part of a truncated body from its
+// payload on, may hold a member the full path reads as an error: Tencent's
+// Response.Error, API 2.0's code, or (Aliyun, Baidu) any key ending in
+// "code" or "Code" (Code, code, ErrorCode, errorCode, error_code). One
+// vectorised search over at most the read-ahead; a payload that merely
+// contains such a key sends the answer to the full path, which is right,
+// only slower.
+func mayHoldCode(rest []byte, lv level) bool {
+	switch lv {
+	case tencentResponse:
+		return bytes.Contains(rest, []byte(`Error"`))
+	case tencentTop:
+		return bytes.Contains(rest, []byte(`code"`))
+	}
+	return bytes.Contains(rest, []byte(`ode"`))
+}
+
 type fscan struct {
 	b         []byte
 	i         int  // the next byte to read
@@ -200,6 +220,8 @@ func (f *okFields) container(s *fscan, lv level, key []byte) step {
 		return s.members(f, tencentResponse)
 	case lv == tencentResponse && isObj && string(key) == "Error":
 		return bail
+	case s.truncated && mayHoldCode(s.b[s.i:], lv):
+		return bail // a code may follow the payload: the full path reads on
 	case s.truncated:
 		return stop // truncatedRule
 	case !s.skipNested():
