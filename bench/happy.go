@@ -200,3 +200,20 @@ type statusError struct {
 func (e *statusError) Error() string {
 	return fmt.Sprintf("status %d, %d body bytes (want 200, %d)", e.status, e.got, e.want)
 }
+
+// roundTrip sends req, reads the whole answer and checks it.
+func roundTrip(rt http.RoundTripper, req *http.Request, want int) error {
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		return err
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK || int(n) != want {
+		return &statusError{resp.StatusCode, n, want}
+	}
+	return nil
+}

@@ -1,8 +1,6 @@
 package bench
 
 import (
-	"io"
-	"net/http"
 	"testing"
 )
 
@@ -82,21 +80,4 @@ func happy(b *testing.B, name string, body Body, srv *Server, parallel bool) {
 		// one; 8 goroutines may need up to 7 more).
 		b.ReportMetric(float64(srv.Connections()-conns), "newconns")
 	}
-}
-
-// roundTrip sends req, reads the whole answer and checks it.
-func roundTrip(rt http.RoundTripper, req *http.Request, want int) error {
-	resp, err := rt.RoundTrip(req)
-	if err != nil {
-		return err
-	}
-	n, err := io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK || int(n) != want {
-		return &statusError{resp.StatusCode, n, want}
-	}
-	return nil
 }

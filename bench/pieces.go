@@ -300,7 +300,7 @@ func transportPieces(p classify.Provider) []Piece {
 			if read {
 				tmpl.req = tmpl.req.WithContext(yunrt.ForRequest(context.Background(), yunrt.AsRead()))
 			}
-			return func() error { return readAnswer(rt, tmpl.Request(), len(body.Data)) }
+			return func() error { return roundTrip(rt, tmpl.Request(), len(body.Data)) }
 		}
 	}
 	bare, def := pre+"bare", pre+"default"
@@ -363,23 +363,4 @@ func pieceCell(s *BenchSet, p Piece, unit string) string {
 		return str(v) + " (" + nsSigned(d) + ")"
 	}
 	return fmt.Sprintf("%s (%+.0f)", str(v), d)
-}
-
-// readAnswer sends req, reads the whole answer and checks it, as the
-// happy-path benchmark's roundTrip does (which is a test helper, out of
-// reach of this file).
-func readAnswer(rt http.RoundTripper, req *http.Request, want int) error {
-	resp, err := rt.RoundTrip(req)
-	if err != nil {
-		return err
-	}
-	n, err := io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK || int(n) != want {
-		return &statusError{resp.StatusCode, n, want}
-	}
-	return nil
 }
