@@ -142,11 +142,28 @@ func (r *request) newExchange(ctx context.Context, n int) *exchange {
 	*x = exchange{t: r.t, cancel: cancel}
 	x.guard = r.guard(actx)
 	x.guard.reset(r.info.Kind != classify.Read, cancel)
-	x.ctx = httptrace.WithClientTrace(actx, &x.guard.trace)
+	x.ctx = r.withTrace(actx, x.guard, n)
 	if d := r.attemptTimeout(ctx, n); d > 0 {
 		x.timer = time.AfterFunc(d, func() { cancel(ErrAttemptTimeout) })
 	}
 	return x
+}
+
+// withTrace returns attempt n's context ctx carrying guard g's trace. A
+// recycled guard's goes in a traceCtx (ctx then carries no caller's trace
+// to compose with it): the request's own for the first attempt, a new one
+// for a later attempt, as net/http goroutines of an earlier attempt may
+// still read the first.
+func (r *request) withTrace(ctx context.Context, g *sendGuard, n int) context.Context {
+	if !g.pooled || r.t.traceKey == nil {
+		return httptrace.WithClientTrace(ctx, &g.trace)
+	}
+	c := &r.tctx
+	if n > 1 {
+		c = new(traceCtx)
+	}
+	*c = traceCtx{Context: ctx, key: r.t.traceKey, trace: &g.trace}
+	return c
 }
 
 // guard returns a send guard for an attempt under ctx: a recycled one,

@@ -94,9 +94,9 @@ func TestHappyPathAllocs(t *testing.T) {
 		size int
 		max  float64
 	}{
-		{classify.Aliyun, 200, 9},
-		{classify.Tencent, 200, 9},
-		{classify.Aliyun, 1 << 20, 8},
+		{classify.Aliyun, 200, 7},
+		{classify.Tencent, 200, 7},
+		{classify.Aliyun, 1 << 20, 7},
 	} {
 		body := successBody(tt.p, tt.size)
 		tr := New(cannedBase{body: body, header: http.Header{"Content-Type": {"application/json"}}})

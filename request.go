@@ -61,6 +61,7 @@ type request struct {
 	// so one of each serves every attempt and costs no allocation.
 	x       exchange
 	body    attemptBody
+	tctx    traceCtx         // the first attempt's context (later ones allocate theirs)
 	peekBuf [peekBufLen]byte // the read-ahead of a short answer
 }
 

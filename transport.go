@@ -46,6 +46,7 @@ type Transport struct {
 	shared *sharedState // issue 14: nil without WithSharedState
 
 	observed bool // an observer other than NopObserver is set: the request and attempt hooks are called
+	traceKey any  // httptrace's context key (traceCtx); nil: httptrace.WithClientTrace is used
 }
 
 // New returns a Transport that sends through base (http.DefaultTransport
@@ -57,6 +58,7 @@ func New(base http.RoundTripper, opts ...Option) *Transport {
 	t := &Transport{base: base, cfg: newConfig(opts)}
 	_, nop := t.cfg.observer.(NopObserver)
 	t.observed = !nop
+	t.traceKey = traceKey()
 	t.skews = newStateTable[string, *atomic.Int64](t.cfg.limits)
 	t.endpoints = newStateTable[endpointKey, *endpoint](t.cfg.limits)
 	t.scopes = newStateTable[scopeKey, *scopeLimiter](t.cfg.limits)

@@ -1,0 +1,57 @@
+package yunrt
+
+import (
+	"context"
+	"errors"
+	"net/http/httptrace"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestTraceKeyFound: on this Go version the transport finds httptrace's
+// key, so its attempts carry their trace without WithClientTrace's
+// allocation (TestHappyPathAllocs counts on it).
+func TestTraceKeyFound(t *testing.T) {
+	require.NotNil(t, traceKey())
+	require.NotNil(t, New(nil).traceKey)
+}
+
+type ctxKey string
+
+// TestTraceCtxIsItsContext: a traceCtx gives httptrace its trace, and
+// behaves as the context it wraps in everything else: values, deadline,
+// Done, Err, context.Cause, and contexts made from it.
+func TestTraceCtxIsItsContext(t *testing.T) {
+	parent, stop := context.WithDeadline(context.WithValue(context.Background(), ctxKey("k"), "v"), time.Now().Add(time.Hour))
+	defer stop()
+	actx, cancel := context.WithCancelCause(parent)
+	trace := &httptrace.ClientTrace{}
+	ctx := &traceCtx{Context: actx, key: traceKey(), trace: trace}
+
+	assert.Same(t, trace, httptrace.ContextClientTrace(ctx))
+	assert.Equal(t, "v", ctx.Value(ctxKey("k")))
+	assert.Nil(t, ctx.Value(ctxKey("other")))
+	dl, ok := ctx.Deadline()
+	want, _ := parent.Deadline()
+	assert.True(t, ok)
+	assert.Equal(t, want, dl)
+
+	child, childCancel := context.WithCancel(ctx)
+	defer childCancel()
+	after := make(chan struct{})
+	context.AfterFunc(ctx, func() { close(after) })
+	require.NoError(t, ctx.Err())
+
+	cause := errors.New("the attempt's own cause")
+	cancel(cause)
+	<-ctx.Done()
+	<-child.Done()
+	<-after
+	assert.ErrorIs(t, ctx.Err(), context.Canceled)
+	assert.Same(t, cause, context.Cause(ctx), "context.Cause finds the attempt's cause through the traceCtx")
+	assert.Same(t, cause, context.Cause(child))
+	assert.Same(t, trace, httptrace.ContextClientTrace(child), "a context made from it still carries the trace")
+}
