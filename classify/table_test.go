@@ -228,6 +228,12 @@ func TestProviderForHost(t *testing.T) {
 		"bj.bcebos.com":                        Baidu,
 		"127.0.0.1:8080":                       Unknown,
 		"notaliyuncs.com":                      Unknown,
+		"aliyuncs.com":                         Aliyun,
+		"aliyuncs.com.":                        Aliyun,
+		"x.aliyuncs.com.:443":                  Aliyun,
+		"liyuncs.com":                          Unknown,
+		".aliyuncs.com":                        Aliyun,
+		"aliyuncs.com.evil.example":            Unknown,
 		"[::1]:80":                             Unknown,
 	} {
 		assert.Equal(t, want, ProviderForHost(host), host)

@@ -73,8 +73,8 @@ func ProviderForHost(host string) Provider {
 		{"baidubce.com", Baidu},
 		{"bcebos.com", Baidu},
 	} {
-		if h == s.suffix || strings.HasSuffix(h, "."+s.suffix) {
-			return s.p
+		if n := len(h) - len(s.suffix); strings.HasSuffix(h, s.suffix) && (n == 0 || h[n-1] == '.') {
+			return s.p // the domain, or a name under it
 		}
 	}
 	return Unknown
