@@ -192,9 +192,10 @@ func peekPieces() []Piece {
 			}
 			body := &pieceBody{}
 			want := min(len(b.Data), successPeek)
+			var buf [512]byte // the request's own read-ahead buffer, as the transport has it
 			return func() error {
 				body.r.Reset(b.Data)
-				prefix, _, truncated := classify.PeekPrefix(body, length, min(classify.DefaultPeekLimit, successPeek))
+				prefix, _, truncated := classify.PeekPrefixInto(buf[:], body, length, min(classify.DefaultPeekLimit, successPeek))
 				if len(prefix) != want || truncated != (len(b.Data) > want) {
 					return fmt.Errorf("peek: %d bytes, truncated %v", len(prefix), truncated)
 				}
@@ -203,8 +204,9 @@ func peekPieces() []Piece {
 		}
 	}
 	return []Piece{
-		{Name: "peek/aliyun-200B", Notes: "classify.PeekPrefix of the Aliyun 200 B answer, Content-Length known (the 2xx limit, 4 KiB)", New: peek(func() Body { return happyBody(classify.Aliyun) })},
-		{Name: "peek/tencent-1MiB-nolength", Notes: "PeekPrefix of a 1 MiB Tencent answer without Content-Length: a 4 KiB prefix", New: peek(func() Body { return Body{Provider: classify.Tencent, Data: tencentBody(1 << 20), NoLength: true} })},
+		{Name: "peek/aliyun-200B", Notes: "classify.PeekPrefixInto a 512 B buffer (the request's) of the Aliyun 200 B answer, Content-Length known (the 2xx limit, 4 KiB)", New: peek(func() Body { return happyBody(classify.Aliyun) })},
+		{Name: "peek/tencent-200B-nolength", Notes: "PeekPrefixInto of the Tencent 200 B answer without Content-Length: it fits the buffer", New: peek(func() Body { b := happyBody(classify.Tencent); b.NoLength = true; return b })},
+		{Name: "peek/tencent-1MiB-nolength", Notes: "PeekPrefixInto of a 1 MiB Tencent answer without Content-Length: a 4 KiB prefix, allocated once the buffer fills", New: peek(func() Body { return Body{Provider: classify.Tencent, Data: tencentBody(1 << 20), NoLength: true} })},
 	}
 }
 

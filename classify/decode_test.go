@@ -283,7 +283,10 @@ func TestPeekPrefixInto(t *testing.T) {
 	}{
 		{"fits, known length", long[:200], 200, 4096, 512, true},
 		{"fits, limit below buffer", long, -1, 300, 512, true},
-		{"unknown length, limit over buffer", long[:200], -1, 4096, 512, false},
+		{"unknown length, shorter than the buffer", long[:200], -1, 4096, 512, true},
+		{"unknown length, longer than the buffer", long, -1, 4096, 512, false},
+		{"unknown length, exactly the buffer", long[:512], -1, 4096, 512, false},
+		{"unknown length, longer than the limit", long, -1, 700, 512, false},
 		{"known length over buffer", long, int64(len(long)), 4096, 512, false},
 		{"no buffer", long[:200], 200, 4096, 0, false},
 	}

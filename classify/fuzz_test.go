@@ -132,6 +132,44 @@ func FuzzPeek(f *testing.F) {
 	})
 }
 
+// FuzzPeekInto holds PeekPrefixInto, with a caller's buffer of any
+// length, to PeekPrefix's answer, and the body read in chunks of any size.
+func FuzzPeekInto(f *testing.F) {
+	f.Add([]byte("hello world"), int64(-1), 4, 3, 1)
+	f.Add([]byte("hello world"), int64(-1), 64, 11, 5)
+	f.Add([]byte("hello world"), int64(11), 64, 4, 2)
+	f.Add([]byte(""), int64(-1), 0, 4, 1)
+	f.Fuzz(func(t *testing.T, data []byte, cl int64, limit, bufLen, chunk int) {
+		if limit > 1<<20 || limit < -1 || bufLen < 0 || bufLen > 1<<16 || chunk <= 0 {
+			return
+		}
+		if cl > int64(len(data)) {
+			cl = int64(len(data))
+		}
+		want, wantErr, wantTrunc := PeekPrefix(&chunked{data, chunk}, cl, limit)
+		buf := make([]byte, bufLen)
+		got, err, trunc := PeekPrefixInto(buf, &chunked{data, chunk}, cl, limit)
+		if !bytes.Equal(want, got) || wantErr != err || wantTrunc != trunc {
+			t.Fatalf("PeekPrefixInto(buf of %d) = %q, %v, %v; PeekPrefix = %q, %v, %v", bufLen, got, err, trunc, want, wantErr, wantTrunc)
+		}
+	})
+}
+
+// chunked reads its data at most n bytes at a time.
+type chunked struct {
+	data []byte
+	n    int
+}
+
+func (c *chunked) Read(p []byte) (int, error) {
+	if len(c.data) == 0 {
+		return 0, io.EOF
+	}
+	m := copy(p[:min(len(p), c.n)], c.data)
+	c.data = c.data[m:]
+	return m, nil
+}
+
 func FuzzParseRetryAfter(f *testing.F) {
 	for _, s := range []string{"0", "120", "Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994", "-1", "1e3", "99999999999999999999"} {
 		f.Add(s)

@@ -56,8 +56,11 @@ func PeekPrefix(body io.Reader, contentLength int64, limit int) (prefix []byte, 
 
 // PeekPrefixInto is PeekPrefix reading into buf when the prefix can be
 // that long (len(buf) ≥ the shorter of limit and contentLength), so that a
-// caller with a buffer of its own allocates nothing; otherwise it reads
-// into a new buffer. The prefix returned may thus share buf's memory.
+// caller with a buffer of its own allocates nothing. When the length is
+// unknown (contentLength < 0) it reads into buf first, and allocates a
+// buffer of the limit only when buf fills: a short answer without a length
+// allocates nothing either. Otherwise it reads into a new buffer. The
+// prefix returned may thus share buf's memory.
 func PeekPrefixInto(buf []byte, body io.Reader, contentLength int64, limit int) (prefix []byte, err error, truncated bool) {
 	if limit <= 0 {
 		limit = DefaultPeekLimit
@@ -66,23 +69,37 @@ func PeekPrefixInto(buf []byte, body io.Reader, contentLength int64, limit int) 
 	if contentLength >= 0 && contentLength < int64(n) {
 		n = int(contentLength)
 	}
-	if n == 0 {
+	switch {
+	case n == 0:
 		return nil, nil, contentLength != 0
-	}
-	if len(buf) >= n {
+	case len(buf) >= n:
 		buf = buf[:n]
-	} else {
+	case len(buf) > 0 && contentLength < 0:
+		got, err := readFull(body, buf)
+		if err != nil {
+			return peeked(buf[:got], err, contentLength)
+		}
+		more := make([]byte, n) // buf is full: the body may go on
+		copy(more, buf)
+		m, err := readFull(body, more[got:])
+		return peeked(more[:got+m], err, contentLength)
+	default:
 		buf = make([]byte, n)
 	}
 	got, err := readFull(body, buf)
-	buf = buf[:got]
+	return peeked(buf[:got], err, contentLength)
+}
+
+// peeked is PeekPrefix's answer for a prefix read until err (nil: the
+// prefix buffer filled).
+func peeked(prefix []byte, err error, contentLength int64) ([]byte, error, bool) {
 	switch {
 	case err == io.EOF:
-		return buf, io.EOF, false
+		return prefix, io.EOF, false
 	case err != nil:
-		return buf, err, true
+		return prefix, err, true
 	}
-	return buf, nil, contentLength < 0 || contentLength > int64(got)
+	return prefix, nil, contentLength < 0 || contentLength > int64(len(prefix))
 }
 
 // readFull reads into buf until it is full or the reader fails, and
