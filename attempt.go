@@ -128,8 +128,10 @@ type exchange struct {
 
 	watching bool // the watchdog watches the read-ahead (the owner's: unwatch must follow)
 
-	// The Transport's watchdog's, under its lock (ReadAheadTimeout).
+	// The Transport's watchdog's, under the lock of its list shard
+	// (ReadAheadTimeout); shard is the owner's.
 	listed, expired bool
+	shard           uint8
 	watchTick       uint64
 	prev, next      *exchange
 }

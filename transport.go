@@ -38,7 +38,7 @@ type Transport struct {
 	endpoints *stateTable[endpointKey, *endpoint] // budget and rate ceiling per endpoint
 
 	guards   sync.Pool // *sendGuard, recycled across attempts
-	watchdog watchdog  // bounds read-aheads without an attempt timeout
+	watchdog *watchdog // bounds read-aheads without an attempt timeout
 
 	scopes       *stateTable[scopeKey, *scopeLimiter] // adaptive limits of throttled scopes
 	lastThrottle atomic.Int64                         // unix ns of the last throttle of any scope
@@ -63,7 +63,7 @@ func New(base http.RoundTripper, opts ...Option) *Transport {
 	t.endpoints = newStateTable[endpointKey, *endpoint](t.cfg.limits)
 	t.scopes = newStateTable[scopeKey, *scopeLimiter](t.cfg.limits)
 	t.guards.New = func() any { return newSendGuard() }
-	t.watchdog.period = ReadAheadTimeout / watchTicks
+	t.watchdog = newWatchdog(ReadAheadTimeout / watchTicks)
 	t.shared = newSharedState(t.cfg) // issue 14
 	for _, p := range classify.Providers() {
 		pol := t.cfg.policies[p].WithDefaults()

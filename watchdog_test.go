@@ -2,6 +2,7 @@ package yunrt
 
 import (
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,7 +23,7 @@ func watchedExchange() (*exchange, chan error) {
 // unwatched in time is never ended; the timer stops when nothing is
 // watched and starts again for the next watch.
 func TestWatchdogEndsOnlyExpiredReadAheads(t *testing.T) {
-	w := &watchdog{period: time.Millisecond}
+	w := newWatchdog(time.Millisecond)
 	for round := range 2 { // the second round restarts a stopped timer
 		early, earlyCancel := watchedExchange()
 		w.watch(early)
@@ -43,16 +44,14 @@ func TestWatchdogEndsOnlyExpiredReadAheads(t *testing.T) {
 			t.Fatalf("round %d: an unwatched read-ahead was ended: %v", round, cause)
 		default:
 		}
-		w.mu.Lock()
-		assert.Nil(t, w.head, "list empty")
-		w.mu.Unlock()
+		assert.Zero(t, w.watched(), "lists empty")
 	}
 }
 
 // TestWatchdogBound: a watched read-ahead lives through watchTicks ticks
 // at least and one more at most, counted on a driven watchdog.
 func TestWatchdogBound(t *testing.T) {
-	w := &watchdog{period: time.Hour} // ticks are driven by hand below
+	w := newWatchdog(time.Hour) // ticks are driven by hand below
 	x, cancel := watchedExchange()
 	w.watch(x)
 	defer w.timer.Stop()
@@ -65,28 +64,97 @@ func TestWatchdogBound(t *testing.T) {
 	assert.True(t, w.unwatch(x))
 }
 
-// TestWatchdogOrder: read-aheads watched one after the other expire in
-// that order, and unwatching one from the middle keeps the list whole.
+// TestWatchdogOrder: read-aheads watched one group after the other expire
+// group by group, each exactly at its tick, and unwatching some from the
+// middle of the lists keeps them whole (enough exchanges that every shard
+// holds several).
 func TestWatchdogOrder(t *testing.T) {
-	w := &watchdog{period: time.Hour}
-	xs := make([]*exchange, 3)
-	cancels := make([]chan error, 3)
+	w := newWatchdog(time.Hour)
+	defer func() { w.timer.Stop() }()
+	const groups = 3
+	const n = groups * 4 * watchShards
+	xs := make([]*exchange, n)
+	cancels := make([]chan error, n)
+	expiry := make([]uint64, n) // the tick that ends it; 0: unwatched
 	for i := range xs {
+		g := i / (n / groups)
+		for w.ticks.Load() < uint64(g) {
+			w.tick() // group g is watched at tick g
+		}
 		xs[i], cancels[i] = watchedExchange()
 		w.watch(xs[i])
-		w.tick() // each watched one tick after the previous
+		expiry[i] = uint64(g) + watchTicks + 1
 	}
-	defer w.timer.Stop()
-	assert.False(t, w.unwatch(xs[1]))
-	for range watchTicks - 2 {
+	for i := 1; i < n; i += 3 {
+		assert.False(t, w.unwatch(xs[i]))
+		expiry[i] = 0
+	}
+	for tick := w.ticks.Load() + 1; tick <= groups+watchTicks+1; tick++ {
 		w.tick()
+		for i, c := range cancels {
+			want := expiry[i] != 0 && expiry[i] <= tick
+			require.Equal(t, want, len(c) == 1, "exchange %d (expiry %d) after tick %d", i, expiry[i], tick)
+		}
 	}
-	require.Len(t, cancels[0], 1, "the first expires first")
-	require.Len(t, cancels[2], 0)
-	w.tick()
-	w.tick()
-	require.Len(t, cancels[2], 1)
-	require.Len(t, cancels[1], 0, "unwatched: never ended")
-	assert.Nil(t, w.head)
-	assert.Nil(t, w.tail)
+	assert.Zero(t, w.watched())
+}
+
+// TestWatchdogKeepsTickingUnderRace: watches that race with the tick that
+// stops the timer are still ended. Many goroutines watch and unwatch
+// while the timer ticks every millisecond; each also leaves one watch
+// standing, which must be ended.
+func TestWatchdogKeepsTickingUnderRace(t *testing.T) {
+	w := newWatchdog(time.Millisecond)
+	const goroutines, rounds = 8, 300
+	standing := make(chan chan error, goroutines*rounds)
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range rounds {
+				x, cancel := watchedExchange()
+				w.watch(x)
+				if r%10 == 9 {
+					standing <- cancel // never unwatched: the watchdog must end it
+					continue
+				}
+				w.unwatch(x)
+			}
+		}()
+	}
+	wg.Wait()
+	close(standing)
+	deadline := time.After(10 * time.Second)
+	for cancel := range standing {
+		select {
+		case cause := <-cancel:
+			require.ErrorIs(t, cause, ErrAttemptTimeout)
+		case <-deadline:
+			t.Fatalf("a watched read-ahead was never ended: the timer stopped while it was watched")
+		}
+	}
+}
+
+// TestWatchdogWatchDuringLastTick: a watch that comes while the last tick
+// decides to stop (it has found every list empty) still gets the timer
+// going, and is ended in time.
+func TestWatchdogWatchDuringLastTick(t *testing.T) {
+	w := newWatchdog(time.Millisecond)
+	first, firstCancel := watchedExchange()
+	late, lateCancel := watchedExchange()
+	var once sync.Once
+	w.scanned = func() { // set before the timer runs: tick reads it
+		if len(firstCancel) == 1 { // this tick ended the first: the lists look empty
+			once.Do(func() { w.watch(late) })
+		}
+	}
+	w.watch(first)
+	select {
+	case <-lateCancel:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a read-ahead watched during the last tick was never ended")
+	}
+	assert.True(t, w.unwatch(late))
+	assert.True(t, w.unwatch(first))
 }
