@@ -55,7 +55,7 @@ func Pieces() []Piece {
 	ps = append(ps, peekPieces()...)
 	ps = append(ps, decidePiece())
 	ps = append(ps, breakerPieces()...)
-	ps = append(ps, floorPiece())
+	ps = append(ps, floorPieces()...)
 	ps = append(ps, signPieces()...)
 	for _, p := range []classify.Provider{classify.Aliyun, classify.Tencent} {
 		ps = append(ps, transportPieces(p)...)
@@ -84,7 +84,7 @@ func decodePieces() []Piece {
 			data := input()
 			t := classify.DefaultTable()
 			resp := classify.Response{Status: http.StatusOK, Header: answerHeader(Body{Data: data}),
-				Body: data, Truncated: truncated, Now: pieceNow()}
+				Body: data, Truncated: truncated, Now: pieceNow(), Borrow: true} // as the transport decodes
 			return func() error {
 				if r := t.Decode(p, resp); r.Class != classify.Success || r.Truncated != truncated {
 					return fmt.Errorf("decode: class %v, truncated %v", r.Class, r.Truncated)
@@ -94,7 +94,7 @@ func decodePieces() []Piece {
 		}
 	}
 	return []Piece{
-		{Name: "decode/aliyun-200B", Notes: "classify Table.Decode of the Aliyun 200 B success answer", New: decode(classify.Aliyun, func() []byte { return happyBody(classify.Aliyun).Data }, false)},
+		{Name: "decode/aliyun-200B", Notes: "classify Table.Decode of the Aliyun 200 B success answer (Borrow, as the transport: its request id is a view of the body)", New: decode(classify.Aliyun, func() []byte { return happyBody(classify.Aliyun).Data }, false)},
 		{Name: "decode/tencent-200B", Notes: "Table.Decode of the Tencent 200 B success answer", New: decode(classify.Tencent, func() []byte { return happyBody(classify.Tencent).Data }, false)},
 		{Name: "decode/tencent-4KiB-truncated", Notes: "Table.Decode of a 4 KiB prefix of a longer Tencent 2xx answer (Truncated)", New: decode(classify.Tencent, func() []byte { return tencentBody(1 << 20)[:successPeek] }, true)},
 	}
@@ -229,8 +229,41 @@ func breakerPieces() []Piece {
 	}
 }
 
-// floorPiece is what an attempt must do however lean the rest becomes: a
-// cancellable attempt context, the send guard's trace, the clone.
+// floorPieces are what an attempt must do however lean the rest becomes:
+// a cancellable attempt context, the send guard's trace, the clone; and,
+// to see an error inside an HTTP 200, a read-ahead and its decode.
+func floorPieces() []Piece {
+	return []Piece{floorPiece(), readAheadFloorPiece()}
+}
+
+// readAheadFloorPiece is the least a transport does to find an error
+// inside a 200 answer: read the answer's start into a buffer it owns, and
+// decode it.
+func readAheadFloorPiece() Piece {
+	return Piece{Name: "floor/read-ahead-decode", Base: "transport/aliyun/bare", Notes: "floor reference: the bare MemTransport's Aliyun 200 B answer read ahead into a 512 B buffer (PeekPrefixInto) and decoded (Decode, Borrow) instead of read to the end, as any transport that finds errors inside 200 answers must",
+		New: func() func() error {
+			b := happyBody(classify.Aliyun)
+			base := NewMemTransport(b)
+			tmpl := NewTemplate(classify.Aliyun, "http://"+MemHost(classify.Aliyun))
+			t := classify.DefaultTable()
+			var buf [512]byte
+			return func() error {
+				resp, err := base.RoundTrip(tmpl.Request())
+				if err != nil {
+					return err
+				}
+				prefix, rerr, truncated := classify.PeekPrefixInto(buf[:], resp.Body, resp.ContentLength, successPeek)
+				res := t.Decode(classify.Aliyun, classify.Response{Status: resp.StatusCode, Header: resp.Header, Body: prefix, Truncated: truncated, Now: pieceNow(), Borrow: true})
+				if res.Class != classify.Success || truncated || len(prefix) != len(b.Data) || rerr != nil && rerr != io.EOF {
+					return fmt.Errorf("read-ahead: class %v, %d bytes, truncated %v, %v", res.Class, len(prefix), truncated, rerr)
+				}
+				return resp.Body.Close()
+			}
+		}}
+}
+
+// floorPiece is the attempt's own floor: a cancellable attempt context,
+// the send guard's trace, the clone.
 func floorPiece() Piece {
 	return Piece{Name: "floor/clone-trace-cancel", Notes: "floor reference: context.WithCancelCause + httptrace.WithClientTrace (4 hooks) + Request.WithContext + cancel",
 		New: func() func() error {
