@@ -31,7 +31,7 @@ type endpointKey struct {
 
 // endpointFor returns the state of the endpoint called key, made on first
 // use with the policy's settings.
-func (t *Transport) endpointFor(key endpointKey, pol policy.Policy, now time.Time) *endpoint {
+func (t *Transport) endpointFor(key endpointKey, pol *policy.Policy, now time.Time) *endpoint {
 	return t.endpoints.get(key, now, func() *endpoint {
 		e := &endpoint{name: skewKey(key.p, key.host)}
 		e.budget.init(pol.Budget)

@@ -51,18 +51,36 @@ func ActionOf(p Provider, r *http.Request, form url.Values) Action {
 // is a Write. A "METHOD /path" name (Baidu, Aliyun ROA) is a Read when the
 // method is GET or HEAD.
 func KindOf(p Provider, name, method string) Kind {
-	if m, _, ok := strings.Cut(name, " "); ok && strings.HasPrefix(name[len(m)+1:], "/") {
-		return methodKind(m)
+	if i := strings.IndexByte(name, ' '); i >= 0 && strings.HasPrefix(name[i+1:], "/") {
+		return methodKind(name[:i])
 	}
 	// Describe, Query, List, Get and Check are the convention of Aliyun and
 	// Tencent Cloud; Inquiry (Tencent price inquiries) and Search read too.
-	for _, v := range [...]string{"Describe", "Query", "List", "Get", "Check", "Inquiry", "Search"} {
-		if strings.HasPrefix(name, v) {
-			rest := name[len(v):]
-			if rest == "" || rest[0] >= 'A' && rest[0] <= 'Z' {
-				return Read
-			}
-		}
+	// The verbs begin with different letters: the first one picks the verb.
+	if name == "" {
+		return Write
+	}
+	var verb string
+	switch name[0] {
+	case 'D':
+		verb = "Describe"
+	case 'Q':
+		verb = "Query"
+	case 'L':
+		verb = "List"
+	case 'G':
+		verb = "Get"
+	case 'C':
+		verb = "Check"
+	case 'I':
+		verb = "Inquiry"
+	case 'S':
+		verb = "Search"
+	default:
+		return Write
+	}
+	if rest, ok := strings.CutPrefix(name, verb); ok && (rest == "" || rest[0] >= 'A' && rest[0] <= 'Z') {
+		return Read
 	}
 	return Write
 }

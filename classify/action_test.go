@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestActionOf(t *testing.T) {
@@ -58,6 +60,40 @@ func TestKindOf(t *testing.T) {
 		"GET /v1/x": Read, "POST /api/v3/sendsms": Write, "GET": Write,
 	} {
 		assert.Equal(t, want, KindOf(Aliyun, name, "POST"), name)
+	}
+}
+
+// kindOfByLoop is KindOf as it was written first (a loop over the
+// verbs), the reference of TestKindOfMatchesLoop.
+func kindOfByLoop(name string) Kind {
+	if m, _, ok := strings.Cut(name, " "); ok && strings.HasPrefix(name[len(m)+1:], "/") {
+		return methodKind(m)
+	}
+	for _, v := range [...]string{"Describe", "Query", "List", "Get", "Check", "Inquiry", "Search"} {
+		if strings.HasPrefix(name, v) {
+			rest := name[len(v):]
+			if rest == "" || rest[0] >= 'A' && rest[0] <= 'Z' {
+				return Read
+			}
+		}
+	}
+	return Write
+}
+
+// TestKindOfMatchesLoop: KindOf's switch on the first letter gives the
+// verb loop's answer on names built from verbs, their prefixes, methods,
+// paths and other pieces.
+func TestKindOfMatchesLoop(t *testing.T) {
+	parts := []string{"", "Describe", "Describ", "Query", "List", "Get", "Ge", "Check", "Inquiry", "Search", "Send",
+		"Sms", "s", "X", "GET", "POST", " ", "/", "/v1", "Instances", "D", "Q", "L", "C", "I", "S", "é"}
+	rng := rand.New(rand.NewPCG(17, 1))
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(4) {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		name := b.String()
+		require.Equal(t, kindOfByLoop(name), KindOf(Aliyun, name, "POST"), "%q", name)
 	}
 }
 
