@@ -67,8 +67,7 @@ type Response struct {
 // credentials (see Scrub) before Decode returns it.
 //
 // A 2xx answer whose body holds no error takes a fast path that reads
-// only what a success needs (the request id; the hint is computed as for
-// any answer) and gives the same Result. When such a body is truncated
+// only what a success needs (the request id) and gives the same Result. When such a body is truncated
 // (longer than the read-ahead), Decode reads its members only up to the
 // first whose value is an object or array, the payload (for Tencent, up
 // to the first such member of Response): the errors providers send with a
@@ -94,7 +93,6 @@ func (t *Table) Decode(p Provider, r Response) (res Result) {
 // reads every field of every shape.
 func (t *Table) decodeFull(p Provider, r Response) Result {
 	res := Result{Provider: p, Status: r.Status}
-	res.Hint, res.HintSource = hint(r)
 	res.Truncated = r.Truncated
 	body := r.Body
 	if strings.EqualFold(hget(r.Header, "Content-Encoding"), "gzip") {
@@ -118,6 +116,9 @@ func (t *Table) decodeFull(p Provider, r Response) Result {
 	res.Class = t.Class(p, res.Code, r.Status)
 	if p == Tencent && f.hasAltCode && res.Code != f.altCode && !t.documented(p, res.Code) {
 		res.Class = t.Class(p, f.altCode, r.Status) // an API 2.0 codeDesc we do not know
+	}
+	if res.Class != Success {
+		res.Hint, res.HintSource = hint(r) // a success asks no wait (Result.Hint)
 	}
 	res = clean(res)
 	res.MetricCode = t.MetricCode(p, res.Code)

@@ -303,3 +303,18 @@ func TestPeekPrefixInto(t *testing.T) {
 		})
 	}
 }
+
+// TestSuccessHasNoHint: a success's Result carries no hint, whatever its
+// headers ask; the same headers on an error are read.
+func TestSuccessHasNoHint(t *testing.T) {
+	table := DefaultTable()
+	h := http.Header{"Retry-After": {"3"}, "X-Ratelimit-User-Api": {"Limit:100,Remain:99,TimeLeft:850"}}
+	for _, p := range Providers() {
+		ok := table.Decode(p, Response{Status: 200, Header: h, Body: []byte(`{"RequestId":"r"}`)})
+		require.Equal(t, Success, ok.Class, p)
+		assert.Zero(t, ok.Hint, p)
+		assert.Empty(t, ok.HintSource, p)
+		failed := table.Decode(p, Response{Status: 503, Header: h, Body: []byte(`{}`)})
+		assert.Equal(t, 3*time.Second, failed.Hint, p)
+	}
+}

@@ -43,7 +43,6 @@ func decodeSuccess(p Provider, r *Response, res *Result) bool {
 		return false
 	}
 	res.Provider, res.Status, res.Truncated = p, r.Status, r.Truncated
-	res.Hint, res.HintSource = hint(*r)
 	res.RequestID, res.HostID = f.ids(p, r.Header, r.Borrow)
 	return true
 }

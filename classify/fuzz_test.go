@@ -63,7 +63,10 @@ func FuzzDecode(f *testing.F) {
 		if res.Class > Permanent {
 			t.Fatalf("invalid class %d", res.Class)
 		}
-		if res.Hint != 2*time.Second || res.HintSource != "retry-after" {
+		switch {
+		case res.Class == Success && (res.Hint != 0 || res.HintSource != ""):
+			t.Fatalf("a success with a hint: %v %q", res.Hint, res.HintSource)
+		case res.Class != Success && (res.Hint != 2*time.Second || res.HintSource != "retry-after"):
 			t.Fatalf("hint lost: %v %q", res.Hint, res.HintSource)
 		}
 		if res.Code == "" && res.Class != StatusClass(status) {

@@ -219,7 +219,9 @@ type Result struct {
 	Source Source
 	// Hint is the delay the server asked for (Retry-After, Aliyun's
 	// x-acs-retry-after, or Aliyun's x-ratelimit-* TimeLeft: the longest),
-	// zero when it asked for none.
+	// zero when it asked for none, and always zero for a Success: a
+	// success is never retried, so its headers ask for no wait (and are
+	// not read).
 	Hint time.Duration
 	// HintSource names the header Hint came from ("retry-after",
 	// "timeleft", "x-acs-retry-after"), "" when Hint is zero.
