@@ -70,11 +70,6 @@ func (r *request) readAhead(x *exchange, resp *http.Response, a *Attempt) error 
 		Body:      prefix,
 		Truncated: truncated,
 		Now:       r.lastNow,
-		// A success ends the request, so its prefix (in peekBuf, or a
-		// buffer of this attempt's) is never written again: its ids may
-		// be views of it. Any other answer's are copies, as peekBuf
-		// serves the next attempt.
-		Borrow: true,
 	})
 	return nil
 }

@@ -84,7 +84,7 @@ func decodePieces() []Piece {
 			data := input()
 			t := classify.DefaultTable()
 			resp := classify.Response{Status: http.StatusOK, Header: answerHeader(Body{Data: data}),
-				Body: data, Truncated: truncated, Now: pieceNow(), Borrow: true} // as the transport decodes
+				Body: data, Truncated: truncated, Now: pieceNow()}
 			return func() error {
 				if r := t.Decode(p, resp); r.Class != classify.Success || r.Truncated != truncated {
 					return fmt.Errorf("decode: class %v, truncated %v", r.Class, r.Truncated)
@@ -94,7 +94,7 @@ func decodePieces() []Piece {
 		}
 	}
 	return []Piece{
-		{Name: "decode/aliyun-200B", Notes: "classify Table.Decode of the Aliyun 200 B success answer (Borrow, as the transport: its request id is a view of the body)", New: decode(classify.Aliyun, func() []byte { return happyBody(classify.Aliyun).Data }, false)},
+		{Name: "decode/aliyun-200B", Notes: "classify Table.Decode of the Aliyun 200 B success answer", New: decode(classify.Aliyun, func() []byte { return happyBody(classify.Aliyun).Data }, false)},
 		{Name: "decode/tencent-200B", Notes: "Table.Decode of the Tencent 200 B success answer", New: decode(classify.Tencent, func() []byte { return happyBody(classify.Tencent).Data }, false)},
 		{Name: "decode/tencent-4KiB-truncated", Notes: "Table.Decode of a 4 KiB prefix of a longer Tencent 2xx answer (Truncated)", New: decode(classify.Tencent, func() []byte { return tencentBody(1 << 20)[:successPeek] }, true)},
 	}
@@ -240,7 +240,7 @@ func floorPieces() []Piece {
 // inside a 200 answer: read the answer's start into a buffer it owns, and
 // decode it.
 func readAheadFloorPiece() Piece {
-	return Piece{Name: "floor/read-ahead-decode", Base: "transport/aliyun/bare", Notes: "floor reference: the bare MemTransport's Aliyun 200 B answer read ahead into a 512 B buffer (PeekPrefixInto) and decoded (Decode, Borrow) instead of read to the end, as any transport that finds errors inside 200 answers must",
+	return Piece{Name: "floor/read-ahead-decode", Base: "transport/aliyun/bare", Notes: "floor reference: the bare MemTransport's Aliyun 200 B answer read ahead into a 512 B buffer (PeekPrefixInto) and decoded (Decode) instead of read to the end, as any transport that finds errors inside 200 answers must",
 		New: func() func() error {
 			b := happyBody(classify.Aliyun)
 			base := NewMemTransport(b)
@@ -253,7 +253,7 @@ func readAheadFloorPiece() Piece {
 					return err
 				}
 				prefix, rerr, truncated := classify.PeekPrefixInto(buf[:], resp.Body, resp.ContentLength, successPeek)
-				res := t.Decode(classify.Aliyun, classify.Response{Status: resp.StatusCode, Header: resp.Header, Body: prefix, Truncated: truncated, Now: pieceNow(), Borrow: true})
+				res := t.Decode(classify.Aliyun, classify.Response{Status: resp.StatusCode, Header: resp.Header, Body: prefix, Truncated: truncated, Now: pieceNow()})
 				if res.Class != classify.Success || truncated || len(prefix) != len(b.Data) || rerr != nil && rerr != io.EOF {
 					return fmt.Errorf("read-ahead: class %v, %d bytes, truncated %v, %v", res.Class, len(prefix), truncated, rerr)
 				}

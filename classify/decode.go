@@ -26,13 +26,6 @@ type Response struct {
 	// Retry-After into a delay when the response has no Date header. Zero
 	// means time.Now().
 	Now time.Time
-	// Borrow lets the Result of a success answer read from the body share
-	// Body's memory: its RequestID and HostID are then views of Body, not
-	// copies, and the caller must never modify Body afterwards (a caller
-	// that reuses the buffer for another answer must not borrow). The
-	// Result of any other answer is made of copies, as without Borrow.
-	// False (the zero value): every string is a copy.
-	Borrow bool
 }
 
 // Decode classifies one response of provider p. It never fails: a body it
@@ -79,9 +72,9 @@ type Response struct {
 // A code past the prefix is never seen.
 //
 // A success read from a plain (not gzip-encoded) JSON body allocates only
-// the strings of its RequestID and HostID taken from the body, and nothing
-// when the Response borrows (Response.Borrow) and they are plain printable
-// ASCII. Decode is safe for concurrent use.
+// the strings of its RequestID and HostID taken from the body (copies: a
+// Result never keeps the body's memory alive). Decode is safe for
+// concurrent use.
 func (t *Table) Decode(p Provider, r Response) (res Result) {
 	if decodeSuccess(p, &r, &res) {
 		return res

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"net/http"
-	"unsafe"
 )
 
 // decodeSuccess is Decode's fast path: the Result of a 2xx answer whose
@@ -43,7 +42,7 @@ func decodeSuccess(p Provider, r *Response, res *Result) bool {
 		return false
 	}
 	res.Provider, res.Status, res.Truncated = p, r.Status, r.Truncated
-	res.RequestID, res.HostID = f.ids(p, r.Header, r.Borrow)
+	res.RequestID, res.HostID = f.ids(p, r.Header)
 	return true
 }
 
@@ -136,29 +135,24 @@ func rawSuccessCode(v rawVal, baidu bool) bool {
 }
 
 // ids returns the Result's RequestID and HostID as the full path makes
-// them: the body's, else (request id only) the provider's header, cleaned;
-// views of the body's bytes when borrow is set and they need no cleaning.
-func (f *okFields) ids(p Provider, h http.Header, borrow bool) (requestID, hostID string) {
+// them: the body's, else (request id only) the provider's header, cleaned.
+func (f *okFields) ids(p Provider, h http.Header) (requestID, hostID string) {
 	rid := f.requestID
 	if p != Tencent && !f.code.set && f.altCode.set && len(rid.b) == 0 {
 		rid = f.altRequestID // errFields.useAlt
 	}
-	if requestID = rid.clean(MaxRequestIDLen, borrow); requestID == "" {
+	if requestID = rid.clean(MaxRequestIDLen); requestID == "" {
 		if requestID = Cut(headerRequestID(p, h), MaxRequestIDLen); requestID != "" {
 			requestID = cleanString(requestID, MaxRequestIDLen)
 		}
 	}
-	return requestID, f.host.clean(MaxHostIDLen, borrow)
+	return requestID, f.host.clean(MaxHostIDLen)
 }
 
 // clean is cleanString(v.text(bound), bound), made in one pass for an id
-// of printable ASCII that clean leaves as it is: then a view of the body's
-// bytes rather than a copy when borrow is set (Response.Borrow).
-func (v rawVal) clean(bound int, borrow bool) string {
+// of printable ASCII that clean leaves as it is.
+func (v rawVal) clean(bound int) string {
 	if len(v.b) <= bound && plainASCII(v.b) {
-		if borrow && len(v.b) > 0 {
-			return unsafe.String(&v.b[0], len(v.b))
-		}
 		return string(v.b)
 	}
 	return cleanString(v.text(bound), bound)

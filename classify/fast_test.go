@@ -23,7 +23,6 @@ import (
 // path's Result for the part the fast path read (truncatedRule).
 func sameAsFull(t testing.TB, table *Table, p Provider, r Response) bool {
 	t.Helper()
-	borrowSame(t, table, p, r)
 	full := table.decodeFull(p, r)
 	var fast Result
 	if !decodeSuccess(p, &r, &fast) {
@@ -43,25 +42,6 @@ func sameAsFull(t testing.TB, table *Table, p Provider, r Response) bool {
 	cut.Body = body[:f.seen]
 	assert.Equal(t, table.decodeFull(p, cut), fast, "fast path differs from the full path on the %d bytes it read of %q", f.seen, r.Body)
 	return true
-}
-
-// borrowSame checks Response.Borrow on one answer: the same Result as a
-// copying Decode; a success's ids may be views of the body, and nothing
-// else is (overwriting the body afterwards leaves any other Result as it
-// was).
-func borrowSame(t testing.TB, table *Table, p Provider, r Response) {
-	t.Helper()
-	want := table.Decode(p, r)
-	b := r
-	b.Body, b.Borrow = bytes.Clone(r.Body), true
-	got := table.Decode(p, b)
-	assert.Equal(t, want, got, "Borrow changes the Result of %v %d %q", p, r.Status, r.Body)
-	for i := range b.Body {
-		b.Body[i] = '#'
-	}
-	if got.Class != Success {
-		assert.Equal(t, want, got, "a failure's Result shares the body's memory: %q", r.Body)
-	}
 }
 
 // readAhead is how much of a 2xx body without a length the transport
@@ -361,37 +341,6 @@ func TestDecodeAllocs(t *testing.T) {
 			want = 0
 		}
 		assert.Equal(t, want, testing.AllocsPerRun(100, func() { table.Decode(bb.p, bb.r) }), bb.name)
-		borrowed := bb.r
-		borrowed.Borrow = true
-		assert.Zero(t, testing.AllocsPerRun(100, func() { table.Decode(bb.p, borrowed) }), bb.name+", borrowed")
-	}
-}
-
-// TestBorrowShares shows what Borrow shares: a success's request id is a
-// view of the body (it changes with it), a failure's is a copy.
-func TestBorrowShares(t *testing.T) {
-	table := DefaultTable()
-	for _, tt := range []struct {
-		name   string
-		status int
-		body   string
-		shared bool
-	}{
-		{"success", 200, `{"RequestId":"R-1","Code":"OK"}`, true},
-		{"error in a 200", 200, `{"RequestId":"R-1","Code":"isv.BUSINESS_LIMIT_CONTROL"}`, false},
-		{"error status", 503, `{"RequestId":"R-1","Code":"ServiceUnavailable"}`, false},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			body := []byte(tt.body)
-			res := table.Decode(Aliyun, Response{Status: tt.status, Body: body, Borrow: true})
-			require.Equal(t, "R-1", res.RequestID)
-			copy(body[bytes.Index(body, []byte("R-1")):], "R-2")
-			want := "R-1"
-			if tt.shared {
-				want = "R-2"
-			}
-			assert.Equal(t, want, res.RequestID)
-		})
 	}
 }
 
