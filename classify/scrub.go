@@ -32,35 +32,43 @@ func Scrub(s string) string {
 		return s
 	}
 	var b strings.Builder
-	last := 0 // s[:last] is written
-	for i := 0; i < len(s); {
+	var ends valueEnds
+	last := 0 // s[:last] is written (or redacted)
+	for i := 0; i < len(s); i++ {
 		if !isTrigger(s[i]) {
-			i++
 			continue
 		}
 		vstart, header := valueAfterName(s, i)
 		if vstart < 0 {
-			i++
 			continue
 		}
-		vend := valueEnd(s, vstart, header)
+		vend := ends.end(s, vstart, header)
 		if s[vstart] == '"' {
 			vstart++ // keep the quotes of a JSON or quoted value
 			if vend > vstart && s[vend-1] == '"' {
 				vend--
 			}
 		}
+		if vstart < last {
+			// A credential's name inside the value just redacted
+			// ("Authorization= X-Ca-Signature: secret"): its value may
+			// run on past that value's end, and goes too.
+			last = max(last, vend)
+			continue
+		}
 		if b.Cap() == 0 {
 			b.Grow(len(s) + len(Redacted))
 		}
 		b.WriteString(s[last:vstart])
 		b.WriteString(Redacted)
-		last, i = vend, max(vend, i+1)
+		last = vend
 	}
 	if last == 0 {
 		return s // nothing redacted: no copy
 	}
-	b.WriteString(s[last:])
+	if last < len(s) {
+		b.WriteString(s[last:])
+	}
 	return b.String()
 }
 
@@ -86,7 +94,10 @@ func valueAfterName(s string, i int) (start int, header bool) {
 	case c == '%' && i+2 < len(s) && s[i+1] == '3' && (s[i+2] == 'D' || s[i+2] == 'd'):
 		sepLen = 3
 	case (c == 'b' || c == 'B') && hasPrefixFold(s[i:], "bce-auth-v1/"):
-		return i + len("bce-auth-v1/"), false
+		if v := i + len("bce-auth-v1/"); v < len(s) {
+			return v, false
+		}
+		return -1, false // nothing after the prefix
 	default:
 		return -1, false
 	}
@@ -120,6 +131,44 @@ func valueAfterName(s string, i int) (start int, header bool) {
 		header = false // a JSON member: the value ends with the member
 	}
 	return v, header
+}
+
+// valueEnds finds where values end, for values that start further and
+// further into one string (Scrub's scan looks inside the values it
+// redacts, so their starts may lie in an earlier value): it remembers the
+// last end it found of each kind and reuses it while it lies ahead, so
+// that Scrub stays linear however the values nest.
+type valueEnds struct {
+	at    [3]int // per kind (quoted, header, plain): the end last found
+	from  [3]int // and where that search started (its end is the first one after any start in from..at)
+	found [3]bool
+}
+
+const (
+	quotedValue = iota
+	headerValue
+	plainValue
+)
+
+// end returns the end of the value that starts at v (see valueEnd).
+func (e *valueEnds) end(s string, v int, header bool) int {
+	kind := plainValue
+	switch {
+	case s[v] == '"':
+		kind = quotedValue
+	case header:
+		kind = headerValue
+	}
+	// A value of the same kind starting between the last search's start
+	// and its end ends where it did: the bytes it looks at are the same
+	// (for a quoted value, a quote inside an earlier one is escaped, and
+	// the scan after it is in the same state).
+	if e.found[kind] && v >= e.from[kind] && v < e.at[kind] {
+		return e.at[kind]
+	}
+	end := valueEnd(s, v, header)
+	e.from[kind], e.at[kind], e.found[kind] = v, end, true
+	return end
 }
 
 // valueEnd returns the end of the value that starts at v.

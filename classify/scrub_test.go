@@ -41,6 +41,9 @@ func TestScrub(t *testing.T) {
 		{"space before colon", "Secret : x y", "Secret : [redacted]"},
 		{"signature nonce kept", "SignatureNonce=abc&SignatureMethod=HMAC", "SignatureNonce=abc&SignatureMethod=HMAC"},
 		{"trailing separator", "Signature=", "Signature="},
+		{"a credential's name inside another's value", "AuthoriZAtion= X-Ca-Signature: S3cr3t", "AuthoriZAtion= [redacted] [redacted]"},
+		{"a header value inside a pair's value", "Signature=Token:secret more\nnext", "Signature=[redacted]\nnext"},
+		{"bce prefix at the end", "x bce-auth-v1/", "x bce-auth-v1/"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
