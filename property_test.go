@@ -41,6 +41,22 @@ func propSeed(t *testing.T) uint64 {
 	return uint64(time.Now().UnixNano())
 }
 
+// propCases is the property test's case count: YUNRT_PROPERTY_CASES, or
+// 2000 (what .ci/run runs without -race), or 300 under -short or -race.
+func propCases(t *testing.T) int {
+	if s := os.Getenv("YUNRT_PROPERTY_CASES"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("YUNRT_PROPERTY_CASES: want a positive count, got %q", s)
+		}
+		return n
+	}
+	if testing.Short() || raceEnabled {
+		return 300
+	}
+	return 2000
+}
+
 // propCase is one randomized call and the faults its attempts meet.
 type propCase struct {
 	proto  faultnet.Proto
@@ -122,10 +138,7 @@ func (e *propEnv) transport(t *testing.T, c propCase) *Transport {
 //     where it was cut, and a cut is reported as an error;
 //   - the call returned within its deadline, plus a small slack.
 func TestPropertyWireFaults(t *testing.T) {
-	n := 2000 // .ci/run runs this many without -race
-	if testing.Short() || raceEnabled {
-		n = 300
-	}
+	n := propCases(t)
 	seed := propSeed(t)
 	env := &propEnv{servers: map[faultnet.Proto]*faultnet.Server{}, trs: map[string]*Transport{}}
 	for _, p := range []faultnet.Proto{faultnet.HTTP1, faultnet.HTTP1TLS, faultnet.H2C, faultnet.H2TLS} {

@@ -95,7 +95,9 @@ func FuzzDecode(f *testing.F) {
 		if json.Unmarshal(raw, &code) != nil || code == "" {
 			return
 		}
-		if res.Code != code {
+		// encoding/json replaces each invalid byte with U+FFFD (3 bytes), which
+		// may take the code past its bound: Decode cuts it there.
+		if res.Code != Cut(code, MaxCodeLen) {
 			t.Fatalf("decoded code %q, encoding/json says %q (body %q)", res.Code, code, body)
 		}
 	})
@@ -321,7 +323,7 @@ func FuzzScrub(f *testing.F) {
 	f.Add("%", uint8(3), "%2")
 	f.Fuzz(func(t *testing.T, before string, form uint8, after string) {
 		before, after = strings.ReplaceAll(before, "~", ""), strings.ReplaceAll(after, "~", "")
-		if !mayHoldSecret(before) && Scrub(before) != before {
+		if out := Scrub(before); !mayHoldSecret(before) && out != before { // any text: never a panic
 			t.Fatalf("text without separators changed: %q", before)
 		}
 		in := before + " " + fmt.Sprintf(echoForm(form), fuzzSecret) + after
