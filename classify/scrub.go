@@ -162,8 +162,13 @@ func (e *valueEnds) end(s string, v int, header bool) int {
 	// A value of the same kind starting between the last search's start
 	// and its end ends where it did: the bytes it looks at are the same
 	// (for a quoted value, a quote inside an earlier one is escaped, and
-	// the scan after it is in the same state).
-	if e.found[kind] && v >= e.from[kind] && v < e.at[kind] {
+	// the scan after it is in the same state; the earlier one's closing
+	// quote, its last byte, opens a value of its own).
+	inside := v < e.at[kind]
+	if kind == quotedValue {
+		inside = v < e.at[kind]-1
+	}
+	if e.found[kind] && v >= e.from[kind] && inside {
 		return e.at[kind]
 	}
 	end := valueEnd(s, v, header)

@@ -2,11 +2,13 @@ package classify
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestScrub(t *testing.T) {
@@ -135,5 +137,31 @@ func ExampleScrub() {
 func TestScrubKeepsDocumentedMessages(t *testing.T) {
 	for _, e := range DefaultEntries() {
 		assert.Equal(t, e.Message, Scrub(e.Message), "%s %s", e.Provider, e.Code)
+	}
+}
+
+// TestValueEndsMatchValueEnd: the ends Scrub's scan reuses are the ends
+// valueEnd finds, on random text made of separators, quotes, escapes,
+// terminators and credential names, at every start Scrub's scan meets.
+func TestValueEndsMatchValueEnd(t *testing.T) {
+	parts := []string{"Signature", "token", "x", "=", ":", " ", `"`, `\`, "&", ",", "\n", "%26", "%3D", "bce-auth-v1/", "Authorization", "a"}
+	rng := rand.New(rand.NewPCG(7, 7))
+	for range 20000 {
+		var b strings.Builder
+		for range 1 + rng.IntN(12) {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		s := b.String()
+		var ends valueEnds
+		for i := 0; i < len(s); i++ {
+			if !isTrigger(s[i]) {
+				continue
+			}
+			v, header := valueAfterName(s, i)
+			if v < 0 {
+				continue
+			}
+			require.Equal(t, valueEnd(s, v, header), ends.end(s, v, header), "%q: the value at %d (header %v)", s, v, header)
+		}
 	}
 }
