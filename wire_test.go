@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -315,3 +316,37 @@ func TestWireStalledDrainDoesNotEatTheRetry(t *testing.T) {
 // TestWireSignatureNonceUsedIsNotResent is in sign_test.go
 // (TestNonceUsedOnSignedWriteStops); policy_test.go pins the rule.
 var _ = policy.NonceReplayed
+
+// TestWireLaterAttemptGuarded: the send guard's trace reaches net/http's
+// HTTP/2 retry loop on a later attempt too (its own trace context, not the
+// request's first), and when the transport could not learn httptrace's
+// key (httptrace.WithClientTrace then carries it). The first attempt is
+// answered 503 (nothing done) and retried; the second is acted on and its
+// stream refused, which net/http retries on its own: the write must still
+// be performed once.
+func TestWireLaterAttemptGuarded(t *testing.T) {
+	for _, proto := range []faultnet.Proto{faultnet.H2C, faultnet.H2TLS} {
+		for _, keyKnown := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/key known %v", proto, keyKnown), func(t *testing.T) {
+				srv := faultnet.New(proto)
+				defer srv.Close()
+				rec := &recorder{}
+				tr, _ := wireTransport(t, srv, wireCase{classify.Tencent, false}, fastPolicy(), WithObserver(rec))
+				if !keyKnown {
+					tr.traceKey = nil
+				}
+				srv.Script("w", faultnet.Fault{Kind: faultnet.Answer, Status: 503},
+					faultnet.Fault{Kind: faultnet.RefuseStream}, faultnet.Fault{Kind: faultnet.RefuseStream})
+				resp, err := tr.RoundTrip(wireRequest(t, srv.URL(), classify.Tencent, true, http.MethodPost, 0, "w"))
+				require.Nil(t, resp)
+				assert.ErrorIs(t, err, ErrOutcomeUnknown)
+				assert.Equal(t, 1, srv.Performed("w"), "performed once")
+				as := rec.Attempts()
+				require.Len(t, as, 2)
+				assert.Equal(t, Answered, as[0].State)
+				assert.Equal(t, 1, as[0].Copies, "the first attempt's hooks ran")
+				assert.GreaterOrEqual(t, as[1].Copies, 1, "the second attempt's hooks ran")
+			})
+		}
+	}
+}
