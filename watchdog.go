@@ -28,9 +28,7 @@ type watchdog struct {
 	shards  [watchShards]watchShard
 	ticks   atomic.Uint64 // ticks so far
 	running atomic.Bool   // the timer will tick (whoever sets it starts the timer)
-
-	timerOnce sync.Once
-	timer     *time.Timer
+	timer   *time.Timer   // stopped while running is clear
 
 	scanned func() // nil; tests set it to run between tick's look at the lists and its decision
 }
@@ -51,7 +49,10 @@ const watchTicks = 4
 
 // newWatchdog returns a watchdog ticking every period while it watches.
 func newWatchdog(period time.Duration) *watchdog {
-	return &watchdog{period: period, seed: maphash.MakeSeed()}
+	w := &watchdog{period: period, seed: maphash.MakeSeed()}
+	w.timer = time.AfterFunc(period, w.tick)
+	w.timer.Stop()
+	return w
 }
 
 // watch starts watching x's read-ahead; unwatch must follow.
@@ -78,7 +79,6 @@ func (w *watchdog) watch(x *exchange) {
 // start makes the timer tick once more, a period from now. Called only by
 // whoever set running.
 func (w *watchdog) start() {
-	w.timerOnce.Do(func() { w.timer = time.AfterFunc(w.period, w.tick) })
 	w.timer.Reset(w.period)
 }
 

@@ -139,9 +139,8 @@ func valueAfterName(s string, i int) (start int, header bool) {
 // last end it found of each kind and reuses it while it lies ahead, so
 // that Scrub stays linear however the values nest.
 type valueEnds struct {
-	at    [3]int // per kind (quoted, header, plain): the end last found
-	from  [3]int // and where that search started (its end is the first one after any start in from..at)
-	found [3]bool
+	at   [3]int // per kind (quoted, header, plain): the end last found (0: none yet)
+	from [3]int // and where that search started (its end is the first one after any start in from..at)
 }
 
 const (
@@ -168,11 +167,11 @@ func (e *valueEnds) end(s string, v int, header bool) int {
 	if kind == quotedValue {
 		inside = v < e.at[kind]-1
 	}
-	if e.found[kind] && v >= e.from[kind] && inside {
+	if v >= e.from[kind] && inside {
 		return e.at[kind]
 	}
 	end := valueEnd(s, v, header)
-	e.from[kind], e.at[kind], e.found[kind] = v, end, true
+	e.from[kind], e.at[kind] = v, end
 	return end
 }
 
