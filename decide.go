@@ -113,9 +113,10 @@ func (r *request) outcome(a *Attempt) policy.Outcome {
 //  1. the caller's context ended;
 //  2. the body cannot be sent again (streamed once);
 //  3. the server asked to wait longer than MaxDelay;
-//  4. the endpoint's breaker is open;
-//  5. the wait would pass the context's deadline (ErrDeadline);
-//  6. the endpoint's retry budget cannot pay for the retry (a throttled
+//  4. the wait would end past MaxElapsed (no retry starts after it);
+//  5. the endpoint's breaker is open;
+//  6. the wait would pass the context's deadline (ErrDeadline);
+//  7. the endpoint's retry budget cannot pay for the retry (a throttled
 //     retry is paced by its scope's limiter instead, and costs nothing:
 //     throttling one scope must not spend another's retries).
 func (r *request) veto(ctx context.Context, a *Attempt, out policy.Outcome, err error) error {
@@ -142,6 +143,8 @@ func (r *request) vetoReason(ctx context.Context, a *Attempt) (string, error) {
 		return "; but the body cannot be sent again", nil
 	case retry && a.Result.Hint > r.pol.MaxDelay:
 		return "; the server asked to wait " + a.Result.Hint.String() + ", more than MaxDelay", nil
+	case retry && r.lastNow.Add(a.Delay).Sub(r.start) > r.pol.MaxElapsed:
+		return "; but the wait would end past MaxElapsed", nil
 	case retry && r.breakers != nil && r.breakers.State(r.breakerName) == "open":
 		return "; but the endpoint's circuit breaker is open", nil
 	case r.pastDeadline(ctx, a.Delay):
