@@ -7,13 +7,18 @@ package yunrt
 // tests are skipped unless YUNRT_REDTEAM=1 (see redteamFinding).
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -220,3 +225,308 @@ func TestRedteamSharedStoreWaitPerAttempt(t *testing.T) {
 
 // breakerOff turns breakers off, for tests of the retry loop alone.
 func breakerOff() breaker.Settings { return breaker.Settings{Off: true} }
+
+// funcBase answers every request with f's response (status, headers,
+// body), for tests that need no server.
+type funcBase func(r *http.Request) (int, http.Header, []byte)
+
+func (f funcBase) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		_, _ = io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+	}
+	status, h, body := f(r)
+	return &http.Response{
+		StatusCode: status, Header: h, Body: io.NopCloser(bytes.NewReader(body)),
+		ContentLength: int64(len(body)), Request: r,
+	}, nil
+}
+
+// heapAfterGC returns the live heap after two collections.
+func heapAfterGC() uint64 {
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// TestRedteamStatePerDistinctKeyIsBounded sends 200,000 requests, each
+// to state of its own (a throttled scope per action, a breaker per
+// action, a clock skew per host), and holds each table to MaxEntries and
+// the heap to what 10,000 entries of the longest key can cost.
+func TestRedteamStatePerDistinctKeyIsBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("200,000 requests per case")
+	}
+	jsonHeader := http.Header{"Content-Type": {"application/json"}}
+	throttled := []byte(`{"Code":"Throttling.User","Message":"Request was denied due to user flow control.","RequestId":"r"}`)
+	pad := strings.Repeat("x", 200) // long action names: the keys cost memory too
+	for _, tt := range []struct {
+		name string
+		n    int
+		opts []Option
+		base funcBase
+		req  func(i int) *http.Request
+		len  func(tr *Transport) int
+	}{
+		{
+			name: "throttled scope per action",
+			n:    200_000,
+			opts: []Option{WithPolicy(classify.Aliyun, policy.Policy{MaxAttempts: 1})},
+			base: func(*http.Request) (int, http.Header, []byte) { return 400, jsonHeader, throttled },
+			req: func(i int) *http.Request {
+				return httptest.NewRequest(http.MethodPost, "https://ecs.aliyuncs.com/?Action=Op"+pad+strconv.Itoa(i), nil)
+			},
+			len: func(tr *Transport) int { return tr.scopes.len() },
+		},
+		{
+			name: "breaker per action (PerAction)",
+			n:    200_000,
+			opts: []Option{WithBreaker(classify.Baidu, breaker.Settings{PerAction: true})},
+			base: func(*http.Request) (int, http.Header, []byte) { return 200, jsonHeader, []byte(`{"requestId":"r"}`) },
+			req: func(i int) *http.Request {
+				return httptest.NewRequest(http.MethodGet, "https://b.bj.bcebos.com/"+pad+strconv.Itoa(i), nil)
+			},
+			len: func(tr *Transport) int { return tr.breakers[classify.Baidu].Len() },
+		},
+		{
+			name: "clock skew per host",
+			n:    100_000,
+			opts: []Option{WithSigner(classify.Tencent, schemes()[3].signer), WithPolicy(classify.Tencent, policy.Policy{MaxAttempts: 1})},
+			base: func(*http.Request) (int, http.Header, []byte) {
+				h := http.Header{"Content-Type": {"application/json"}, "Date": {time.Now().Add(20 * time.Minute).UTC().Format(http.TimeFormat)}}
+				return 200, h, []byte(`{"Response":{"Error":{"Code":"AuthFailure.SignatureExpire","Message":"expired"},"RequestId":"r"}}`)
+			},
+			req: func(i int) *http.Request {
+				r := httptest.NewRequest(http.MethodPost, "https://h"+pad+strconv.Itoa(i)+".sms.tencentcloudapi.com/", strings.NewReader(`{}`))
+				r.Header.Set("X-TC-Action", "SendSms")
+				return r
+			},
+			len: func(tr *Transport) int { return tr.skews.len() },
+		},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := heapAfterGC()
+			tr := New(tt.base, tt.opts...)
+			fc := newFakeClock()
+			tr.cfg.clk = fc
+			for i := range tt.n {
+				req := tt.req(i)
+				req.RequestURI = ""
+				resp, err := tr.RoundTrip(req)
+				require.NoError(t, err)
+				resp.Body.Close()
+				if i%1000 == 0 {
+					fc.Advance(time.Millisecond) // distinct last uses for the LRU
+				}
+			}
+			after := heapAfterGC()
+			n := tt.len(tr)
+			runtime.KeepAlive(tr)
+			growth := int64(after) - int64(before)
+			t.Logf("%d requests: %d entries kept, heap +%.1f MiB", tt.n, n, float64(growth)/(1<<20))
+			assert.LessOrEqual(t, n, DefaultMaxEntries)
+			assert.NotZero(t, n, "the table is the one under test")
+			// An entry costs its key (~220 B here) and its state; 4 KiB
+			// each is generous, and far from 200,000 entries' worth.
+			assert.Less(t, growth, int64(DefaultMaxEntries*4<<10), "heap grew %d B", growth)
+		})
+	}
+}
+
+// TestRedteamServerHintsNeverOutwaitTheDeadline: whatever wait a server
+// asks for (huge, negative, out of range, a date far ahead or behind,
+// garbage), two requests in a row each return within their deadline,
+// on the real clock; the second one meets the scope the first answer
+// held.
+func TestRedteamServerHintsNeverOutwaitTheDeadline(t *testing.T) {
+	now := time.Now().UTC()
+	const deadline = 300 * time.Millisecond
+	const slack = 150 * time.Millisecond
+	for _, tt := range []struct {
+		name, header, value string
+	}{
+		{"Retry-After a day", "Retry-After", "86400"},
+		{"Retry-After past uint64", "Retry-After", "99999999999999999999999"},
+		{"Retry-After negative", "Retry-After", "-5"},
+		{"Retry-After 1 s", "Retry-After", "1"},
+		{"Retry-After 0.2 s (not an integer)", "Retry-After", "0.2"},
+		{"Retry-After date in a year", "Retry-After", now.AddDate(1, 0, 0).Format(http.TimeFormat)},
+		{"Retry-After date in 1970", "Retry-After", time.Unix(1, 0).UTC().Format(http.TimeFormat)},
+		{"Retry-After garbage", "Retry-After", "\x00soon\xff"},
+		{"x-acs-retry-after huge", "x-acs-retry-after", "18446744073709551615"},
+		{"x-acs-retry-after 250 ms", "x-acs-retry-after", "250"},
+		{"TimeLeft huge", "x-ratelimit-user-api", "Limit:1,Remain:0,TimeLeft:9999999999999"},
+		{"TimeLeft negative", "x-ratelimit-user-api", "Limit:1,Remain:0,TimeLeft:-100"},
+	} {
+		for _, code := range []string{"Throttling.User", "ServiceUnavailable"} {
+			t.Run(tt.name+"/"+code, func(t *testing.T) {
+				body := []byte(`{"Code":"` + code + `","Message":"m","RequestId":"r"}`)
+				base := funcBase(func(*http.Request) (int, http.Header, []byte) {
+					h := http.Header{"Content-Type": {"application/json"}, "Date": {time.Now().UTC().Format(http.TimeFormat)}}
+					h.Set(tt.header, tt.value)
+					return 400, h, body
+				})
+				tr := New(base, WithPolicy(classify.Aliyun, policy.Policy{MaxAttempts: 5}))
+				for i := range 2 {
+					ctx, cancel := context.WithTimeout(context.Background(), deadline)
+					req, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://ecs.aliyuncs.com/?Action=DescribeRegions", nil)
+					require.NoError(t, err)
+					start := time.Now()
+					resp, err := tr.RoundTrip(req)
+					took := time.Since(start)
+					cancel()
+					if resp != nil {
+						resp.Body.Close()
+					}
+					assert.True(t, resp != nil || err != nil, "an answer or an error")
+					assert.Less(t, took, deadline+slack, "request %d returned after %v (%v)", i+1, took, err)
+				}
+			})
+		}
+	}
+}
+
+// connCounter counts a test server's open connections.
+type connCounter struct {
+	mu   sync.Mutex
+	open map[net.Conn]bool
+	all  int
+}
+
+func (c *connCounter) track(conn net.Conn, s http.ConnState) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.open == nil {
+		c.open = map[net.Conn]bool{}
+	}
+	switch s {
+	case http.StateNew:
+		c.open[conn] = true
+		c.all++
+	case http.StateClosed, http.StateHijacked:
+		delete(c.open, conn)
+	}
+}
+
+func (c *connCounter) counts() (open, all int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.open), c.all
+}
+
+// streamBody writes head, then filler bytes up to n in all (chunked),
+// then tail, and counts what it wrote.
+type streamBody struct {
+	head, tail string
+	filler     byte
+	n          int64
+}
+
+func (s streamBody) serve(w http.ResponseWriter, written *atomic.Int64) {
+	buf := bytes.Repeat([]byte{s.filler}, 32<<10)
+	m, err := io.WriteString(w, s.head)
+	written.Add(int64(m))
+	for left := s.n - int64(len(s.head)+len(s.tail)); err == nil && left > 0; {
+		chunk := buf[:min(int64(len(buf)), left)]
+		m, err = w.Write(chunk)
+		written.Add(int64(m))
+		left -= int64(m)
+	}
+	if err == nil {
+		m, _ = io.WriteString(w, s.tail)
+		written.Add(int64(m))
+	}
+}
+
+// TestRedteamHostileErrorBodies: error bodies that are huge, deeply
+// nested, wrongly typed, invalid UTF-8, full of NULs, or XML entity bombs
+// never panic; the caller gets the answer as sent; every string kept is
+// within its bound; discarded answers are drained within their bounds
+// (the server writes little of a 100 MB body) and no connection is left
+// open.
+func TestRedteamHostileErrorBodies(t *testing.T) {
+	bomb := `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">` +
+		`<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;"><!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">]>` +
+		`<Error><Code>&lol4;&lol4;&lol4;</Code><Message>&lol4;</Message><RequestId>&lol4;</RequestId></Error>`
+	for _, tt := range []struct {
+		name     string
+		status   int
+		ctype    string
+		body     streamBody
+		maxWrite int64 // what the server may write in all (the drains are bounded)
+	}{
+		{"100 MB streamed 503, discarded twice then returned", 503, "application/json",
+			streamBody{head: `{"Code":"ServiceUnavailable","Message":"`, filler: 'a', n: 100 << 20, tail: `"}`}, 40 << 20},
+		{"1 MB code", 503, "application/json",
+			streamBody{head: `{"Code":"`, filler: 'C', n: 1 << 20, tail: `","RequestId":"r"}`}, 8 << 20},
+		{"1 MB request id of NULs", 503, "application/json",
+			streamBody{head: `{"Code":"ServiceUnavailable","RequestId":"`, filler: 0, n: 1 << 20, tail: `"}`}, 8 << 20},
+		{"nested 1M deep", 503, "application/json",
+			streamBody{head: `{"Code":`, filler: '[', n: 1 << 20}, 8 << 20},
+		{"wrong types", 503, "application/json",
+			streamBody{head: `{"Code":123,"Message":{"a":[1,2]},"RequestId":[null],"HostId":true}`}, 1 << 20},
+		{"invalid UTF-8 and NUL in the code", 503, "application/json",
+			streamBody{head: "{\"Code\":\"Service\x00Unavail\xff\xfe" + strings.Repeat("\xe4\xb8", 100) + "\",\"Message\":\"\xc3\"}"}, 1 << 20},
+		{"XML entity bomb", 503, "application/xml", streamBody{head: bomb}, 1 << 20},
+		{"XML 1 MB code", 503, "application/xml",
+			streamBody{head: `<?xml version="1.0"?><Error><Code>`, filler: 'C', n: 1 << 20, tail: `</Code></Error>`}, 8 << 20},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var conns connCounter
+			var written atomic.Int64
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tt.ctype)
+				w.WriteHeader(tt.status)
+				tt.body.serve(w, &written)
+			}))
+			srv.Config.ConnState = conns.track
+			srv.Start()
+			defer srv.Close()
+			host := strings.TrimPrefix(srv.URL, "http://")
+			base := http.DefaultTransport.(*http.Transport).Clone()
+			rec := &recorder{}
+			tr := New(base, WithHost(host, classify.Aliyun), WithObserver(rec), WithPolicy(classify.Aliyun, policy.Policy{
+				Retryable: policy.Backoff{Initial: time.Millisecond, Max: time.Millisecond},
+			}))
+			var before runtime.MemStats
+			runtime.ReadMemStats(&before)
+			start := time.Now()
+			req, err := http.NewRequest(http.MethodGet, srv.URL+"/?Action=DescribeRegions", nil)
+			require.NoError(t, err)
+			resp, err := tr.RoundTrip(req)
+			require.NoError(t, err, "an error answer is the caller's, not an error")
+			assert.Equal(t, tt.status, resp.StatusCode)
+			head := make([]byte, len(tt.body.head))
+			_, err = io.ReadFull(resp.Body, head)
+			require.NoError(t, err)
+			assert.Equal(t, tt.body.head, string(head), "the caller reads the body as sent")
+			if tt.body.n <= 1<<20 {
+				rest, err := io.ReadAll(resp.Body)
+				require.NoError(t, err)
+				want := max(tt.body.n, int64(len(tt.body.head)+len(tt.body.tail)))
+				assert.Equal(t, want, int64(len(head)+len(rest)), "the whole body")
+			}
+			resp.Body.Close()
+			took := time.Since(start)
+			var after runtime.MemStats
+			runtime.ReadMemStats(&after)
+			base.CloseIdleConnections()
+
+			atts := rec.Attempts()
+			require.NotEmpty(t, atts)
+			for _, a := range atts {
+				assert.LessOrEqual(t, len(a.Result.Code), classify.MaxCodeLen+len("…"))
+				assert.LessOrEqual(t, len(a.Result.Message), classify.MaxMessageLen+len("…"))
+				assert.LessOrEqual(t, len(a.Result.RequestID), classify.MaxRequestIDLen+len("…"))
+				assert.LessOrEqual(t, len(a.Result.HostID), classify.MaxHostIDLen+len("…"))
+			}
+			alloc := after.TotalAlloc - before.TotalAlloc
+			t.Logf("%d attempts in %v; server wrote %.1f MiB; allocated %.1f MiB", len(atts), took, float64(written.Load())/(1<<20), float64(alloc)/(1<<20))
+			assert.LessOrEqual(t, written.Load(), tt.maxWrite, "the server wrote what the drains bound")
+			assert.Less(t, took, 3*time.Second)
+			assert.Eventually(t, func() bool { open, _ := conns.counts(); return open == 0 }, 2*time.Second, 5*time.Millisecond, "every connection closed")
+		})
+	}
+}
