@@ -530,3 +530,60 @@ func TestRedteamHostileErrorBodies(t *testing.T) {
 		})
 	}
 }
+
+// plainBody hides a reader's type, so http.NewRequest sets no GetBody
+// and no ContentLength.
+type plainBody struct{ io.Reader }
+
+func (plainBody) Close() error { return nil }
+
+// TestRedteamTruncatedBodyIsNotSentComplete: a request body shorter than
+// its declared ContentLength (a producer that died mid-upload) is an
+// error in net/http, and the server never receives a complete request
+// (it reads an unexpected EOF). yunrt must not turn it into a complete,
+// well-formed request of the shorter length, which the server would
+// perform.
+func TestRedteamTruncatedBodyIsNotSentComplete(t *testing.T) {
+	const declared, real = 100, 50
+	for _, tt := range []struct {
+		name    string
+		rt      func(base *http.Transport, host string) http.RoundTripper
+		finding bool
+	}{
+		{"net/http (the reference)", func(b *http.Transport, _ string) http.RoundTripper { return b }, false},
+		{"yunrt", func(b *http.Transport, host string) http.RoundTripper { return New(b, WithHost(host, classify.Aliyun)) }, true},
+		{"yunrt with a signer", func(b *http.Transport, host string) http.RoundTripper {
+			return New(b, WithHost(host, classify.Aliyun), WithSigner(classify.Aliyun, schemes()[0].signer))
+		}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.finding {
+				redteamFinding(t, "body.go prepareBody/setBody: a buffered body replaces the declared ContentLength")
+			}
+			var complete []int // lengths of the bodies the server read to a clean end
+			var mu sync.Mutex
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, err := io.ReadAll(r.Body)
+				if err == nil {
+					mu.Lock()
+					complete = append(complete, len(b))
+					mu.Unlock()
+				}
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = io.WriteString(w, `{"RequestId":"r","Code":"OK"}`)
+			}))
+			base := http.DefaultTransport.(*http.Transport).Clone()
+			req, err := http.NewRequest(http.MethodPost, srv.URL+"/?Action=SendSms", plainBody{strings.NewReader(strings.Repeat("x", real))})
+			require.NoError(t, err)
+			req.ContentLength = declared
+			resp, err := tt.rt(base, strings.TrimPrefix(srv.URL, "http://")).RoundTrip(req)
+			if resp != nil {
+				resp.Body.Close()
+			}
+			base.CloseIdleConnections()
+			srv.Close() // waits for the handlers
+			assert.Error(t, err, "a body of %d bytes declared as %d", real, declared)
+			assert.Empty(t, complete, "the server performed a complete request with the truncated body")
+		})
+	}
+}
