@@ -237,14 +237,22 @@ func (r *request) sharedAdmit(ctx context.Context, a *Attempt) error {
 		q.Breaker = r.breakerName
 	}
 	clk := r.t.cfg.clk
+	left := sh.s.CallTimeout // the attempt's time on the store, in all, for its re-check
 	for {
 		q.Horizon = r.sharedHorizon(ctx, clk.Now())
 		var v SharedVerdict
 		qq := q // the call may outlive this iteration (a timeout)
-		err := sh.call(ctx, "admit", func(ctx context.Context) (err error) {
+		limit := sh.s.CallTimeout
+		if q.Scope == "" {
+			limit = left // the re-check before sending: within what the first ask left
+		}
+		began := time.Now() // CallTimeout runs on the real clock
+		err := sh.callWithin(ctx, "admit", limit, func(ctx context.Context) (err error) {
 			v, err = sh.store.Admit(ctx, qq)
 			return err
 		})
+		took := time.Since(began)
+		left -= took
 		switch {
 		case ctx.Err() != nil:
 			return context.Cause(ctx)
@@ -268,7 +276,7 @@ func (r *request) sharedAdmit(ctx context.Context, a *Attempt) error {
 		}
 		a.RateWait += wait
 		if v.Wait <= q.Horizon { // the slot was taken
-			if wait < sharedRecheck || q.Breaker == "" {
+			if wait < sharedRecheck || q.Breaker == "" || left < max(took, sharedRecheckMin) {
 				return nil
 			}
 			// A breaker may have opened fleet-wide during the wait.
@@ -280,6 +288,12 @@ func (r *request) sharedAdmit(ctx context.Context, a *Attempt) error {
 // sharedRecheck is the wait for a shared slot after which the breaker's
 // fleet-wide verdict is asked again before sending.
 const sharedRecheck = 5 * time.Millisecond
+
+// sharedRecheckMin is the least time on the store an attempt must have
+// left for the re-check (and no less than its first ask took): an attempt
+// waits on the store at most CallTimeout in all, its slot and its
+// re-check together; a store too slow for both skips the re-check.
+const sharedRecheckMin = time.Millisecond
 
 // sharedHorizon is how far ahead a shared slot may be reserved: until the
 // context's deadline, and at most MaxDelay.

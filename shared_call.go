@@ -69,12 +69,19 @@ func (t *Transport) SharedState() SharedStatus {
 // ctx's values reach f, its cancellation does not: a caller giving up is
 // not a store failure (call then returns ctx's cause without waiting).
 func (s *sharedState) call(ctx context.Context, op string, f func(context.Context) error) error {
+	return s.callWithin(ctx, op, s.s.CallTimeout, f)
+}
+
+// callWithin is call bounded by limit (at most CallTimeout) instead: what
+// is left of an attempt's time on the store.
+func (s *sharedState) callWithin(ctx context.Context, op string, limit time.Duration, f func(context.Context) error) error {
 	clk := s.cfg.clk
 	ok, probe := s.begin(clk.Now())
 	if !ok {
 		return errSharedSkipped
 	}
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.s.CallTimeout)
+	limit = min(limit, s.s.CallTimeout)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limit)
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- f(cctx) }()
@@ -85,7 +92,7 @@ func (s *sharedState) call(ctx context.Context, op string, f func(context.Contex
 			err = fmt.Errorf("%w: %s: %w", ErrSharedStore, op, err)
 		}
 	case <-cctx.Done():
-		err = fmt.Errorf("%w: %s: no answer within %v", ErrSharedStore, op, s.s.CallTimeout)
+		err = fmt.Errorf("%w: %s: no answer within %v", ErrSharedStore, op, limit)
 	case <-ctx.Done():
 		if probe {
 			s.end(clk.Now(), op, true, fmt.Errorf("%w: %s: probe abandoned", ErrSharedStore, op))
