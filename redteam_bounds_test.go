@@ -9,6 +9,7 @@ package yunrt
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -306,6 +307,9 @@ func TestRedteamStatePerDistinctKeyIsBounded(t *testing.T) {
 			len: func(tr *Transport) int { return tr.skews.len() },
 		},
 	} {
+		if raceEnabled {
+			tt.n /= 10 // the bound is the same; -race makes each request ~10× slower
+		}
 		t.Run(tt.name, func(t *testing.T) {
 			before := heapAfterGC()
 			tr := New(tt.base, tt.opts...)
@@ -586,4 +590,62 @@ func TestRedteamTruncatedBodyIsNotSentComplete(t *testing.T) {
 			assert.Empty(t, complete, "the server performed a complete request with the truncated body")
 		})
 	}
+}
+
+// TestRedteamHungProbeHoldsBreaker: README, circuit breakers: "the end of
+// an outage of length L is noticed within max(50 ms, L/8), never more
+// than OpenTimeout, plus the wait for the next request". A probe the
+// server accepts and never answers (no AttemptTimeout, no deadline: the
+// caller's choice) kept the breaker half-open "with its probe in
+// flight", refusing every other request however healthy the endpoint
+// was again, for as long as the probe's caller waited. Now the probe
+// counts as failed after breaker.Settings.ProbeTimeout.
+func TestRedteamHungProbeHoldsBreaker(t *testing.T) {
+	srv := testserver.New(classify.Aliyun)
+	defer srv.Close()
+	srv.Script("fail", testserver.Fault{Code: "ServiceUnavailable"})
+	srv.Script("hang", testserver.Fault{Latency: time.Hour})
+	const openTimeout, probeTimeout = 50 * time.Millisecond, 200 * time.Millisecond
+	tr := New(nil, WithHost(srv.Host(), classify.Aliyun),
+		WithPolicy(classify.Aliyun, policy.Policy{MaxAttempts: 1}),
+		WithBreaker(classify.Aliyun, breaker.Settings{MinRequests: 1, MinOpenTimeout: 10 * time.Millisecond, OpenTimeout: openTimeout, ProbeTimeout: probeTimeout}))
+	defer tr.CloseIdleConnections()
+	send := func(key string, ctx context.Context) error {
+		c := readCall(classify.Aliyun)
+		c.key = key
+		resp, err := tr.RoundTrip(c.request(t, srv.URL()).WithContext(ctx))
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	require.NoError(t, send("fail", context.Background()), "the 503 is returned")
+	// The breaker opened; the first request after its open time probes,
+	// and the server never answers it.
+	probeCtx, stopProbe := context.WithCancel(context.Background())
+	probed := make(chan error, 1)
+	go func() {
+		for {
+			err := send("hang", probeCtx)
+			if !errors.Is(err, breaker.ErrOpen) {
+				probed <- err
+				return
+			}
+			pollPause() // until the open time has passed
+		}
+	}()
+	defer func() { stopProbe(); <-probed }()
+	require.Eventually(t, func() bool { return srv.Attempts("hang") == 1 }, 2*time.Second, time.Millisecond, "the probe reached the server")
+
+	// The endpoint is healthy again: within ProbeTimeout, OpenTimeout and
+	// some slack a request must get through.
+	healed := time.Now()
+	var err error
+	for time.Since(healed) < probeTimeout+openTimeout+500*time.Millisecond {
+		if err = send("ok", context.Background()); err == nil {
+			break
+		}
+		pollPause()
+	}
+	assert.NoError(t, err, "still refused %v after the endpoint healed", time.Since(healed))
 }

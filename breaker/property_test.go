@@ -100,6 +100,7 @@ func randomSettings(rng *rand.Rand) Settings {
 		Probes:         uint32(1 + rng.IntN(3)),
 		MinOpenTimeout: 100 * time.Millisecond,
 		OpenTimeout:    time.Second,
+		ProbeTimeout:   1000 * time.Hour, // the reference has no probe lease (TestProbeTimeout tests it)
 	}
 }
 

@@ -52,6 +52,14 @@ type Settings struct {
 	// that many consecutive successes close it, one failure opens it
 	// again. Zero means 1.
 	Probes uint32
+	// ProbeTimeout is how long a half-open breaker waits for a probe's
+	// outcome: a probe not reported within it counts as failed when the
+	// next attempt asks (the breaker opens again, and probes anew after
+	// its open time), so a probe the endpoint never answers cannot hold
+	// the breaker half-open, refusing every other attempt, for as long as
+	// the probe's caller waits. Its own report then comes too late and is
+	// dropped. Zero means 10s.
+	ProbeTimeout time.Duration
 	// PerAction keeps one breaker per provider, host and action instead of
 	// one per provider and host.
 	PerAction bool
@@ -93,6 +101,9 @@ func (s Settings) WithDefaults() Settings {
 	s.MinOpenTimeout = min(s.MinOpenTimeout, s.OpenTimeout)
 	if s.Probes == 0 {
 		s.Probes = 1
+	}
+	if s.ProbeTimeout <= 0 {
+		s.ProbeTimeout = defaultProbeTimeout
 	}
 	if s.MaxBreakers <= 0 {
 		s.MaxBreakers = 10_000
@@ -144,6 +155,8 @@ type entry struct {
 	tripAt    atomic.Int64  // unix nanoseconds of the trip under way; under mu
 	mu        sync.Mutex    // serialises trips from the closed state
 	streak    int           // probes failed in a row; under gobreaker's lock
+	probeMu   sync.Mutex    // guards probes
+	probes    []*probe      // the probes in flight, oldest first (probe.go)
 	_         [64]byte      // keeps the window's writes off the words Allow reads
 	win       window
 }

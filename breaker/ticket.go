@@ -50,6 +50,9 @@ func (e *entry) allowSlow(name string, now int64) (string, Ticket, error) {
 	gen, st := state(e.sg.Load())
 	switch {
 	case errors.Is(err, gobreaker.ErrTooManyRequests):
+		if e.expireProbe(gen, now) {
+			return gobreaker.StateOpen.String(), Ticket{}, fmt.Errorf("%w: %s: its probe got no answer within ProbeTimeout", ErrOpen, name)
+		}
 		return st.String(), Ticket{}, fmt.Errorf("%w: %s is half-open and its probe is in flight", ErrOpen, name)
 	case err != nil:
 		return st.String(), Ticket{}, fmt.Errorf("%w: %s", ErrOpen, name)
@@ -59,7 +62,7 @@ func (e *entry) allowSlow(name string, now int64) (string, Ticket, error) {
 		// counts are not read (ReadyToTrip reads the window).
 		return st.String(), Ticket{e: e, gen: gen}, nil
 	}
-	return st.String(), Ticket{report: report}, nil
+	return st.String(), Ticket{report: e.track(gen, now, report)}, nil
 }
 
 // Done is DoneAt with the Set's clock reading (time.Now).
