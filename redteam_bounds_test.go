@@ -649,3 +649,34 @@ func TestRedteamHungProbeHoldsBreaker(t *testing.T) {
 	}
 	assert.NoError(t, err, "still refused %v after the endpoint healed", time.Since(healed))
 }
+
+// TestRedteamRateWaitRefusesAtOnce: README, Defaults: "yunrt never starts
+// a wait that would end past the request context's deadline: it stops
+// and returns ErrDeadline at once". A slot of the endpoint's rate ceiling
+// within one step (100 ms) but past the deadline is no exception.
+func TestRedteamRateWaitRefusesAtOnce(t *testing.T) {
+	redteamFinding(t, "limits.go limiter.reserve takes a slot within rateStep even past the deadline; waitFor then sleeps into it")
+	base := funcBase(func(*http.Request) (int, http.Header, []byte) {
+		return 200, http.Header{"Content-Type": {"application/json"}}, []byte(`{"RequestId":"r","Code":"OK"}`)
+	})
+	tr := New(base, WithPolicy(classify.Aliyun, policy.Policy{Rate: policy.Rate{Max: 10, Burst: 1}}))
+	send := func(ctx context.Context) (time.Duration, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://ecs.aliyuncs.com/?Action=DescribeRegions", nil)
+		require.NoError(t, err)
+		start := time.Now()
+		resp, err := tr.RoundTrip(req)
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return time.Since(start), err
+	}
+	_, err := send(context.Background())
+	require.NoError(t, err, "the burst's slot")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	took, err := send(ctx) // the next slot is ~100 ms away
+	assert.ErrorIs(t, err, ErrDeadline)
+	assert.Less(t, took, 15*time.Millisecond, "refused at once, not at the deadline")
+	_, err = send(context.Background())
+	require.NoError(t, err)
+}
