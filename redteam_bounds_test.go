@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -679,4 +680,182 @@ func TestRedteamRateWaitRefusesAtOnce(t *testing.T) {
 	assert.Less(t, took, 15*time.Millisecond, "refused at once, not at the deadline")
 	_, err = send(context.Background())
 	require.NoError(t, err)
+}
+
+// TestRedteamConcurrentBreakerTransitions: 16 goroutines on one endpoint
+// through an outage with hangs and resets, the breaker opening, probing
+// and closing under them (run it with -race). Every request returns
+// within its deadline (plus scheduling slack) with an answer or a typed
+// *Error, and once the endpoint heals every goroutine gets through.
+func TestRedteamConcurrentBreakerTransitions(t *testing.T) {
+	srv := testserver.New(classify.Aliyun)
+	defer srv.Close()
+	rec := &changeLog{}
+	tr := New(nil, WithHost(srv.Host(), classify.Aliyun), WithObserver(rec),
+		WithPolicy(classify.Aliyun, policy.Policy{Retryable: policy.Backoff{Initial: time.Millisecond, Max: 5 * time.Millisecond}}),
+		WithBreaker(classify.Aliyun, breaker.Settings{MinRequests: 5, MinOpenTimeout: 5 * time.Millisecond, OpenTimeout: 30 * time.Millisecond, ProbeTimeout: 50 * time.Millisecond}))
+	defer tr.CloseIdleConnections()
+	// The slack is scheduling: on this 2-core machine shared by four jobs,
+	// at nice 10, a refusal by the open breaker (microseconds of work)
+	// was measured taking up to 250 ms of wall time; a request held by
+	// the hung server past its deadline would take an hour.
+	const deadline, slack = 100 * time.Millisecond, 400 * time.Millisecond
+	start := time.Now()
+	outage := []testserver.Fault{{Code: "ServiceUnavailable"}, {Reset: true}, {Latency: time.Hour}}
+	srv.SetOutage(start.Add(300*time.Millisecond), outage[0])
+	var (
+		mu     sync.Mutex
+		worst  time.Duration
+		bad    []error
+		lastOK = map[int]bool{}
+	)
+	var wg sync.WaitGroup
+	for g := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; time.Since(start) < 700*time.Millisecond; n++ {
+				if g == 0 && n%20 == 0 && time.Since(start) < 250*time.Millisecond {
+					srv.SetOutage(start.Add(300*time.Millisecond), outage[n/20%len(outage)])
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), deadline)
+				c := readCall(classify.Aliyun)
+				c.key = fmt.Sprint("g", g, "-", n)
+				t0 := time.Now()
+				resp, err := tr.RoundTrip(c.request(t, srv.URL()).WithContext(ctx))
+				took := time.Since(t0)
+				cancel()
+				ok := err == nil && resp.StatusCode == 200
+				if resp != nil {
+					resp.Body.Close()
+				}
+				var e *Error
+				mu.Lock()
+				worst = max(worst, took)
+				if took > deadline+50*time.Millisecond && os.Getenv("YUNRT_REDTEAM_DEBUG") != "" {
+					t.Logf("slow: %v status %v err %v", took, resp != nil, err)
+				}
+				if err != nil && !errors.As(err, &e) {
+					bad = append(bad, err)
+				}
+				lastOK[g] = ok
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	var opened, closed bool
+	changes := rec.Changes()
+	for _, c := range changes {
+		opened = opened || c.To == "open"
+		closed = closed || c.To == "closed"
+	}
+	t.Logf("worst request %v over a %v deadline; %d breaker changes", worst, deadline, len(changes))
+	assert.True(t, opened && closed, "the breaker opened and closed again")
+	assert.Empty(t, bad, "every error is a *yunrt.Error")
+	assert.Less(t, worst, deadline+slack)
+	for g := range 16 {
+		assert.True(t, lastOK[g], "goroutine %d got through after the outage", g)
+	}
+}
+
+// changeLog is an Observer of breaker changes only: it adds no lock to
+// the requests' own path.
+type changeLog struct {
+	NopObserver
+	mu      sync.Mutex
+	changes []BreakerChange
+}
+
+func (l *changeLog) BreakerChange(c BreakerChange) {
+	l.mu.Lock()
+	l.changes = append(l.changes, c)
+	l.mu.Unlock()
+}
+
+func (l *changeLog) Changes() []BreakerChange {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]BreakerChange(nil), l.changes...)
+}
+
+// dataErrReader returns all of data together with err on its first Read.
+type dataErrReader struct {
+	data string
+	err  error
+	done bool
+}
+
+func (r *dataErrReader) Read(p []byte) (int, error) {
+	if r.done {
+		return 0, r.err
+	}
+	r.done = true
+	return copy(p, r.data), r.err
+}
+
+// TestRedteamHostileRequestBodies: GetBody failing on the resend, a body
+// whose Read returns data and an error together. The caller gets a typed
+// error that keeps the cause and the last answer, nothing half-read is
+// sent, and the body is closed.
+func TestRedteamHostileRequestBodies(t *testing.T) {
+	srv := testserver.New(classify.Tencent)
+	defer srv.Close()
+	errGone := errors.New("the upload's source is gone")
+	const body = `{"Limit":10,"Offset":0}`
+	for _, tt := range []struct {
+		name     string
+		script   []testserver.Fault
+		setBody  func(req *http.Request, ct *closeTracker)
+		wantErr  error // nil: the answer is returned
+		attempts int
+		last     string // the code of the last answer the error keeps
+	}{
+		{"GetBody fails on the resend", []testserver.Fault{{Code: "InternalError"}},
+			func(req *http.Request, ct *closeTracker) {
+				req.Body = ct
+				req.GetBody = func() (io.ReadCloser, error) { return nil, errGone }
+			}, errGone, 1, "InternalError"},
+		{"Read returns data and an error", nil,
+			func(req *http.Request, ct *closeTracker) {
+				ct.Reader = &dataErrReader{data: body, err: errGone}
+				req.Body, req.GetBody = ct, nil
+			}, errGone, 0, ""},
+		{"Read returns data and io.EOF", nil,
+			func(req *http.Request, ct *closeTracker) {
+				ct.Reader = &dataErrReader{data: body, err: io.EOF}
+				req.Body, req.GetBody = ct, nil
+			}, nil, 1, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := readCall(classify.Tencent)
+			c.key = "body-" + tt.name
+			srv.Script(c.key, tt.script...)
+			tr, _ := newTestTransport(srv, nil)
+			req := c.request(t, srv.URL())
+			ct := &closeTracker{Reader: strings.NewReader(body)}
+			req.ContentLength = int64(len(body))
+			tt.setBody(req, ct)
+			resp, err := tr.RoundTrip(req)
+			assert.Equal(t, tt.attempts, srv.Attempts(c.key))
+			ct.mu.Lock()
+			assert.True(t, ct.closed, "the caller's body is closed")
+			ct.mu.Unlock()
+			if tt.wantErr == nil {
+				require.NoError(t, err)
+				resp.Body.Close()
+				assert.Equal(t, 200, resp.StatusCode)
+				return
+			}
+			assert.Nil(t, resp)
+			var e *Error
+			require.ErrorAs(t, err, &e)
+			assert.ErrorIs(t, err, ErrBodyNotRewindable)
+			assert.ErrorIs(t, err, tt.wantErr, "the cause is kept")
+			if tt.last != "" {
+				require.NotNil(t, e.Last, "the last answer is not lost")
+				assert.Equal(t, tt.last, e.Last.Code)
+			}
+		})
+	}
 }
