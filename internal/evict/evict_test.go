@@ -23,3 +23,27 @@ func TestSweep(t *testing.T) {
 	assert.Contains(t, m, 99)
 	assert.Less(t, len(m), 51)
 }
+
+// TestSweepFreesRoomPastKeptEntries: when the least recently used tenth
+// is all kept (breakers open), a full sweep still deletes a tenth of the
+// map from the entries it may delete, so the map stays at its limit.
+func TestSweepFreesRoomPastKeptEntries(t *testing.T) {
+	m := map[int]int64{}
+	for i := 0; i < 100; i++ {
+		m[i] = int64(i)
+	}
+	used := func(v int64) int64 { return v }
+	keep := func(v int64) bool { return v < 20 } // the 20 oldest are open
+	Sweep(m, 100, 1000, 100, used, keep)
+	assert.Len(t, m, 89, "a tenth and one go, past the kept ones")
+	for i := 0; i < 20; i++ {
+		assert.Contains(t, m, i, "kept")
+	}
+	assert.NotContains(t, m, 20)
+	assert.NotContains(t, m, 30)
+	assert.Contains(t, m, 31)
+
+	all := map[int]int64{1: 1, 2: 2}
+	Sweep(all, 100, 1000, 2, used, func(int64) bool { return true })
+	assert.Len(t, all, 2, "nothing to delete when every entry is kept")
+}
