@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -860,5 +861,70 @@ func TestRedteamHostileRequestBodies(t *testing.T) {
 				assert.Equal(t, tt.last, e.Last.Code)
 			}
 		})
+	}
+}
+
+// TestRedteamClockSkewFlips: a server whose Date flips far ahead, far
+// behind, to garbage, to implausible years and back, on every
+// timestamp rejection. The correction is always within ±MaxClockSkew,
+// follows each plausible Date, and ignores the rest; answers that are not
+// timestamp rejections (a success, a throttle, an unsigned request's
+// rejection) never move it.
+func TestRedteamClockSkewFlips(t *testing.T) {
+	expired := []byte(`{"Response":{"Error":{"Code":"AuthFailure.SignatureExpire","Message":"expired"},"RequestId":"r"}}`)
+	throttled := []byte(`{"Response":{"Error":{"Code":"RequestLimitExceeded","Message":"slow down"},"RequestId":"r"}}`)
+	ok := []byte(`{"Response":{"RequestId":"r"}}`)
+	var next struct {
+		date string
+		body []byte
+	}
+	base := funcBase(func(*http.Request) (int, http.Header, []byte) {
+		return 200, http.Header{"Content-Type": {"application/json"}, "Date": {next.date}}, next.body
+	})
+	const host = "sms.tencentcloudapi.com"
+	signed := New(base, WithSigner(classify.Tencent, schemes()[3].signer), WithPolicy(classify.Tencent, policy.Policy{MaxAttempts: 1}))
+	unsigned := New(base, WithPolicy(classify.Tencent, policy.Policy{MaxAttempts: 1}))
+	fc := newFakeClock()
+	signed.cfg.clk, unsigned.cfg.clk = fc, fc
+	at := func(d time.Duration) func() string {
+		return func() string { return fc.Now().Add(d).UTC().Format(http.TimeFormat) }
+	}
+	fixed := func(v string) func() string { return func() string { return v } }
+	const keep = time.Duration(math.MinInt64) // the correction does not change
+	want := time.Duration(0)
+	for i, tt := range []struct {
+		date    func() string
+		body    []byte
+		tr      *Transport
+		applied time.Duration
+	}{
+		{at(50 * time.Minute), expired, signed, 50 * time.Minute},
+		{at(-50 * time.Minute), expired, signed, -50 * time.Minute},
+		{at(2 * time.Hour), expired, signed, keep},
+		{fixed("garbage\x00"), expired, signed, keep},
+		{fixed(time.Unix(0, 0).UTC().Format(http.TimeFormat)), expired, signed, keep},
+		{fixed("Fri, 31 Dec 9999 23:59:59 GMT"), expired, signed, keep},
+		{at(59 * time.Minute), expired, signed, 59 * time.Minute},
+		{at(-10 * time.Minute), ok, signed, keep},
+		{at(-10 * time.Minute), throttled, signed, keep},
+		{at(-10 * time.Minute), expired, unsigned, keep},
+		{at(-61 * time.Minute), expired, signed, keep},
+		{at(0), expired, signed, 0},
+	} {
+		next.date, next.body = tt.date(), tt.body
+		req := httptest.NewRequest(http.MethodPost, "https://"+host+"/", strings.NewReader(`{}`))
+		req.RequestURI = ""
+		req.Header.Set("X-TC-Action", "DescribeSmsSignList")
+		resp, err := tt.tr.RoundTrip(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		if tt.applied != keep {
+			want = tt.applied
+		}
+		got := signed.ClockSkew(classify.Tencent, host)
+		assert.InDelta(t, want.Seconds(), got.Seconds(), 1, "step %d (Date %q)", i, next.date)
+		assert.LessOrEqual(t, got.Abs(), MaxClockSkew, "step %d", i)
+		assert.Zero(t, unsigned.ClockSkew(classify.Tencent, host), "no signer: nothing learnt")
+		fc.Advance(time.Second)
 	}
 }
