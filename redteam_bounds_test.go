@@ -928,3 +928,46 @@ func TestRedteamClockSkewFlips(t *testing.T) {
 		fc.Advance(time.Second)
 	}
 }
+
+// TestRedteamHugeHintHoldsScopeOnlyUntilRelease: a throttle whose hint
+// is past MaxDelay (Retry-After: a day) is handed back, and holds its
+// scope; but README says the scope "is released 3 s after the last
+// throttle", so a request of that scope with a 10 s deadline waits for
+// the release and goes, instead of ErrDeadline at once for a wait of a
+// day that never happens.
+func TestRedteamHugeHintHoldsScopeOnlyUntilRelease(t *testing.T) {
+	var throttle atomic.Bool
+	throttle.Store(true)
+	base := funcBase(func(*http.Request) (int, http.Header, []byte) {
+		h := http.Header{"Content-Type": {"application/json"}}
+		if throttle.Swap(false) {
+			h.Set("Retry-After", "86400")
+			return 400, h, []byte(`{"Code":"Throttling.User","Message":"m","RequestId":"r"}`)
+		}
+		return 200, h, []byte(`{"Code":"OK","RequestId":"r"}`)
+	})
+	tr := New(base)
+	fc := newFakeClock()
+	tr.cfg.clk = fc
+	send := func(ctx context.Context) (*http.Response, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://dysmsapi.aliyuncs.com/?Action=QuerySendDetails", nil)
+		require.NoError(t, err)
+		return tr.RoundTrip(req)
+	}
+	resp, err := send(context.Background())
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 400, resp.StatusCode, "the day-long hint is handed back")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err = send(ctx)
+	require.NoError(t, err, "the scope is released within the deadline")
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+	var slept time.Duration
+	for _, d := range fc.Sleeps() {
+		slept += d
+	}
+	assert.LessOrEqual(t, slept, scopeRelease+rateStep, "waited for the release, no longer")
+}

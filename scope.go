@@ -215,7 +215,10 @@ func (l *scopeLimiter) reserve(now time.Time) time.Duration {
 		return 0
 	}
 	if now.Before(l.blocked) {
-		d := l.blocked.Sub(now)
+		// Held by a server hint, until the scope's release at the latest:
+		// a wait past it never happens, and must not refuse a request
+		// whose deadline the release falls within.
+		d := min(l.blocked.Sub(now), scopeRelease-since+1)
 		l.mu.Unlock()
 		return -d
 	}
