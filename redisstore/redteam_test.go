@@ -128,3 +128,34 @@ func TestRedteamRedisFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestRedteamRedisKeysExpire: 20,000 distinct scopes (and breakers, open
+// fleet-wide) leave no key behind once KeyTTL (and the open time) has
+// passed: the store's memory follows the scopes in use, not every scope
+// ever seen.
+func TestRedteamRedisKeysExpire(t *testing.T) {
+	rs := startDebugRedis(t)
+	c := redis.NewClient(ClientOptions(rs.addr()))
+	defer c.Close()
+	const ttl = 300 * time.Millisecond
+	s := New(c, Options{Prefix: "exp:", KeyTTL: ttl})
+	ctx := context.Background()
+	const n = 20_000
+	for i := range n {
+		scope := fmt.Sprintf("%016x", i)
+		_, err := s.Admit(ctx, yunrt.SharedAdmit{Scope: scope, Breaker: "aliyun/h" + strconv.Itoa(i), Max: 10, Burst: 1, Horizon: time.Second})
+		require.NoError(t, err)
+		if i%2 == 0 {
+			require.NoError(t, s.Throttled(ctx, scope, yunrt.SharedThrottle{Backoff: 0.7, Min: 0.5}))
+			require.NoError(t, s.PublishOpen(ctx, "aliyun/h"+strconv.Itoa(i), ttl))
+		}
+	}
+	size, err := c.DBSize(ctx).Result()
+	require.NoError(t, err)
+	t.Logf("%d keys after %d scopes", size, n)
+	require.Positive(t, size)
+	assert.Eventually(t, func() bool {
+		size, err := c.DBSize(ctx).Result()
+		return err == nil && size == 0
+	}, 5*time.Second, 50*time.Millisecond, "every key expired")
+}
