@@ -971,3 +971,45 @@ func TestRedteamHugeHintHoldsScopeOnlyUntilRelease(t *testing.T) {
 	}
 	assert.LessOrEqual(t, slept, scopeRelease+rateStep, "waited for the release, no longer")
 }
+
+// TestRedteamClockSkewInUseIsKept: README, bounds: "an entry idle for 10
+// min is evicted". A host's clock correction that signs every request is
+// not idle; evicting it makes the next request fail on its timestamp and
+// pay a re-signed attempt, every IdleTTL, for as long as the clock is off.
+func TestRedteamClockSkewInUseIsKept(t *testing.T) {
+	fc := newFakeClock()
+	const ahead = 30 * time.Minute // every server's clock, against the transport's
+	base := funcBase(func(r *http.Request) (int, http.Header, []byte) {
+		now := fc.Now().Add(ahead)
+		h := http.Header{"Content-Type": {"application/json"}, "Date": {now.UTC().Format(http.TimeFormat)}}
+		stamp, _ := strconv.ParseInt(r.Header.Get("X-TC-Timestamp"), 10, 64)
+		if d := now.Sub(time.Unix(stamp, 0)); d > 5*time.Minute || d < -5*time.Minute {
+			return 200, h, []byte(`{"Response":{"Error":{"Code":"AuthFailure.SignatureExpire","Message":"expired"},"RequestId":"r"}}`)
+		}
+		return 200, h, []byte(`{"Response":{"RequestId":"r"}}`)
+	})
+	rec := &recorder{}
+	tr := New(base, WithSigner(classify.Tencent, schemes()[3].signer), WithObserver(rec))
+	tr.cfg.clk = fc
+	send := func(host string) {
+		req := httptest.NewRequest(http.MethodPost, "https://"+host+"/", strings.NewReader(`{}`))
+		req.RequestURI = ""
+		req.Header.Set("X-TC-Action", "DescribeSmsSignList")
+		resp, err := tr.RoundTrip(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+	}
+	const a, b = "a.sms.tencentcloudapi.com", "b.sms.tencentcloudapi.com"
+	send(a)
+	require.InDelta(t, ahead.Seconds(), tr.ClockSkew(classify.Tencent, a).Seconds(), 2, "measured")
+	for range 11 { // a request a minute to a, for 11 minutes
+		fc.Advance(time.Minute)
+		send(a)
+	}
+	before := len(rec.Attempts())
+	send(b) // b's skew is measured: a sweep of the skew table
+	send(a)
+	atts := rec.Attempts()[before:]
+	assert.InDelta(t, ahead.Seconds(), tr.ClockSkew(classify.Tencent, a).Seconds(), 2, "a's correction, in use every minute, is kept")
+	assert.Len(t, atts, 3, "b: rejected and re-signed; a: once")
+}

@@ -116,6 +116,20 @@ func (t *stateTable[K, V]) lookup(key K) (V, bool) {
 	return zero, false
 }
 
+// use returns the state of key without making it, and whether it
+// exists, and marks it used at now: state read on every use (a clock
+// correction) is not idle.
+func (t *stateTable[K, V]) use(key K, now time.Time) (V, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if e, ok := t.m[key]; ok {
+		e.touch(now.UnixNano())
+		return e.v, true
+	}
+	var zero V
+	return zero, false
+}
+
 // len returns the number of entries.
 func (t *stateTable[K, V]) len() int {
 	t.mu.Lock()

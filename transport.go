@@ -120,9 +120,10 @@ func lookupHost[V any](m map[string]V, host string) (V, bool) {
 // transport measured for a provider's host, 0 when it measured none. It
 // is measured from the Date header of an answer that rejected a
 // timestamp, and corrects the timestamps of later signatures. A skew is
-// only applied within ±MaxClockSkew.
+// only applied within ±MaxClockSkew. Asking for it counts as a use of
+// the measurement (see StateLimits.IdleTTL): each signature asks.
 func (t *Transport) ClockSkew(p classify.Provider, host string) time.Duration {
-	if v, ok := t.skews.lookup(skewKey(p, host)); ok {
+	if v, ok := t.skews.use(skewKey(p, host), t.cfg.clk.Now()); ok {
 		return time.Duration(v.Load())
 	}
 	return 0
