@@ -1015,3 +1015,45 @@ func TestRedteamClockSkewInUseIsKept(t *testing.T) {
 	assert.InDelta(t, ahead.Seconds(), tr.ClockSkew(classify.Tencent, a).Seconds(), 2, "a's correction, in use every minute, is kept")
 	assert.Len(t, atts, 3, "b: rejected and re-signed; a: once")
 }
+
+// zeros is an endless reader of zero bytes.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
+// TestRedteamLongBodyWithoutGetBodyIsHeldToTheLimit: README, bounds: "request
+// body held to resend it: 1 MiB without GetBody (longer: streamed once,
+// not retried)". A 100 MiB upload without GetBody allocates about the
+// limit, reaches the server whole, and a failure is not retried.
+func TestRedteamLongBodyWithoutGetBodyIsHeldToTheLimit(t *testing.T) {
+	const size = 100 << 20
+	var got atomic.Int64
+	var calls atomic.Int32
+	base := rtFunc(func(r *http.Request) (*http.Response, error) {
+		calls.Add(1)
+		n, _ := io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+		got.Store(n)
+		body := []byte(`{"Code":"ServiceUnavailable","RequestId":"r"}`)
+		return &http.Response{StatusCode: 503, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)), Request: r}, nil
+	})
+	tr := New(base)
+	req, err := http.NewRequest(http.MethodPut, "https://b.bj.bcebos.com/object", plainBody{io.LimitReader(zeros{}, size)})
+	require.NoError(t, err)
+	req.ContentLength = size
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	resp, err := tr.RoundTrip(req)
+	runtime.ReadMemStats(&after)
+	require.NoError(t, err)
+	resp.Body.Close()
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("a %d MiB upload allocated %.1f MiB", size>>20, float64(alloc)/(1<<20))
+	assert.Equal(t, int64(size), got.Load(), "the whole body reached the server")
+	assert.Equal(t, int32(1), calls.Load(), "streamed once: not retried")
+	assert.Less(t, alloc, uint64(4<<20), "about the 1 MiB limit")
+}
