@@ -351,7 +351,7 @@ func TestRedteamStatePerDistinctKeyIsBounded(t *testing.T) {
 func TestRedteamServerHintsNeverOutwaitTheDeadline(t *testing.T) {
 	now := time.Now().UTC()
 	const deadline = 300 * time.Millisecond
-	const slack = 300 * time.Millisecond // scheduling on a loaded machine; a hint taken would be seconds
+	const slack = time.Second // scheduling: up to 360 ms seen at load average 4 on 2 cores; a hint taken would be a day
 	for _, tt := range []struct {
 		name, header, value string
 	}{
@@ -390,6 +390,9 @@ func TestRedteamServerHintsNeverOutwaitTheDeadline(t *testing.T) {
 					}
 					assert.True(t, resp != nil || err != nil, "an answer or an error")
 					assert.Less(t, took, deadline+slack, "request %d returned after %v (%v)", i+1, took, err)
+					if took > deadline {
+						t.Logf("request %d: %v past the deadline (%v)", i+1, took-deadline, err)
+					}
 				}
 			})
 		}
