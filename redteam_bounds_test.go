@@ -1060,3 +1060,34 @@ func TestRedteamLongBodyWithoutGetBodyIsHeldToTheLimit(t *testing.T) {
 	assert.Equal(t, int32(1), calls.Load(), "streamed once: not retried")
 	assert.Less(t, alloc, uint64(4<<20), "about the 1 MiB limit")
 }
+
+// TestRedteamRateWaitKeepsTheCancelCause: a request cancelled with a
+// cause while it waits for a rate-limiter slot ends with that cause, as
+// it does in every other wait (context.Cause), not a bare
+// context.Canceled.
+func TestRedteamRateWaitKeepsTheCancelCause(t *testing.T) {
+	base := funcBase(func(*http.Request) (int, http.Header, []byte) {
+		return 200, http.Header{"Content-Type": {"application/json"}}, []byte(`{"RequestId":"r","Code":"OK"}`)
+	})
+	tr := New(base, WithPolicy(classify.Aliyun, policy.Policy{Rate: policy.Rate{Max: 0.5, Burst: 1}}))
+	tr.cfg.clk = newFakeClock()
+	tr.cfg.clk.(*fakeClock).block = true // every wait blocks until its context ends
+	send := func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://ecs.aliyuncs.com/?Action=DescribeRegions", nil)
+		require.NoError(t, err)
+		resp, err := tr.RoundTrip(req)
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return err
+	}
+	require.NoError(t, send(context.Background()), "the burst's slot")
+	errShutdown := errors.New("shutting down")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- send(ctx) }()
+	<-tr.cfg.clk.(*fakeClock).sleeping // waiting for the next slot
+	cancel(errShutdown)
+	err := <-done
+	assert.ErrorIs(t, err, errShutdown)
+}

@@ -249,7 +249,7 @@ func (r *request) waitFor(ctx context.Context, a *Attempt, reserve func(time.Tim
 			wait = min(wait, rateStep)
 		}
 		if err := clk.Sleep(ctx, wait); err != nil {
-			return err
+			return context.Cause(ctx)
 		}
 		a.RateWait += wait
 		if d > 0 {
