@@ -1019,10 +1019,10 @@ func TestRedteamClockSkewInUseIsKept(t *testing.T) {
 	assert.Len(t, atts, 3, "b: rejected and re-signed; a: once")
 }
 
-// zeros is an endless reader of zero bytes.
-type zeros struct{}
+// zeroBytes is an endless reader of zero bytes.
+type zeroBytes struct{}
 
-func (zeros) Read(p []byte) (int, error) {
+func (zeroBytes) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
 }
@@ -1045,7 +1045,7 @@ func TestRedteamLongBodyWithoutGetBodyIsHeldToTheLimit(t *testing.T) {
 			Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)), Request: r}, nil
 	})
 	tr := New(base)
-	req, err := http.NewRequest(http.MethodPut, "https://b.bj.bcebos.com/object", plainBody{io.LimitReader(zeros{}, size)})
+	req, err := http.NewRequest(http.MethodPut, "https://b.bj.bcebos.com/object", plainBody{io.LimitReader(zeroBytes{}, size)})
 	require.NoError(t, err)
 	req.ContentLength = size
 	var before, after runtime.MemStats
