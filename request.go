@@ -127,7 +127,7 @@ func (r *request) identify() {
 		URL:      req.URL,
 		Signed:   r.signer != nil,
 	}
-	r.ak = accessKeyOf(req.URL.RawQuery, classify.HeaderValue(req.Header, "Authorization"))
+	r.ak = requestAccessKey(req)
 	r.ep = r.t.endpointFor(endpointKey{r.p, r.host, r.ak}, r.pol, r.start)
 	r.breakerName = r.ep.name
 	if r.breakers != nil && r.breakers.Settings().PerAction {

@@ -12,22 +12,28 @@ import (
 // http.Header.Get, which looks for the canonical form only, misses them.
 //
 // It looks the key up as name spells it, then in canonical form (as
-// http.CanonicalHeaderKey returns it), then in lower case, and only then
-// compares every key ignoring case: a header stored under one of the
-// three usual spellings costs a map lookup or three, not a walk over the
-// map. When keys differing only in case hold different values, the first
-// of those lookups to match wins. It does not allocate.
+// http.CanonicalHeaderKey returns it), then (in a map of more than
+// walkBelow keys, where a walk costs more than a lookup) in lower case,
+// and only then compares every key ignoring case: a header stored under
+// one of the usual spellings costs a map lookup or three, not a walk over
+// the map. When keys differing only in case hold different values, the
+// first of those lookups to match wins. It does not allocate.
 func HeaderValue(h http.Header, name string) string {
 	if vs := h[name]; len(vs) > 0 {
 		return vs[0]
+	}
+	if len(h) == 0 {
+		return ""
 	}
 	var buf [maxFoldName]byte
 	if len(name) <= len(buf) {
 		if v, ok := lookupSpelled(h, name, buf[:len(name)], true); ok {
 			return v
 		}
-		if v, ok := lookupSpelled(h, name, buf[:len(name)], false); ok {
-			return v
+		if len(h) > walkBelow {
+			if v, ok := lookupSpelled(h, name, buf[:len(name)], false); ok {
+				return v
+			}
 		}
 	}
 	for k, vs := range h {
@@ -37,6 +43,11 @@ func HeaderValue(h http.Header, name string) string {
 	}
 	return ""
 }
+
+// walkBelow is the size of a header map up to which HeaderValue walks it
+// rather than look up one more spelling (measured: a walk over a few keys
+// that differ in length from the name costs about one lookup).
+const walkBelow = 4
 
 // maxFoldName bounds the header names HeaderValue respells on its stack
 // (longer ones go straight to the walk over the map).
