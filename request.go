@@ -116,7 +116,10 @@ func (r *request) identify() {
 	req := r.orig
 	action := classify.ActionOf(r.p, req, nil)
 	if form := r.formParams(action); form != nil {
-		action = classify.ActionOf(r.p, req, form)
+		// Its headers and query named no action: the form may.
+		if name := form.Get("Action"); name != "" {
+			action = classify.Action{Name: name, Kind: classify.KindOf(r.p, name, req.Method)}
+		}
 	}
 	r.info = RequestInfo{
 		Provider: r.p,
