@@ -140,7 +140,7 @@ func decodeFields(p Provider, status int, h http.Header, body []byte) errFields 
 		case '<':
 			f = scanXML(body)
 		case '{':
-			f = scanFlat(body)
+			f = scanFlat(body, false)
 		}
 		// Log Service and Function Compute send their errors with an error
 		// status: a 2xx body's errorCode is the caller's data (a
@@ -154,7 +154,7 @@ func decodeFields(p Provider, status int, h http.Header, body []byte) errFields 
 		}
 	case Baidu:
 		if firstByte(body) == '{' {
-			f = scanFlat(body)
+			f = scanFlat(body, true)
 		}
 		if ok2xx(status) && (!f.hasCode || successCode(f.code, true)) {
 			f.code, f.message, f.hasCode = "", "", false
@@ -209,6 +209,8 @@ func successCode(code string, baidu bool) bool {
 	return false
 }
 
+// baiduStatusCode is the code of a Baidu error answer whose body names
+// none, as SPEC.md and bce-sdk-go infer it from the status.
 func baiduStatusCode(status int) string {
 	switch status {
 	case 400:
@@ -219,6 +221,11 @@ func baiduStatusCode(status int) string {
 		return "PreconditionFailed"
 	case 500:
 		return "InternalError"
+	}
+	if status >= 400 {
+		// bce-sdk-go names any other error status by its text:
+		// NotFound, ServiceUnavailable.
+		return strings.ReplaceAll(http.StatusText(status), " ", "")
 	}
 	return ""
 }
