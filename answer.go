@@ -54,6 +54,12 @@ func (r *request) readAhead(x *exchange, resp *http.Response, a *Attempt) error 
 		var rerr error
 		r.body = attemptBody{rc: resp.Body, x: x, pool: &r.t.aheads}
 		prefix, rerr, truncated = classify.PeekPrefixGrow(r.peekBuf[:], r.body.grow, resp.Body, resp.ContentLength, limit)
+		if unframedJSON(resp) {
+			r.body.frame = new(jsonFrame) // framing.go
+			if rerr = r.body.frame.end(prefix, rerr); rerr == ErrUnframedCut {
+				truncated = true
+			}
+		}
 		r.body.prefix, r.body.err = prefix, rerr
 		resp.Body = &r.body
 	}
@@ -182,6 +188,8 @@ type attemptBody struct {
 	pool     *sync.Pool               // the Transport's aheads
 	ahead    atomic.Pointer[aheadBuf] // the recycled buffer prefix lies in, until Close takes it
 	replayed atomic.Bool              // prefix was replayed to its end: ahead is no longer read
+
+	frame *jsonFrame // non-nil: an answer framed by the end of its connection, whose end is checked (framing.go)
 }
 
 // aheadBuf is a recycled read-ahead buffer, as long as the longest 2xx
@@ -220,11 +228,20 @@ func (b *attemptBody) Read(p []byte) (int, error) {
 	if b.err != nil {
 		return 0, b.err
 	}
-	return b.rc.Read(p)
+	n, err := b.rc.Read(p)
+	if b.frame != nil {
+		if err = b.frame.end(p[:n], err); err == ErrUnframedCut {
+			b.err = err // and on every later read
+		}
+	}
+	return n, err
 }
 
 // WriteTo implements io.WriterTo.
 func (b *attemptBody) WriteTo(w io.Writer) (int64, error) {
+	if b.frame != nil {
+		return io.Copy(w, readerOnly{b}) // every byte through Read, whose end is checked
+	}
 	var n int64
 	if len(b.prefix) > 0 {
 		m, err := w.Write(b.prefix) // which must not retain it (io.Writer)
@@ -257,6 +274,9 @@ func (b *attemptBody) Close() error {
 	}
 	return err
 }
+
+// readerOnly hides its reader's WriteTo from io.Copy.
+type readerOnly struct{ io.Reader }
 
 // attemptRWBody is the body of a 101 Switching Protocols answer, which
 // net/http makes an io.ReadWriteCloser.
