@@ -1,6 +1,7 @@
 package yunrt
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"strings"
@@ -47,17 +48,11 @@ type jsonFrame struct {
 // feed follows p, the next bytes of the text.
 func (j *jsonFrame) feed(p []byte) {
 	for i := 0; i < len(p) && !j.opaque; i++ {
-		c := p[i]
-		switch {
-		case j.inString:
-			switch {
-			case j.escape:
-				j.escape = false
-			case c == '\\':
-				j.escape = true
-			case c == '"':
-				j.inString = false
-			}
+		if j.inString {
+			i = j.skipString(p, i) // the last byte of the string in p, or of p
+			continue
+		}
+		switch c := p[i]; {
 		case !j.started:
 			j.start(c)
 		case c == '"':
@@ -68,6 +63,40 @@ func (j *jsonFrame) feed(p []byte) {
 			j.depth--
 		}
 	}
+}
+
+// skipString follows a string from p[i] on, a quote at a time (most of
+// an answer's bytes are in strings), and returns the index of the quote
+// that ends it, or of the last byte of p.
+func (j *jsonFrame) skipString(p []byte, i int) int {
+	if j.escape { // p[i] was escaped by the last byte of the previous piece
+		j.escape = false
+		i++
+	}
+	for i < len(p) {
+		q := bytes.IndexByte(p[i:], '"')
+		if q < 0 {
+			j.escape = oddBackslashes(p[i:])
+			return len(p) - 1
+		}
+		q += i
+		if !oddBackslashes(p[i:q]) {
+			j.inString = false
+			return q
+		}
+		i = q + 1 // an escaped quote
+	}
+	return len(p) - 1
+}
+
+// oddBackslashes reports whether b ends in an odd run of backslashes
+// (which escapes the byte after it).
+func oddBackslashes(b []byte) bool {
+	n := 0
+	for k := len(b) - 1; k >= 0 && b[k] == '\\'; k-- {
+		n++
+	}
+	return n%2 == 1
 }
 
 // start takes the first byte of the text other than white space (and a

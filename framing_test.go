@@ -161,3 +161,19 @@ func FuzzJSONFrame(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkJSONFrame: what following the brackets of a close-delimited
+// JSON answer costs per byte (1 MiB of Tencent-like payload).
+func BenchmarkJSONFrame(b *testing.B) {
+	item := []byte(`{"SerialNo":"5000:1045710669157053657849499619","PhoneNumber":"+8618511122233","Fee":1,"SessionContext":"test","Code":"Ok","Message":"send success","IsoCode":"CN"},`)
+	doc := append([]byte(`{"Response":{"SendStatusSet":[`), bytes.Repeat(item, (1<<20)/len(item))...)
+	doc = append(doc, `{}],"RequestId":"r"}}`...)
+	b.SetBytes(int64(len(doc)))
+	for i := 0; i < b.N; i++ {
+		var j jsonFrame
+		j.feed(doc)
+		if j.cut() {
+			b.Fatal("whole document called cut")
+		}
+	}
+}
