@@ -224,3 +224,25 @@ func TestMethodSignedAsSent(t *testing.T) {
 		})
 	}
 }
+
+// net/http trims only ASCII space, tab, CR and LF from a header value it
+// writes, so a Content-Type ending in U+00A0 reaches the server with it, and
+// tencentcloud-sdk-go signs it with it; yunrt stripped it (strings.TrimSpace)
+// and differed (interop's TestRedteamFindings). ASCII spaces are trimmed:
+// they never reach the server.
+func TestTC3ValueTrimmedAsSent(t *testing.T) {
+	tests := []struct{ name, ct, want string }{
+		{"U+00A0 kept", "application/json\u00a0", "application/json\u00a0"},
+		{"U+3000 kept", "\u3000text/plain", "\u3000text/plain"},
+		{"ASCII spaces trimmed", " \tapplication/json  ", "application/json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newClientRequest(t, http.MethodPost, "https://cvm.tencentcloudapi.com/",
+				map[string]string{"Content-Type": tt.ct}, []byte("{}"))
+			c := explainOK(t, TencentTC3(testCreds), r, []byte("{}"))
+			assert.Contains(t, c.Request, "\ncontent-type:"+tt.want+"\nhost:")
+			verifyOK(t, SchemeTencentTC3, r, []byte("{}"))
+		})
+	}
+}
