@@ -138,6 +138,14 @@ func redteamFindings() []redteamFinding {
 				return bceCall(t, bceIn{method: "GET", host: "bcc.bj.baidubce.com", uri: "a", now: redteamNow})
 			},
 		},
+		{
+			name: "bce/parameter with an empty name and an empty value", d: rtBCE, open: true,
+			verdict: "bce-sdk-go signs '=' for it but sends nothing ('a=1&&b=2': its QueryString writes the empty " +
+				"name alone); yunrt signs the query as sent, without it (kept; servers undocumented)",
+			sdk: func(t *testing.T) sdkSigned {
+				return bceCall(t, bceIn{method: "GET", host: "bcc.bj.baidubce.com", uri: "/", params: map[string]string{"": ""}, now: redteamNow})
+			},
+		},
 	}
 }
 
