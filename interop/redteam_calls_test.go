@@ -37,6 +37,7 @@ type tcIn struct {
 	token                             string
 	params                            map[string]any    // GET: query; POST: JSON members
 	header                            map[string]string // the request's own headers, keys as given
+	octet                             []byte            // POST: an application/octet-stream body instead of JSON
 }
 
 func tencentCall(t *testing.T, in tcIn) sdkSigned {
@@ -49,14 +50,17 @@ func tencentCall(t *testing.T, in tcIn) sdkSigned {
 	rt := &capture{respBody: `{"Response":{"RequestId":"r"}}`}
 	client.WithHttpTransport(rt)
 	req := tchttp.NewCommonRequest(in.service, "2017-03-12", "DescribeX")
-	if in.method == http.MethodGet {
+	switch {
+	case in.octet != nil:
+		req.SetOctetStreamParameters(in.header, in.octet)
+	case in.method == http.MethodGet:
 		for k, v := range in.params {
 			req.GetParams()[k] = v.(string)
 		}
-	} else if in.params != nil {
+	case in.params != nil:
 		require.NoError(t, req.SetActionParameters(in.params))
 	}
-	if in.header != nil {
+	if in.header != nil && in.octet == nil {
 		req.SetHeader(in.header)
 	}
 	require.NoError(t, client.Send(req, tchttp.NewCommonResponse()))

@@ -163,8 +163,8 @@ func binaryBody(rng *rand.Rand) []byte {
 }
 
 // TestRedteamDiffTencentTC3: tencentcloud-sdk-go's common client with nasty
-// GET parameters and POST members (the SDK upper-cases the method), hosts
-// and Content-Types. Left out: a Content-Type with outer ASCII spaces, in a
+// GET parameters, POST members and binary octet-stream bodies (the SDK
+// upper-cases the method), hosts and Content-Types. Left out: a Content-Type with outer ASCII spaces, in a
 // second spelling, a caller's Host or X-TC-Content-SHA256 (open findings).
 func TestRedteamDiffTencentTC3(t *testing.T) {
 	d := rtTC3
@@ -188,6 +188,9 @@ func TestRedteamDiffTencentTC3(t *testing.T) {
 		if rng.IntN(3) == 0 {
 			in.header["Content-Type"] = mixCase(rng, pick(rng, "application/json", "application/json; charset=utf-8",
 				"text/plain", "application/json\u00a0", "a/b;  x=\"y z\""))
+		}
+		if strings.EqualFold(in.method, http.MethodPost) && rng.IntN(5) == 0 {
+			in.method, in.octet = http.MethodPost, binaryBody(rng) // a binary body (CommonRequest's octet stream)
 		}
 		return tencentCall(t, in)
 	}
