@@ -13,11 +13,20 @@ package interop
 // these tests look for new differences.
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	openapi "github.com/alibabacloud-go/darabonba-openapi/v2/utils"
+	"github.com/alibabacloud-go/tea/dara"
+	"github.com/stretchr/testify/require"
+
+	"github.com/yunrt/yunrt/sign"
 )
 
 var (
@@ -322,6 +331,69 @@ func TestRedteamDiffBaiduBCE(t *testing.T) {
 			in.body = binaryBody(rng)
 		}
 		return bceCall(t, in)
+	}
+	runDiff(t, d)
+}
+
+// TestRedteamDiffAliyunV3Helper calls darabonba-openapi's exported V3
+// signer, utils.GetAuthorization, on requests its client never builds:
+// any method in either case, hosts with ports, in upper case or IPv6,
+// pathnames of nasty RFC 3986-encoded segments, nasty query values, a
+// Content-Type in either spelling with blanks, x-acs-* headers with
+// blanks, tabs and non-ASCII, empty ones, binary bodies and times at day
+// boundaries; the request is sent as dara.DoRequest composes it.
+func TestRedteamDiffAliyunV3Helper(t *testing.T) {
+	d := rtV3
+	d.sdk = func(t *testing.T, rng *rand.Rand) sdkSigned {
+		now := nastyTime(rng)
+		nonce := headerToken(rng) + headerToken(rng)
+		body := binaryBody(rng)
+		sum := sha256.Sum256(body)
+		payload := hex.EncodeToString(sum[:])
+		segs := nastySegments(rng)
+		for i, s := range segs {
+			segs[i] = rfc3986(s)
+		}
+		req := dara.NewRequest()
+		req.Method = dara.String(nastyMethod(rng, "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"))
+		req.Pathname = dara.String("/" + strings.Join(segs, "/"))
+		for k, v := range nastyParams(rng, 6, randPlainName, nastyValue) {
+			req.Query[k] = dara.String(v)
+		}
+		host := nastyHost(rng, pick(rng, "ecs.aliyuncs.com", "ecs.cn-hangzhou.aliyuncs.com"), true)
+		req.Headers = map[string]*string{
+			"host": dara.String(host), "x-acs-action": dara.String("A" + headerToken(rng)),
+			mixCase(rng, "x-acs-version"): dara.String("2014-05-26"),
+			"x-acs-date":                  dara.String(now.Format("2006-01-02T15:04:05Z")),
+			"x-acs-signature-nonce":       dara.String(nonce), "x-acs-content-sha256": dara.String(payload),
+		}
+		if len(body) > 0 || rng.IntN(2) == 0 {
+			req.Headers[pick(rng, "content-type", "Content-Type")] = dara.String(pick(rng,
+				"application/json", "Text/Plain; Charset=UTF-8", " application/octet-stream\t", "a/b;x=\"1 2\""))
+		}
+		for i := rng.IntN(4); i > 0; i-- {
+			req.Headers[mixCase(rng, "x-acs-m"+headerToken(rng))] = dara.String(nastyHeaderValue(rng))
+		}
+		token := randToken(rng)
+		if token != "" {
+			req.Headers["x-acs-security-token"] = dara.String(token)
+		}
+		req.Headers["Authorization"] = openapi.GetAuthorization(req, dara.String("ACS3-HMAC-SHA256"), dara.String(payload),
+			dara.String(testAK), dara.String(testSK))
+
+		q := url.Values{}
+		for k, v := range req.Query {
+			q.Add(k, dara.StringValue(v))
+		}
+		r, err := http.NewRequest(dara.StringValue(req.Method), "https://"+host+dara.StringValue(req.Pathname)+"?"+q.Encode(), nil)
+		require.NoError(t, err)
+		r.Host = host
+		for k, v := range req.Headers {
+			if k != "host" {
+				r.Header[k] = []string{dara.StringValue(v)}
+			}
+		}
+		return sdkSigned{req: r, body: body, stamp: sign.Stamp{Time: now, Nonce: nonce}, token: token}
 	}
 	runDiff(t, d)
 }
