@@ -605,6 +605,7 @@ func decodeFindings() []decodeFinding {
 func TestRedteamDecodeFindings(t *testing.T) {
 	for _, f := range decodeFindings() {
 		t.Run(f.name, func(t *testing.T) {
+			skipOpen(t, f.verdict)
 			s := f.sdk(t, f.status, f.header, f.body)
 			require.False(t, s.failed, "the SDK reads the answer")
 			y := yunrtRead(f.p, f.status, f.header, f.body)

@@ -7,6 +7,7 @@ package interop
 // with YUNRT_REDTEAM=1, where they fail until the difference is resolved.
 
 import (
+	"os"
 	"testing"
 	"time"
 )
@@ -149,10 +150,25 @@ func redteamFindings() []redteamFinding {
 	}
 }
 
-// TestRedteamFindings replays every finding.
+// redteamEnv runs the open findings (which fail until resolved) when "1".
+const redteamEnv = "YUNRT_REDTEAM"
+
+// skipOpen skips an open finding unless YUNRT_REDTEAM=1.
+func skipOpen(t *testing.T, verdict string) {
+	t.Helper()
+	if os.Getenv(redteamEnv) != "1" {
+		t.Skipf("open finding (%s=1 runs it): %s", redteamEnv, verdict)
+	}
+}
+
+// TestRedteamFindings replays every finding: the fixed ones always, the
+// open ones with YUNRT_REDTEAM=1.
 func TestRedteamFindings(t *testing.T) {
 	for _, f := range redteamFindings() {
 		t.Run(f.name, func(t *testing.T) {
+			if f.open {
+				skipOpen(t, f.verdict)
+			}
 			s := f.sdk(t)
 			if err := compareOne(f.d, s); err != nil {
 				t.Errorf("%s\n%v", f.verdict, err)
