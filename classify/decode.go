@@ -100,7 +100,13 @@ func (t *Table) decodeFull(p Provider, r Response) Result {
 			res.Source = FromHeader
 		}
 	} else if p == Baidu {
-		res.Code = baiduStatusCode(r.Status)
+		// No code in the body: named by the status, as bce-sdk-go does,
+		// with the body's message, else the status line.
+		if res.Code = baiduStatusCode(r.Status); res.Code != "" {
+			if res.Message = f.message; res.Message == "" {
+				res.Message = strconv.Itoa(r.Status) + " " + http.StatusText(r.Status)
+			}
+		}
 	}
 	res.RequestID, res.HostID, res.EC = f.requestID, f.hostID, f.ec
 	if res.RequestID == "" {

@@ -103,11 +103,11 @@ func TestDecode(t *testing.T) {
 		{"baidu expired", Baidu, 400, nil, []byte(`{"requestId":"B1","code":"RequestExpired","message":"Request has expired."}`), false,
 			Result{Code: "RequestExpired", Message: "Request has expired.", RequestID: "B1", Class: Resign, Source: FromBody}},
 		{"baidu empty 403", Baidu, 403, http.Header{"X-Bce-Request-Id": {"B2"}}, nil, false,
-			Result{Code: "AccessDenied", RequestID: "B2", Class: Permanent}},
-		{"baidu empty 500", Baidu, 500, nil, nil, false, Result{Code: "InternalError", Class: Retryable}},
-		{"baidu empty 412", Baidu, 412, nil, nil, false, Result{Code: "PreconditionFailed", Class: Permanent}},
-		{"baidu empty 400", Baidu, 400, nil, nil, false, Result{Code: "InvalidHTTPRequest", Class: Permanent}},
-		{"baidu empty 503", Baidu, 503, nil, nil, false, Result{Code: "ServiceUnavailable", MetricCode: "other", Class: Retryable}}, // named by its status text, as bce-sdk-go does
+			Result{Code: "AccessDenied", Message: "403 Forbidden", RequestID: "B2", Class: Permanent}},
+		{"baidu empty 500", Baidu, 500, nil, nil, false, Result{Code: "InternalError", Message: "500 Internal Server Error", Class: Retryable}},
+		{"baidu empty 412", Baidu, 412, nil, nil, false, Result{Code: "PreconditionFailed", Message: "412 Precondition Failed", Class: Permanent}},
+		{"baidu empty 400", Baidu, 400, nil, nil, false, Result{Code: "InvalidHTTPRequest", Message: "400 Bad Request", Class: Permanent}},
+		{"baidu empty 503", Baidu, 503, nil, nil, false, Result{Code: "ServiceUnavailable", Message: "503 Service Unavailable", MetricCode: "other", Class: Retryable}}, // named by its status, as bce-sdk-go does
 		{"baidu sms success", Baidu, 200, nil, []byte(`{"requestId":"B3","code":"1000","message":"成功","data":[]}`), false,
 			Result{RequestID: "B3", Class: Success}},
 		{"baidu error in 200", Baidu, 200, nil, []byte(`{"requestId":"B4","code":"InternalError","message":"m"}`), false,
@@ -351,8 +351,8 @@ func TestDecodeLikeTheSDKs(t *testing.T) {
 		{"aliyun empty Code, then code", Aliyun, 400, `{"Code":"","code":"Throttling","RequestId":"r"}`, "Throttling", "", "r"},
 		{"aliyun RequestId kept in 200", Aliyun, 200, `{"Code":"OK","RequestId":"r","requestId":"z"}`, "", "", "r"},
 		{"aliyun keys in upper case are data", Aliyun, 400, `{"CODE":"x","Code":"Throttling","RequestId":"r"}`, "Throttling", "", "r"},
-		{"baidu empty 404", Baidu, 404, ``, "NotFound", "", ""},
-		{"baidu empty 400", Baidu, 400, ``, "InvalidHTTPRequest", "", ""},
+		{"baidu empty 404", Baidu, 404, ``, "NotFound", "404 Not Found", ""},
+		{"baidu empty 400", Baidu, 400, ``, "InvalidHTTPRequest", "400 Bad Request", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -378,9 +378,12 @@ func scanFlat(b []byte, fold bool) errFields {
 
 // scanTencent reads Response.Error.{Code,Message} and Response.RequestId
 // (API 3.0) and, when there is no Response.Error, the top-level code,
-// message and codeDesc of API 2.0. Like tencentcloud-sdk-go v1.1.0, a
-// 2.0 error's code is its codeDesc, or its numeric code when codeDesc is
-// empty; the numeric code is kept in altCode for classification.
+// message and codeDesc of API 2.0. A 2.0 error's code is its codeDesc,
+// as tencentcloud-sdk-go has it, or (where the SDK reports no code at all)
+// its numeric code when codeDesc is empty, which can still be classified;
+// the numeric code is kept in altCode for classification. Keys are
+// matched ignoring case, repeated Error members merge and null leaves
+// them, as the SDK's structs are filled by encoding/json.
 func scanTencent(b []byte) errFields {
 	f, v2, e := errFields{fold: true}, errFields{fold: true}, errFields{fold: true}
 	s := jscan{b: b}
