@@ -48,6 +48,10 @@ var (
 	// by returning neither a response nor an error. The request may have
 	// been sent.
 	ErrBaseContract = errors.New("yunrt: the base transport returned no response and no error")
+	// ErrBodyLength: the request body's length is not its declared
+	// ContentLength (a producer that failed mid-body). Nothing was sent,
+	// as net/http sends nothing either.
+	ErrBodyLength = errors.New("yunrt: the request body's length is not its ContentLength")
 	// ErrUnframedCut ends the reading of an answer's body framed by the
 	// end of its connection (HTTP/1, no Content-Length, not chunked) and
 	// declared JSON, when the connection ended inside the body's

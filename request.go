@@ -2,6 +2,7 @@ package yunrt
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -79,7 +80,7 @@ func (r *request) run() (*http.Response, error) {
 		r.applyControl(r.ctl)
 	}
 	if err := r.prepareBody(); err != nil {
-		return nil, &Error{Provider: r.p, Reason: ErrBodyNotRewindable, Err: err}
+		return nil, r.bodyError(ctx, err)
 	}
 	r.prepareToken()
 	r.start = r.t.cfg.clk.Now()
@@ -108,6 +109,19 @@ func (r *request) run() (*http.Response, error) {
 			return nil, r.fail(ctx, &a, err, nil)
 		}
 	}
+}
+
+// bodyError is the error of a request whose body could not be prepared
+// (nothing was sent): the context's end, a body whose length is not its
+// ContentLength, or a body that failed.
+func (r *request) bodyError(ctx context.Context, err error) *Error {
+	switch {
+	case ctx.Err() != nil:
+		return &Error{Provider: r.p, Reason: context.Cause(ctx)}
+	case errors.Is(err, ErrBodyLength):
+		return &Error{Provider: r.p, Reason: ErrBodyLength, Err: err}
+	}
+	return &Error{Provider: r.p, Reason: ErrBodyNotRewindable, Err: err}
 }
 
 // identify names the request's action and kind, and finds its endpoint
