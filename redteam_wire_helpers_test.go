@@ -84,6 +84,7 @@ type rawServer struct {
 	serverTLS *tls.Config
 	clientTLS *tls.Config
 	script    func(c *rawConn)
+	beforeTLS bool // script runs on the TCP connection before any TLS handshake
 
 	arrived   atomic.Int32 // requests that reached a script (scripts count them)
 	performed atomic.Int32 // side effects the scripts performed
@@ -138,7 +139,7 @@ func (s *rawServer) serve(raw *net.TCPConn) {
 	defer s.wg.Done()
 	defer raw.Close()
 	var conn net.Conn = raw
-	if s.serverTLS != nil {
+	if s.serverTLS != nil && !s.beforeTLS {
 		tc := tls.Server(raw, s.serverTLS)
 		if tc.Handshake() != nil {
 			return

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/net/http2"
 
 	"github.com/yunrt/yunrt/classify"
 )
@@ -193,6 +194,223 @@ func checkH1Answer(t *testing.T, a h1Answer) {
 				assert.Equal(t, len(a.full), len(got))
 				assert.Equal(t, a.trailer, resp.Trailer.Get("X-Sum"), "the trailer reaches the caller")
 			})
+		}
+	}
+}
+
+// h2Answer is what an HTTP/2 server does with every request it reads.
+type h2Answer struct {
+	name string
+	// act writes the answer's frames on stream id; it reports whether the
+	// connection goes on.
+	act  func(h *h2Conn, id uint32) bool
+	full []byte // the whole body: the caller may read a prefix of it
+	cut  bool   // the answer is incomplete: reading it must fail
+}
+
+func (a h2Answer) script(c *rawConn) {
+	h, ok := c.startH2(nil)
+	if !ok {
+		return
+	}
+	for {
+		id, ok := h.nextRequest()
+		if !ok {
+			return
+		}
+		c.srv.performed.Add(1)
+		if !a.act(h, id) {
+			return
+		}
+	}
+}
+
+// head writes the HEADERS of a JSON answer with the extra fields kv.
+func (h *h2Conn) head(id uint32, status int, end bool, kv ...string) bool {
+	block := h.headers(append([]string{":status", strconv.Itoa(status), "content-type", "application/json"}, kv...)...)
+	return h.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: block, EndHeaders: true, EndStream: end}) == nil
+}
+
+// data writes b on stream id in frames of at most 16 KiB; end ends the
+// stream with the last.
+func (h *h2Conn) data(id uint32, b []byte, end bool) bool {
+	for len(b) > 16<<10 {
+		if h.fr.WriteData(id, false, b[:16<<10]) != nil {
+			return false
+		}
+		b = b[16<<10:]
+	}
+	return h.fr.WriteData(id, end, b) == nil
+}
+
+// h2Answers are the HTTP/2 frame faults.
+func h2Answers() []h2Answer {
+	ok := redJSON(10000)
+	gz := gzipped(ok)
+	cl := func(n int) []string { return []string{"content-length", strconv.Itoa(n)} }
+	rstAfter := func(at int, code http2.ErrCode, kv ...string) func(*h2Conn, uint32) bool {
+		return func(h *h2Conn, id uint32) bool {
+			body := ok
+			if len(kv) > 0 {
+				body = gz
+			}
+			return h.head(id, 200, false, kv...) && h.data(id, body[:at], false) && h.fr.WriteRSTStream(id, code) == nil
+		}
+	}
+	out := []h2Answer{
+		{name: "whole", act: func(h *h2Conn, id uint32) bool { return h.head(id, 200, false, cl(len(ok))...) && h.data(id, ok, true) }, full: ok},
+		{name: "DATA after END_STREAM", act: func(h *h2Conn, id uint32) bool {
+			return h.head(id, 200, false) && h.data(id, ok, true) && h.fr.WriteData(id, false, []byte("junk")) == nil
+		}, full: ok},
+		{name: "GOAWAY naming the stream, then the whole answer, FIN", act: func(h *h2Conn, id uint32) bool {
+			_ = h.fr.WriteGoAway(id, http2.ErrCodeNo, nil)
+			_ = h.head(id, 200, false, cl(len(ok))...) && h.data(id, ok, true)
+			h.fin()
+			return false
+		}, full: ok},
+		{name: "HEADERS with END_STREAM and content-length", act: func(h *h2Conn, id uint32) bool { return h.head(id, 200, true, cl(len(ok))...) }, full: ok, cut: true},
+		{name: "DATA shorter than content-length, END_STREAM", act: func(h *h2Conn, id uint32) bool {
+			return h.head(id, 200, false, cl(len(ok))...) && h.data(id, ok[:5000], true)
+		}, full: ok, cut: true},
+		{name: "DATA longer than content-length", act: func(h *h2Conn, id uint32) bool {
+			return h.head(id, 200, false, cl(5000)...) && h.data(id, ok, true)
+		}, full: ok, cut: true},
+		{name: "gzip corrupt CRC", act: func(h *h2Conn, id uint32) bool {
+			return h.head(id, 200, false, "content-encoding", "gzip") && h.data(id, badCRC(gz), true)
+		}, full: ok, cut: true},
+	}
+	for _, at := range []int{300, 8000} {
+		n := strconv.Itoa(at)
+		out = append(out,
+			h2Answer{name: "RST_STREAM NO_ERROR after " + n, act: rstAfter(at, http2.ErrCodeNo), full: ok, cut: true},
+			h2Answer{name: "RST_STREAM CANCEL after " + n, act: rstAfter(at, http2.ErrCodeCancel), full: ok, cut: true},
+			h2Answer{name: "gzip RST_STREAM NO_ERROR after " + n, act: rstAfter(at*len(gz)/len(ok), http2.ErrCodeNo, "content-encoding", "gzip"), full: ok, cut: true},
+			h2Answer{name: "GOAWAY naming the stream after " + n + ", FIN", act: func(h *h2Conn, id uint32) bool {
+				_ = h.head(id, 200, false, cl(len(ok))...) && h.data(id, ok[:at], false) && h.fr.WriteGoAway(id, http2.ErrCodeNo, nil) == nil
+				h.fin()
+				return false
+			}, full: ok, cut: true},
+		)
+	}
+	return out
+}
+
+// TestRedH2FrameFaults: HTTP/2 answers cut or malformed at the frame
+// level, over h2c and h2 over TLS, to a read and to a write.
+func TestRedH2FrameFaults(t *testing.T) {
+	for _, a := range h2Answers() {
+		for _, mode := range []rawMode{modeH2C, modeH2TLS} {
+			for _, write := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%s/write=%v", a.name, mode, write), func(t *testing.T) {
+					srv := newRawServer(t, mode, a.script)
+					req := wireRequest(t, srv.url(), classify.Tencent, write, http.MethodPost, 0, "k")
+					_, bare, bareRT, bareErr := redCall(t, srv.transport(t), req, 5*time.Second)
+					srv.performed.Store(0)
+
+					_, got, rtErr, readErr := redCall(t, srv.yunrt(t, classify.Tencent), req, 5*time.Second)
+					t.Logf("yunrt: %d bytes, RoundTrip %v, Read %v; bare: %d bytes, RoundTrip %v, Read %v", len(got), rtErr, readErr, len(bare), bareRT, bareErr)
+					if write {
+						assert.LessOrEqual(t, srv.performed.Load(), int32(1), "a write is performed at most once")
+					}
+					if rtErr != nil {
+						assert.True(t, a.cut, "a whole answer is handed over: %v", rtErr)
+						return
+					}
+					assert.True(t, bytes.HasPrefix(a.full, got), "%d bytes read are a prefix of the body", len(got))
+					if a.cut {
+						assert.Error(t, readErr, "a cut after %d bytes is reported", len(got))
+						return
+					}
+					assert.NoError(t, readErr)
+					assert.Equal(t, len(a.full), len(got))
+				})
+			}
+		}
+	}
+}
+
+// stall is a server that stops at one phase of an exchange and sends
+// nothing more until the client gives up.
+type stall struct {
+	name      string
+	modes     []rawMode
+	beforeTLS bool
+	pad       int // the request body's padding
+	script    func(c *rawConn)
+}
+
+// stalls are the phases a server can stop at.
+func stalls() []stall {
+	all := []rawMode{modeH1, modeH1TLS, modeH2C, modeH2TLS}
+	h1s, h2s := []rawMode{modeH1, modeH1TLS}, []rawMode{modeH2C, modeH2TLS}
+	ok, bad := redJSON(10000), redError(20000)
+	h1 := func(head string, body []byte) func(*rawConn) {
+		return func(c *rawConn) {
+			if _, err := c.readH1(); err == nil && head != "" {
+				_, _ = io.WriteString(c.conn, head+"\r\n")
+				_, _ = c.conn.Write(body)
+			}
+			c.hang()
+		}
+	}
+	h2 := func(status int, body []byte) func(*rawConn) {
+		return func(c *rawConn) {
+			if h, ok := c.startH2(nil); ok {
+				if id, ok := h.nextRequest(); ok && status > 0 {
+					_ = h.head(id, status, false, "content-length", "20000") && h.data(id, body, false)
+				}
+			}
+			c.hang()
+		}
+	}
+	return []stall{
+		{name: "TLS handshake unanswered", modes: []rawMode{modeH1TLS, modeH2TLS}, beforeTLS: true, script: (*rawConn).hang},
+		{name: "nothing read", modes: all, script: (*rawConn).hang},
+		{name: "large upload never read", modes: all, pad: 8 << 20, script: (*rawConn).hang},
+		{name: "request read, no answer", modes: h1s, script: h1("", nil)},
+		{name: "request read, no answer", modes: h2s, script: h2(0, nil)},
+		{name: "headers, no body", modes: h1s, script: h1(h200+hLen(len(ok)), nil)},
+		{name: "headers, no body", modes: h2s, script: h2(200, nil)},
+		{name: "2xx body stops at 300", modes: h1s, script: h1(h200+hLen(len(ok)), ok[:300])},
+		{name: "2xx body stops at 300", modes: h2s, script: h2(200, ok[:300])},
+		{name: "503 body stops at 8000", modes: h1s, script: h1("HTTP/1.1 503 Service Unavailable\r\n"+hLen(len(bad)), bad[:8000])},
+		{name: "503 body stops at 8000", modes: h2s, script: h2(503, bad[:8000])},
+		{name: "upload window never opened", modes: h2s, pad: 600000, script: func(c *rawConn) {
+			if h, ok := c.startH2(nil); ok {
+				for f, err := h.fr.ReadFrame(); err == nil; f, err = h.fr.ReadFrame() {
+					if s, ok := f.(*http2.SettingsFrame); ok && !s.IsAck() {
+						_ = h.fr.WriteSettingsAck()
+					}
+				}
+			}
+			c.hang()
+		}},
+	}
+}
+
+// TestRedStallBounded: a server stops at each phase of an exchange; the
+// call (RoundTrip and reading the body) returns within its context's
+// deadline plus a small slack, for a read and a write, and a write is
+// sent at most once.
+func TestRedStallBounded(t *testing.T) {
+	for _, st := range stalls() {
+		for _, mode := range st.modes {
+			for _, write := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%s/write=%v", st.name, mode, write), func(t *testing.T) {
+					srv := newRawServer(t, mode, st.script)
+					srv.beforeTLS = st.beforeTLS
+					req := wireRequest(t, srv.url(), classify.Aliyun, write, http.MethodPost, st.pad, "k")
+					start := time.Now()
+					_, got, rtErr, readErr := redCall(t, srv.yunrt(t, classify.Aliyun), req, redDeadline)
+					took := time.Since(start)
+					t.Logf("took %v: %d bytes, RoundTrip %v, Read %v", took, len(got), rtErr, readErr)
+					assert.Less(t, took, redDeadline+redSlack(), "bounded by the deadline")
+					assert.False(t, rtErr == nil && readErr == nil, "a stalled exchange fails")
+					if write {
+						assert.LessOrEqual(t, srv.arrived.Load(), int32(1), "a write is sent at most once")
+					}
+				})
+			}
 		}
 	}
 }
