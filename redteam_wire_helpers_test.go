@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -331,4 +332,68 @@ func redCall(t testing.TB, rt http.RoundTripper, req *http.Request, d time.Durat
 	got, readErr := io.ReadAll(resp.Body)
 	require.NoError(t, resp.Body.Close())
 	return resp, got, nil, readErr
+}
+
+// stuckConn is a client connection whose writes, once stick is closed,
+// block until release is closed or the write deadline passes: what a
+// writer sees when its peer stops reading and the TCP window closes.
+// blocked is closed when a write first blocks.
+type stuckConn struct {
+	net.Conn
+	stick, release <-chan struct{}
+	blocked        chan struct{}
+	once           *sync.Once
+	deadline       atomic.Int64 // the write deadline, unix ns; 0: none
+}
+
+func (c *stuckConn) Write(p []byte) (int, error) {
+	select {
+	case <-c.stick:
+	default:
+		return c.Conn.Write(p)
+	}
+	c.once.Do(func() { close(c.blocked) })
+	var expired <-chan time.Time
+	if d := c.deadline.Load(); d != 0 {
+		tm := time.NewTimer(time.Until(time.Unix(0, d)))
+		defer tm.Stop()
+		expired = tm.C
+	}
+	select {
+	case <-c.release:
+		return 0, net.ErrClosed
+	case <-expired:
+		return 0, os.ErrDeadlineExceeded
+	}
+}
+
+func (c *stuckConn) SetWriteDeadline(t time.Time) error {
+	c.setDeadline(t)
+	return c.Conn.SetWriteDeadline(t)
+}
+
+func (c *stuckConn) SetDeadline(t time.Time) error {
+	c.setDeadline(t)
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *stuckConn) setDeadline(t time.Time) {
+	if t.IsZero() {
+		c.deadline.Store(0)
+		return
+	}
+	c.deadline.Store(t.UnixNano())
+}
+
+// stickable makes tr's connections stuckConns sharing stick, release and
+// blocked.
+func stickable(tr *http.Transport, stick, release <-chan struct{}, blocked chan struct{}) {
+	once := new(sync.Once)
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &stuckConn{Conn: c, stick: stick, release: release, blocked: blocked, once: once}, nil
+	}
 }

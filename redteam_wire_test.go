@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/http2"
 
+	"github.com/yunrt/yunrt/breaker"
 	"github.com/yunrt/yunrt/classify"
 )
 
@@ -413,4 +414,102 @@ func TestRedStallBounded(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestRedH2ConnWriteBlocked: an HTTP/2 connection carries a large upload
+// (any request to the same host) whose write blocks because the peer
+// stopped reading (the TCP window closed); meanwhile a read through
+// yunrt on the same connection is answered 503 with a 200 KiB body.
+// Reading the answer ahead returns flow control, and discarding it with
+// unread data buffered does too: net/http's HTTP/2 body Read and Close
+// both take the connection's write lock to send WINDOW_UPDATE
+// (h2_bundle.go, transportResponseBody: "TODO(dneil): Acquiring this
+// mutex can block indefinitely"), which the blocked writer holds, and
+// neither looks at the context. RoundTrip must still return by its
+// deadline. With the base transport's HTTP2.WriteByteTimeout the blocked
+// write fails, and so the lock is let go, in time.
+func TestRedH2ConnWriteBlocked(t *testing.T) {
+	tests := []struct {
+		name string
+		h2   *http.HTTP2Config
+	}{
+		{"default HTTP/2 config", nil},
+		{"HTTP2.WriteByteTimeout 200ms", &http.HTTP2Config{WriteByteTimeout: 200 * time.Millisecond}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { checkH2ConnWriteBlocked(t, tt.h2) })
+	}
+}
+
+func checkH2ConnWriteBlocked(t *testing.T, cfg *http.HTTP2Config) {
+	stick, release, blocked, arrived := make(chan struct{}), make(chan struct{}), make(chan struct{}), make(chan struct{})
+	body := []byte(`{"Response":{"Error":{"Code":"InternalError","Message":"` + strings.Repeat("m", 200<<10) + `"},"RequestId":"r"}}`)
+	srv := newRawServer(t, modeH2C, func(c *rawConn) {
+		h, ok := c.startH2(nil)
+		for n := 1; ok; n++ {
+			var id uint32
+			if id, ok = h.nextRequest(); !ok {
+				return
+			}
+			if n == 1 { // the warm-up
+				ok = h.head(id, 200, false) && h.data(id, []byte(`{}`), true)
+				continue
+			}
+			if n == 2 {
+				close(arrived)
+			}
+			select {
+			case <-blocked:
+			case <-c.srv.closing:
+				return
+			}
+			ok = h.head(id, 503, false, "content-length", strconv.Itoa(len(body))) && h.data(id, body, true)
+		}
+	})
+	base := srv.transport(t)
+	base.HTTP2 = cfg
+	stickable(base, stick, release, blocked)
+	tr := New(base, WithHost(srv.host(), classify.Tencent), WithPolicy(classify.Tencent, fastPolicy()), WithBreaker(classify.Tencent, breaker.Settings{Off: true}))
+	resp, _, err, _ := redCall(t, base, wireRequest(t, srv.url(), classify.Tencent, false, http.MethodPost, 0, "warm"), 0)
+	require.NoError(t, err, "the connection is up and its settings exchanged")
+	require.Equal(t, 200, resp.StatusCode)
+
+	const deadline = time.Second
+	var took time.Duration
+	var rtErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		start := time.Now()
+		_, _, rtErr, _ = redCall(t, tr, wireRequest(t, srv.url(), classify.Tencent, false, http.MethodPost, 0, "call"), deadline)
+		took = time.Since(start)
+	}()
+	<-arrived    // the call is written; the server answers once the upload blocks
+	close(stick) // from now on the connection's writes block
+	upload := make(chan struct{})
+	go func() { // the large upload: its first write blocks, holding the write lock
+		defer close(upload)
+		req, _ := http.NewRequest(http.MethodPut, srv.url()+"/upload", io.LimitReader(zeros{}, 1<<30))
+		if resp, err := base.RoundTrip(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	select {
+	case <-done:
+		t.Logf("took %v: %v", took, rtErr)
+		assert.Less(t, took, deadline+redSlack(), "RoundTrip returns by its deadline")
+	case <-time.After(deadline + 5*time.Second):
+		t.Errorf("RoundTrip still blocked %v after its deadline, on the connection's write lock", 5*time.Second)
+	}
+	close(release)
+	<-upload
+	<-done
+}
+
+// zeros reads as an endless run of zero bytes.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }
