@@ -267,36 +267,44 @@ func (h *h2Conn) headers(kv ...string) []byte {
 // nextRequest serves frames until a request (HEADERS and body) has ended,
 // and returns its stream id; the body's flow control is given back.
 func (h *h2Conn) nextRequest() (uint32, bool) {
+	id, _, ok := h.next(false, true)
+	return id, ok
+}
+
+// next serves frames until a request's HEADERS arrive (atHeaders) or a
+// request ends; it returns the stream id and whether the request ended.
+// With window set, the body's flow control is given back.
+func (h *h2Conn) next(atHeaders, window bool) (id uint32, ended, ok bool) {
 	for {
 		f, err := h.fr.ReadFrame()
 		if err != nil {
-			return 0, false
+			return 0, false, false
 		}
 		switch f := f.(type) {
 		case *http2.SettingsFrame:
 			if !f.IsAck() && h.fr.WriteSettingsAck() != nil {
-				return 0, false
+				return 0, false, false
 			}
 		case *http2.PingFrame:
 			if !f.IsAck() && h.fr.WritePing(true, f.Data) != nil {
-				return 0, false
+				return 0, false, false
 			}
 		case *http2.MetaHeadersFrame:
-			if f.StreamEnded() {
+			if f.StreamEnded() || atHeaders {
 				h.srv.arrived.Add(1)
-				return f.StreamID, true
+				return f.StreamID, f.StreamEnded(), true
 			}
 		case *http2.DataFrame:
-			if n := uint32(len(f.Data())); n > 0 {
+			if n := uint32(len(f.Data())); n > 0 && window {
 				_ = h.fr.WriteWindowUpdate(0, n)
 				_ = h.fr.WriteWindowUpdate(f.StreamID, n)
 			}
-			if f.StreamEnded() {
+			if f.StreamEnded() && !atHeaders {
 				h.srv.arrived.Add(1)
-				return f.StreamID, true
+				return f.StreamID, true, true
 			}
 		case *http2.GoAwayFrame:
-			return 0, false
+			return 0, false, false
 		}
 	}
 }

@@ -513,3 +513,117 @@ func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
 }
+
+// early is a server that answers informational statuses, or its final
+// answer before it read the upload.
+type early struct {
+	name   string
+	modes  []rawMode
+	expect bool // the request asks Expect: 100-continue
+	pad    int  // the request body's padding
+	script func(c *rawConn)
+	status int // a response handed over has this status (0: any)
+}
+
+// earlies are the informational and early answers.
+func earlies() []early {
+	ok := redJSON(1000)
+	h1s, h2s := []rawMode{modeH1, modeH1TLS}, []rawMode{modeH2C, modeH2TLS}
+	answer := h200 + hLen(len(ok)) + "\r\n" + string(ok)
+	h1 := func(before string, read, answerAfter bool) func(*rawConn) {
+		return func(c *rawConn) {
+			for {
+				req, err := http.ReadRequest(c.br)
+				if err != nil {
+					return
+				}
+				c.srv.arrived.Add(1)
+				_, _ = io.WriteString(c.conn, before)
+				if read {
+					_, _ = io.Copy(io.Discard, req.Body)
+				}
+				c.srv.performed.Add(1)
+				if answerAfter {
+					_, _ = io.WriteString(c.conn, answer)
+				}
+				if !read || !answerAfter {
+					c.fin()
+					return
+				}
+			}
+		}
+	}
+	hints := "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+	h2 := func(status1xx string, atHeaders, rst bool) func(*rawConn) {
+		return func(c *rawConn) {
+			h, ok2 := c.startH2(nil)
+			for ok2 {
+				var id uint32
+				if id, _, ok2 = h.next(atHeaders, !rst); !ok2 {
+					return
+				}
+				c.srv.performed.Add(1)
+				if status1xx != "" {
+					_ = h.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: h.headers(":status", status1xx), EndHeaders: true})
+					if atHeaders {
+						_, _, ok2 = h.next(false, true) // the upload, now let go
+						c.srv.arrived.Add(-1)           // counted at its headers
+					}
+				}
+				ok2 = ok2 && h.head(id, 200, false, "content-length", strconv.Itoa(len(ok))) && h.data(id, ok, true)
+				if rst {
+					ok2 = ok2 && h.fr.WriteRSTStream(id, http2.ErrCodeNo) == nil
+				}
+			}
+		}
+	}
+	return []early{
+		{name: "103 Early Hints, then the answer", modes: h1s, pad: 300, script: h1(hints, true, true), status: 200},
+		{name: "20 × 103 Early Hints, then the answer", modes: h1s, pad: 300, script: h1(strings.Repeat(hints, 20), true, true)},
+		{name: "100 Continue, then the answer", modes: h1s, expect: true, pad: 300, script: h1("HTTP/1.1 100 Continue\r\n\r\n", true, true), status: 200},
+		{name: "100 Continue, read, act, FIN", modes: h1s, expect: true, pad: 300, script: h1("HTTP/1.1 100 Continue\r\n\r\n", true, false)},
+		{name: "answer before the upload (Expect), FIN", modes: h1s, expect: true, pad: 600000, script: h1(answer, false, false)},
+		{name: "answer before the upload, FIN", modes: h1s, pad: 600000, script: h1(answer, false, false)},
+		{name: "417 before the upload (Expect), FIN", modes: h1s, expect: true, pad: 600000, script: h1("HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\n\r\n", false, false)},
+		{name: "103 Early Hints, then the answer", modes: h2s, pad: 300, script: h2("103", false, false), status: 200},
+		{name: "100 Continue, then the answer", modes: h2s, expect: true, pad: 300, script: h2("100", true, false), status: 200},
+		{name: "answer before the upload, RST_STREAM NO_ERROR", modes: h2s, pad: 600000, script: h2("", true, true), status: 200},
+	}
+}
+
+// TestRedEarlyAnswers: informational answers (103 Early Hints, 100
+// Continue) and final answers that come before the upload was read, to a
+// write with a body. The write is performed at most once and never sent
+// again; a response handed over is the server's, whole.
+func TestRedEarlyAnswers(t *testing.T) {
+	full := redJSON(1000)
+	for _, e := range earlies() {
+		for _, mode := range e.modes {
+			t.Run(e.name+"/"+mode.String(), func(t *testing.T) {
+				srv := newRawServer(t, mode, e.script)
+				base := srv.transport(t)
+				base.ExpectContinueTimeout = 5 * time.Second
+				tr := New(base, WithHost(srv.host(), classify.Aliyun), WithPolicy(classify.Aliyun, fastPolicy()), WithBreaker(classify.Aliyun, breaker.Settings{Off: true}))
+				req := wireRequest(t, srv.url(), classify.Aliyun, true, http.MethodPost, e.pad, "k")
+				if e.expect {
+					req.Header.Set("Expect", "100-continue")
+				}
+				resp, got, rtErr, readErr := redCall(t, tr, req, 5*time.Second)
+				t.Logf("RoundTrip %v, Read %v, %d bytes; arrived %d, performed %d", rtErr, readErr, len(got), srv.arrived.Load(), srv.performed.Load())
+				assert.LessOrEqual(t, srv.performed.Load(), int32(1), "performed at most once")
+				assert.LessOrEqual(t, srv.arrived.Load(), int32(1), "never sent again")
+				if resp == nil {
+					assert.Zero(t, e.status, "a response is handed over: %v", rtErr)
+					return
+				}
+				if e.status != 0 {
+					assert.Equal(t, e.status, resp.StatusCode)
+				}
+				if resp.StatusCode == 200 {
+					assert.NoError(t, readErr)
+					assert.Equal(t, full, got, "the whole answer")
+				}
+			})
+		}
+	}
+}
