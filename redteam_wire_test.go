@@ -627,3 +627,43 @@ func TestRedEarlyAnswers(t *testing.T) {
 		}
 	}
 }
+
+// TestRedStalledRequestBody: the caller's request body is a stream that
+// stops (an upload relayed from another connection, a pipe whose writer
+// hangs). yunrt reads it before net/http sees it, to resend it (unsigned)
+// or to sign it; RoundTrip must return when the context ends. (Bare
+// net/http does not either: its RoundTrip waits for its write goroutine,
+// blocked in the body's Read.)
+func TestRedStalledRequestBody(t *testing.T) {
+	for _, signed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("signed=%v", signed), func(t *testing.T) {
+			srv := newRawServer(t, modeH1, h1Answer{head: h200 + hLen(2), body: []byte("{}")}.script)
+			var opts []Option
+			if signed {
+				opts = append(opts, WithSigner(classify.Aliyun, wireCase{classify.Aliyun, true}.signer()))
+			}
+			tr := srv.yunrt(t, classify.Aliyun, opts...)
+			pr, pw := io.Pipe()
+			defer pw.Close()
+			go func() { _, _ = pw.Write([]byte("TemplateParam=")) }() // then nothing more
+			req, err := http.NewRequest(http.MethodPost, srv.url()+"/?Action=SendSms&Version=2017-05-25", pr)
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			done := make(chan time.Duration, 1)
+			go func() {
+				start := time.Now()
+				_, _, rtErr, _ := redCall(t, tr, req, redDeadline)
+				t.Logf("RoundTrip: %v", rtErr)
+				done <- time.Since(start)
+			}()
+			select {
+			case took := <-done:
+				assert.Less(t, took, redDeadline+redSlack(), "bounded by the deadline")
+			case <-time.After(redDeadline + 3*time.Second):
+				t.Errorf("RoundTrip blocked %v past its deadline reading the request body", 3*time.Second)
+				pw.CloseWithError(io.ErrClosedPipe) // let it go
+				<-done
+			}
+		})
+	}
+}
