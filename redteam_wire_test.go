@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -665,5 +666,41 @@ func TestRedStalledRequestBody(t *testing.T) {
 				<-done
 			}
 		})
+	}
+}
+
+// TestRedProxyStallBounded: the way to an HTTPS endpoint goes through an
+// HTTP proxy that accepts the CONNECT and then says nothing, or answers
+// it and then stalls the TLS handshake. The call returns by its deadline.
+func TestRedProxyStallBounded(t *testing.T) {
+	tests := []struct {
+		name   string
+		answer string // the proxy's answer to CONNECT; "": none
+	}{
+		{"CONNECT unanswered", ""},
+		{"CONNECT answered, TLS handshake unanswered", "HTTP/1.1 200 Connection Established\r\n\r\n"},
+	}
+	for _, tt := range tests {
+		for _, write := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/write=%v", tt.name, write), func(t *testing.T) {
+				proxy := newRawServer(t, modeH1, func(c *rawConn) {
+					if _, err := http.ReadRequest(c.br); err == nil && tt.answer != "" {
+						_, _ = io.WriteString(c.conn, tt.answer)
+					}
+					c.hang()
+				})
+				target := newRawServer(t, modeH1TLS, h1Answer{head: h200 + hLen(2), body: []byte("{}")}.script)
+				base := target.transport(t)
+				base.Proxy = http.ProxyURL(&url.URL{Scheme: "http", Host: proxy.host()})
+				tr := New(base, WithHost(target.host(), classify.Aliyun), WithPolicy(classify.Aliyun, fastPolicy()), WithBreaker(classify.Aliyun, breaker.Settings{Off: true}))
+				start := time.Now()
+				_, _, rtErr, _ := redCall(t, tr, wireRequest(t, target.url(), classify.Aliyun, write, http.MethodPost, 0, "k"), redDeadline)
+				took := time.Since(start)
+				t.Logf("took %v: %v", took, rtErr)
+				assert.Error(t, rtErr)
+				assert.Less(t, took, redDeadline+redSlack(), "bounded by the deadline")
+				assert.Zero(t, target.arrived.Load(), "nothing reached the endpoint")
+			})
+		}
 	}
 }
