@@ -35,7 +35,8 @@ import (
 
 // rawMode is what a rawServer speaks: HTTP/1.1 or HTTP/2, over TCP or TLS.
 type rawMode struct {
-	tls, h2 bool
+	tls, h2   bool
+	beforeTLS bool // the script runs on the TCP connection before any TLS handshake
 }
 
 func (m rawMode) String() string {
@@ -85,7 +86,6 @@ type rawServer struct {
 	serverTLS *tls.Config
 	clientTLS *tls.Config
 	script    func(c *rawConn)
-	beforeTLS bool // script runs on the TCP connection before any TLS handshake
 
 	arrived   atomic.Int32 // requests that reached a script (scripts count them)
 	performed atomic.Int32 // side effects the scripts performed
@@ -140,7 +140,7 @@ func (s *rawServer) serve(raw *net.TCPConn) {
 	defer s.wg.Done()
 	defer raw.Close()
 	var conn net.Conn = raw
-	if s.serverTLS != nil && !s.beforeTLS {
+	if s.serverTLS != nil && !s.mode.beforeTLS {
 		tc := tls.Server(raw, s.serverTLS)
 		if tc.Handshake() != nil {
 			return

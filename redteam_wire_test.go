@@ -399,8 +399,8 @@ func TestRedStallBounded(t *testing.T) {
 		for _, mode := range st.modes {
 			for _, write := range []bool{false, true} {
 				t.Run(fmt.Sprintf("%s/%s/write=%v", st.name, mode, write), func(t *testing.T) {
+					mode.beforeTLS = st.beforeTLS
 					srv := newRawServer(t, mode, st.script)
-					srv.beforeTLS = st.beforeTLS
 					req := wireRequest(t, srv.url(), classify.Aliyun, write, http.MethodPost, st.pad, "k")
 					start := time.Now()
 					_, got, rtErr, readErr := redCall(t, srv.yunrt(t, classify.Aliyun), req, redDeadline)
