@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -700,6 +701,64 @@ func TestRedProxyStallBounded(t *testing.T) {
 				assert.Error(t, rtErr)
 				assert.Less(t, took, redDeadline+redSlack(), "bounded by the deadline")
 				assert.Zero(t, target.arrived.Load(), "nothing reached the endpoint")
+			})
+		}
+	}
+}
+
+// TestRedGzipErrorBodyClassified: an error answer sent gzip-encoded (to
+// net/http's own Accept-Encoding) and cut inside its stream is read ahead
+// decompressed: its code is classified from what arrived, and the caller
+// gets the answer with the cut as an error, or, for a 503 on a write (the
+// server says it did nothing), a retry that performs it once.
+func TestRedGzipErrorBodyClassified(t *testing.T) {
+	bad := redError(20000)
+	unavailable := []byte(`{"RequestId":"RED-3","Code":"ServiceUnavailable","Message":"` + string(redJSON(20000)[60:20000]) + `"}`)
+	gzBad, gzUnavailable := gzipped(bad), gzipped(unavailable)
+	tests := []struct {
+		name       string
+		first      h1Answer
+		wantCode   string
+		wantStatus int
+	}{
+		{"400 cut at 300", h1Answer{head: h400 + hGzip + hLen(len(gzBad)), body: gzBad[:300]}, "InvalidParameter", 400},
+		{"503 cut at 300", h1Answer{head: "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n" + hGzip + hLen(len(gzUnavailable)), body: gzUnavailable[:300]}, "ServiceUnavailable", 200},
+	}
+	for _, tt := range tests {
+		for _, mode := range []rawMode{modeH1, modeH1TLS} {
+			t.Run(tt.name+"/"+mode.String(), func(t *testing.T) {
+				ok := redJSON(1000)
+				var n atomic.Int32 // requests, across connections
+				srv := newRawServer(t, mode, func(c *rawConn) {
+					for {
+						if _, err := c.readH1(); err != nil {
+							return
+						}
+						if n.Add(1) == 1 {
+							_, _ = io.WriteString(c.conn, tt.first.head+"\r\n")
+							_, _ = c.conn.Write(tt.first.body)
+							c.fin()
+							return
+						}
+						c.srv.performed.Add(1)
+						_, _ = io.WriteString(c.conn, h200+hLen(len(ok))+"\r\n"+string(ok))
+					}
+				})
+				rec := &recorder{}
+				resp, got, rtErr, readErr := redCall(t, srv.yunrt(t, classify.Aliyun, WithObserver(rec)), wireRequest(t, srv.url(), classify.Aliyun, true, http.MethodPost, 0, "k"), 5*time.Second)
+				require.NoError(t, rtErr)
+				as := rec.Attempts()
+				require.NotEmpty(t, as)
+				assert.Equal(t, tt.wantCode, as[0].Result.Code, "classified from the decompressed prefix")
+				assert.Equal(t, tt.wantStatus, resp.StatusCode)
+				if tt.wantStatus == 200 {
+					assert.NoError(t, readErr)
+					assert.Equal(t, ok, got)
+					assert.Equal(t, int32(1), srv.performed.Load(), "performed once")
+					return
+				}
+				assert.Error(t, readErr, "the cut is reported")
+				assert.True(t, bytes.HasPrefix(bad, got))
 			})
 		}
 	}
