@@ -116,7 +116,7 @@ func hLen(n int) string { return "Content-Length: " + strconv.Itoa(n) + "\r\n" }
 // 4 KiB read-ahead of a 2xx).
 func h1Answers() []h1Answer {
 	fin, rst := (*rawConn).fin, (*rawConn).rst
-	ok, bad := redJSON(10000), redError(20000)
+	ok, bad, small := redJSON(10000), redError(20000), redJSON(1000)
 	gz, gzBad := gzipped(ok), gzipped(bad)
 	out := []h1Answer{
 		{name: "close-delimited whole, FIN", head: h200 + hClose, body: ok, end: fin, full: ok},
@@ -125,6 +125,9 @@ func h1Answers() []h1Answer {
 		{name: "gzip corrupt CRC", head: h200 + hGzip + hLen(len(gz)), body: badCRC(gz), full: ok, cut: true},
 		{name: "gzip corrupt CRC, close-delimited", head: h200 + hGzip + hClose, body: badCRC(gz), end: fin, full: ok, cut: true},
 		{name: "Content-Length smaller than sent", head: h200 + hLen(5000), body: cat(ok[:5000], []byte("GARBAGE")), end: fin, full: ok[:5000]},
+		// A 2xx of at most 4 KiB with a length is read ahead whole.
+		{name: "Content-Length larger, 1 KiB read ahead, cut at 300, FIN", head: h200 + hLen(len(small)), body: small[:300], end: fin, full: small, cut: true},
+		{name: "Content-Length larger, 1 KiB read ahead, cut at 300, RST", head: h200 + hLen(len(small)), body: small[:300], end: rst, full: small, cut: true},
 	}
 	for _, at := range []int{300, 8000} {
 		n := strconv.Itoa(at)
@@ -248,7 +251,7 @@ func (h *h2Conn) data(id uint32, b []byte, end bool) bool {
 
 // h2Answers are the HTTP/2 frame faults.
 func h2Answers() []h2Answer {
-	ok := redJSON(10000)
+	ok, small := redJSON(10000), redJSON(1000)
 	gz := gzipped(ok)
 	cl := func(n int) []string { return []string{"content-length", strconv.Itoa(n)} }
 	rstAfter := func(at int, code http2.ErrCode, kv ...string) func(*h2Conn, uint32) bool {
@@ -275,6 +278,12 @@ func h2Answers() []h2Answer {
 		{name: "DATA shorter than content-length, END_STREAM", act: func(h *h2Conn, id uint32) bool {
 			return h.head(id, 200, false, cl(len(ok))...) && h.data(id, ok[:5000], true)
 		}, full: ok, cut: true},
+		{name: "1 KiB read ahead, DATA shorter than content-length, END_STREAM", act: func(h *h2Conn, id uint32) bool {
+			return h.head(id, 200, false, cl(len(small))...) && h.data(id, small[:500], true)
+		}, full: small, cut: true},
+		{name: "1 KiB read ahead, RST_STREAM NO_ERROR after 500", act: func(h *h2Conn, id uint32) bool {
+			return h.head(id, 200, false, cl(len(small))...) && h.data(id, small[:500], false) && h.fr.WriteRSTStream(id, http2.ErrCodeNo) == nil
+		}, full: small, cut: true},
 		{name: "DATA longer than content-length", act: func(h *h2Conn, id uint32) bool {
 			return h.head(id, 200, false, cl(5000)...) && h.data(id, ok, true)
 		}, full: ok, cut: true},
