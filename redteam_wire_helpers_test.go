@@ -326,6 +326,20 @@ func redSlack() time.Duration {
 // closed), what was read, RoundTrip's error and the read's error.
 func redCall(t testing.TB, rt http.RoundTripper, req *http.Request, d time.Duration) (*http.Response, []byte, error, error) {
 	t.Helper()
+	return redCallWith(t, rt, req, d, io.ReadAll)
+}
+
+// copyAll reads r to its end through io.Copy, which uses r's WriteTo when
+// it has one.
+func copyAll(r io.Reader) ([]byte, error) {
+	var buf bytes.Buffer
+	_, err := io.Copy(&buf, r)
+	return buf.Bytes(), err
+}
+
+// redCallWith is redCall reading the body with read.
+func redCallWith(t testing.TB, rt http.RoundTripper, req *http.Request, d time.Duration, read func(io.Reader) ([]byte, error)) (*http.Response, []byte, error, error) {
+	t.Helper()
 	ctx := context.Background()
 	if d > 0 {
 		var cancel context.CancelFunc
@@ -337,7 +351,7 @@ func redCall(t testing.TB, rt http.RoundTripper, req *http.Request, d time.Durat
 		require.Nil(t, resp, "no response with an error")
 		return nil, nil, err, nil
 	}
-	got, readErr := io.ReadAll(resp.Body)
+	got, readErr := read(resp.Body)
 	require.NoError(t, resp.Body.Close())
 	return resp, got, nil, readErr
 }

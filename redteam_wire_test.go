@@ -170,19 +170,27 @@ func TestRedCloseDelimitedCut(t *testing.T) {
 	}
 }
 
+// bodyReaders read a body with Read (io.ReadAll) and with WriteTo
+// (io.Copy).
+var bodyReaders = []struct {
+	name string
+	read func(io.Reader) ([]byte, error)
+}{{"Read", io.ReadAll}, {"WriteTo", copyAll}}
+
 // checkH1Answer serves a over HTTP/1.1 and TLS, to a read and a write,
 // and checks the promises.
 func checkH1Answer(t *testing.T, a h1Answer) {
 	for _, mode := range []rawMode{modeH1, modeH1TLS} {
-		for _, write := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s/%s/write=%v", a.name, mode, write), func(t *testing.T) {
+		for i, write := range []bool{false, true, true} {
+			rd := bodyReaders[i/2] // the read through Read, the write through both
+			t.Run(fmt.Sprintf("%s/%s/write=%v/%s", a.name, mode, write, rd.name), func(t *testing.T) {
 				srv := newRawServer(t, mode, a.script)
 				req := wireRequest(t, srv.url(), classify.Aliyun, write, http.MethodPost, 0, "k")
 				bareResp, bare, _, bareErr := redCall(t, srv.transport(t), req, 5*time.Second)
 				require.NotNil(t, bareResp)
 				srv.performed.Store(0)
 
-				resp, got, rtErr, readErr := redCall(t, srv.yunrt(t, classify.Aliyun), req, 5*time.Second)
+				resp, got, rtErr, readErr := redCallWith(t, srv.yunrt(t, classify.Aliyun), req, 5*time.Second, rd.read)
 				t.Logf("yunrt: %d bytes, RoundTrip %v, Read %v; bare: %d bytes, Read %v", len(got), rtErr, readErr, len(bare), bareErr)
 				if write {
 					assert.LessOrEqual(t, srv.performed.Load(), int32(1), "a write is performed at most once")
@@ -312,14 +320,15 @@ func h2Answers() []h2Answer {
 func TestRedH2FrameFaults(t *testing.T) {
 	for _, a := range h2Answers() {
 		for _, mode := range []rawMode{modeH2C, modeH2TLS} {
-			for _, write := range []bool{false, true} {
-				t.Run(fmt.Sprintf("%s/%s/write=%v", a.name, mode, write), func(t *testing.T) {
+			for i, write := range []bool{false, true, true} {
+				rd := bodyReaders[i/2] // the read through Read, the write through both
+				t.Run(fmt.Sprintf("%s/%s/write=%v/%s", a.name, mode, write, rd.name), func(t *testing.T) {
 					srv := newRawServer(t, mode, a.script)
 					req := wireRequest(t, srv.url(), classify.Tencent, write, http.MethodPost, 0, "k")
 					_, bare, bareRT, bareErr := redCall(t, srv.transport(t), req, 5*time.Second)
 					srv.performed.Store(0)
 
-					_, got, rtErr, readErr := redCall(t, srv.yunrt(t, classify.Tencent), req, 5*time.Second)
+					_, got, rtErr, readErr := redCallWith(t, srv.yunrt(t, classify.Tencent), req, 5*time.Second, rd.read)
 					t.Logf("yunrt: %d bytes, RoundTrip %v, Read %v; bare: %d bytes, RoundTrip %v, Read %v", len(got), rtErr, readErr, len(bare), bareRT, bareErr)
 					if write {
 						assert.LessOrEqual(t, srv.performed.Load(), int32(1), "a write is performed at most once")
