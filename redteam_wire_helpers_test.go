@@ -419,3 +419,12 @@ func stickable(tr *http.Transport, stick, release <-chan struct{}, blocked chan 
 		return &stuckConn{Conn: c, stick: stick, release: release, blocked: blocked, once: once}, nil
 	}
 }
+
+// findingSkip skips a test that fails against main (a finding of the red
+// team), unless YUNRT_REDTEAM=1 asks to run it.
+func findingSkip(t *testing.T, finding string) {
+	t.Helper()
+	if os.Getenv("YUNRT_REDTEAM") != "1" {
+		t.Skip("finding: " + finding + " (YUNRT_REDTEAM=1 runs it)")
+	}
+}

@@ -164,6 +164,7 @@ func TestRedH1BodyFaults(t *testing.T) {
 // record boundary as io.EOF), is handed over as whole: Read returns
 // io.EOF after the cut.
 func TestRedCloseDelimitedCut(t *testing.T) {
+	findingSkip(t, "a close-delimited HTTP/1.1 body cut by a FIN (TCP, or TLS without close_notify) reads as whole: io.EOF, no error")
 	ok := redJSON(10000)
 	for _, at := range []int{300, 8000} {
 		checkH1Answer(t, h1Answer{name: "close-delimited cut at " + strconv.Itoa(at) + ", FIN", head: h200 + hClose, body: ok[:at], end: (*rawConn).fin, full: ok, cut: true})
@@ -462,6 +463,9 @@ func TestRedH2ConnWriteBlocked(t *testing.T) {
 }
 
 func checkH2ConnWriteBlocked(t *testing.T, cfg *http.HTTP2Config) {
+	if cfg == nil {
+		findingSkip(t, "an HTTP/2 connection whose write is blocked holds RoundTrip's read-ahead (net/http's body Read waits for the write lock) past the deadline")
+	}
 	stick, release, blocked, arrived := make(chan struct{}), make(chan struct{}), make(chan struct{}), make(chan struct{})
 	body := []byte(`{"Response":{"Error":{"Code":"InternalError","Message":"` + strings.Repeat("m", 200<<10) + `"},"RequestId":"r"}}`)
 	srv := newRawServer(t, modeH2C, func(c *rawConn) {
@@ -655,6 +659,7 @@ func TestRedEarlyAnswers(t *testing.T) {
 // net/http does not either: its RoundTrip waits for its write goroutine,
 // blocked in the body's Read.)
 func TestRedStalledRequestBody(t *testing.T) {
+	findingSkip(t, "a request body whose Read blocks holds RoundTrip past its deadline: yunrt buffers (or hashes) it without looking at the context")
 	for _, signed := range []bool{false, true} {
 		t.Run(fmt.Sprintf("signed=%v", signed), func(t *testing.T) {
 			srv := newRawServer(t, modeH1, h1Answer{head: h200 + hLen(2), body: []byte("{}")}.script)
