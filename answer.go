@@ -53,7 +53,12 @@ func (r *request) readAhead(x *exchange, resp *http.Response, a *Attempt) error 
 		}
 		var rerr error
 		r.body = attemptBody{rc: resp.Body, x: x, pool: &r.t.aheads}
+		if resp.ProtoMajor == 2 {
+			x.conn = x.guard.lastConn() // stall.go: a discard is watched too
+		}
+		stall := watchStall(x.ctx, resp, x.conn)
 		prefix, rerr, truncated = classify.PeekPrefixGrow(r.peekBuf[:], r.body.grow, resp.Body, resp.ContentLength, limit)
+		stall.end()
 		if unframedJSON(resp) {
 			r.body.frame = new(jsonFrame) // framing.go
 			if rerr = r.body.frame.end(prefix, rerr); rerr == ErrUnframedCut {
@@ -289,16 +294,24 @@ func (b *attemptRWBody) Write(p []byte) (int, error) { return b.w.Write(p) }
 
 // discard drains a response the caller will not see, up to drainLimit
 // bytes and for at most drainTimeout (after which the attempt's context
-// ends, which makes net/http close the connection), then closes it.
+// ends, which makes net/http close the connection), then closes it. An
+// HTTP/2 answer's connection is closed if the drain or the close still
+// waits stallGrace after that (stall.go).
 func discard(resp *http.Response) {
 	if resp == nil || resp.Body == nil {
 		return
 	}
-	if b, ok := resp.Body.(*attemptBody); ok {
-		cancel := b.x.cancel // this attempt's, whenever the timer fires
-		stop := time.AfterFunc(drainTimeout, func() { cancel(errDrainTimeout) })
-		_, _ = io.CopyN(io.Discard, resp.Body, drainLimit)
-		stop.Stop()
+	b, ok := resp.Body.(*attemptBody)
+	if !ok {
+		_ = resp.Body.Close()
+		return
 	}
+	x := b.x
+	cancel := x.cancel // this attempt's, whenever the timer fires
+	stall := watchStall(x.ctx, resp, x.conn)
+	stop := time.AfterFunc(drainTimeout, func() { cancel(errDrainTimeout) })
+	_, _ = io.CopyN(io.Discard, resp.Body, drainLimit)
+	stop.Stop()
 	_ = resp.Body.Close()
+	stall.end()
 }

@@ -115,13 +115,14 @@ func (r *request) run() (*http.Response, error) {
 // (nothing was sent): the context's end, a body whose length is not its
 // ContentLength, or a body that failed.
 func (r *request) bodyError(ctx context.Context, err error) *Error {
+	e := &Error{Provider: r.p, Action: classify.ActionOf(r.p, r.orig, nil).Name, Reason: ErrBodyNotRewindable, Err: err}
 	switch {
 	case ctx.Err() != nil:
-		return &Error{Provider: r.p, Reason: context.Cause(ctx)}
+		e.Reason, e.Err = context.Cause(ctx), nil
 	case errors.Is(err, ErrBodyLength):
-		return &Error{Provider: r.p, Reason: ErrBodyLength, Err: err}
+		e.Reason = ErrBodyLength
 	}
-	return &Error{Provider: r.p, Reason: ErrBodyNotRewindable, Err: err}
+	return e
 }
 
 // identify names the request's action and kind, and finds its endpoint
