@@ -22,7 +22,7 @@ func (r *request) prepareBody() error {
 	}
 	if r.signer != nil && !r.signsLengthOnly() {
 		// The signature covers the body's hash: hold it whole.
-		buf, err := readBody(req.Context(), req.Body, req.Body)
+		buf, err := readBody(req, req.Body)
 		req.Body.Close()
 		r.bodyGiven = true
 		if err != nil {
@@ -40,7 +40,7 @@ func (r *request) prepareBody() error {
 		return nil
 	}
 	limit := r.t.cfg.bodyLimit
-	buf, err := readBody(req.Context(), req.Body, io.LimitReader(req.Body, limit+1))
+	buf, err := readBody(req, io.LimitReader(req.Body, limit+1))
 	if err != nil {
 		return err // closeCallerBody closes it
 	}
@@ -59,20 +59,25 @@ func (r *request) prepareBody() error {
 	return nil
 }
 
-// readBody reads rd, a view of the caller's body, under ctx: when ctx
-// ends first the body is closed, which ends a Read that waits (a pipe, a
-// connection), and the reading ends with ctx's cause, not past the
-// deadline. (A body whose Read ignores Close still holds it.)
-func readBody(ctx context.Context, body io.Closer, rd io.Reader) ([]byte, error) {
-	if ctx.Done() == nil {
+// readBody reads rd, a view of req's body, under req's context: when the
+// context ends first the body is closed, which ends a Read that waits (a
+// pipe, a connection), and the reading ends with the context's cause, not
+// past its deadline. (A body whose Read ignores Close still holds it.) A
+// body with GetBody is read as it is: net/http sets GetBody for the
+// in-memory readers, which do not wait, and the watch would cost three
+// allocations.
+func readBody(req *http.Request, rd io.Reader) ([]byte, error) {
+	ctx := req.Context()
+	if ctx.Done() == nil || req.GetBody != nil {
 		return io.ReadAll(rd)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, context.Cause(ctx)
 	}
+	body := req.Body
 	stop := context.AfterFunc(ctx, func() { _ = body.Close() })
 	buf, err := io.ReadAll(rd)
-	if !stop() { // ctx ended, and the body was closed under the read
+	if !stop() { // the context ended, and the body was closed under the read
 		return nil, context.Cause(ctx)
 	}
 	return buf, err
