@@ -4,6 +4,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/yunrt/yunrt/classify"
@@ -50,8 +52,20 @@ func (r *request) readAhead(x *exchange, resp *http.Response, a *Attempt) error 
 			limit = min(limit, successPeekLimit)
 		}
 		var rerr error
-		prefix, rerr, truncated = classify.PeekPrefixInto(r.peekBuf[:], resp.Body, resp.ContentLength, limit)
-		r.body = attemptBody{prefix: prefix, err: rerr, rc: resp.Body, x: x}
+		r.body = attemptBody{rc: resp.Body, x: x, pool: &r.t.aheads}
+		if resp.ProtoMajor == 2 {
+			x.conn = x.guard.lastConn() // stall.go: a discard is watched too
+		}
+		stall := watchStall(x.ctx, resp, x.conn)
+		prefix, rerr, truncated = classify.PeekPrefixGrow(r.peekBuf[:], r.body.grow, resp.Body, resp.ContentLength, limit)
+		stall.end()
+		if unframedJSON(resp) {
+			r.body.frame = new(jsonFrame) // framing.go
+			if rerr = r.body.frame.end(prefix, rerr); rerr == ErrUnframedCut {
+				truncated = true
+			}
+		}
+		r.body.prefix, r.body.err = prefix, rerr
 		resp.Body = &r.body
 	}
 	if x.stopTimer() && (truncated || resp.Body != nil && prefix == nil) {
@@ -163,32 +177,81 @@ func (r *request) wrapBody(body io.ReadCloser, x *exchange) io.ReadCloser {
 // the error the read-ahead met, if any, or the rest of the original), and
 // closing it ends the attempt's context. It keeps io.WriterTo, so that
 // io.Copy of a large body goes as fast as the original allows.
+//
+// A read-ahead longer than the request's own buffer is read into a
+// recycled buffer (aheadBuf), which Close gives back only once Read or
+// WriteTo has replayed all of it: a caller that closes the body before
+// reading it through (or while another goroutine reads it) leaves the
+// buffer to the garbage collector, so that no later answer is ever read
+// into memory this body may still hand out.
 type attemptBody struct {
 	prefix []byte
 	err    error // the read-ahead's error (io.EOF: the whole body was read ahead); nil: read on from rc
 	rc     io.ReadCloser
 	x      *exchange
+
+	pool     *sync.Pool               // the Transport's aheads
+	ahead    atomic.Pointer[aheadBuf] // the recycled buffer prefix lies in, until Close takes it
+	replayed atomic.Bool              // prefix was replayed to its end: ahead is no longer read
+
+	frame *jsonFrame // non-nil: an answer framed by the end of its connection, whose end is checked (framing.go)
+}
+
+// aheadBuf is a recycled read-ahead buffer, as long as the longest 2xx
+// read-ahead.
+type aheadBuf [successPeekLimit]byte
+
+// grow gives PeekPrefixGrow the buffer of a read-ahead longer than the
+// request's own: a recycled one when it fits.
+func (b *attemptBody) grow(n int) []byte {
+	if n > successPeekLimit {
+		return make([]byte, n)
+	}
+	a, _ := b.pool.Get().(*aheadBuf)
+	if a == nil {
+		a = new(aheadBuf)
+	}
+	b.ahead.Store(a)
+	return a[:n]
+}
+
+// consumed records that n bytes of the prefix were replayed.
+func (b *attemptBody) consumed(n int) {
+	b.prefix = b.prefix[n:]
+	if len(b.prefix) == 0 {
+		b.prefix = nil
+		b.replayed.Store(true) // after the last read of the buffer
+	}
 }
 
 func (b *attemptBody) Read(p []byte) (int, error) {
 	if len(b.prefix) > 0 {
 		n := copy(p, b.prefix)
-		b.prefix = b.prefix[n:]
+		b.consumed(n)
 		return n, nil
 	}
 	if b.err != nil {
 		return 0, b.err
 	}
-	return b.rc.Read(p)
+	n, err := b.rc.Read(p)
+	if b.frame != nil {
+		if err = b.frame.end(p[:n], err); err == ErrUnframedCut {
+			b.err = err // and on every later read
+		}
+	}
+	return n, err
 }
 
 // WriteTo implements io.WriterTo.
 func (b *attemptBody) WriteTo(w io.Writer) (int64, error) {
+	if b.frame != nil {
+		return io.Copy(w, readerOnly{b}) // every byte through Read, whose end is checked
+	}
 	var n int64
 	if len(b.prefix) > 0 {
-		m, err := w.Write(b.prefix)
+		m, err := w.Write(b.prefix) // which must not retain it (io.Writer)
 		n += int64(m)
-		b.prefix = b.prefix[m:]
+		b.consumed(m)
 		if err != nil {
 			return n, err
 		}
@@ -203,11 +266,22 @@ func (b *attemptBody) WriteTo(w io.Writer) (int64, error) {
 	return n, b.err
 }
 
+// Close closes the original body, ends the attempt's context and, when
+// the prefix was replayed to its end, recycles the read-ahead buffer (at
+// most once, whoever calls Close).
 func (b *attemptBody) Close() error {
 	err := b.rc.Close()
 	b.x.end()
+	if b.replayed.Load() {
+		if a := b.ahead.Swap(nil); a != nil {
+			b.pool.Put(a)
+		}
+	}
 	return err
 }
+
+// readerOnly hides its reader's WriteTo from io.Copy.
+type readerOnly struct{ io.Reader }
 
 // attemptRWBody is the body of a 101 Switching Protocols answer, which
 // net/http makes an io.ReadWriteCloser.
@@ -220,16 +294,24 @@ func (b *attemptRWBody) Write(p []byte) (int, error) { return b.w.Write(p) }
 
 // discard drains a response the caller will not see, up to drainLimit
 // bytes and for at most drainTimeout (after which the attempt's context
-// ends, which makes net/http close the connection), then closes it.
+// ends, which makes net/http close the connection), then closes it. An
+// HTTP/2 answer's connection is closed if the drain or the close still
+// waits stallGrace after that (stall.go).
 func discard(resp *http.Response) {
 	if resp == nil || resp.Body == nil {
 		return
 	}
-	if b, ok := resp.Body.(*attemptBody); ok {
-		cancel := b.x.cancel // this attempt's, whenever the timer fires
-		stop := time.AfterFunc(drainTimeout, func() { cancel(errDrainTimeout) })
-		_, _ = io.CopyN(io.Discard, resp.Body, drainLimit)
-		stop.Stop()
+	b, ok := resp.Body.(*attemptBody)
+	if !ok {
+		_ = resp.Body.Close()
+		return
 	}
+	x := b.x
+	cancel := x.cancel // this attempt's, whenever the timer fires
+	stall := watchStall(x.ctx, resp, x.conn)
+	stop := time.AfterFunc(drainTimeout, func() { cancel(errDrainTimeout) })
+	_, _ = io.CopyN(io.Discard, resp.Body, drainLimit)
+	stop.Stop()
 	_ = resp.Body.Close()
+	stall.end()
 }

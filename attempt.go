@@ -3,6 +3,7 @@ package yunrt
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptrace"
 	"time"
@@ -125,6 +126,7 @@ type exchange struct {
 	cancel context.CancelCauseFunc
 	timer  *time.Timer // nil: no attempt timeout running
 	guard  *sendGuard  // nil once the attempt ended
+	conn   net.Conn    // an HTTP/2 answer's connection, closed if a read of it stalls (stall.go)
 
 	watching bool // the watchdog watches the read-ahead (the owner's: unwatch must follow)
 

@@ -2,6 +2,8 @@ package yunrt
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -20,10 +22,13 @@ func (r *request) prepareBody() error {
 	}
 	if r.signer != nil && !r.signsLengthOnly() {
 		// The signature covers the body's hash: hold it whole.
-		buf, err := io.ReadAll(req.Body)
+		buf, err := readBody(req, req.Body)
 		req.Body.Close()
 		r.bodyGiven = true
 		if err != nil {
+			return err
+		}
+		if err := checkLength(req, buf); err != nil {
 			return err
 		}
 		r.buffered, r.haveBody = buf, true
@@ -35,7 +40,7 @@ func (r *request) prepareBody() error {
 		return nil
 	}
 	limit := r.t.cfg.bodyLimit
-	buf, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
+	buf, err := readBody(req, io.LimitReader(req.Body, limit+1))
 	if err != nil {
 		return err // closeCallerBody closes it
 	}
@@ -44,10 +49,48 @@ func (r *request) prepareBody() error {
 		r.buffered = buf
 		return nil
 	}
+	if err := checkLength(req, buf); err != nil {
+		return err
+	}
 	req.Body.Close()
 	r.bodyGiven = true
 	r.buffered, r.haveBody = buf, true
 	r.getBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
+	return nil
+}
+
+// readBody reads rd, a view of req's body, under req's context: when the
+// context ends first the body is closed, which ends a Read that waits (a
+// pipe, a connection), and the reading ends with the context's cause, not
+// past its deadline. (A body whose Read ignores Close still holds it.) A
+// body with GetBody is read as it is: net/http sets GetBody for the
+// in-memory readers, which do not wait, and the watch would cost three
+// allocations.
+func readBody(req *http.Request, rd io.Reader) ([]byte, error) {
+	ctx := req.Context()
+	if ctx.Done() == nil || req.GetBody != nil {
+		return io.ReadAll(rd)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, context.Cause(ctx)
+	}
+	body := req.Body
+	stop := context.AfterFunc(ctx, func() { _ = body.Close() })
+	buf, err := io.ReadAll(rd)
+	if !stop() { // the context ended, and the body was closed under the read
+		return nil, context.Cause(ctx)
+	}
+	return buf, err
+}
+
+// checkLength reports a whole body whose length is not the request's
+// declared ContentLength (0 says nothing: unknown), as net/http refuses
+// to send it: sent with its real length, a body cut short by a producer
+// that failed would reach the server as a complete request.
+func checkLength(req *http.Request, buf []byte) error {
+	if req.ContentLength > 0 && int64(len(buf)) != req.ContentLength {
+		return fmt.Errorf("%w: ContentLength=%d with Body length %d", ErrBodyLength, req.ContentLength, len(buf))
+	}
 	return nil
 }
 

@@ -49,7 +49,7 @@ func TestBodyClosedOnLocalRefusals(t *testing.T) {
 		<-rec.opened
 		req := writeCall(classify.Tencent).request(t, srv.URL())
 		ct := &closeTracker{Reader: strings.NewReader(`{}`)}
-		req.Body, req.GetBody = ct, nil
+		req.Body, req.GetBody, req.ContentLength = ct, nil, 2
 		_, err := tr.RoundTrip(req)
 		require.ErrorIs(t, err, breaker.ErrOpen)
 		assert.True(t, ct.isClosed())
@@ -64,7 +64,7 @@ func TestBodyClosedOnLocalRefusals(t *testing.T) {
 		defer cancel()
 		req := writeCall(classify.Tencent).request(t, srv.URL()).WithContext(ctx)
 		ct := &closeTracker{Reader: strings.NewReader(`{}`)}
-		req.Body, req.GetBody = ct, nil
+		req.Body, req.GetBody, req.ContentLength = ct, nil, 2
 		_, err = tr.RoundTrip(req)
 		require.ErrorIs(t, err, ErrDeadline)
 		assert.True(t, ct.isClosed())

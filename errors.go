@@ -3,6 +3,7 @@ package yunrt
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 
@@ -47,6 +48,17 @@ var (
 	// by returning neither a response nor an error. The request may have
 	// been sent.
 	ErrBaseContract = errors.New("yunrt: the base transport returned no response and no error")
+	// ErrBodyLength: the request body's length is not its declared
+	// ContentLength (a producer that failed mid-body). Nothing was sent,
+	// as net/http sends nothing either.
+	ErrBodyLength = errors.New("yunrt: the request body's length is not its ContentLength")
+	// ErrUnframedCut ends the reading of an answer's body framed by the
+	// end of its connection (HTTP/1, no Content-Length, not chunked) and
+	// declared JSON, when the connection ended inside the body's
+	// top-level object or array: the body was cut, which net/http cannot
+	// tell and reports as io.EOF. errors.Is(err, io.ErrUnexpectedEOF)
+	// holds, as for a body cut short of its Content-Length.
+	ErrUnframedCut = fmt.Errorf("yunrt: the connection closed inside a JSON answer framed by its end (no Content-Length, not chunked): %w", io.ErrUnexpectedEOF)
 )
 
 // errDrainTimeout ends the context of an attempt whose discarded body

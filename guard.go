@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net"
 	"net/http/httptrace"
+	"sync"
 	"sync/atomic"
 	"syscall"
 )
@@ -40,6 +41,9 @@ type sendGuard struct {
 
 	trace  httptrace.ClientTrace
 	pooled bool // recycled: its trace is never given where a caller's trace is composed into it
+
+	connMu sync.Mutex
+	conn   net.Conn // the connection of the latest copy (GotConn)
 }
 
 // newSendGuard returns a guard with its trace hooks bound; reset arms it
@@ -66,6 +70,17 @@ func (g *sendGuard) reset(write bool, cancel context.CancelCauseFunc) {
 	g.copies.Store(0)
 	g.wrote.Store(false)
 	g.stopped.Store(false)
+	g.connMu.Lock()
+	g.conn = nil
+	g.connMu.Unlock()
+}
+
+// lastConn returns the connection net/http got for the latest copy of the
+// attempt, nil when it reported none.
+func (g *sendGuard) lastConn() net.Conn {
+	g.connMu.Lock()
+	defer g.connMu.Unlock()
+	return g.conn
 }
 
 func (g *sendGuard) onGetConn(string)                          { g.getConn.Store(true) }
@@ -73,6 +88,9 @@ func (g *sendGuard) onWrote()                                  { g.wrote.Store(t
 func (g *sendGuard) onWroteRequest(httptrace.WroteRequestInfo) { g.wrote.Store(true) }
 
 func (g *sendGuard) onGotConn(info httptrace.GotConnInfo) {
+	g.connMu.Lock()
+	g.conn = info.Conn
+	g.connMu.Unlock()
 	n := g.copies.Add(1)
 	if n == 1 || !g.mustStop(n) {
 		return

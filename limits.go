@@ -2,6 +2,7 @@ package yunrt
 
 import (
 	"math"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -200,13 +201,36 @@ func (m *meter) rate(now time.Time) float64 {
 // arrived signed: Aliyun RPC AccessKeyId, or the key in an ACS3, TC3 or
 // bce-auth-v1 Authorization. It returns "" when there is none.
 func accessKeyOf(rawQuery, auth string) string {
+	if ak := queryAccessKey(rawQuery); ak != "" {
+		return ak
+	}
+	return authAccessKey(auth)
+}
+
+// requestAccessKey is accessKeyOf of a request, which looks its
+// Authorization header up only when the query names no key (an Aliyun
+// RPC call signs in the query and has no such header: a lookup that
+// misses walks the header map).
+func requestAccessKey(req *http.Request) string {
+	if ak := queryAccessKey(req.URL.RawQuery); ak != "" {
+		return ak
+	}
+	return authAccessKey(classify.HeaderValue(req.Header, "Authorization"))
+}
+
+// queryAccessKey is the AccessKeyId of a raw query (Aliyun RPC).
+func queryAccessKey(rawQuery string) string {
 	// The key's name appears as such unless it is escaped: the scan for it
 	// is skipped when it cannot be there.
 	if strings.Contains(rawQuery, "AccessKeyId") || strings.IndexByte(rawQuery, '%') >= 0 || strings.IndexByte(rawQuery, '+') >= 0 {
-		if ak := classify.QueryValue(rawQuery, "AccessKeyId"); ak != "" {
-			return ak
-		}
+		return classify.QueryValue(rawQuery, "AccessKeyId")
 	}
+	return ""
+}
+
+// authAccessKey is the access key id an Authorization header names
+// (bce-auth-v1/AK/…, or a Credential=AK/… scheme such as TC3 or ACS3).
+func authAccessKey(auth string) string {
 	if auth == "" {
 		return ""
 	}

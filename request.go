@@ -2,6 +2,7 @@ package yunrt
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -79,7 +80,7 @@ func (r *request) run() (*http.Response, error) {
 		r.applyControl(r.ctl)
 	}
 	if err := r.prepareBody(); err != nil {
-		return nil, &Error{Provider: r.p, Reason: ErrBodyNotRewindable, Err: err}
+		return nil, r.bodyError(ctx, err)
 	}
 	r.prepareToken()
 	r.start = r.t.cfg.clk.Now()
@@ -110,13 +111,30 @@ func (r *request) run() (*http.Response, error) {
 	}
 }
 
+// bodyError is the error of a request whose body could not be prepared
+// (nothing was sent): the context's end, a body whose length is not its
+// ContentLength, or a body that failed.
+func (r *request) bodyError(ctx context.Context, err error) *Error {
+	e := &Error{Provider: r.p, Action: classify.ActionOf(r.p, r.orig, nil).Name, Reason: ErrBodyNotRewindable, Err: err}
+	switch {
+	case ctx.Err() != nil:
+		e.Reason, e.Err = context.Cause(ctx), nil
+	case errors.Is(err, ErrBodyLength):
+		e.Reason = ErrBodyLength
+	}
+	return e
+}
+
 // identify names the request's action and kind, and finds its endpoint
 // and breaker.
 func (r *request) identify() {
 	req := r.orig
 	action := classify.ActionOf(r.p, req, nil)
 	if form := r.formParams(action); form != nil {
-		action = classify.ActionOf(r.p, req, form)
+		// Its headers and query named no action: the form may.
+		if name := form.Get("Action"); name != "" {
+			action = classify.Action{Name: name, Kind: classify.KindOf(r.p, name, req.Method)}
+		}
 	}
 	r.info = RequestInfo{
 		Provider: r.p,
@@ -127,7 +145,7 @@ func (r *request) identify() {
 		URL:      req.URL,
 		Signed:   r.signer != nil,
 	}
-	r.ak = accessKeyOf(req.URL.RawQuery, classify.HeaderValue(req.Header, "Authorization"))
+	r.ak = requestAccessKey(req)
 	r.ep = r.t.endpointFor(endpointKey{r.p, r.host, r.ak}, r.pol, r.start)
 	r.breakerName = r.ep.name
 	if r.breakers != nil && r.breakers.Settings().PerAction {

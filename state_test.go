@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"net/url"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -263,5 +265,39 @@ func TestAccessKeyOf(t *testing.T) {
 		if tt.auth == "" {
 			assert.Equal(t, classify.QueryValue(tt.query, "AccessKeyId"), accessKeyOf(tt.query, ""), "the same as the full scan")
 		}
+		req := &http.Request{URL: &url.URL{RawQuery: tt.query}, Header: http.Header{"authorization": {tt.auth}}} // as darabonba spells it
+		assert.Equal(t, tt.want, requestAccessKey(req), "request with query %q auth %q", tt.query, tt.auth)
+	}
+}
+
+// TestActionFromForm: an Aliyun RPC call sent as a form POST names its
+// action in the body; its headers and query take precedence when they
+// name one.
+func TestActionFromForm(t *testing.T) {
+	tests := []struct {
+		target, ctype, body string
+		want                string
+		kind                classify.Kind
+	}{
+		{"https://ecs.aliyuncs.com/", "application/x-www-form-urlencoded", "Action=DescribeRegions&Version=2014-05-26", "DescribeRegions", classify.Read},
+		{"https://dysmsapi.aliyuncs.com/", "application/x-www-form-urlencoded; charset=utf-8", "Version=2017-05-25&Action=SendSms", "SendSms", classify.Write},
+		{"https://dysmsapi.aliyuncs.com/?Action=QuerySendDetails", "application/x-www-form-urlencoded", "Action=SendSms", "QuerySendDetails", classify.Read},
+		{"https://dysmsapi.aliyuncs.com/", "application/json", "Action=DescribeRegions", "POST /", classify.Write},
+		{"https://dysmsapi.aliyuncs.com/", "application/x-www-form-urlencoded", "Version=2017-05-25", "POST /", classify.Write},
+	}
+	for _, tt := range tests {
+		rec := &recorder{}
+		tr := New(rtFunc(func(r *http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: 200, Header: http.Header{}, Body: http.NoBody, Request: r}, nil
+		}), WithObserver(rec))
+		req, err := http.NewRequest(http.MethodPost, tt.target, strings.NewReader(tt.body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", tt.ctype)
+		resp, err := tr.RoundTrip(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Len(t, rec.infos, 1)
+		assert.Equal(t, tt.want, rec.infos[0].Action, "%s %s", tt.target, tt.body)
+		assert.Equal(t, tt.kind, rec.infos[0].Kind, "%s %s", tt.target, tt.body)
 	}
 }

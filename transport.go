@@ -38,6 +38,7 @@ type Transport struct {
 	endpoints *stateTable[endpointKey, *endpoint] // budget and rate ceiling per endpoint
 
 	guards   sync.Pool // *sendGuard, recycled across attempts
+	aheads   sync.Pool // *aheadBuf: read-aheads longer than a request's own buffer, up to 4 KiB
 	watchdog *watchdog // bounds read-aheads without an attempt timeout
 
 	scopes       *stateTable[scopeKey, *scopeLimiter] // adaptive limits of throttled scopes

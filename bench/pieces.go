@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"strings"
 	"time"
 
@@ -145,6 +146,32 @@ func actionPieces() []Piece {
 			}
 		}
 	}
+	// sdkHeaders reads the action and the Authorization header of a
+	// request as an official SDK writes its header map: darabonba (Aliyun)
+	// in lower case, Tencent's as "X-TC-*" (neither is the canonical form
+	// http.Header.Get looks up).
+	sdkHeaders := func(p classify.Provider) func() func() error {
+		return func() func() error {
+			h := http.Header{}
+			keys := []string{"host", "x-acs-version", "x-acs-action", "user-agent", "x-acs-date", "x-acs-signature-nonce", "accept", "x-acs-content-sha256", "authorization", "content-type"}
+			action, want := "x-acs-action", "SendSms"
+			if p == classify.Tencent {
+				keys = []string{"Host", "X-TC-Action", "X-TC-Version", "X-TC-Timestamp", "X-TC-Region", "X-TC-RequestClient", "X-TC-Language", "Authorization", "Content-Type"}
+				action = "X-TC-Action"
+			}
+			for _, k := range keys {
+				h[k] = []string{want}
+			}
+			req := &http.Request{Method: http.MethodPost, URL: &url.URL{Scheme: "https", Host: MemHost(p), Path: "/"}, Header: h}
+			return func() error {
+				a := classify.ActionOf(p, req, nil)
+				if auth := classify.HeaderValue(req.Header, "Authorization"); a.Name != want || auth != want {
+					return fmt.Errorf("sdk headers: action %q (%s), authorization %q", a.Name, action, auth)
+				}
+				return nil
+			}
+		}
+	}
 	provider := func(p classify.Provider) func() func() error {
 		return func() func() error {
 			t, host := yunrt.New(NewMemTransport(happyBody(p))), MemHost(p)
@@ -163,6 +190,8 @@ func actionPieces() []Piece {
 		{Name: "action/tencent", Notes: "ActionOf + KindOf of Tencent SendSms (X-TC-Action header)", New: action(classify.Tencent)},
 		{Name: "lookup/aliyun", Notes: "the access key of every request (its endpoint's key): QueryValue AccessKeyId + HeaderValue Authorization", New: lookup(classify.Aliyun)},
 		{Name: "lookup/tencent", Notes: "the same on the Tencent request", New: lookup(classify.Tencent)},
+		{Name: "sdk-headers/aliyun", Notes: "ActionOf + HeaderValue Authorization on a header map as darabonba writes it (10 lower-case keys)", New: sdkHeaders(classify.Aliyun)},
+		{Name: "sdk-headers/tencent", Notes: "the same on a header map as the Tencent SDK writes it (9 keys, X-TC-* spelled so)", New: sdkHeaders(classify.Tencent)},
 	}
 }
 

@@ -123,6 +123,8 @@ func TestPiecesAllocs(t *testing.T) {
 		"action/tencent":                0,
 		"lookup/aliyun":                 0,
 		"lookup/tencent":                0,
+		"sdk-headers/aliyun":            0,
+		"sdk-headers/tencent":           0,
 		"peek/aliyun-200B":              0,
 		"peek/tencent-200B-nolength":    0,
 		"peek/tencent-1MiB-nolength":    1,

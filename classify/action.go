@@ -25,7 +25,7 @@ func ActionOf(p Provider, r *http.Request, form url.Values) Action {
 	var name string
 	switch p {
 	case Aliyun:
-		name = HeaderValue(r.Header, "X-Acs-Action")
+		name = HeaderValue(r.Header, "x-acs-action") // as darabonba writes it
 		if name == "" && r.URL != nil {
 			name = QueryValue(r.URL.RawQuery, "Action")
 		}
@@ -33,7 +33,7 @@ func ActionOf(p Provider, r *http.Request, form url.Values) Action {
 			name = form.Get("Action")
 		}
 	case Tencent:
-		name = HeaderValue(r.Header, "X-Tc-Action")
+		name = HeaderValue(r.Header, "X-TC-Action") // as Tencent documents it, and its SDK writes it
 	}
 	if name != "" {
 		return Action{Name: name, Kind: KindOf(p, name, r.Method)}

@@ -1,12 +1,14 @@
 package classify
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -124,6 +126,61 @@ func TestHeaderValue(t *testing.T) {
 	r.Header = h
 	assert.Equal(t, Action{"DescribeSmsSignList", Read}, ActionOf(Tencent, r, nil))
 	assert.Equal(t, Action{"SendSms", Write}, ActionOf(Aliyun, r, nil))
+}
+
+// TestHeaderValueAnySpelling holds HeaderValue's lookups (as spelled,
+// canonical, lower case, then a walk) to the walk alone, on random maps
+// holding each name under at most one spelling, and checks that none of
+// them allocates.
+func TestHeaderValueAnySpelling(t *testing.T) {
+	names := []string{"X-Acs-Action", "Authorization", "X-TC-Action", "Content-Type", "x-acs-signature-nonce", "Host", "X-Ca-Nonce"}
+	respell := func(rng *rand.Rand, s string) string {
+		b := []byte(s)
+		for i, c := range b {
+			if rng.IntN(2) == 0 {
+				b[i] = byte(unicode.ToUpper(rune(c)))
+			} else {
+				b[i] = byte(unicode.ToLower(rune(c)))
+			}
+		}
+		switch rng.IntN(4) { // the usual spellings, often
+		case 0:
+			return http.CanonicalHeaderKey(s)
+		case 1:
+			return strings.ToLower(s)
+		case 2:
+			return s
+		}
+		return string(b)
+	}
+	walk := func(h http.Header, name string) string {
+		for k, vs := range h {
+			if len(vs) > 0 && strings.EqualFold(k, name) {
+				return vs[0]
+			}
+		}
+		return ""
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 5000; i++ {
+		h := http.Header{}
+		for j, n := range names {
+			if rng.IntN(3) > 0 {
+				h[respell(rng, n)] = []string{fmt.Sprint("v", j)}
+			}
+		}
+		for _, n := range names {
+			asked := respell(rng, n)
+			require.Equal(t, walk(h, asked), HeaderValue(h, asked), "%q in %v", asked, h)
+		}
+	}
+	h := http.Header{"x-acs-action": {"SendSms"}, "X-TC-Action": {"SendSms"}, "Other": {"x"}}
+	allocs := testing.AllocsPerRun(100, func() {
+		_ = HeaderValue(h, "X-Acs-Action")
+		_ = HeaderValue(h, "X-Tc-Action")
+		_ = HeaderValue(h, "Authorization")
+	})
+	assert.Zero(t, allocs)
 }
 
 func TestQueryValue(t *testing.T) {

@@ -100,7 +100,13 @@ func (t *Table) decodeFull(p Provider, r Response) Result {
 			res.Source = FromHeader
 		}
 	} else if p == Baidu {
-		res.Code = baiduStatusCode(r.Status)
+		// No code in the body: named by the status, as bce-sdk-go does,
+		// with the body's message, else the status line.
+		if res.Code = baiduStatusCode(r.Status); res.Code != "" {
+			if res.Message = f.message; res.Message == "" {
+				res.Message = strconv.Itoa(r.Status) + " " + http.StatusText(r.Status)
+			}
+		}
 	}
 	res.RequestID, res.HostID, res.EC = f.requestID, f.hostID, f.ec
 	if res.RequestID == "" {
@@ -140,7 +146,7 @@ func decodeFields(p Provider, status int, h http.Header, body []byte) errFields 
 		case '<':
 			f = scanXML(body)
 		case '{':
-			f = scanFlat(body)
+			f = scanFlat(body, false)
 		}
 		// Log Service and Function Compute send their errors with an error
 		// status: a 2xx body's errorCode is the caller's data (a
@@ -154,7 +160,7 @@ func decodeFields(p Provider, status int, h http.Header, body []byte) errFields 
 		}
 	case Baidu:
 		if firstByte(body) == '{' {
-			f = scanFlat(body)
+			f = scanFlat(body, true)
 		}
 		if ok2xx(status) && (!f.hasCode || successCode(f.code, true)) {
 			f.code, f.message, f.hasCode = "", "", false
@@ -209,6 +215,8 @@ func successCode(code string, baidu bool) bool {
 	return false
 }
 
+// baiduStatusCode is the code of a Baidu error answer whose body names
+// none, as SPEC.md and bce-sdk-go infer it from the status.
 func baiduStatusCode(status int) string {
 	switch status {
 	case 400:
@@ -219,6 +227,11 @@ func baiduStatusCode(status int) string {
 		return "PreconditionFailed"
 	case 500:
 		return "InternalError"
+	}
+	if status >= 400 {
+		// bce-sdk-go names any other error status by its text:
+		// NotFound, ServiceUnavailable.
+		return strings.ReplaceAll(http.StatusText(status), " ", "")
 	}
 	return ""
 }

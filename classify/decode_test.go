@@ -103,11 +103,11 @@ func TestDecode(t *testing.T) {
 		{"baidu expired", Baidu, 400, nil, []byte(`{"requestId":"B1","code":"RequestExpired","message":"Request has expired."}`), false,
 			Result{Code: "RequestExpired", Message: "Request has expired.", RequestID: "B1", Class: Resign, Source: FromBody}},
 		{"baidu empty 403", Baidu, 403, http.Header{"X-Bce-Request-Id": {"B2"}}, nil, false,
-			Result{Code: "AccessDenied", RequestID: "B2", Class: Permanent}},
-		{"baidu empty 500", Baidu, 500, nil, nil, false, Result{Code: "InternalError", Class: Retryable}},
-		{"baidu empty 412", Baidu, 412, nil, nil, false, Result{Code: "PreconditionFailed", Class: Permanent}},
-		{"baidu empty 400", Baidu, 400, nil, nil, false, Result{Code: "InvalidHTTPRequest", Class: Permanent}},
-		{"baidu empty 503", Baidu, 503, nil, nil, false, Result{Class: Retryable}},
+			Result{Code: "AccessDenied", Message: "403 Forbidden", RequestID: "B2", Class: Permanent}},
+		{"baidu empty 500", Baidu, 500, nil, nil, false, Result{Code: "InternalError", Message: "500 Internal Server Error", Class: Retryable}},
+		{"baidu empty 412", Baidu, 412, nil, nil, false, Result{Code: "PreconditionFailed", Message: "412 Precondition Failed", Class: Permanent}},
+		{"baidu empty 400", Baidu, 400, nil, nil, false, Result{Code: "InvalidHTTPRequest", Message: "400 Bad Request", Class: Permanent}},
+		{"baidu empty 503", Baidu, 503, nil, nil, false, Result{Code: "ServiceUnavailable", Message: "503 Service Unavailable", MetricCode: "other", Class: Retryable}}, // named by its status, as bce-sdk-go does
 		{"baidu sms success", Baidu, 200, nil, []byte(`{"requestId":"B3","code":"1000","message":"成功","data":[]}`), false,
 			Result{RequestID: "B3", Class: Success}},
 		{"baidu error in 200", Baidu, 200, nil, []byte(`{"requestId":"B4","code":"InternalError","message":"m"}`), false,
@@ -316,5 +316,54 @@ func TestSuccessHasNoHint(t *testing.T) {
 		assert.Empty(t, ok.HintSource, p)
 		failed := table.Decode(p, Response{Status: 503, Header: h, Body: []byte(`{}`)})
 		assert.Equal(t, 3*time.Second, failed.Hint, p)
+	}
+}
+
+// TestDecodeLikeTheSDKs holds the decoders to what each provider's
+// official SDK reads from answers servers could send but seldom do (found
+// by interop's red-team campaign against the SDKs, TestRedteamDecodeFindings):
+// escaped keys, keys in another letter case (tencentcloud-sdk-go and
+// bce-sdk-go decode into structs, which encoding/json matches ignoring
+// case; the Aliyun SDKs read maps, and prefer Code to code), repeated and
+// null members, and Baidu error statuses without a body.
+func TestDecodeLikeTheSDKs(t *testing.T) {
+	table := DefaultTable()
+	tests := []struct {
+		name         string
+		p            Provider
+		status       int
+		body         string
+		code, msg, r string
+	}{
+		{"tencent escaped key", Tencent, 200, `{"Response":{"Error":{"\u0043ode":"InternalError","Message":"m"},"RequestId":"r"}}`, "InternalError", "m", "r"},
+		{"aliyun escaped key", Aliyun, 400, `{"\u0043ode":"Throttling.User","Message":"m","RequestId":"r"}`, "Throttling.User", "m", "r"},
+		{"aliyun escaped key in 200", Aliyun, 200, `{"\u0043ode":"isv.BUSINESS_LIMIT_CONTROL","Message":"m","RequestId":"r"}`, "isv.BUSINESS_LIMIT_CONTROL", "m", "r"},
+		{"baidu escaped key", Baidu, 400, `{"\u0063ode":"NoSuchKey","message":"m","requestId":"r"}`, "NoSuchKey", "m", "r"},
+		{"tencent keys in lower case", Tencent, 200, `{"response":{"error":{"code":"InternalError","message":"m"},"requestId":"r"}}`, "InternalError", "m", "r"},
+		{"tencent keys folded (long s, Kelvin)", Tencent, 200, `{"Re\u017fponse":{"Error":{"Code":"InternalError"},"RequestId":"r"}}`, "InternalError", "", "r"},
+		{"baidu keys in upper case", Baidu, 400, `{"CODE":"NoSuchKey","MESSAGE":"m","REQUESTID":"r"}`, "NoSuchKey", "m", "r"},
+		{"baidu keys in upper case in 200", Baidu, 200, `{"CODE":"InternalError","REQUESTID":"r"}`, "InternalError", "", "r"},
+		{"tencent Error, then null", Tencent, 200, `{"Response":{"Error":{"Code":"InternalError"},"Error":null,"RequestId":"r"}}`, "InternalError", "", "r"},
+		{"tencent Error repeated, merged", Tencent, 200, `{"Response":{"Error":{"Code":"A","Message":"m"},"Error":{"Code":"B"},"RequestId":"r"}}`, "B", "m", "r"},
+		{"tencent code twice, last wins", Tencent, 200, `{"Response":{"Error":{"Code":"A","code":"B"},"RequestId":"r"}}`, "B", "", "r"},
+		{"aliyun Code before code", Aliyun, 400, `{"Code":"Throttling","code":"x","Message":"m","message":"y","RequestId":"r","requestId":"z"}`, "Throttling", "m", "r"},
+		{"aliyun code before Code", Aliyun, 400, `{"code":"x","Code":"Throttling","requestId":"z","RequestId":"r"}`, "Throttling", "", "r"},
+		{"aliyun empty Code, then code", Aliyun, 400, `{"Code":"","code":"Throttling","RequestId":"r"}`, "Throttling", "", "r"},
+		{"aliyun RequestId kept in 200", Aliyun, 200, `{"Code":"OK","RequestId":"r","requestId":"z"}`, "", "", "r"},
+		{"aliyun keys in upper case are data", Aliyun, 400, `{"CODE":"x","Code":"Throttling","RequestId":"r"}`, "Throttling", "", "r"},
+		{"baidu empty 404", Baidu, 404, ``, "NotFound", "404 Not Found", ""},
+		{"baidu empty 400", Baidu, 400, ``, "InvalidHTTPRequest", "400 Bad Request", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, trunc := range []bool{false, true} {
+				r := Response{Status: tt.status, Body: []byte(tt.body), Truncated: trunc && tt.status == 200}
+				got := table.Decode(tt.p, r)
+				assert.Equal(t, tt.code, got.Code, "code")
+				assert.Equal(t, tt.msg, got.Message, "message")
+				assert.Equal(t, tt.r, got.RequestID, "request id")
+				assert.Equal(t, got, table.decodeFull(tt.p, r), "the fast path agrees")
+			}
+		})
 	}
 }

@@ -80,12 +80,18 @@ type okFields struct {
 	// seen is how many bytes of the body scan read: all of it, or (in a
 	// truncated body) up to the payload, where truncatedRule stops it.
 	seen int
+	// fold and capitals are errFields': keys in any letter case
+	// (Tencent, Baidu); the members given a value under their
+	// capitalised spelling (Aliyun keeps it).
+	fold     bool
+	capitals uint16
 }
 
 // scan reads the body's members and reports whether the body holds no
 // error the full path would find.
 func (f *okFields) scan(p Provider, b []byte, truncated bool) bool {
 	s := fscan{b: b, truncated: truncated}
+	f.fold = p == Tencent || p == Baidu
 	lv := flatTop
 	if p == Tencent {
 		lv = tencentTop

@@ -284,7 +284,8 @@ func TestDifferentialRandom(t *testing.T) {
 	table := DefaultTable()
 	rng := rand.New(rand.NewPCG(17, 1))
 	tokens := []string{`"Code"`, `"code"`, `"OK"`, `"Success"`, `true`, `null`, `"Error"`, `"Response"`, `"RequestId"`, `"error_code"`,
-		`"log_id"`, `"HostId"`, `=`, `Token:`, `%3D`, `0`, `1000`, `"200"`, `{`, `}`, `[`, `]`, `:`, `,`, `"`, `\`, ` `, "\xff", `"\u004fK"`, `"ok"`, `"oK"`}
+		`"log_id"`, `"HostId"`, `=`, `Token:`, `%3D`, `0`, `1000`, `"200"`, `{`, `}`, `[`, `]`, `:`, `,`, `"`, `\`, ` `, "\xff", `"\u004fK"`, `"ok"`, `"oK"`,
+		`"response"`, `"error"`, `"CODE"`, `"\u0043ode"`, `"requestId"`, `"REQUESTID"`, `"Message"`, `"message"`, `\u`, `"Re\u017fponse"`}
 	var seeds [][]byte
 	for _, s := range successBodies(t) {
 		seeds = append(seeds, s.body)

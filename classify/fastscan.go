@@ -44,18 +44,39 @@ const (
 // mayHoldCode reports whether rest, the part of a truncated body from its
 // payload on, may hold a member the full path reads as an error: Tencent's
 // Response.Error, API 2.0's code, or (Aliyun, Baidu) any key ending in
-// "code" or "Code" (Code, code, ErrorCode, errorCode, error_code). One
-// vectorised search over at most the read-ahead; a payload that merely
-// contains such a key sends the answer to the full path, which is right,
-// only slower.
+// "code" in any letter case (Code, code, ErrorCode, errorCode, error_code,
+// CODE), or a \u escape (which may spell one: "\u0043ode" is Code). One
+// vectorised search per quote over at most the read-ahead; a payload that
+// merely contains such a key sends the answer to the full path, which is
+// right, only slower.
 func mayHoldCode(rest []byte, lv level) bool {
+	if bytes.Contains(rest, []byte(`\u`)) {
+		return true
+	}
 	switch lv {
 	case tencentResponse:
-		return bytes.Contains(rest, []byte(`Error"`))
+		return containsKeyFold(rest, "error")
 	case tencentTop:
-		return bytes.Contains(rest, []byte(`code"`))
+		return containsKeyFold(rest, "code")
 	}
-	return bytes.Contains(rest, []byte(`ode"`))
+	return containsKeyFold(rest, "ode")
+}
+
+// containsKeyFold reports whether b holds tail (lower-case ASCII)
+// followed by a quote, ignoring case.
+func containsKeyFold(b []byte, tail string) bool {
+	for i := len(tail); i < len(b); {
+		q := bytes.IndexByte(b[i:], '"')
+		if q < 0 {
+			return false
+		}
+		i += q
+		if bytes.EqualFold(b[i-len(tail):i], []byte(tail)) {
+			return true
+		}
+		i++
+	}
+	return false
 }
 
 type fscan struct {
@@ -82,11 +103,16 @@ func (s *fscan) members(f *okFields, lv level) step {
 		for end < len(b) && b[end] != '"' && b[end] != '\\' {
 			end++
 		}
-		if end < len(b) && b[end] == '\\' {
+		escapedKey := end < len(b) && b[end] == '\\'
+		if escapedKey {
 			end = stringEnd(b, i+1)
 		}
 		if end < 0 || end >= len(b) {
 			return s.brokenAt(len(b))
+		}
+		if escapedKey {
+			s.i = i
+			return bail // the full path unescapes it: "\u0043ode" is Code
 		}
 		key := b[i+1 : end]
 		if i = skipWS(b, end+1); i >= len(b) || b[i] != ':' {
@@ -166,42 +192,52 @@ func (s *fscan) brokenAt(i int) step {
 }
 
 // scalar takes the scalar value of one member (raw: a string's content,
-// escapes intact, or a literal) as errFields.field and scanTencent do:
-// null is no value; a code no provider calls success makes the scan
-// bail, the full path deciding.
+// escapes intact, or a literal) as errFields.field and scanTencent do
+// (keys matched as fieldOf does, null is no value, Aliyun keeps a
+// capitalised member's value); a code no provider calls success makes the
+// scan bail, the full path deciding.
 func (f *okFields) scalar(lv level, key, raw []byte, isStr bool) step {
-	var v *rawVal
+	var id fieldID
+	capital := false
 	switch lv {
 	case flatTop:
-		switch string(key) {
-		case "Code", "code":
-			v = &f.code
-		case "RequestId", "requestId", "RequestID", "requestID":
-			v = &f.requestID
-		case "HostId", "hostId":
-			v = &f.host
-		case "errorCode", "ErrorCode", "error_code":
-			v = &f.altCode
-		case "log_id":
-			v = &f.altRequestID
-		case "Success", "success":
-			if !isStr && (string(raw) == "true" || string(raw) == "false") {
-				f.success, f.hasSuccess = string(raw) == "true", true
-			}
-		}
-	case tencentTop:
-		if string(key) == "code" {
-			v = &f.v2code
+		id, capital = fieldOf(key, f.fold)
+	case tencentTop: // API 2.0's code is the one member that decides
+		if id, _ = fieldOf(key, true); id != codeField {
+			id = noField
 		}
 	case tencentResponse:
-		if string(key) == "RequestId" {
-			v = &f.requestID
+		if bytes.EqualFold(key, []byte("RequestId")) {
+			id = requestIDField
 		}
 	}
-	if v == nil || !isStr && string(raw) == "null" {
+	var v *rawVal
+	switch id {
+	case codeField:
+		v = &f.code
+		if lv == tencentTop {
+			v = &f.v2code
+		}
+	case requestIDField:
+		v = &f.requestID
+	case hostIDField:
+		v = &f.host
+	case altCodeField:
+		v = &f.altCode
+	case altRequestIDField:
+		v = &f.altRequestID
+	case successField:
+		if !isStr && (string(raw) == "true" || string(raw) == "false") {
+			f.success, f.hasSuccess = string(raw) == "true", true
+		}
+	}
+	if v == nil || !isStr && string(raw) == "null" || !(f.fold || capital || f.capitals&(1<<id) == 0) {
 		return next
 	}
 	*v = rawVal{b: raw, str: isStr, set: true}
+	if capital && len(raw) > 0 {
+		f.capitals |= 1 << id
+	}
 	switch {
 	case v == &f.code && !f.hasSuccess && !rawSuccessCode(*v, true),
 		v == &f.v2code && !rawSuccessCode(*v, false):
@@ -216,9 +252,9 @@ func (f *okFields) scalar(lv level, key, raw []byte, isStr bool) step {
 func (f *okFields) container(s *fscan, lv level, key []byte) step {
 	isObj := s.b[s.i] == '{'
 	switch {
-	case lv == tencentTop && isObj && string(key) == "Response":
+	case lv == tencentTop && isObj && bytes.EqualFold(key, []byte("Response")):
 		return s.members(f, tencentResponse)
-	case lv == tencentResponse && isObj && string(key) == "Error":
+	case lv == tencentResponse && isObj && bytes.EqualFold(key, []byte("Error")):
 		return bail
 	case s.truncated && mayHoldCode(s.b[s.i:], lv):
 		return bail // a code may follow the payload: the full path reads on

@@ -138,7 +138,8 @@ func FuzzPeek(f *testing.F) {
 }
 
 // FuzzPeekInto holds PeekPrefixInto, with a caller's buffer of any
-// length, to PeekPrefix's answer, and the body read in chunks of any size.
+// length, and PeekPrefixGrow, growing into a dirty buffer at most once, to
+// PeekPrefix's answer, and the body read in chunks of any size.
 func FuzzPeekInto(f *testing.F) {
 	f.Add([]byte("hello world"), int64(-1), 4, 3, 1)
 	f.Add([]byte("hello world"), int64(-1), 64, 11, 5)
@@ -156,6 +157,15 @@ func FuzzPeekInto(f *testing.F) {
 		got, err, trunc := PeekPrefixInto(buf, &chunked{data, chunk}, cl, limit)
 		if !bytes.Equal(want, got) || wantErr != err || wantTrunc != trunc {
 			t.Fatalf("PeekPrefixInto(buf of %d) = %q, %v, %v; PeekPrefix = %q, %v, %v", bufLen, got, err, trunc, want, wantErr, wantTrunc)
+		}
+		grows := 0
+		dirty := func(n int) []byte { // a recycled buffer: full of an earlier answer
+			grows++
+			return bytes.Repeat([]byte{'#'}, n)
+		}
+		got, err, trunc = PeekPrefixGrow(make([]byte, bufLen), dirty, &chunked{data, chunk}, cl, limit)
+		if !bytes.Equal(want, got) || wantErr != err || wantTrunc != trunc || grows > 1 {
+			t.Fatalf("PeekPrefixGrow(buf of %d) = %q, %v, %v after %d grows; PeekPrefix = %q, %v, %v", bufLen, got, err, trunc, grows, want, wantErr, wantTrunc)
 		}
 	})
 }

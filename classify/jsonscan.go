@@ -140,6 +140,9 @@ func (s *jscan) object(field func(key []byte) bool) bool {
 		if !ok || s.peek() != ':' {
 			return false
 		}
+		if bytes.IndexByte(key, '\\') >= 0 {
+			key = []byte(text(key, true)) // "\u0043ode" is Code, as encoding/json reads it
+		}
 		s.i++
 		start := s.i
 		if !field(key) {
@@ -195,32 +198,123 @@ type errFields struct {
 	// fromHeader reports a code from API Gateway's X-Ca-Error-* headers;
 	// fromAlt a code from the alt* fields.
 	fromHeader, fromAlt bool
+	// fold: keys are matched ignoring case (Tencent, Baidu; see fieldOf).
+	// capitals: the members (1<<fieldID) given a non-empty value under
+	// their capitalised spelling.
+	fold     bool
+	capitals uint16
+}
+
+// fieldID names the members of an error object errFields reads.
+type fieldID uint8
+
+const (
+	noField fieldID = iota
+	codeField
+	messageField
+	requestIDField
+	hostIDField
+	altCodeField
+	altMessageField
+	altRequestIDField
+	codeDescField
+	successField
+)
+
+// fieldOf names the member key holds, as its provider's SDK matches keys:
+// exactly (Aliyun: both SDKs read a map), or ignoring case when fold is
+// set (tencentcloud-sdk-go and bce-sdk-go decode into structs, which
+// encoding/json matches so). capital reports the capitalised spelling of
+// a member that has two (Code and code), which the Aliyun SDKs prefer.
+func fieldOf(key []byte, fold bool) (id fieldID, capital bool) {
+	switch string(key) {
+	case "Code":
+		return codeField, true
+	case "code":
+		return codeField, false
+	case "Message":
+		return messageField, true
+	case "message":
+		return messageField, false
+	case "RequestId", "RequestID":
+		return requestIDField, true
+	case "requestId", "requestID":
+		return requestIDField, false
+	case "HostId":
+		return hostIDField, true
+	case "hostId":
+		return hostIDField, false
+	case "errorCode", "ErrorCode", "error_code":
+		return altCodeField, false
+	case "errorMessage", "ErrorMessage", "error_msg":
+		return altMessageField, false
+	case "log_id":
+		return altRequestIDField, false
+	case "codeDesc":
+		return codeDescField, false
+	case "Success", "success":
+		return successField, false
+	}
+	if fold {
+		return foldedField(key), false
+	}
+	return noField, false
+}
+
+// foldedField is fieldOf of a key in another letter case than those
+// fieldOf spells (CODE, REQUESTID, eRRor_code), compared as encoding/json
+// does (Unicode simple folding: ſ is s, K is k).
+func foldedField(key []byte) fieldID {
+	for _, n := range [...]struct {
+		name string
+		id   fieldID
+	}{
+		{"code", codeField}, {"message", messageField}, {"requestid", requestIDField}, {"hostid", hostIDField},
+		{"errorcode", altCodeField}, {"error_code", altCodeField}, {"errormessage", altMessageField},
+		{"error_msg", altMessageField}, {"log_id", altRequestIDField}, {"codedesc", codeDescField}, {"success", successField},
+	} {
+		if bytes.EqualFold(key, []byte(n.name)) {
+			return n.id
+		}
+	}
+	return noField
+}
+
+// isField reports whether key names a member errFields reads.
+func isField(key []byte, fold bool) bool {
+	id, _ := fieldOf(key, fold)
+	return id != noField
 }
 
 // field reads one key of an error object if it is one of ours. Only
 // scalar values are taken; an object or array under a known key is
-// skipped (a wrongly typed field is ignored, not trusted).
+// skipped (a wrongly typed field is ignored, not trusted), and null
+// leaves a field as it was (as encoding/json leaves a struct field).
+// Keys are matched as the provider's SDK matches them (fieldOf, f.fold);
+// a repeated member's last value wins, except that (Aliyun) a value under
+// the capitalised spelling is kept over one under the other.
 func (f *errFields) field(s *jscan, key []byte) bool {
+	id, capital := fieldOf(key, f.fold)
 	var dst *string
 	bound := MaxMessageLen
-	switch string(key) {
-	case "Code", "code":
+	switch id {
+	case codeField:
 		dst, bound = &f.code, MaxCodeLen
-	case "Message", "message":
+	case messageField:
 		dst = &f.message
-	case "RequestId", "requestId", "RequestID", "requestID":
+	case requestIDField:
 		dst, bound = &f.requestID, MaxRequestIDLen
-	case "HostId", "hostId":
+	case hostIDField:
 		dst, bound = &f.hostID, MaxHostIDLen
-	case "errorCode", "ErrorCode", "error_code":
+	case altCodeField:
 		dst, bound = &f.altCode, MaxCodeLen
-	case "errorMessage", "ErrorMessage", "error_msg":
+	case altMessageField:
 		dst = &f.altMessage
-	case "log_id":
+	case altRequestIDField:
 		dst, bound = &f.altRequestID, MaxRequestIDLen
-	case "codeDesc":
+	case codeDescField:
 		dst, bound = &f.codeDesc, MaxCodeLen
-	case "Success", "success":
+	case successField:
 		raw, isStr, ok := s.scalar()
 		if ok && !isStr && (string(raw) == "true" || string(raw) == "false") {
 			f.success, f.hasSuccess = string(raw) == "true", true
@@ -233,16 +327,28 @@ func (f *errFields) field(s *jscan, key []byte) bool {
 		return false
 	}
 	raw, isStr, ok := s.scalar()
-	if ok && !(string(raw) == "null" && !isStr) {
-		*dst = boundedText(raw, isStr, bound)
-		switch dst {
-		case &f.code:
-			f.hasCode = true
-		case &f.altCode:
-			f.hasAltCode = true
-		}
+	if !ok || string(raw) == "null" && !isStr || !f.takes(id, capital) {
+		return ok
+	}
+	*dst = boundedText(raw, isStr, bound)
+	switch {
+	case id == codeField:
+		f.hasCode = true
+	case id == altCodeField:
+		f.hasAltCode = true
+	}
+	if capital && *dst != "" {
+		f.capitals |= 1 << id
 	}
 	return ok
+}
+
+// takes reports whether a value of member id (under its capitalised
+// spelling or not) replaces the one read before: always, except that the
+// Aliyun SDKs keep a non-empty capitalised value (Code over code,
+// whatever their order: darabonba's dara.Default(err["Code"], err["code"])).
+func (f *errFields) takes(id fieldID, capital bool) bool {
+	return f.fold || capital || f.capitals&(1<<id) == 0
 }
 
 // useAlt moves the fields of the SLS, Function Compute or Baidu AI shape
@@ -260,9 +366,10 @@ func (f *errFields) useAlt() {
 	}
 }
 
-// scanFlat reads the top-level error fields of an Aliyun or Baidu body.
-func scanFlat(b []byte) errFields {
-	var f errFields
+// scanFlat reads the top-level error fields of an Aliyun or Baidu body;
+// fold: Baidu's keys, in any letter case (see fieldOf).
+func scanFlat(b []byte, fold bool) errFields {
+	f := errFields{fold: fold}
 	s := jscan{b: b}
 	s.object(func(key []byte) bool { return f.field(&s, key) })
 	f.useAlt()
@@ -271,33 +378,36 @@ func scanFlat(b []byte) errFields {
 
 // scanTencent reads Response.Error.{Code,Message} and Response.RequestId
 // (API 3.0) and, when there is no Response.Error, the top-level code,
-// message and codeDesc of API 2.0. Like tencentcloud-sdk-go v1.1.0, a
-// 2.0 error's code is its codeDesc, or its numeric code when codeDesc is
-// empty; the numeric code is kept in altCode for classification.
+// message and codeDesc of API 2.0. A 2.0 error's code is its codeDesc,
+// as tencentcloud-sdk-go has it, or (where the SDK reports no code at all)
+// its numeric code when codeDesc is empty, which can still be classified;
+// the numeric code is kept in altCode for classification. Keys are
+// matched ignoring case, repeated Error members merge and null leaves
+// them, as the SDK's structs are filled by encoding/json.
 func scanTencent(b []byte) errFields {
-	var f, v2 errFields
+	f, v2, e := errFields{fold: true}, errFields{fold: true}, errFields{fold: true}
 	s := jscan{b: b}
 	s.object(func(key []byte) bool {
-		switch string(key) {
-		case "code", "message", "codeDesc":
+		switch {
+		case bytes.EqualFold(key, []byte("Response")):
+		case isField(key, true):
 			return v2.field(&s, key)
-		case "Response":
 		default:
 			return false
 		}
 		return s.object(func(key []byte) bool {
-			switch string(key) {
-			case "Error":
-				var e errFields
-				ok := s.object(func(key []byte) bool { return e.field(&s, key) })
-				f.code, f.message, f.hasCode = e.code, e.message, e.hasCode
-				return ok
-			case "RequestId":
+			switch {
+			case bytes.EqualFold(key, []byte("Error")):
+				// Every Error member fills the same fields, and null
+				// leaves them, as tencentcloud-sdk-go's struct is filled.
+				return s.object(func(key []byte) bool { return e.field(&s, key) })
+			case bytes.EqualFold(key, []byte("RequestId")):
 				return f.field(&s, key)
 			}
 			return false
 		})
 	})
+	f.code, f.message, f.hasCode = e.code, e.message, e.hasCode
 	if f.hasCode && f.code != "" || !v2.hasCode || successCode(v2.code, false) {
 		return f
 	}

@@ -6,21 +6,78 @@ import (
 	"strings"
 )
 
-// HeaderValue returns the first value of header name (in canonical form,
-// as http.CanonicalHeaderKey returns it), whatever the
+// HeaderValue returns the first value of header name, whatever the
 // letter case of the key it was stored under. Some SDKs write keys such as
 // "X-TC-Action" or "x-acs-action" straight into the header map, where
 // http.Header.Get, which looks for the canonical form only, misses them.
+//
+// It looks the key up as name spells it, then in canonical form (as
+// http.CanonicalHeaderKey returns it), then (in a map of more than
+// walkBelow keys, where a walk costs more than a lookup) in lower case,
+// and only then compares every key ignoring case: a header stored under
+// one of the usual spellings costs a map lookup or three, not a walk over
+// the map. When keys differing only in case hold different values, the
+// first of those lookups to match wins. It does not allocate.
 func HeaderValue(h http.Header, name string) string {
 	if vs := h[name]; len(vs) > 0 {
 		return vs[0]
 	}
+	if len(h) == 0 {
+		return ""
+	}
+	var buf [maxFoldName]byte
+	if len(name) <= len(buf) {
+		if v, ok := lookupSpelled(h, name, buf[:len(name)], true); ok {
+			return v
+		}
+		if len(h) > walkBelow {
+			if v, ok := lookupSpelled(h, name, buf[:len(name)], false); ok {
+				return v
+			}
+		}
+	}
 	for k, vs := range h {
-		if len(vs) > 0 && strings.EqualFold(k, name) {
+		if len(vs) > 0 && len(k) == len(name) && strings.EqualFold(k, name) {
 			return vs[0]
 		}
 	}
 	return ""
+}
+
+// walkBelow is the size of a header map up to which HeaderValue walks it
+// rather than look up one more spelling (measured: a walk over a few keys
+// that differ in length from the name costs about one lookup).
+const walkBelow = 4
+
+// maxFoldName bounds the header names HeaderValue respells on its stack
+// (longer ones go straight to the walk over the map).
+const maxFoldName = 64
+
+// lookupSpelled looks name up respelled into buf (len(buf) == len(name)):
+// in canonical form, or in lower case. ok is false when the respelling is
+// name itself (already looked up) or absent.
+func lookupSpelled(h http.Header, name string, buf []byte, canonical bool) (v string, ok bool) {
+	upper := canonical
+	same := true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case upper && 'a' <= c && c <= 'z':
+			c -= 'a' - 'A'
+		case !upper && 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		same = same && c == name[i]
+		buf[i] = c
+		upper = canonical && c == '-'
+	}
+	if same {
+		return "", false
+	}
+	if vs := h[string(buf)]; len(vs) > 0 { // no allocation: the compiler looks up the bytes
+		return vs[0], true
+	}
+	return "", false
 }
 
 // QueryValue returns the first value of key in a raw (encoded) query
@@ -35,6 +92,8 @@ func QueryValue(rawQuery, key string) string {
 		k, v, _ := strings.Cut(kv, "=")
 		switch {
 		case k == key && plainKey:
+		case len(k) < len(key): // unescaping never lengthens a key
+			continue
 		case escaped(k):
 			if uk, err := url.QueryUnescape(k); err != nil || uk != key {
 				continue

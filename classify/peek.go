@@ -62,12 +62,24 @@ func PeekPrefix(body io.Reader, contentLength int64, limit int) (prefix []byte, 
 // allocates nothing either. Otherwise it reads into a new buffer. The
 // prefix returned may thus share buf's memory.
 func PeekPrefixInto(buf []byte, body io.Reader, contentLength int64, limit int) (prefix []byte, err error, truncated bool) {
+	return PeekPrefixGrow(buf, nil, body, contentLength, limit)
+}
+
+// PeekPrefixGrow is PeekPrefixInto taking the larger buffer, when buf is
+// too short, from grow(n) instead of make([]byte, n): a caller may recycle
+// its read-ahead buffers. grow is called at most once, and must return a
+// slice of length n whose contents do not matter; nil grow makes one. The
+// prefix returned then shares that slice's memory.
+func PeekPrefixGrow(buf []byte, grow func(n int) []byte, body io.Reader, contentLength int64, limit int) (prefix []byte, err error, truncated bool) {
 	if limit <= 0 {
 		limit = DefaultPeekLimit
 	}
 	n := limit
 	if contentLength >= 0 && contentLength < int64(n) {
 		n = int(contentLength)
+	}
+	if grow == nil {
+		grow = makeBuf
 	}
 	switch {
 	case n == 0:
@@ -79,16 +91,18 @@ func PeekPrefixInto(buf []byte, body io.Reader, contentLength int64, limit int) 
 		if err != nil {
 			return peeked(buf[:got], err, contentLength)
 		}
-		more := make([]byte, n) // buf is full: the body may go on
+		more := grow(n)[:n] // buf is full: the body may go on
 		copy(more, buf)
 		m, err := readFull(body, more[got:])
 		return peeked(more[:got+m], err, contentLength)
 	default:
-		buf = make([]byte, n)
+		buf = grow(n)[:n]
 	}
 	got, err := readFull(body, buf)
 	return peeked(buf[:got], err, contentLength)
 }
+
+func makeBuf(n int) []byte { return make([]byte, n) }
 
 // peeked is PeekPrefix's answer for a prefix read until err (nil: the
 // prefix buffer filled).

@@ -58,7 +58,7 @@ func ParseProvider(s string) (Provider, error) {
 // ProviderForHost returns the provider whose public endpoints end in the
 // host's domain (port ignored, case-insensitive), or Unknown.
 func ProviderForHost(host string) Provider {
-	h := strings.ToLower(host)
+	h := host // compared ignoring case: no lower-case copy to make
 	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.Contains(h[i:], "]") {
 		h = h[:i]
 	}
@@ -73,7 +73,7 @@ func ProviderForHost(host string) Provider {
 		{"baidubce.com", Baidu},
 		{"bcebos.com", Baidu},
 	} {
-		if n := len(h) - len(s.suffix); strings.HasSuffix(h, s.suffix) && (n == 0 || h[n-1] == '.') {
+		if n := len(h) - len(s.suffix); n >= 0 && strings.EqualFold(h[n:], s.suffix) && (n == 0 || h[n-1] == '.') {
 			return s.p // the domain, or a name under it
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"strings"
 )
 
 // aliyunTimeFormat is the UTC timestamp format of Aliyun RPC, ACS3 and BCE.
@@ -139,9 +138,11 @@ func rpcCanonicalQuery(ps []param) string {
 	return encodeParams(ps)
 }
 
-// rpcStringToSign is METHOD&%2F&percentEncode(canonical query).
+// rpcStringToSign is METHOD&%2F&percentEncode(canonical query), the
+// method as sent: both official SDKs sign a lower-case method as given (and
+// send it so), and so does yunrt (interop's TestRedteamFindings).
 func rpcStringToSign(method string, ps []param) string {
-	return strings.ToUpper(method) + "&" + percentEncode("/", false) + "&" +
+	return method + "&" + percentEncode("/", false) + "&" +
 		percentEncode(rpcCanonicalQuery(ps), false)
 }
 

@@ -142,13 +142,13 @@ func acs3CanonicalURI(escaped string) string {
 	return strings.Join(segs, "/")
 }
 
-// acs3CanonicalRequest joins METHOD, canonical URI (of the escaped path),
+// acs3CanonicalRequest joins METHOD (as sent, a lower-case one too), canonical URI (of the escaped path),
 // canonical query,
 // canonical headers (one "name:value\n" each, in names' order), signed
 // header names and the hex payload hash with "\n".
 func acs3CanonicalRequest(method, path string, query []param, names []string, get func(string) string, payloadHash string) string {
 	var b strings.Builder
-	b.WriteString(strings.ToUpper(method))
+	b.WriteString(method) // as sent, as darabonba-openapi signs it
 	b.WriteByte('\n')
 	b.WriteString(acs3CanonicalURI(path))
 	b.WriteByte('\n')

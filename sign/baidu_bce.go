@@ -150,9 +150,10 @@ func bceCanonicalHeaders(values map[string]string) (string, []string) {
 	return strings.Join(lines, "\n"), names
 }
 
-// bceCanonicalRequest is METHOD\nURI\nQuery\nHeaders.
+// bceCanonicalRequest is METHOD\nURI\nQuery\nHeaders, the method as sent
+// (bce-sdk-go signs a lower-case method as given).
 func bceCanonicalRequest(method, path string, query []param, headers string) string {
-	return strings.ToUpper(method) + "\n" + canonicalPath(path) + "\n" + queryByPair(query) + "\n" + headers
+	return method + "\n" + canonicalPath(path) + "\n" + queryByPair(query) + "\n" + headers
 }
 
 // bceAuthPrefix is bce-auth-v1/{AK}/{timestamp}/{expirationSeconds}.

@@ -219,7 +219,8 @@ func FuzzVerify(f *testing.F) {
 			t.Skip()
 		}
 		scheme := allSchemes[int(schemeIdx)%len(allSchemes)]
-		method := []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch}[int(methodIdx)%5]
+		methods := []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch, "get", "post"}
+		method := methods[int(methodIdx)%len(methods)] // lower-case ones travel and are signed as given
 		host := map[string]string{
 			SchemeAliyunRPC: "ecs.aliyuncs.com", SchemeAliyunV3: "ecs.cn-hangzhou.aliyuncs.com",
 			SchemeAliyunGateway: "abc-cn-hangzhou.alicloudapi.com", SchemeTencentTC3: "cvm.tencentcloudapi.com",

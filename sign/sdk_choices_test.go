@@ -186,3 +186,63 @@ func TestGatewayBlankParams(t *testing.T) {
 		})
 	}
 }
+
+// A lower-case method travels as given (net/http does not change its
+// case), and alibaba-cloud-sdk-go, darabonba-openapi (RPC and V3) and
+// bce-sdk-go sign it as given; yunrt upper-cased it and so differed from
+// them (interop's TestRedteamFindings). tencentcloud-sdk-go upper-cases the
+// method it sends, and TC3 signs it upper-cased; API Gateway's demo
+// upper-cases it too.
+func TestMethodSignedAsSent(t *testing.T) {
+	acs := map[string]string{"x-acs-action": "A", "x-acs-version": "1"}
+	tests := []struct {
+		name   string
+		scheme string
+		signer Signer
+		url    string
+		header map[string]string
+		prefix string // of the string-to-sign
+	}{
+		{"rpc", SchemeAliyunRPC, AliyunRPC(testCreds), "https://ecs.aliyuncs.com/?Action=A", nil, "post&%2F&"},
+		{"v3", SchemeAliyunV3, AliyunV3(testCreds), "https://ecs.aliyuncs.com/", acs, ""},
+		{"bce", SchemeBaiduBCE, BaiduBCE(testCreds, 0), "https://bcc.bj.baidubce.com/v2/x", nil, "post\n/v2/x\n"},
+		{"tc3 upper-cases", SchemeTencentTC3, TencentTC3(testCreds), "https://cvm.tencentcloudapi.com/", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newClientRequest(t, "post", tt.url, tt.header, nil)
+			c := explainOK(t, tt.signer, r, nil)
+			switch tt.scheme {
+			case SchemeAliyunV3:
+				assert.True(t, strings.HasPrefix(c.Request, "post\n/\n"), c.Request)
+			case SchemeTencentTC3:
+				assert.True(t, strings.HasPrefix(c.Request, "POST\n/\n"), c.Request)
+			default:
+				assert.True(t, strings.HasPrefix(c.StringToSign, tt.prefix), c.StringToSign)
+			}
+			verifyOK(t, tt.scheme, r, nil)
+		})
+	}
+}
+
+// net/http trims only ASCII space, tab, CR and LF from a header value it
+// writes, so a Content-Type ending in U+00A0 reaches the server with it, and
+// tencentcloud-sdk-go signs it with it; yunrt stripped it (strings.TrimSpace)
+// and differed (interop's TestRedteamFindings). ASCII spaces are trimmed:
+// they never reach the server.
+func TestTC3ValueTrimmedAsSent(t *testing.T) {
+	tests := []struct{ name, ct, want string }{
+		{"U+00A0 kept", "application/json\u00a0", "application/json\u00a0"},
+		{"U+3000 kept", "\u3000text/plain", "\u3000text/plain"},
+		{"ASCII spaces trimmed", " \tapplication/json  ", "application/json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newClientRequest(t, http.MethodPost, "https://cvm.tencentcloudapi.com/",
+				map[string]string{"Content-Type": tt.ct}, []byte("{}"))
+			c := explainOK(t, TencentTC3(testCreds), r, []byte("{}"))
+			assert.Contains(t, c.Request, "\ncontent-type:"+tt.want+"\nhost:")
+			verifyOK(t, SchemeTencentTC3, r, []byte("{}"))
+		})
+	}
+}

@@ -146,15 +146,26 @@ func tc3PayloadHash(h http.Header, body []byte) string {
 // kept. The TC3 documentation says values are lower-cased, but
 // tencentcloud-sdk-go (like the Python and Java SDKs) writes Content-Type and
 // Host as sent, and the servers accept those SDKs; see
-// TestTC3HeaderValueCaseKept.
+// TestTC3HeaderValueCaseKept. Values are trimmed as net/http trims them on
+// the wire (ASCII space, tab, CR, LF only: the SDK signs a trailing U+00A0
+// and the server receives it); see TestTC3ValueTrimmedAsSent.
 func tc3Getter(r *http.Request, host string) func(string) string {
 	return func(n string) string {
 		if n == "host" {
 			return strings.TrimSpace(host)
 		}
-		return headerValue(r.Header, n)
+		vs := headerValues(r.Header, n)
+		t := make([]string, len(vs))
+		for i, v := range vs {
+			t[i] = strings.Trim(v, wireSpace)
+		}
+		return strings.Join(t, ",")
 	}
 }
+
+// wireSpace is what net/http trims from a header value it writes
+// (textproto.TrimString).
+const wireSpace = " \t\r\n"
 
 func tc3Scope(date, service string) string { return date + "/" + service + "/" + tc3Terminator }
 

@@ -112,7 +112,7 @@ func TestRunDemoJSON(t *testing.T) {
 	assert.Equal(t, []string{"reset"}, byName["reset after the send was read"].Seen)
 	assert.Equal(t, []string{"reset", "OK"}, byName["reset on a read"].Seen)
 	assert.Equal(t, []string{"HTTP 500 (InternalError inferred)", "OK"}, byName["500 with an empty body on a read"].Seen)
-	assert.Equal(t, []string{"HTTP 503", "OK"}, byName["503 on a send"].Seen)
+	assert.Equal(t, []string{"HTTP 503 (ServiceUnavailable inferred)", "OK"}, byName["503 on a send"].Seen)
 	assert.Equal(t, []string{"isv.BUSINESS_LIMIT_CONTROL"}, byName["per-number limit inside HTTP 200"].Seen, "a per-number limit is handed back at once")
 	assert.Contains(t, byName["reset after the send was read"].Error, "outcome is unknown")
 }

@@ -1,0 +1,169 @@
+package yunrt
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/yunrt/yunrt/classify"
+)
+
+// uniqueBodies is a base transport answering every request 200 with a
+// JSON body without Content-Length (as a chunked answer has), each body
+// different, so that a byte handed to the wrong caller shows.
+type uniqueBodies struct {
+	mu   sync.Mutex
+	rng  *rand.Rand
+	sent [][]byte
+}
+
+func (u *uniqueBodies) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		r.Body.Close()
+	}
+	u.mu.Lock()
+	n := len(u.sent)
+	size := 520 + u.rng.IntN(6000) // past the request's own 512 B buffer, around the 4 KiB read-ahead
+	body := []byte(fmt.Sprintf(`{"Response":{"RequestId":"req-%d","Data":"`, n))
+	for len(body) < size-4 {
+		body = append(body, byte('a'+u.rng.IntN(26)))
+	}
+	body = append(body, `"}}`...)
+	u.sent = append(u.sent, body)
+	u.mu.Unlock()
+	return &http.Response{
+		StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(bytes.NewReader(body)), ContentLength: -1, Request: r,
+	}, nil
+}
+
+// openBody is an answer a test caller holds, and how much of it it read.
+type openBody struct {
+	want   []byte
+	body   io.ReadCloser
+	off    int
+	closed bool // read on after Close: any error may end it
+}
+
+// read reads up to n bytes and checks them against the answer's own.
+func (o *openBody) read(t *testing.T, n int) {
+	t.Helper()
+	p := make([]byte, n)
+	m, err := o.body.Read(p)
+	require.LessOrEqual(t, o.off+m, len(o.want), "more bytes than the answer had")
+	require.Equal(t, o.want[o.off:o.off+m], p[:m], "bytes %d..%d are another answer's", o.off, o.off+m)
+	o.off += m
+	if err != nil && !o.closed {
+		require.ErrorIs(t, err, io.EOF)
+		require.Equal(t, len(o.want), o.off, "EOF before the end")
+	}
+}
+
+// TestReadAheadBufferNeverShared drives answers whose read-ahead goes
+// into a recycled buffer through random caller behaviour (read through,
+// read a part, close early, read after close, io.Copy), with up to 8
+// answers open at once, and checks that every byte a body yields is its
+// own: a buffer recycled while a body could still hand it out would give
+// one caller another's bytes.
+func TestReadAheadBufferNeverShared(t *testing.T) {
+	base := &uniqueBodies{rng: rand.New(rand.NewPCG(7, 8))}
+	tr := New(base)
+	rng := rand.New(rand.NewPCG(3, 4))
+	var open []*openBody
+	for i := 0; i < 3000; i++ {
+		if len(open) < 8 {
+			resp, err := tr.RoundTrip(happyRequest(classify.Tencent))
+			require.NoError(t, err)
+			open = append(open, &openBody{want: base.sent[len(base.sent)-1], body: resp.Body})
+		}
+		k := rng.IntN(len(open))
+		o := open[k]
+		drop := func() { open = append(open[:k], open[k+1:]...) }
+		switch op := rng.IntN(5); {
+		case o.closed: // read on after Close, while later answers come in
+			o.read(t, 1+rng.IntN(3000))
+			if rng.IntN(3) == 0 {
+				drop()
+			}
+		case op < 2: // read a part
+			o.read(t, 1+rng.IntN(3000))
+		case op == 2: // close, and read on later
+			require.NoError(t, o.body.Close())
+			o.closed = true
+		case op == 3: // io.Copy the rest (WriteTo), then close
+			var got bytes.Buffer
+			_, err := io.Copy(&got, o.body)
+			require.NoError(t, err)
+			require.Equal(t, string(o.want[o.off:]), got.String())
+			require.NoError(t, o.body.Close())
+			drop()
+		default: // read through, then close
+			for o.off < len(o.want) {
+				o.read(t, 1+rng.IntN(4096))
+			}
+			require.NoError(t, o.body.Close())
+			drop()
+		}
+	}
+}
+
+// TestReadAheadCloseDuringRead closes bodies while another goroutine
+// reads them, with other requests running alongside: the reader must only
+// ever see its own answer's bytes (and, under -race, no data race).
+func TestReadAheadCloseDuringRead(t *testing.T) {
+	base := &uniqueBodies{rng: rand.New(rand.NewPCG(9, 10))}
+	tr := New(base)
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func(seed uint64) {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(seed, seed))
+			for i := 0; i < 300; i++ {
+				resp, err := tr.RoundTrip(happyRequest(classify.Tencent))
+				if !assert.NoError(t, err) {
+					return
+				}
+				base.mu.Lock()
+				want := findSent(base.sent, resp)
+				base.mu.Unlock()
+				read := make(chan []byte)
+				go func() {
+					var got []byte
+					p := make([]byte, 1+rng.IntN(700))
+					for {
+						n, err := resp.Body.Read(p)
+						got = append(got, p[:n]...)
+						if err != nil {
+							break
+						}
+					}
+					read <- got
+				}()
+				resp.Body.Close()
+				got := <-read
+				assert.True(t, bytes.HasPrefix(want, got), "a reader saw bytes of another answer")
+			}
+		}(uint64(g))
+	}
+	wg.Wait()
+}
+
+// findSent returns the body base sent for resp: the one its read-ahead
+// starts with (each body starts with its own request id).
+func findSent(sent [][]byte, resp *http.Response) []byte {
+	b := resp.Body.(*attemptBody)
+	for _, s := range sent {
+		if bytes.HasPrefix(b.prefix, s[:min(len(s), 40)]) {
+			return s
+		}
+	}
+	return nil
+}
