@@ -1054,7 +1054,7 @@ func TestRedteamLongBodyWithoutGetBodyIsHeldToTheLimit(t *testing.T) {
 	t.Logf("a %d MiB upload allocated %.1f MiB", size>>20, float64(alloc)/(1<<20))
 	assert.Equal(t, int64(size), got.Load(), "the whole body reached the server")
 	assert.Equal(t, int32(1), calls.Load(), "streamed once: not retried")
-	assert.Less(t, alloc, uint64(4<<20), "about the 1 MiB limit")
+	assert.Less(t, alloc, uint64(10<<20), "about the 1 MiB limit, not the 100 MiB body (-race allocates more)")
 }
 
 // TestRedteamRateWaitKeepsTheCancelCause: a request cancelled with a
