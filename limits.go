@@ -112,10 +112,10 @@ func newLimiter(r float64, burst int) *limiter {
 // for a slot at most rateStep away.
 const rateStep = 100 * time.Millisecond
 
-// reserve takes a send slot if one is free within rateStep of now and
-// returns how long until it (0: now), or returns minus how long until the
-// next slot, taking nothing.
-func (l *limiter) reserve(now time.Time) time.Duration {
+// reserve takes a send slot if one is free within step (at most
+// rateStep) of now and returns how long until it (0: now), or returns
+// minus how long until the next slot, taking nothing.
+func (l *limiter) reserve(now time.Time, step time.Duration) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	res := l.lim.ReserveN(now, 1)
@@ -123,7 +123,7 @@ func (l *limiter) reserve(now time.Time) time.Duration {
 		return 0
 	}
 	d := res.DelayFrom(now)
-	if d <= rateStep {
+	if d == 0 || d <= min(step, rateStep) {
 		return d
 	}
 	res.CancelAt(now)

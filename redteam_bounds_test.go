@@ -3,8 +3,8 @@ package yunrt
 // Red-team tests (issue H7): each one tries to exceed, from the outside,
 // a bound README.md states (memory per endpoint, time past a deadline,
 // clock correction, error and request bodies, the shared store). A test
-// that fails against the code it was written for is a finding; such
-// tests are skipped unless YUNRT_REDTEAM=1 (see redteamFinding).
+// that failed against the code it was written for was a finding; every
+// finding is fixed, and its test runs always.
 
 import (
 	"bytes"
@@ -16,7 +16,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -33,15 +32,6 @@ import (
 	"github.com/yunrt/yunrt/internal/testserver"
 	"github.com/yunrt/yunrt/policy"
 )
-
-// redteamFinding skips a test that reproduces an open finding, unless
-// YUNRT_REDTEAM=1.
-func redteamFinding(t *testing.T, finding string) {
-	t.Helper()
-	if os.Getenv("YUNRT_REDTEAM") != "1" {
-		t.Skip("open finding (YUNRT_REDTEAM=1 runs it): " + finding)
-	}
-}
 
 // blockingBody is a request body whose Read blocks until Close, as a pipe
 // from a stalled producer does.
@@ -658,7 +648,6 @@ func TestRedteamHungProbeHoldsBreaker(t *testing.T) {
 // and returns ErrDeadline at once". A slot of the endpoint's rate ceiling
 // within one step (100 ms) but past the deadline is no exception.
 func TestRedteamRateWaitRefusesAtOnce(t *testing.T) {
-	redteamFinding(t, "limits.go limiter.reserve takes a slot within rateStep even past the deadline; waitFor then sleeps into it")
 	base := funcBase(func(*http.Request) (int, http.Header, []byte) {
 		return 200, http.Header{"Content-Type": {"application/json"}}, []byte(`{"RequestId":"r","Code":"OK"}`)
 	})

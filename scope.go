@@ -207,7 +207,7 @@ func (l *scopeLimiter) bounded(r float64) float64 {
 
 // reserve is limiter.reserve after the scope's rate has grown, and 0 (no
 // limit) once the scope was released.
-func (l *scopeLimiter) reserve(now time.Time) time.Duration {
+func (l *scopeLimiter) reserve(now time.Time, step time.Duration) time.Duration {
 	l.mu.Lock()
 	since := now.Sub(l.lastCut)
 	if since > scopeRelease {
@@ -227,16 +227,20 @@ func (l *scopeLimiter) reserve(now time.Time) time.Duration {
 		l.lim.set(now, l.bounded(l.base*math.Pow(scopeGrowth, steps)))
 	}
 	l.mu.Unlock()
-	return l.lim.reserve(now)
+	return l.lim.reserve(now, step)
 }
 
 // waitFor waits for a slot of reserve (a limiter's), in steps so that a
 // rate raised meanwhile takes effect, and never past the context's
 // deadline (ErrDeadline).
-func (r *request) waitFor(ctx context.Context, a *Attempt, reserve func(time.Time) time.Duration) error {
+func (r *request) waitFor(ctx context.Context, a *Attempt, reserve func(time.Time, time.Duration) time.Duration) error {
 	clk := r.t.cfg.clk
 	for now := r.lastNow; ; now = clk.Now() {
-		d := reserve(now)
+		step := rateStep
+		if dl, ok := ctx.Deadline(); ok {
+			step = min(step, dl.Sub(now)-1) // a slot is taken only if its wait ends before the deadline
+		}
+		d := reserve(now, step)
 		if d == 0 {
 			return nil
 		}

@@ -135,6 +135,6 @@ func TestScopeLimiterHoldsTheAcceptedRate(t *testing.T) {
 	l.cut(now, 0)
 	assert.InDelta(t, 0.95*200, l.base, 20, "0.95× the accepted 200/s")
 	l.cut(now, 2*time.Second)
-	assert.Less(t, l.reserve(now.Add(time.Second)), time.Duration(0), "a hint holds the scope")
-	assert.Equal(t, time.Duration(0), l.reserve(now.Add(scopeRelease+time.Second)), "released")
+	assert.Less(t, l.reserve(now.Add(time.Second), rateStep), time.Duration(0), "a hint holds the scope")
+	assert.Equal(t, time.Duration(0), l.reserve(now.Add(scopeRelease+time.Second), rateStep), "released")
 }
