@@ -6,7 +6,7 @@ import (
 )
 
 // defaultProbeTimeout is ProbeTimeout's default.
-const defaultProbeTimeout = 10 * time.Second
+const defaultProbeTimeout = 30 * time.Second
 
 // probe is a half-open breaker's probe in flight: its generation, when it
 // was granted (unix nanoseconds), and gobreaker's report.

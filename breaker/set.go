@@ -58,7 +58,10 @@ type Settings struct {
 	// its open time), so a probe the endpoint never answers cannot hold
 	// the breaker half-open, refusing every other attempt, for as long as
 	// the probe's caller waits. Its own report then comes too late and is
-	// dropped. Zero means 10s.
+	// dropped. Zero means 30s: longer than an OpenAPI call takes (a
+	// shorter one would keep open the breaker of an endpoint whose calls
+	// take longer, every slow probe ruled failed), short enough that a
+	// hung probe does not hold the breaker for long.
 	ProbeTimeout time.Duration
 	// PerAction keeps one breaker per provider, host and action instead of
 	// one per provider and host.

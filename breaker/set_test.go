@@ -111,7 +111,7 @@ func TestRecovery(t *testing.T) {
 }
 
 func TestDefaults(t *testing.T) {
-	assert.Equal(t, Settings{MinRequests: 20, FailureRatio: 0.5, Window: 10 * time.Second, OpenTimeout: 2 * time.Second, MinOpenTimeout: 50 * time.Millisecond, Probes: 1, ProbeTimeout: 10 * time.Second, MaxBreakers: 10_000, IdleTTL: 10 * time.Minute}, Settings{}.WithDefaults())
+	assert.Equal(t, Settings{MinRequests: 20, FailureRatio: 0.5, Window: 10 * time.Second, OpenTimeout: 2 * time.Second, MinOpenTimeout: 50 * time.Millisecond, Probes: 1, ProbeTimeout: 30 * time.Second, MaxBreakers: 10_000, IdleTTL: 10 * time.Minute}, Settings{}.WithDefaults())
 }
 
 // TestEvictionKeepsOpenBreakers: a flood of new endpoints keeps the Set
