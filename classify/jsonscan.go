@@ -273,11 +273,26 @@ func foldedField(key []byte) fieldID {
 		{"errorcode", altCodeField}, {"error_code", altCodeField}, {"errormessage", altMessageField},
 		{"error_msg", altMessageField}, {"log_id", altRequestIDField}, {"codedesc", codeDescField}, {"success", successField},
 	} {
-		if bytes.EqualFold(key, []byte(n.name)) {
+		if keyIs(key, n.name) {
 			return n.id
 		}
 	}
 	return noField
+}
+
+// keyIs reports whether key is name ignoring case, as encoding/json
+// matches a struct field (Unicode simple folding: "ſ" is "s", "K" is
+// "k"). An ASCII key of another length is told apart without comparing.
+func keyIs(key []byte, name string) bool {
+	if len(key) != len(name) {
+		for _, c := range key {
+			if c >= utf8.RuneSelf {
+				return bytes.EqualFold(key, []byte(name)) // a fold may change the length
+			}
+		}
+		return false
+	}
+	return string(key) == name || bytes.EqualFold(key, []byte(name))
 }
 
 // isField reports whether key names a member errFields reads.
@@ -389,7 +404,7 @@ func scanTencent(b []byte) errFields {
 	s := jscan{b: b}
 	s.object(func(key []byte) bool {
 		switch {
-		case bytes.EqualFold(key, []byte("Response")):
+		case keyIs(key, "Response"):
 		case isField(key, true):
 			return v2.field(&s, key)
 		default:
@@ -397,11 +412,11 @@ func scanTencent(b []byte) errFields {
 		}
 		return s.object(func(key []byte) bool {
 			switch {
-			case bytes.EqualFold(key, []byte("Error")):
+			case keyIs(key, "Error"):
 				// Every Error member fills the same fields, and null
 				// leaves them, as tencentcloud-sdk-go's struct is filled.
 				return s.object(func(key []byte) bool { return e.field(&s, key) })
-			case bytes.EqualFold(key, []byte("RequestId")):
+			case keyIs(key, "RequestId"):
 				return f.field(&s, key)
 			}
 			return false
