@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/yunrt/yunrt/classify"
 )
 
 // MaxText is the longest free text Text returns, in bytes (plus "…" when
@@ -34,6 +36,10 @@ var (
 	jsonRE   = regexp.MustCompile(`(?i)("[\w.-]*(?:signature|token|secret|password|credential|accesskey|authorization)[\w.-]*"\s*:\s*)"(?:[^"\\]|\\.)*"`)
 	// Credential headers written as "Name: value", up to the line's end.
 	headerRE = regexp.MustCompile(`(?i)\b((?:proxy-)?authorization|x-acs-security-token|x-tc-token|x-bce-security-token)(\s*:\s*)[^\r\n"]*`)
+	// A BCE authorization string, bce-auth-v1/{ak}/{time}/{expiry}/
+	// {signed headers, ';'-separated}/{signature}: all of it after the
+	// prefix (classify.Scrub stops at the first ';', before the signature).
+	bceRE = regexp.MustCompile(`(?i)(bce-auth-v1/)[^\s"'<>]*`)
 	// Aliyun echoes the string to sign in SignatureDoesNotMatch messages.
 	stringToSignRE = regexp.MustCompile(`(?is)(string\s*to\s*sign\s*(?:is)?\s*[:=]?).*$`)
 )
@@ -43,11 +49,14 @@ var (
 // strings, key=value pairs and JSON members whose key names a signature,
 // token, secret, password, credential or access key, credential headers
 // written as "Name: value", and Aliyun's echoed "string to sign" become
-// Mark.
+// Mark; so do the values classify.Scrub removes (name: value lines such
+// as X-Ca-Signature, name%3Dvalue pairs, bce-auth-v1 strings).
 func Text(s string) string {
 	if s == "" {
 		return s
 	}
+	s = bceRE.ReplaceAllString(s, "${1}"+Mark) // before Scrub, which keeps what follows a ';'
+	s = classify.Scrub(s)
 	s = stringToSignRE.ReplaceAllString(s, "$1 "+Mark)
 	s = queryRE.ReplaceAllString(s, "$1?"+Mark)
 	s = jsonRE.ReplaceAllString(s, `$1"`+Mark+`"`)
@@ -134,16 +143,25 @@ func URL(u *url.URL) string {
 }
 
 // Query redacts the values of the credential parameters of a raw query
-// string (see URL).
+// string (see URL). Parameters are separated by '&' or ';' (net/url no
+// longer splits at ';', but some servers still do).
 func Query(raw string) string {
 	if raw == "" {
 		return raw
 	}
 	var b strings.Builder
 	b.Grow(len(raw))
-	for i, part := range strings.Split(raw, "&") {
-		if i > 0 {
-			b.WriteByte('&')
+	for len(raw) > 0 {
+		part := raw
+		if i := strings.IndexAny(raw, "&;"); i >= 0 {
+			part, raw = raw[:i], raw[i:]
+		} else {
+			raw = ""
+		}
+		if part == "" { // a separator
+			b.WriteByte(raw[0])
+			raw = raw[1:]
+			continue
 		}
 		name, _, hasValue := strings.Cut(part, "=")
 		key, err := url.QueryUnescape(name)

@@ -1,0 +1,51 @@
+package redact
+
+import (
+	"net/url"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestRedteamTextSpellings plants a secret in every spelling a server, an
+// error or a base transport may echo it in, and checks that Text (what
+// spans, exception events and slog lines carry) removes it. Each case
+// failed before Text ran classify.Scrub's scanner as well (2026-12-02).
+func TestRedteamTextSpellings(t *testing.T) {
+	tests := []struct{ name, in, secret string }{
+		{"X-Ca-Signature header line", "headers: X-Ca-Signature: SECRETSIG1\nX-Ca-Key: k", "SECRETSIG1"},
+		{"x-acs-signature header line", "x-acs-signature: SECRETSIG2", "SECRETSIG2"},
+		{"SecurityToken colon", "SecurityToken: SECRETTOK3", "SECRETTOK3"},
+		{"AccessKeySecret colon", "AccessKeySecret: SECRETKEY4", "SECRETKEY4"},
+		{"X-Amz-Security-Token header", "X-Amz-Security-Token: SECRETTOK5", "SECRETTOK5"},
+		{"Signature colon, no space", "Signature:SECRETSIG6", "SECRETSIG6"},
+		{"authorization= bce", "authorization=bce-auth-v1/AKID/2026-12-01T00:00:00Z/1800/host/SECRETSIG7", "SECRETSIG7"},
+		{"bare bce-auth-v1", "bad bce-auth-v1/AKID/2026-12-01T00:00:00Z/1800/host;x-bce-date/SECRETSIG8", "SECRETSIG8"},
+		{"authorization= bce, signed headers", "authorization=bce-auth-v1/AKID/2026-12-01T00:00:00Z/1800/host;x-bce-date/SECRETSIG11 x", "SECRETSIG11"},
+		{"percent-encoded pair", "canonical: signature%3DSECRETSIG9%26x%3D1", "SECRETSIG9"},
+		{"encoded string to sign, no preface", "POST&%2F&AccessKeyId%3DAK%26SecurityToken%3DSECRETTOK10%26x", "SECRETTOK10"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.Contains(t, tt.in, tt.secret)
+			assert.NotContains(t, Text(tt.in), tt.secret)
+		})
+	}
+}
+
+// TestRedteamQuerySemicolon: a query that separates parameters with ';'
+// (as some servers still read it) has its credential values redacted in
+// url.full too.
+func TestRedteamQuerySemicolon(t *testing.T) {
+	tests := []struct{ raw, want string }{
+		{"https://h/?a=1;Signature=SECRET1", "https://h/?a=1;Signature=REDACTED"},
+		{"https://h/?a=1;%53ignature=SECRET2&b=2", "https://h/?a=1;%53ignature=REDACTED&b=2"},
+		{"https://h/?x=1&y=2;SecurityToken=SECRET3;", "https://h/?x=1&y=2;SecurityToken=REDACTED;"},
+	}
+	for _, tt := range tests {
+		u, err := url.Parse(tt.raw)
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, URL(u), tt.raw)
+	}
+}
