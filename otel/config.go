@@ -105,8 +105,9 @@ func WithRequestSpanKind(kind trace.SpanKind) Option {
 
 // WithCodeTable sets the table of documented provider error codes that
 // bounds error.type and the code attribute of metrics: a code the table
-// does not know is recorded there as "_OTHER" (the full code stays in the
-// span attribute yunrt.error.code). The default (and what nil means) is
+// does not know is recorded there as "_OTHER", and one a placeholder
+// pattern matches as the pattern ("Missing{ParameterName}"); the full code
+// stays in the span attribute yunrt.error.code. The default (and what nil means) is
 // classify.DefaultTable(); pass the table given to yunrt.WithTable when
 // you extended it.
 func WithCodeTable(t *classify.Table) Option {

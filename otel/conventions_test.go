@@ -331,7 +331,7 @@ func TestErrorTypeBounded(t *testing.T) {
 		want         string
 	}{
 		{"NoSuchCode.Anywhere", "body", 500, yunrtotel.ErrorTypeOther},
-		{"InvalidDeviceId.NotFound", "body", 404, "InvalidDeviceId.NotFound"},
+		{"InvalidDeviceId.NotFound", "body", 404, "Invalid{ParameterName}.NotFound"}, // its pattern: bounded
 		{"ServiceUnavailable", "status", 503, "503"},
 	}
 	for _, tt := range tests {

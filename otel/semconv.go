@@ -107,13 +107,16 @@ func (o *Observer) resultType(p classify.Provider, r classify.Result) string {
 	return r.Class.String()
 }
 
-// boundCode is code when the table knows it, ErrorTypeOther otherwise.
+// boundCode is code when the table has it as an exact entry, the
+// documented placeholder pattern it matches ("Missing{ParameterName}" for
+// "MissingPhoneNumbers": a server could invent such codes without end),
+// ErrorTypeOther otherwise.
 func (o *Observer) boundCode(p classify.Provider, code string) string {
 	if code == "" {
 		return ""
 	}
-	if _, ok := o.table.Lookup(p, code); ok {
-		return code
+	if e, ok := o.table.Lookup(p, code); ok {
+		return e.Code
 	}
 	return ErrorTypeOther
 }

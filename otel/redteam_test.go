@@ -1,0 +1,193 @@
+package otel_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+
+	"github.com/yunrt/yunrt"
+	"github.com/yunrt/yunrt/breaker"
+	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/internal/testserver"
+	yunrtotel "github.com/yunrt/yunrt/otel"
+	"github.com/yunrt/yunrt/policy"
+)
+
+// distinctValues collects the distinct values of key over every data
+// point of the named metric (sums and histograms).
+func distinctValues(t *testing.T, rm metricdata.ResourceMetrics, name string, key attribute.Key) map[string]bool {
+	t.Helper()
+	m, ok := findMetric(rm, name)
+	require.True(t, ok, "metric %s recorded", name)
+	out := map[string]bool{}
+	add := func(set attribute.Set) {
+		if v, ok := set.Value(key); ok {
+			out[v.Emit()] = true
+		}
+	}
+	switch d := m.Data.(type) {
+	case metricdata.Sum[int64]:
+		for _, p := range d.DataPoints {
+			add(p.Attributes)
+		}
+	case metricdata.Histogram[float64]:
+		for _, p := range d.DataPoints {
+			add(p.Attributes)
+		}
+	default:
+		t.Fatalf("metric %s: unexpected data %T", name, m.Data)
+	}
+	return out
+}
+
+// TestRedteamCodeCardinality: a server that invents 10,000 codes, each
+// matching a documented placeholder pattern (Missing{ParameterName},
+// Invalid{ParameterName}.NotFound) or no entry at all, must not grow the
+// metrics' code and error.type attributes past the table's size: a code
+// matched by a pattern is counted as its pattern, an unknown code as
+// _OTHER. Before the fix each pattern-matched code was its own series.
+func TestRedteamCodeCardinality(t *testing.T) {
+	const n = 10000
+	h := newHarness(t)
+	info := yunrt.RequestInfo{Provider: classify.Aliyun, Action: "SendSms", Kind: classify.Write, Method: http.MethodPost, Host: "dysmsapi.aliyuncs.com"}
+	for i := range n {
+		code := [...]string{"MissingParam%d", "InvalidParam%d.NotFound", "NoSuchCode%d"}[i%3]
+		res := classify.Result{Provider: classify.Aliyun, Class: classify.Permanent, Status: 400,
+			Code: fmt.Sprintf(code, i), Source: classify.FromBody, RequestID: fmt.Sprintf("req-%d", i)}
+		ctx := h.obs.RequestStart(context.Background(), info)
+		actx := h.obs.AttemptStart(ctx, info, 1)
+		h.obs.AttemptEnd(actx, info, yunrt.Attempt{N: 1, State: yunrt.Answered, Result: res,
+			Duration: time.Millisecond, Decision: policy.Decision{Verdict: policy.Stop, Reason: "permanent"}})
+		h.obs.RequestEnd(ctx, info, yunrt.End{Attempts: 1, Result: res, Decision: policy.Decision{Verdict: policy.Stop}})
+	}
+	rm := h.collect(t)
+	codes := distinctValues(t, rm, yunrtotel.MetricAttempts, yunrtotel.CodeKey)
+	types := distinctValues(t, rm, "http.client.request.duration", semconv.ErrorTypeKey)
+	assert.LessOrEqual(t, len(codes), 3, "yunrt.attempts code values: %d", len(codes))
+	assert.LessOrEqual(t, len(types), 3, "error.type values: %d", len(types))
+	assert.True(t, codes["Missing{ParameterName}"], "a pattern-matched code is counted as its pattern: %v", keys(codes, 5))
+	assert.True(t, codes[yunrtotel.ErrorTypeOther])
+	// The span keeps the code itself.
+	last := h.spans()[len(h.spans())-1]
+	assert.Equal(t, fmt.Sprintf("MissingParam%d", n-1), attrs(last)[yunrtotel.CodeKey].AsString())
+}
+
+func keys(m map[string]bool, max int) []string {
+	var out []string
+	for k := range m {
+		if len(out) == max {
+			break
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
+// countingProcessor counts spans started and ended.
+type countingProcessor struct {
+	started, ended atomic.Int64
+}
+
+func (c *countingProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) { c.started.Add(1) }
+func (c *countingProcessor) OnEnd(sdktrace.ReadOnlySpan)                     { c.ended.Add(1) }
+func (c *countingProcessor) Shutdown(context.Context) error                  { return nil }
+func (c *countingProcessor) ForceFlush(context.Context) error                { return nil }
+
+// TestRedteamSpansBalanced runs requests that retry, are refused by an
+// open breaker, are cancelled during a backoff wait, and time out, and
+// checks for each: every span started ended, one request span per
+// request, one attempt span per attempt (yunrt.attempts), each a child of
+// its request span in the same trace, attempt numbers 1..n.
+func TestRedteamSpansBalanced(t *testing.T) {
+	type run func(t *testing.T, tr http.RoundTripper, srv *testserver.Server)
+	send := func(ctx context.Context, key string) run {
+		return func(t *testing.T, tr http.RoundTripper, srv *testserver.Server) {
+			req := newRequest(t, ctx, classify.Aliyun, srv.URL(), "QuerySendDetails", key)
+			_, _ = roundTrip(t, tr, req)
+		}
+	}
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name   string
+		faults []testserver.Fault
+		run    run
+		reqs   int
+		// errType must be the error.type of some attempt span.
+		errType string
+	}{
+		{"retries then success", []testserver.Fault{{Code: "ServiceUnavailable"}, {Reset: true}}, send(context.Background(), "k"), 1, "sent_no_answer"},
+		{"all attempts fail", []testserver.Fault{{Code: "ServiceUnavailable"}, {Code: "ServiceUnavailable"}, {Code: "ServiceUnavailable"}}, send(context.Background(), "k"), 1, "ServiceUnavailable"},
+		{"already cancelled", nil, send(cancelled, "k"), 1, "canceled"},
+		{"breaker opens, then refuses", nil, func(t *testing.T, tr http.RoundTripper, srv *testserver.Server) {
+			for i := range 6 {
+				srv.Script(fmt.Sprint("b", i), testserver.Fault{Code: "ServiceUnavailable"}, testserver.Fault{Code: "ServiceUnavailable"}, testserver.Fault{Code: "ServiceUnavailable"})
+				send(context.Background(), fmt.Sprint("b", i))(t, tr, srv)
+			}
+		}, 6, "breaker_open"},
+		{"deadline during latency", []testserver.Fault{{Latency: time.Second}}, func(t *testing.T, tr http.RoundTripper, srv *testserver.Server) {
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			send(ctx, "k")(t, tr, srv)
+		}, 1, "timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := testserver.New(classify.Aliyun)
+			defer srv.Close()
+			srv.Script("k", tt.faults...)
+			cp := &countingProcessor{}
+			rec := tracetest.NewSpanRecorder()
+			tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(cp), sdktrace.WithSpanProcessor(rec))
+			mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+			t.Cleanup(func() { _ = tp.Shutdown(context.Background()); _ = mp.Shutdown(context.Background()) })
+			obs := yunrtotel.NewObserver(yunrtotel.WithTracerProvider(tp), yunrtotel.WithMeterProvider(mp))
+			tr := yunrt.New(newBase(t), yunrt.WithHost(srv.Host(), classify.Aliyun),
+				yunrt.WithPolicy(classify.Aliyun, fastPolicy()), yunrt.WithObserver(obs),
+				yunrt.WithBreaker(classify.Aliyun, breaker.Settings{MinRequests: 3, OpenTimeout: time.Minute, MinOpenTimeout: time.Minute}))
+			tt.run(t, tr, srv)
+
+			assert.Equal(t, cp.started.Load(), cp.ended.Load(), "spans started vs ended")
+			var requests []sdktrace.ReadOnlySpan
+			byParent := map[[8]byte][]sdktrace.ReadOnlySpan{}
+			for _, s := range rec.Ended() {
+				if s.Parent().IsValid() {
+					byParent[s.Parent().SpanID()] = append(byParent[s.Parent().SpanID()], s)
+				} else {
+					requests = append(requests, s)
+				}
+			}
+			require.Len(t, requests, tt.reqs)
+			seen := map[string]bool{}
+			total := 0
+			for _, r := range requests {
+				kids := byParent[r.SpanContext().SpanID()]
+				n := int(attrs(r)[yunrtotel.AttemptsKey].AsInt64())
+				require.Len(t, kids, n, "attempt spans of %s", dump([]sdktrace.ReadOnlySpan{r}))
+				for i, k := range kids {
+					assert.Equal(t, r.SpanContext().TraceID(), k.SpanContext().TraceID())
+					assert.Equal(t, int64(i+1), attrs(k)[yunrtotel.AttemptKey].AsInt64())
+					et := attrs(k)[semconv.ErrorTypeKey].AsString()
+					seen[et] = true
+					assert.Equal(t, et != "", k.Status().Code == codes.Error, "status Error iff error.type (%q)", et)
+				}
+				total += 1 + len(kids)
+			}
+			assert.Equal(t, total, len(rec.Ended()), "no span outside a request")
+			assert.True(t, seen[tt.errType], "some attempt has error.type %s: %v", tt.errType, seen)
+		})
+	}
+}
