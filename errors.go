@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/internal/redact"
 )
 
 // Sentinel errors. Test for them with errors.Is on the error RoundTrip
@@ -100,7 +101,9 @@ func ownCause(err, cause error) error {
 // cancellation). It unwraps to the reason (one of the sentinels above, or
 // the context's error) and to the underlying transport error, so both
 // errors.Is(err, yunrt.ErrOutcomeUnknown) and
-// errors.Is(err, syscall.ECONNRESET) work. It never holds credentials.
+// errors.Is(err, syscall.ECONNRESET) work. Its text never holds
+// credentials: the transport error's text is scrubbed as spans' are (the
+// error it unwraps to is the base transport's own, unscrubbed).
 type Error struct {
 	Provider classify.Provider
 	Action   string
@@ -124,13 +127,15 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "yunrt: %s %s: ", e.Provider, e.Action)
+	// The transport error's text may quote the signed request (a base
+	// transport that dumps it): credentials are removed from it.
 	switch {
 	case e.Reason != nil && e.Err != nil:
-		fmt.Fprintf(&b, "%v: %v", e.Reason, e.Err)
+		fmt.Fprintf(&b, "%v: %s", e.Reason, redact.CleanError(e.Err))
 	case e.Reason != nil:
 		fmt.Fprint(&b, e.Reason)
 	case e.Err != nil:
-		fmt.Fprint(&b, e.Err)
+		b.WriteString(redact.CleanError(e.Err))
 	default:
 		b.WriteString("failed")
 	}

@@ -52,6 +52,12 @@ var (
 // Mark; so do the values classify.Scrub removes (name: value lines such
 // as X-Ca-Signature, name%3Dvalue pairs, bce-auth-v1 strings).
 func Text(s string) string {
+	return cut(Clean(s))
+}
+
+// Clean removes credentials from a free text as Text does, without
+// cutting it.
+func Clean(s string) string {
 	if s == "" {
 		return s
 	}
@@ -62,6 +68,11 @@ func Text(s string) string {
 	s = jsonRE.ReplaceAllString(s, `$1"`+Mark+`"`)
 	s = headerRE.ReplaceAllString(s, "$1$2"+Mark)
 	s = secretRE.ReplaceAllString(s, "$1"+Mark)
+	return s
+}
+
+// cut cuts s to MaxText bytes on a UTF-8 boundary, ending it with "…".
+func cut(s string) string {
 	if len(s) > MaxText {
 		s = s[:MaxText]
 		for !utf8.ValidString(s) {
@@ -76,6 +87,12 @@ func Text(s string) string {
 // names the whole URL, query included) has its URL's query replaced by
 // Mark, and the rest goes through Text. A nil err gives "".
 func Error(err error) string {
+	return cut(CleanError(err))
+}
+
+// CleanError is an error's text with credentials removed as Error
+// removes them, without cutting it.
+func CleanError(err error) string {
 	if err == nil {
 		return ""
 	}
@@ -84,7 +101,7 @@ func Error(err error) string {
 	if errors.As(err, &ue) && ue.URL != "" {
 		s = strings.ReplaceAll(s, ue.URL, stripQuery(ue.URL))
 	}
-	return Text(s)
+	return Clean(s)
 }
 
 // stripQuery keeps a URL's scheme, host and path.
