@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/yunrt/yunrt/classify"
 	"github.com/yunrt/yunrt/policy"
@@ -87,6 +89,11 @@ func runExplainCmd(args []string, stdout, stderr io.Writer) int {
 		return usageErr("missing CODE")
 	case len(pos) > 1:
 		return usageErr("one CODE expected, got %d arguments: %q", len(pos), pos)
+	case len(pos[0]) > classify.MaxCodeLen:
+		// Suggestions cost len(CODE) × the table: a 1 MiB CODE took 14 s.
+		return usageErr("CODE is %d bytes: no provider code is longer than %d", len(pos[0]), classify.MaxCodeLen)
+	case !printable(pos[0]):
+		return usageErr("CODE %q holds invalid UTF-8 or control characters: no provider code does", pos[0])
 	case *provider == "" && *host == "":
 		return usageErr("missing --provider")
 	}
@@ -320,4 +327,18 @@ func (ex explanation) writeText(w io.Writer) error {
 	}
 	line("decision", ex.Decision+": "+ex.Reason)
 	return tw.Flush()
+}
+
+// printable reports whether s is valid UTF-8 without control characters,
+// so that echoing it cannot drive the terminal.
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
