@@ -67,6 +67,9 @@ type requestState struct {
 	span    trace.Span
 	attempt trace.Span // the attempt in flight, nil between attempts
 	started time.Time  // the attempt's start
+	// last is the send state of the last attempt that ended (NotSent
+	// before any): the request's error.type follows it.
+	last yunrt.SendState
 }
 
 func stateFrom(ctx context.Context) *requestState {
@@ -165,7 +168,7 @@ func (o *Observer) AttemptEnd(ctx context.Context, info yunrt.RequestInfo, a yun
 	}
 	st.mu.Lock()
 	span, started := st.attempt, st.started
-	st.attempt = nil
+	st.attempt, st.last = nil, a.State
 	st.mu.Unlock()
 
 	if v := a.Decision.Verdict; v == policy.Retry || v == policy.Resign {

@@ -2,6 +2,7 @@ package otel_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync/atomic"
@@ -190,4 +191,36 @@ func TestRedteamSpansBalanced(t *testing.T) {
 			assert.True(t, seen[tt.errType], "some attempt has error.type %s: %v", tt.errType, seen)
 		})
 	}
+}
+
+type rtFunc func(*http.Request) (*http.Response, error)
+
+func (f rtFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestRedteamRequestErrorTypeFollowsLastAttempt: a read whose attempts
+// all ended sent-no-answer (a base transport that fails after writing, or
+// one yunrt cannot see into) is a request whose error.type is
+// sent_no_answer, as its last attempt's is: the request span said
+// not_sent ("the connection failed before the request was written").
+func TestRedteamRequestErrorTypeFollowsLastAttempt(t *testing.T) {
+	h := newHarness(t)
+	base := rtFunc(func(*http.Request) (*http.Response, error) { return nil, errors.New("connection reset by peer") })
+	pol := fastPolicy()
+	pol.MaxAttempts = 2
+	tr := yunrt.New(base, yunrt.WithHost("ecs.aliyuncs.invalid", classify.Aliyun),
+		yunrt.WithPolicy(classify.Aliyun, pol), yunrt.WithObserver(h.obs))
+	req, err := http.NewRequest(http.MethodGet, "http://ecs.aliyuncs.invalid/?Action=DescribeRegions", nil)
+	require.NoError(t, err)
+	_, err = tr.RoundTrip(req)
+	require.Error(t, err)
+	var last, request string
+	for _, s := range h.spans() {
+		if s.Parent().IsValid() {
+			last = attrs(s)[semconv.ErrorTypeKey].AsString()
+		} else {
+			request = attrs(s)[semconv.ErrorTypeKey].AsString()
+		}
+	}
+	require.Equal(t, yunrtotel.ErrorTypeSentNoAnswer, last, "precondition: the attempts ended sent-no-answer")
+	assert.Equal(t, last, request, "the request's error.type is its last attempt's")
 }

@@ -88,9 +88,24 @@ func (o *Observer) RequestErrorType(ctx context.Context, info yunrt.RequestInfo,
 	case end.Decision.OutcomeUnknown:
 		return ErrorTypeOutcomeUnknown
 	case end.Err != nil:
-		return errtype.Of(ctx, end.Err, yunrt.NotSent)
+		return errtype.Of(ctx, end.Err, lastState(ctx))
 	}
 	return o.resultType(info.Provider, end.Result)
+}
+
+// lastState is the send state of the request's last attempt, as this
+// package's observer recorded it in ctx; NotSent when it did not.
+func lastState(ctx context.Context) yunrt.SendState {
+	st := stateFrom(ctx)
+	if st == nil {
+		return yunrt.NotSent
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.last == yunrt.Answered { // an answer, then an error (refused, cancelled)
+		return yunrt.NotSent
+	}
+	return st.last
 }
 
 // resultType is the error.type of an answer: "" for a success.

@@ -32,6 +32,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"sync"
 
 	"github.com/yunrt/yunrt"
 	"github.com/yunrt/yunrt/classify"
@@ -81,9 +82,31 @@ func (o *Observer) log() *slog.Logger {
 	return slog.Default()
 }
 
+// lastKey carries a request's *lastAttempt in its context.
+type lastKey struct{}
+
+// lastAttempt is the send state of a request's last attempt that ended:
+// a request that ends with an error has its error.type.
+type lastAttempt struct {
+	mu    sync.Mutex
+	state yunrt.SendState
+}
+
+// RequestStart implements yunrt.Observer: it returns a context that
+// carries the request's last attempt state (a request that ends with a
+// transport error has the error.type of its last attempt).
+func (o *Observer) RequestStart(ctx context.Context, _ yunrt.RequestInfo) context.Context {
+	return context.WithValue(ctx, lastKey{}, &lastAttempt{state: yunrt.NotSent})
+}
+
 // AttemptEnd implements yunrt.Observer: a failed attempt at Warn
 // (MsgRetry or MsgAttemptFailed), a successful one at Debug.
 func (o *Observer) AttemptEnd(ctx context.Context, info yunrt.RequestInfo, a yunrt.Attempt) {
+	if la, ok := ctx.Value(lastKey{}).(*lastAttempt); ok {
+		la.mu.Lock()
+		la.state = a.State
+		la.mu.Unlock()
+	}
 	l := o.log()
 	typ := attemptType(ctx, a)
 	if typ == "" {
@@ -140,9 +163,25 @@ func requestType(ctx context.Context, end yunrt.End) string {
 	case end.Decision.OutcomeUnknown:
 		return errtype.OutcomeUnknown
 	case end.Err != nil:
-		return errtype.Of(ctx, end.Err, yunrt.NotSent)
+		return errtype.Of(ctx, end.Err, lastState(ctx))
 	}
 	return resultType(end.Result)
+}
+
+// lastState is the send state of the request's last attempt (NotSent
+// when none ended, or when it was answered and the request still ended
+// with an error).
+func lastState(ctx context.Context) yunrt.SendState {
+	la, ok := ctx.Value(lastKey{}).(*lastAttempt)
+	if !ok {
+		return yunrt.NotSent
+	}
+	la.mu.Lock()
+	defer la.mu.Unlock()
+	if la.state == yunrt.Answered {
+		return yunrt.NotSent
+	}
+	return la.state
 }
 
 // resultType is an answer's error.type, as package otel records it (but
