@@ -102,8 +102,8 @@ func (o *Observer) RequestSpanName(info yunrt.RequestInfo) string {
 // the action is named by its method (a REST call, see DefaultActionName).
 func (o *Observer) AttemptSpanName(info yunrt.RequestInfo) string {
 	method := info.Method
-	if method == "" {
-		method = "HTTP" // the conventions' name for an unknown method
+	if !knownMethod(method) {
+		method = "HTTP" // the conventions' name for a method recorded as _OTHER
 	}
 	if a := o.actionName(info); a != "" && a != info.Method {
 		return method + " " + a
@@ -255,13 +255,23 @@ func (o *Observer) BreakerChange(c yunrt.BreakerChange) {
 // methodAttrs appends http.request.method: a method the HTTP conventions
 // know, or "_OTHER" and http.request.method_original.
 func methodAttrs(attrs []attribute.KeyValue, method string) []attribute.KeyValue {
-	switch method {
-	case "":
+	switch {
+	case method == "":
 		return attrs
-	case "CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE", "QUERY":
+	case knownMethod(method):
 		return append(attrs, semconv.HTTPRequestMethodKey.String(method))
 	}
 	return append(attrs, semconv.HTTPRequestMethodOther, semconv.HTTPRequestMethodOriginal(method))
+}
+
+// knownMethod reports whether the HTTP conventions know method (it is
+// recorded as is, not as _OTHER).
+func knownMethod(method string) bool {
+	switch method {
+	case "CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE", "QUERY":
+		return true
+	}
+	return false
 }
 
 // serverAttrs appends server.address and server.port.

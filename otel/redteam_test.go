@@ -224,3 +224,23 @@ func TestRedteamRequestErrorTypeFollowsLastAttempt(t *testing.T) {
 	require.Equal(t, yunrtotel.ErrorTypeSentNoAnswer, last, "precondition: the attempts ended sent-no-answer")
 	assert.Equal(t, last, request, "the request's error.type is its last attempt's")
 }
+
+// TestRedteamSpanNameUnknownMethod: the HTTP conventions name the span
+// of a method recorded as _OTHER "HTTP", never by the method itself (a
+// caller's invented methods would each make a span name); it was named
+// "PROPFIND", "get", "M1", ….
+func TestRedteamSpanNameUnknownMethod(t *testing.T) {
+	obs := yunrtotel.NewObserver()
+	tests := []struct{ method, action, want string }{
+		{"PROPFIND", "PROPFIND /dav/x", "HTTP"},
+		{"get", "get /x", "HTTP"},
+		{"M1", "SendSms", "HTTP SendSms"},
+		{"", "SendSms", "HTTP SendSms"},
+		{"POST", "SendSms", "POST SendSms"},
+		{"GET", "GET /v1/x", "GET"},
+	}
+	for _, tt := range tests {
+		info := yunrt.RequestInfo{Provider: classify.Baidu, Method: tt.method, Action: tt.action}
+		assert.Equal(t, tt.want, obs.AttemptSpanName(info), "%s %s", tt.method, tt.action)
+	}
+}
