@@ -244,3 +244,32 @@ func TestRedteamSpanNameUnknownMethod(t *testing.T) {
 		assert.Equal(t, tt.want, obs.AttemptSpanName(info), "%s %s", tt.method, tt.action)
 	}
 }
+
+// TestRedteamHostCardinality: 10,000 distinct hosts (and request ids,
+// and actions named by REST paths) leave yunrt's own counters at one
+// series; only http.client.request.duration grows, by server.address,
+// which the HTTP conventions require there (capped by the SDK's
+// cardinality limit, 2,000 by default).
+func TestRedteamHostCardinality(t *testing.T) {
+	const n = 10000
+	h := newHarness(t)
+	for i := range n {
+		info := yunrt.RequestInfo{Provider: classify.Baidu, Action: fmt.Sprintf("GET /v1/objects/%d", i), Kind: classify.Read,
+			Method: http.MethodGet, Host: fmt.Sprintf("h%d.bcebos.invalid", i)}
+		res := classify.Result{Provider: classify.Baidu, Class: classify.Success, Status: 200, RequestID: fmt.Sprintf("rid-%d", i)}
+		ctx := h.obs.RequestStart(context.Background(), info)
+		actx := h.obs.AttemptStart(ctx, info, 1)
+		h.obs.AttemptEnd(actx, info, yunrt.Attempt{N: 1, State: yunrt.Answered, Result: res, Duration: time.Millisecond,
+			Decision: policy.Decision{Verdict: policy.Done}})
+		h.obs.RequestEnd(ctx, info, yunrt.End{Attempts: 1, Result: res, Decision: policy.Decision{Verdict: policy.Done}})
+	}
+	rm := h.collect(t)
+	for _, name := range []string{yunrtotel.MetricAttempts, yunrtotel.MetricRequests} {
+		m, ok := findMetric(rm, name)
+		require.True(t, ok)
+		assert.Len(t, m.Data.(metricdata.Sum[int64]).DataPoints, 1, name)
+	}
+	hosts := distinctValues(t, rm, "http.client.request.duration", semconv.ServerAddressKey)
+	assert.Greater(t, len(hosts), 1000, "server.address is on the duration histogram, as the conventions require")
+	t.Logf("http.client.request.duration: %d server.address values for %d hosts", len(hosts), n)
+}
