@@ -102,8 +102,9 @@ func ownCause(err, cause error) error {
 // the context's error) and to the underlying transport error, so both
 // errors.Is(err, yunrt.ErrOutcomeUnknown) and
 // errors.Is(err, syscall.ECONNRESET) work. Its text never holds
-// credentials: the transport error's text is scrubbed as spans' are (the
-// error it unwraps to is the base transport's own, unscrubbed).
+// credentials: the transport error's text has their values removed as
+// spans' texts do, their names kept (the error it unwraps to is the base
+// transport's own, unscrubbed).
 type Error struct {
 	Provider classify.Provider
 	Action   string
@@ -131,11 +132,11 @@ func (e *Error) Error() string {
 	// transport that dumps it): credentials are removed from it.
 	switch {
 	case e.Reason != nil && e.Err != nil:
-		fmt.Fprintf(&b, "%v: %s", e.Reason, redact.CleanError(e.Err))
+		fmt.Fprintf(&b, "%v: %s", e.Reason, redact.ErrorValues(e.Err))
 	case e.Reason != nil:
 		fmt.Fprint(&b, e.Reason)
 	case e.Err != nil:
-		b.WriteString(redact.CleanError(e.Err))
+		b.WriteString(redact.ErrorValues(e.Err))
 	default:
 		b.WriteString("failed")
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -230,5 +231,63 @@ func TestRedteamErrorsAndObserversHideSecrets(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestRedteamUserinfoHidden: a request URL with user information (a
+// password) that a base transport quotes in a *url.Error, bare or inside
+// a longer text, is absent from the returned error's text, the spans and
+// the logs. The error's text showed it before redact.Values removed user
+// information from URLs.
+func TestRedteamUserinfoHidden(t *testing.T) {
+	const password = "USERINFO-PASSWORD-0042"
+	shapes := map[string]func(r *http.Request) error{
+		"url.Error": func(r *http.Request) error {
+			return &url.Error{Op: r.Method, URL: r.URL.String(), Err: errors.New("connection refused")}
+		},
+		"text": func(r *http.Request) error {
+			return fmt.Errorf("proxy could not reach %s: connection refused", r.URL)
+		},
+	}
+	for name, shape := range shapes {
+		t.Run(name, func(t *testing.T) {
+			s := newShown(t)
+			base := roundTripFunc(func(r *http.Request) (*http.Response, error) { return nil, shape(r) })
+			req, err := http.NewRequest(http.MethodGet, "http://AKID:"+password+"@ecs.aliyuncs.invalid/?Action=DescribeRegions", nil)
+			require.NoError(t, err)
+			tr := yunrt.New(base, yunrt.WithHost(req.URL.Host, classify.Aliyun),
+				yunrt.WithPolicy(classify.Aliyun, policy.Policy{MaxAttempts: 1}), yunrt.WithObserver(s.obs))
+			_, err = tr.RoundTrip(req)
+			require.Error(t, err)
+			assert.NotContains(t, err.Error(), password)
+			assert.NotContains(t, s.text(t), password)
+			assert.Contains(t, err.Error(), "ecs.aliyuncs.invalid", "the host stays")
+		})
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestRedteamScrubBCESignedHeaders is a finding in classify.Scrub (not
+// fixed here: classify is another area): a bce-auth-v1 string is
+// redacted only up to the first ';', and the signed headers of a real
+// one (host;x-bce-date) hold one, so the signature after them stays in
+// every decoded Result.Message. Package redact removes the whole string
+// before it reaches a span or a log line; Result.Message itself keeps
+// it. Fix: in classify's valueEnd, a value that follows "bce-auth-v1/"
+// ends only at whitespace, a quote, '<' or '>' (not at ';' or ',').
+// Run with YUNRT_REDTEAM=1.
+func TestRedteamScrubBCESignedHeaders(t *testing.T) {
+	if os.Getenv("YUNRT_REDTEAM") != "1" {
+		t.Skip("a finding in classify.Scrub; YUNRT_REDTEAM=1 runs it")
+	}
+	const sig = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
+	for _, msg := range []string{
+		"Authorization bce-auth-v1/AKID/2026-12-01T00:00:00Z/1800/host;x-bce-date/" + sig + " is invalid",
+		"authorization=bce-auth-v1/AKID/2026-12-01T00:00:00Z/1800/content-type;host/" + sig,
+	} {
+		assert.NotContains(t, classify.Scrub(msg), sig, msg)
 	}
 }

@@ -40,6 +40,8 @@ var (
 	// {signed headers, ';'-separated}/{signature}: all of it after the
 	// prefix (classify.Scrub stops at the first ';', before the signature).
 	bceRE = regexp.MustCompile(`(?i)(bce-auth-v1/)[^\s"'<>]*`)
+	// A URL's user information (user:password@).
+	userinfoRE = regexp.MustCompile(`(?i)(\b[a-z][a-z0-9+.-]*://)[^/?#\s"'@]*@`)
 	// Aliyun echoes the string to sign in SignatureDoesNotMatch messages.
 	stringToSignRE = regexp.MustCompile(`(?is)(string\s*to\s*sign\s*(?:is)?\s*[:=]?).*$`)
 )
@@ -58,17 +60,24 @@ func Text(s string) string {
 // Clean removes credentials from a free text as Text does, without
 // cutting it.
 func Clean(s string) string {
+	return queryRE.ReplaceAllString(Values(s), "$1?"+Mark)
+}
+
+// Values removes credentials from a free text as Clean does (a URL's
+// user information among them), but keeps URL query strings, with their
+// credential values replaced: every credential's name stays, so the text
+// still says what was there.
+func Values(s string) string {
 	if s == "" {
 		return s
 	}
+	s = userinfoRE.ReplaceAllString(s, "${1}"+Mark+"@")
 	s = bceRE.ReplaceAllString(s, "${1}"+Mark) // before Scrub, which keeps what follows a ';'
 	s = classify.Scrub(s)
 	s = stringToSignRE.ReplaceAllString(s, "$1 "+Mark)
-	s = queryRE.ReplaceAllString(s, "$1?"+Mark)
 	s = jsonRE.ReplaceAllString(s, `$1"`+Mark+`"`)
 	s = headerRE.ReplaceAllString(s, "$1$2"+Mark)
-	s = secretRE.ReplaceAllString(s, "$1"+Mark)
-	return s
+	return secretRE.ReplaceAllString(s, "$1"+Mark)
 }
 
 // cut cuts s to MaxText bytes on a UTF-8 boundary, ending it with "…".
@@ -87,12 +96,6 @@ func cut(s string) string {
 // names the whole URL, query included) has its URL's query replaced by
 // Mark, and the rest goes through Text. A nil err gives "".
 func Error(err error) string {
-	return cut(CleanError(err))
-}
-
-// CleanError is an error's text with credentials removed as Error
-// removes them, without cutting it.
-func CleanError(err error) string {
 	if err == nil {
 		return ""
 	}
@@ -101,7 +104,25 @@ func CleanError(err error) string {
 	if errors.As(err, &ue) && ue.URL != "" {
 		s = strings.ReplaceAll(s, ue.URL, stripQuery(ue.URL))
 	}
-	return Clean(s)
+	return Text(s)
+}
+
+// ErrorValues is an error's text with credential values removed and
+// names kept (Values): a *url.Error's URL has its credential parameters
+// redacted as URL redacts them, and the text is not cut. A nil err gives
+// "".
+func ErrorValues(err error) string {
+	if err == nil {
+		return ""
+	}
+	s := err.Error()
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.URL != "" {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			s = strings.ReplaceAll(s, ue.URL, URL(u))
+		}
+	}
+	return Values(s)
 }
 
 // stripQuery keeps a URL's scheme, host and path.

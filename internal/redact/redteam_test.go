@@ -1,6 +1,8 @@
 package redact
 
 import (
+	"errors"
+	"fmt"
 	"net/url"
 	"testing"
 
@@ -48,4 +50,35 @@ func TestRedteamQuerySemicolon(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, tt.want, URL(u), tt.raw)
 	}
+}
+
+// TestRedteamValuesKeepsNames: Values (yunrt.Error's text) removes every
+// credential value and keeps the names and the rest of a URL.
+func TestRedteamValuesKeepsNames(t *testing.T) {
+	in := "Post \"http://h/?Action=SendSms&Signature=SIG123456&SecurityToken=TOK123456\": EOF\nX-Ca-Signature: SIG654321\nauthorization: bce-auth-v1/ak/t/1800/host;x-bce-date/SIG999999"
+	got := Values(in)
+	for _, s := range []string{"SIG123456", "TOK123456", "SIG654321", "SIG999999"} {
+		assert.NotContains(t, got, s)
+	}
+	for _, s := range []string{"Action=SendSms", "Signature=", "SecurityToken=", "X-Ca-Signature: ", "EOF"} {
+		assert.Contains(t, got, s)
+	}
+}
+
+func TestRedteamUserinfo(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`Get "http://AK:PASSWORD1@h.example/?a=1": EOF`, `Get "http://[redacted]@h.example/?a=1": EOF`},
+		{"reach https://user@h.example/p@x now", "reach https://[redacted]@h.example/p@x now"},
+		{"http://h.example/p@x", "http://h.example/p@x"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, Values(tt.in), tt.in)
+	}
+}
+
+func TestRedteamErrorValues(t *testing.T) {
+	ue := &url.Error{Op: "Post", URL: "https://u:PW123456@h/?Action=A&SecurityToken=TOKENVALUE&Signature=SIGVALUE", Err: errors.New("connection reset by peer")}
+	got := ErrorValues(fmt.Errorf("wrapped: %w", ue))
+	assert.Equal(t, `wrapped: Post "https://[redacted]@h/?Action=A&SecurityToken=[redacted]&Signature=[redacted]": connection reset by peer`, got)
+	assert.Empty(t, ErrorValues(nil))
 }
