@@ -130,21 +130,29 @@ func TestRedteamSpansBalanced(t *testing.T) {
 		reqs   int
 		// errType must be the error.type of some attempt span.
 		errType string
+		rate    policy.Rate // the client-side rate limit, when Max > 0
 	}{
-		{"retries then success", []testserver.Fault{{Code: "ServiceUnavailable"}, {Reset: true}}, send(context.Background(), "k"), 1, "sent_no_answer"},
-		{"all attempts fail", []testserver.Fault{{Code: "ServiceUnavailable"}, {Code: "ServiceUnavailable"}, {Code: "ServiceUnavailable"}}, send(context.Background(), "k"), 1, "ServiceUnavailable"},
-		{"already cancelled", nil, send(cancelled, "k"), 1, "canceled"},
+		{"retries then success", []testserver.Fault{{Code: "ServiceUnavailable"}, {Reset: true}}, send(context.Background(), "k"), 1, "sent_no_answer", policy.Rate{}},
+		{"all attempts fail", []testserver.Fault{{Code: "ServiceUnavailable"}, {Code: "ServiceUnavailable"}, {Code: "ServiceUnavailable"}}, send(context.Background(), "k"), 1, "ServiceUnavailable", policy.Rate{}},
+		{"already cancelled", nil, send(cancelled, "k"), 1, "canceled", policy.Rate{}},
 		{"breaker opens, then refuses", nil, func(t *testing.T, tr http.RoundTripper, srv *testserver.Server) {
 			for i := range 6 {
 				srv.Script(fmt.Sprint("b", i), testserver.Fault{Code: "ServiceUnavailable"}, testserver.Fault{Code: "ServiceUnavailable"}, testserver.Fault{Code: "ServiceUnavailable"})
 				send(context.Background(), fmt.Sprint("b", i))(t, tr, srv)
 			}
-		}, 6, "breaker_open"},
+		}, 6, "breaker_open", policy.Rate{}},
 		{"deadline during latency", []testserver.Fault{{Latency: time.Second}}, func(t *testing.T, tr http.RoundTripper, srv *testserver.Server) {
 			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 			defer cancel()
 			send(ctx, "k")(t, tr, srv)
-		}, 1, "timeout"},
+		}, 1, "timeout", policy.Rate{}},
+		{"rate limiter wait would pass the deadline", nil, func(t *testing.T, tr http.RoundTripper, srv *testserver.Server) {
+			for i := range 3 {
+				ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+				send(ctx, fmt.Sprint("r", i))(t, tr, srv)
+				cancel()
+			}
+		}, 3, "deadline", policy.Rate{Max: 0.5, Min: 0.5, Burst: 1, NoAdapt: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,8 +165,12 @@ func TestRedteamSpansBalanced(t *testing.T) {
 			mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 			t.Cleanup(func() { _ = tp.Shutdown(context.Background()); _ = mp.Shutdown(context.Background()) })
 			obs := yunrtotel.NewObserver(yunrtotel.WithTracerProvider(tp), yunrtotel.WithMeterProvider(mp))
+			pol := fastPolicy()
+			if tt.rate.Max > 0 {
+				pol.Rate = tt.rate
+			}
 			tr := yunrt.New(newBase(t), yunrt.WithHost(srv.Host(), classify.Aliyun),
-				yunrt.WithPolicy(classify.Aliyun, fastPolicy()), yunrt.WithObserver(obs),
+				yunrt.WithPolicy(classify.Aliyun, pol), yunrt.WithObserver(obs),
 				yunrt.WithBreaker(classify.Aliyun, breaker.Settings{MinRequests: 3, OpenTimeout: time.Minute, MinOpenTimeout: time.Minute}))
 			tt.run(t, tr, srv)
 
