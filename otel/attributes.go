@@ -81,7 +81,8 @@ const (
 	// send.
 	BreakerRefusedKey = attribute.Key("yunrt.breaker.refused")
 	// BreakerNameKey is a breaker's name, provider/host[/action]
-	// (metrics, on yunrt.breaker.transitions).
+	// (metrics, on yunrt.breaker.transitions), its action named as
+	// DefaultActionName names it (a REST action by its method only).
 	BreakerNameKey = attribute.Key("yunrt.breaker.name")
 	// BreakerFromKey and BreakerToKey are the states of a breaker
 	// transition (metrics).

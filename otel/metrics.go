@@ -2,6 +2,7 @@ package otel
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -145,7 +146,7 @@ func (m metrics) request(ctx context.Context, action string, info yunrt.RequestI
 func (m metrics) breaker(c yunrt.BreakerChange) {
 	m.transitions.Add(context.Background(), 1, metric.WithAttributeSet(attribute.NewSet(
 		ProviderKey.String(c.Provider.String()),
-		BreakerNameKey.String(c.Name),
+		BreakerNameKey.String(boundBreakerName(c.Name)),
 		BreakerFromKey.String(c.From),
 		BreakerToKey.String(c.To))))
 }
@@ -187,3 +188,19 @@ func durationAttrs(info yunrt.RequestInfo, a yunrt.Attempt, errType string) []at
 }
 
 func seconds(d time.Duration) float64 { return d.Seconds() }
+
+// boundBreakerName is a breaker's name for metrics: provider/host, and
+// the action of a per-action breaker as DefaultActionName names it (a
+// REST action "GET /bucket/key" by its method only: its path has no
+// bound).
+func boundBreakerName(name string) string {
+	provider, rest, ok := strings.Cut(name, "/")
+	if !ok {
+		return name
+	}
+	host, action, ok := strings.Cut(rest, "/")
+	if !ok {
+		return name
+	}
+	return provider + "/" + host + "/" + DefaultActionName(yunrt.RequestInfo{Action: action})
+}

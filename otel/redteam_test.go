@@ -309,3 +309,24 @@ func TestRedteamBasePanicEndsSpans(t *testing.T) {
 	}()
 	assert.Equal(t, cp.started.Load(), cp.ended.Load(), "spans started vs ended after a panic")
 }
+
+// TestRedteamBreakerNameCardinality: with per-action breakers, a REST
+// action is "METHOD /path" (Baidu object keys, ROA resource ids), so
+// every path had its own yunrt.breaker.name series; the metric names a
+// REST action by its method only, as DefaultActionName does.
+func TestRedteamBreakerNameCardinality(t *testing.T) {
+	const n = 10000
+	h := newHarness(t)
+	for i := range n {
+		h.obs.BreakerChange(yunrt.BreakerChange{Provider: classify.Baidu,
+			Name: fmt.Sprintf("baidu/bj.bcebos.invalid/GET /bucket/object-%d", i), From: "closed", To: "open"})
+	}
+	h.obs.BreakerChange(yunrt.BreakerChange{Provider: classify.Aliyun, Name: "aliyun/ecs.aliyuncs.invalid/DescribeRegions", From: "closed", To: "open"})
+	h.obs.BreakerChange(yunrt.BreakerChange{Provider: classify.Aliyun, Name: "aliyun/ecs.aliyuncs.invalid", From: "closed", To: "open"})
+	names := distinctValues(t, h.collect(t), yunrtotel.MetricBreakerTransitions, yunrtotel.BreakerNameKey)
+	assert.Equal(t, map[string]bool{
+		"baidu/bj.bcebos.invalid/GET":                 true,
+		"aliyun/ecs.aliyuncs.invalid/DescribeRegions": true,
+		"aliyun/ecs.aliyuncs.invalid":                 true,
+	}, names)
+}
