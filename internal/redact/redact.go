@@ -72,7 +72,8 @@ func Values(s string) string {
 		return s
 	}
 	s = userinfoRE.ReplaceAllString(s, "${1}"+Mark+"@")
-	s = bceRE.ReplaceAllString(s, "${1}"+Mark) // before Scrub, which keeps what follows a ';'
+	s = queryRE.ReplaceAllStringFunc(s, redactQuery) // names in any escaping (%53ignature)
+	s = bceRE.ReplaceAllString(s, "${1}"+Mark)       // before Scrub, which keeps what follows a ';'
 	s = classify.Scrub(s)
 	s = stringToSignRE.ReplaceAllString(s, "$1 "+Mark)
 	s = jsonRE.ReplaceAllString(s, `$1"`+Mark+`"`)
@@ -105,6 +106,13 @@ func Error(err error) string {
 		s = strings.ReplaceAll(s, ue.URL, stripQuery(ue.URL))
 	}
 	return Text(s)
+}
+
+// redactQuery redacts the credential values of the query of a URL in a
+// text (a match of queryRE).
+func redactQuery(m string) string {
+	i := strings.IndexByte(m, '?')
+	return m[:i+1] + Query(m[i+1:])
 }
 
 // ErrorValues is an error's text with credential values removed and

@@ -70,6 +70,7 @@ func TestRedteamUserinfo(t *testing.T) {
 		{`Get "http://AK:PASSWORD1@h.example/?a=1": EOF`, `Get "http://[redacted]@h.example/?a=1": EOF`},
 		{"reach https://user@h.example/p@x now", "reach https://[redacted]@h.example/p@x now"},
 		{"http://h.example/p@x", "http://h.example/p@x"},
+		{"reach http://h.example/?a=1&%53ignature=SIG1;Sign%61ture=SIG2 now", "reach http://h.example/?a=1&%53ignature=REDACTED;Sign%61ture=REDACTED now"},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, Values(tt.in), tt.in)
