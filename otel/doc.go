@@ -50,9 +50,10 @@
 // yunrt.retry.delay, yunrt.request.wait, yunrt.rate_limit.wait
 // (histograms, seconds). Their attributes are bounded: provider, action
 // name (see WithActionName), error code (a code the table of WithCodeTable
-// does not know counts as "_OTHER"), class, decision, send state, outcome,
-// delay source and breaker name and states. Request ids never go into
-// metrics.
+// does not know counts as "_OTHER", one a placeholder pattern matches as
+// the pattern), class, decision, send state, outcome, delay source and
+// breaker name (a REST action by its method) and states. Request ids
+// never go into metrics.
 //
 // # What is never recorded
 //

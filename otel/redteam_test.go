@@ -26,6 +26,7 @@ import (
 	"github.com/yunrt/yunrt/internal/testserver"
 	yunrtotel "github.com/yunrt/yunrt/otel"
 	"github.com/yunrt/yunrt/policy"
+	"github.com/yunrt/yunrt/sign"
 )
 
 // distinctValues collects the distinct values of key over every data
@@ -131,32 +132,43 @@ func TestRedteamSpansBalanced(t *testing.T) {
 		// errType must be the error.type of some attempt span.
 		errType string
 		rate    policy.Rate // the client-side rate limit, when Max > 0
+		// skewed signs with testCreds against a strict server whose clock
+		// is 20 min ahead: the first attempt is rejected, then re-signed.
+		skewed bool
 	}{
-		{"retries then success", []testserver.Fault{{Code: "ServiceUnavailable"}, {Reset: true}}, send(context.Background(), "k"), 1, "sent_no_answer", policy.Rate{}},
-		{"all attempts fail", []testserver.Fault{{Code: "ServiceUnavailable"}, {Code: "ServiceUnavailable"}, {Code: "ServiceUnavailable"}}, send(context.Background(), "k"), 1, "ServiceUnavailable", policy.Rate{}},
-		{"already cancelled", nil, send(cancelled, "k"), 1, "canceled", policy.Rate{}},
+		{"retries then success", []testserver.Fault{{Code: "ServiceUnavailable"}, {Reset: true}}, send(context.Background(), "k"), 1, "sent_no_answer", policy.Rate{}, false},
+		{"all attempts fail", []testserver.Fault{{Code: "ServiceUnavailable"}, {Code: "ServiceUnavailable"}, {Code: "ServiceUnavailable"}}, send(context.Background(), "k"), 1, "ServiceUnavailable", policy.Rate{}, false},
+		{"already cancelled", nil, send(cancelled, "k"), 1, "canceled", policy.Rate{}, false},
 		{"breaker opens, then refuses", nil, func(t *testing.T, tr http.RoundTripper, srv *testserver.Server) {
 			for i := range 6 {
 				srv.Script(fmt.Sprint("b", i), testserver.Fault{Code: "ServiceUnavailable"}, testserver.Fault{Code: "ServiceUnavailable"}, testserver.Fault{Code: "ServiceUnavailable"})
 				send(context.Background(), fmt.Sprint("b", i))(t, tr, srv)
 			}
-		}, 6, "breaker_open", policy.Rate{}},
+		}, 6, "breaker_open", policy.Rate{}, false},
 		{"deadline during latency", []testserver.Fault{{Latency: time.Second}}, func(t *testing.T, tr http.RoundTripper, srv *testserver.Server) {
 			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 			defer cancel()
 			send(ctx, "k")(t, tr, srv)
-		}, 1, "timeout", policy.Rate{}},
+		}, 1, "timeout", policy.Rate{}, false},
 		{"rate limiter wait would pass the deadline", nil, func(t *testing.T, tr http.RoundTripper, srv *testserver.Server) {
 			for i := range 3 {
 				ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 				send(ctx, fmt.Sprint("r", i))(t, tr, srv)
 				cancel()
 			}
-		}, 3, "deadline", policy.Rate{Max: 0.5, Min: 0.5, Burst: 1, NoAdapt: true}},
+		}, 3, "deadline", policy.Rate{Max: 0.5, Min: 0.5, Burst: 1, NoAdapt: true}, false},
+		{"rejected timestamp, re-signed", nil, send(context.Background(), "k"), 1, "InvalidTimeStamp.Expired", policy.Rate{}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := testserver.New(classify.Aliyun)
+			var srvOpts []testserver.Option
+			opts := []yunrt.Option{}
+			if tt.skewed {
+				srvOpts = append(srvOpts, testserver.WithStrict(testCreds.AccessKeyID, testCreds.AccessKeySecret),
+					testserver.WithClock(func() time.Time { return time.Now().Add(20 * time.Minute) }))
+				opts = append(opts, yunrt.WithSigner(classify.Aliyun, sign.AliyunRPC(testCreds)))
+			}
+			srv := testserver.New(classify.Aliyun, srvOpts...)
 			defer srv.Close()
 			srv.Script("k", tt.faults...)
 			cp := &countingProcessor{}
@@ -169,9 +181,10 @@ func TestRedteamSpansBalanced(t *testing.T) {
 			if tt.rate.Max > 0 {
 				pol.Rate = tt.rate
 			}
-			tr := yunrt.New(newBase(t), yunrt.WithHost(srv.Host(), classify.Aliyun),
+			opts = append(opts, yunrt.WithHost(srv.Host(), classify.Aliyun),
 				yunrt.WithPolicy(classify.Aliyun, pol), yunrt.WithObserver(obs),
 				yunrt.WithBreaker(classify.Aliyun, breaker.Settings{MinRequests: 3, OpenTimeout: time.Minute, MinOpenTimeout: time.Minute}))
+			tr := yunrt.New(newBase(t), opts...)
 			tt.run(t, tr, srv)
 
 			assert.Equal(t, cp.started.Load(), cp.ended.Load(), "spans started vs ended")
