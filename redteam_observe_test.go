@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/yunrt/yunrt"
 	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/internal/testserver"
 	yunrtotel "github.com/yunrt/yunrt/otel"
 	"github.com/yunrt/yunrt/policy"
 	"github.com/yunrt/yunrt/sign"
@@ -289,5 +291,46 @@ func TestRedteamScrubBCESignedHeaders(t *testing.T) {
 		"authorization=bce-auth-v1/AKID/2026-12-01T00:00:00Z/1800/content-type;host/" + sig,
 	} {
 		assert.NotContains(t, classify.Scrub(msg), sig, msg)
+	}
+}
+
+// TestRedteamServerMessagesHidden: error answers whose messages echo
+// credentials in every spelling a server uses (Aliyun's string to sign
+// with an STS token, API Gateway's X-Ca-Error-Message, header lines, a
+// BCE authorization string with signed headers, JSON members, a URL),
+// in every answer format, show none of them in spans, metrics or logs.
+func TestRedteamServerMessagesHidden(t *testing.T) {
+	const tok, sig, sig2, sig3 = "STSTOKEN7f3a9b", "SIGB64ab12cd34==", "SIGHEX0a1b2c3d4e5f", "SIGURL99887766"
+	messages := []string{
+		"Specified signature is not matched with our calculation. server string to sign is:GET&%2F&AccessKeyId%3DAK%26SecurityToken%3D" + tok,
+		"Invalid Signature, X-Ca-Signature: " + sig,
+		"auth bce-auth-v1/AK/2026-12-01T00:00:00Z/1800/host;x-bce-date/" + sig2 + " rejected",
+		`echo {"SecurityToken": "` + tok + `"}`,
+		"see https://h.example/?%53ignature=" + sig3 + "&x=1 for details",
+	}
+	for i, message := range messages {
+		for _, f := range []testserver.Format{testserver.FormatJSON, testserver.FormatXML, testserver.FormatROA, testserver.FormatGatewayHeaders} {
+			t.Run(fmt.Sprint(i, f), func(t *testing.T) {
+				srv := testserver.New(classify.Aliyun)
+				defer srv.Close()
+				srv.Script("k", testserver.Fault{Code: "SignatureDoesNotMatch", Message: message, Format: f})
+				s := newShown(t)
+				base := http.DefaultTransport.(*http.Transport).Clone()
+				defer base.CloseIdleConnections()
+				tr := yunrt.New(base, yunrt.WithHost(srv.Host(), classify.Aliyun), yunrt.WithObserver(s.obs))
+				req, err := http.NewRequest(http.MethodGet, srv.URL()+"/?Action=DescribeRegions", nil)
+				require.NoError(t, err)
+				req.Header.Set(testserver.KeyHeader, "k")
+				resp, err := tr.RoundTrip(req)
+				require.NoError(t, err)
+				_, _ = io.Copy(io.Discard, resp.Body)
+				require.NoError(t, resp.Body.Close())
+				text := s.text(t)
+				require.Contains(t, text, "SignatureDoesNotMatch", "precondition: the answer was decoded")
+				for _, secret := range []string{tok, sig, sig2, sig3} {
+					assert.NotContains(t, text, secret)
+				}
+			})
+		}
 	}
 }
