@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"sync/atomic"
@@ -342,4 +343,62 @@ func TestRedteamBreakerNameCardinality(t *testing.T) {
 		"aliyun/ecs.aliyuncs.invalid/DescribeRegions": true,
 		"aliyun/ecs.aliyuncs.invalid":                 true,
 	}, names)
+}
+
+// TestRedteamSpansConcurrent: 16 goroutines share one transport and
+// observer through 503s, resets and successes; every span started ends,
+// and every request span has exactly its yunrt.attempts attempt spans.
+func TestRedteamSpansConcurrent(t *testing.T) {
+	srv := testserver.New(classify.Aliyun)
+	defer srv.Close()
+	cp := &countingProcessor{}
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(cp), sdktrace.WithSpanProcessor(rec))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	obs := yunrtotel.NewObserver(yunrtotel.WithTracerProvider(tp))
+	tr := yunrt.New(newBase(t), yunrt.WithHost(srv.Host(), classify.Aliyun),
+		yunrt.WithPolicy(classify.Aliyun, fastPolicy()), yunrt.WithObserver(obs))
+	const workers, each = 16, 10
+	done := make(chan struct{})
+	for w := range workers {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range each {
+				key := fmt.Sprint("w", w, "-", i)
+				switch i % 3 {
+				case 0:
+					srv.Script(key, testserver.Fault{Code: "ServiceUnavailable"})
+				case 1:
+					srv.Script(key, testserver.Fault{Reset: true}, testserver.Fault{Code: "ServiceUnavailable"})
+				}
+				req := newRequest(t, context.Background(), classify.Aliyun, srv.URL(), "QuerySendDetails", key)
+				resp, err := tr.RoundTrip(req)
+				if err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					_ = resp.Body.Close()
+				}
+			}
+		}()
+	}
+	for range workers {
+		<-done
+	}
+	assert.Equal(t, cp.started.Load(), cp.ended.Load())
+	kids := map[[8]byte]int{}
+	var requests []sdktrace.ReadOnlySpan
+	for _, s := range rec.Ended() {
+		if s.Parent().IsValid() {
+			kids[s.Parent().SpanID()]++
+		} else {
+			requests = append(requests, s)
+		}
+	}
+	require.Len(t, requests, workers*each)
+	attempts := 0
+	for _, r := range requests {
+		n := int(attrs(r)[yunrtotel.AttemptsKey].AsInt64())
+		assert.Equal(t, n, kids[r.SpanContext().SpanID()])
+		attempts += n
+	}
+	assert.Greater(t, attempts, workers*each, "some requests were retried")
 }
