@@ -87,7 +87,6 @@ func rtSend(t *testing.T, tr *Transport, srv *testserver.Server, rec *recorder, 
 // one API of one account: product + action. A throttle of the action on
 // one host must not slow the same action name on the other host.
 func TestRedteamScopeSameActionOtherHost(t *testing.T) {
-	redteamFinding(t, "the same action name on two hosts shares one ScopeAction limiter")
 	for _, tt := range []struct {
 		p      classify.Provider
 		code   string
@@ -297,4 +296,28 @@ func TestRedteamSharedWideThrottleSlowsTheWholeScope(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestRedteamSharedScopeSameActionOtherHost: the fleet's key of an
+// action's scope tells the same action name on two hosts apart (one
+// access key), and two keys apart (one host).
+func TestRedteamSharedScopeSameActionOtherHost(t *testing.T) {
+	store := newFakeStore()
+	srv, tr, _ := sharedTransport(t, store)
+	other := testserver.New(classify.Aliyun)
+	defer other.Close()
+	tr2, _ := newTestTransport(srv, nil, WithHost(other.Host(), classify.Aliyun), WithSharedState(store, SharedSettings{}))
+	defer tr2.CloseIdleConnections()
+	c := rtCall{p: classify.Aliyun, action: "DescribeRegions", ak: "LTAIsame", key: "k"}
+	_, err := do(t, tr, c.request(t, srv.URL()))
+	require.NoError(t, err)
+	_, err = do(t, tr2, c.request(t, other.URL()))
+	require.NoError(t, err)
+	c.ak = "LTAIother"
+	_, err = do(t, tr, c.request(t, srv.URL()))
+	require.NoError(t, err)
+	admits := store.Admits()
+	require.Len(t, admits, 3)
+	assert.NotEqual(t, admits[0].Scope, admits[1].Scope, "another host")
+	assert.NotEqual(t, admits[0].Scope, admits[2].Scope, "another key")
 }

@@ -46,7 +46,7 @@ const (
 type scopeKey struct {
 	p      classify.Provider
 	scope  classify.Scope
-	host   string // ScopeAPI, ScopeHost; and the others when no access key is known
+	host   string // ScopeAction, ScopeAPI, ScopeHost; and ScopeAccount when no access key is known
 	key    string // the hashed access key id (ScopeAction, ScopeAccount)
 	action string // ScopeAction, ScopeAPI
 }
@@ -56,7 +56,9 @@ func (r *request) scopeKeyOf(s classify.Scope) scopeKey {
 	k := scopeKey{p: r.p, scope: s}
 	switch s {
 	case classify.ScopeAction:
-		k.key, k.action = r.accountKey(), r.info.Action
+		// An API is a product's action: the same action name on another
+		// host (DescribeRegions of ECS and of RDS) is another API.
+		k.key, k.host, k.action = r.accountKey(), r.host, r.info.Action
 	case classify.ScopeAPI:
 		k.host, k.action = r.host, r.info.Action
 	case classify.ScopeAccount:
@@ -81,9 +83,13 @@ func (r *request) accountKey() string {
 }
 
 // rateScope names the scope of this request's action for the fleet's
-// shared state: provider, account (hashed) and action.
+// shared state: provider, account (hashed), host and action; the account
+// is the host when the request carries no access key.
 func (r *request) rateScope() string {
-	return r.p.String() + "/" + r.accountKey() + "/" + r.info.Action
+	if r.ak == "" {
+		return r.p.String() + "/" + r.accountKey() + "/" + r.info.Action
+	}
+	return r.p.String() + "/" + r.accountKey() + "@" + r.host + "/" + r.info.Action
 }
 
 // limitingScopes are the scopes a request waits for, when throttled.
