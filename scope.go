@@ -72,7 +72,7 @@ func (r *request) scopeKeyOf(s classify.Scope) scopeKey {
 // accountKey names the request's account: its access key id, hashed, or
 // its host when it carries none.
 func (r *request) accountKey() string {
-	if r.ak == "" {
+	if r.accessKey() == "" {
 		return "host:" + r.host
 	}
 	if r.akHash == "" {
@@ -82,11 +82,21 @@ func (r *request) accountKey() string {
 	return r.akHash
 }
 
+// accessKey is the access key id the request arrived signed with: in its
+// query or Authorization, or in an Aliyun RPC form body (read when the
+// form named the action), as RPC allows every parameter there.
+func (r *request) accessKey() string {
+	if r.ak == "" && r.form != nil {
+		r.ak = r.form.Get("AccessKeyId")
+	}
+	return r.ak
+}
+
 // rateScope names the scope of this request's action for the fleet's
 // shared state: provider, account (hashed), host and action; the account
 // is the host when the request carries no access key.
 func (r *request) rateScope() string {
-	if r.ak == "" {
+	if r.accessKey() == "" {
 		return r.p.String() + "/" + r.accountKey() + "/" + r.info.Action
 	}
 	return r.p.String() + "/" + r.accountKey() + "@" + r.host + "/" + r.info.Action
