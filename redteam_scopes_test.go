@@ -3,7 +3,6 @@ package yunrt
 import (
 	"context"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,17 +16,8 @@ import (
 )
 
 // Red team (H9): throttling scopes and the fleet, tried from the public
-// API. A test that failed against main is a finding: it stays, skipped
-// unless YUNRT_REDTEAM=1 until its fix is merged (redteamFinding).
-
-// redteamFinding skips a test that reproduces an open finding, unless
-// YUNRT_REDTEAM=1.
-func redteamFinding(t *testing.T, finding string) {
-	t.Helper()
-	if os.Getenv("YUNRT_REDTEAM") != "1" {
-		t.Skip("open finding (set YUNRT_REDTEAM=1 to reproduce): " + finding)
-	}
-}
+// API. Each test here failed against main before its fix (see the
+// commit that names it), except the bounds that ran clean.
 
 // rtCall is one request as a provider's SDK would send it, signed by the
 // caller: Aliyun RPC with AccessKeyId in the query (or in a form body),
@@ -239,7 +229,6 @@ func (s *scopeStore) Throttled(_ context.Context, scope string, _ SharedThrottle
 // recipient: it must not lower the fleet's rate of SendSms, which every
 // other number of every process shares.
 func TestRedteamSharedRecipientLimitCutsNothing(t *testing.T) {
-	redteamFinding(t, "a per-recipient limit is reported to the SharedStore as a throttle of the action")
 	store := &scopeStore{fakeStore: newFakeStore(), scopes: make(chan string, 16)}
 	srv, tr, _ := sharedTransport(t, store, WithObserver(&recorder{}))
 	srv.Script("limited", testserver.Fault{Code: "isv.BUSINESS_LIMIT_CONTROL", Message: "触发小时级流控Permits:5", Format: testserver.Format200})
@@ -269,7 +258,6 @@ func TestRedteamSharedRecipientLimitCutsNothing(t *testing.T) {
 // caller's IP (IPLimitExceeded) must slow the account's other actions too,
 // as it does without a store; the store only ever hears of the action.
 func TestRedteamSharedWideThrottleSlowsTheWholeScope(t *testing.T) {
-	redteamFinding(t, "with a SharedStore, account-, host- and client-wide throttles slow only the throttled action")
 	for _, code := range []string{"RequestLimitExceeded.UinLimitExceeded", "RequestLimitExceeded.IPLimitExceeded"} {
 		for _, shared := range []bool{false, true} {
 			t.Run(code+map[bool]string{false: "/alone", true: "/shared"}[shared], func(t *testing.T) {

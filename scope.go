@@ -126,9 +126,17 @@ func (r *request) scopeWait(ctx context.Context, a *Attempt) error {
 	return nil
 }
 
-// throttledAt lets the scope an answer names learn of a throttle.
+// throttledAt lets the scope an answer names learn of a throttle. The
+// fleet's shared state keeps the scope of an action (ScopeAction, and
+// ScopeAPI: the same host and action): while the store answers, the
+// fleet adapts it instead of this process. A wider scope (an account, a
+// host, the caller's IP) adapts here, as without a store; a recipient's
+// limit slows nothing, here or in the fleet.
 func (r *request) throttledAt(now time.Time, res classify.Result) {
 	if r.pol.Rate.NoAdapt || res.Scope == classify.ScopeRecipient || res.Scope == classify.NoScope {
+		return
+	}
+	if (res.Scope == classify.ScopeAction || res.Scope == classify.ScopeAPI) && r.sharedReport() {
 		return
 	}
 	r.t.lastThrottle.Store(now.UnixNano())

@@ -305,12 +305,18 @@ func (r *request) sharedHorizon(ctx context.Context, now time.Time) time.Duratio
 	return max(h, 0)
 }
 
-// sharedThrottled tells the fleet that the provider throttled an attempt
-// of the request's scope, without waiting for the store. It reports
+// sharedThrottled is asked by learn (answer.go) before throttledAt, and
+// reports false: throttledAt always runs, since only it knows the scope
+// the provider throttled, and it tells the fleet (sharedReport) when that
+// scope is the action's. learn may call throttledAt directly.
+func (r *request) sharedThrottled() bool { return false }
+
+// sharedReport tells the fleet that the provider throttled an attempt of
+// the request's action scope, without waiting for the store. It reports
 // whether the fleet's rate adapts (the store is in use, not degraded):
 // the local limiter then stays as it is, or the scope's rate would be cut
 // twice (once fleet-wide, once again in every throttled process).
-func (r *request) sharedThrottled() bool {
+func (r *request) sharedReport() bool {
 	sh := r.t.shared
 	if sh == nil {
 		return false
