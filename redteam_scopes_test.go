@@ -308,3 +308,40 @@ func TestRedteamSharedScopeSameActionOtherHost(t *testing.T) {
 	assert.NotEqual(t, admits[0].Scope, admits[1].Scope, "another host")
 	assert.NotEqual(t, admits[0].Scope, admits[2].Scope, "another key")
 }
+
+// TestRedteamScopeGatewayAppKey: Aliyun API Gateway calls carry their
+// app's key in X-Ca-Key (yunrt's own gateway signer writes it there).
+// "Throttled by APP Flow Control" limits one app (ScopeAccount): a proxy
+// forwarding two apps' calls must not slow app B for app A's limit.
+func TestRedteamScopeGatewayAppKey(t *testing.T) {
+	srv := testserver.New(classify.Aliyun)
+	defer srv.Close()
+	rec := &recorder{}
+	tr, _ := newTestTransport(srv, nil, WithObserver(rec), WithPolicy(classify.Aliyun, policy.Policy{Rate: policy.Rate{Min: 1}}))
+	defer tr.CloseIdleConnections()
+	srv.Script("throttled", testserver.Fault{Code: "Throttled by APP Flow Control", Message: "Throttled by APP Flow Control", Status: http.StatusForbidden, Format: testserver.FormatGatewayHeaders})
+	send := func(app, key string) time.Duration {
+		req, err := http.NewRequest(http.MethodGet, srv.URL()+"/v1/weather?city=hz", nil)
+		require.NoError(t, err)
+		req.Header.Set("X-Ca-Key", app)
+		req.Header.Set("X-Ca-Signature", "sig")
+		req.Header.Set(testserver.KeyHeader, key)
+		before := len(rec.Attempts())
+		_, err = do(t, tr, req)
+		require.NoError(t, err)
+		var waited time.Duration
+		for _, a := range rec.Attempts()[before:] {
+			waited += a.RateWait
+		}
+		return waited
+	}
+	send("203000001", "throttled")
+	require.Equal(t, 2, srv.Attempts("throttled"), "precondition: throttled, then retried")
+	var aWait, bWait time.Duration
+	for i := 0; i < 20; i++ {
+		bWait += send("203000002", "b")
+		aWait += send("203000001", "a")
+	}
+	require.NotZero(t, aWait, "precondition: app A is paced")
+	assert.Zero(t, bWait, "app B is another app")
+}

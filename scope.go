@@ -83,11 +83,18 @@ func (r *request) accountKey() string {
 }
 
 // accessKey is the access key id the request arrived signed with: in its
-// query or Authorization, or in an Aliyun RPC form body (read when the
-// form named the action), as RPC allows every parameter there.
+// query or Authorization, in an Aliyun RPC form body (read when the form
+// named the action: RPC allows every parameter there), or the app key of
+// an Aliyun API Gateway call (X-Ca-Key).
 func (r *request) accessKey() string {
-	if r.ak == "" && r.form != nil {
+	if r.ak != "" || r.p != classify.Aliyun {
+		return r.ak
+	}
+	if r.form != nil {
 		r.ak = r.form.Get("AccessKeyId")
+	}
+	if r.ak == "" {
+		r.ak = classify.HeaderValue(r.orig.Header, "X-Ca-Key")
 	}
 	return r.ak
 }
