@@ -3,6 +3,7 @@ package yunrt
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -344,4 +345,102 @@ func TestRedteamScopeGatewayAppKey(t *testing.T) {
 	}
 	require.NotZero(t, aWait, "precondition: app A is paced")
 	assert.Zero(t, bWait, "app B is another app")
+}
+
+// TestRedteamScopeRecoversAfterHardThrottle: an action throttled 30 times,
+// 101 ms apart (its limiter cut to the floor, Rate.Min), runs free again at most
+// scopeRelease after its last throttle, and a request sent after that
+// never waits.
+func TestRedteamScopeRecoversAfterHardThrottle(t *testing.T) {
+	srv := testserver.New(classify.Aliyun)
+	defer srv.Close()
+	rec := &recorder{}
+	tr, fc := newTestTransport(srv, nil, WithObserver(rec), WithPolicy(classify.Aliyun, policy.Policy{MaxAttempts: 1}))
+	defer tr.CloseIdleConnections()
+	faults := make([]testserver.Fault, 30)
+	for i := range faults {
+		faults[i] = testserver.Fault{Code: "Throttling.User"}
+	}
+	srv.Script("hard", faults...)
+	c := rtCall{p: classify.Aliyun, action: "SendSms", ak: "LTAIhard", key: "hard"}
+	for range faults {
+		rtSend(t, tr, srv, rec, c)
+		fc.Advance(scopeSettle + time.Millisecond) // each throttle a new cut, not an answer in flight
+	}
+	require.Equal(t, len(faults), srv.Attempts("hard"), "precondition: every attempt throttled")
+	lastThrottle := fc.Now()
+	var freeAt time.Time
+	for i := 0; i < 1000 && freeAt.IsZero(); i++ {
+		c.key = "healthy"
+		if rtSend(t, tr, srv, rec, c) == 0 && fc.Now().Sub(lastThrottle) > scopeGrowAfter {
+			freeAt = fc.Now()
+		}
+	}
+	require.False(t, freeAt.IsZero(), "the scope ran free within 1000 requests")
+	t.Logf("free %v after the last of %d throttles", freeAt.Sub(lastThrottle), len(faults))
+	assert.LessOrEqual(t, freeAt.Sub(lastThrottle), scopeRelease+rateStep, "free within the documented release")
+	for i := 0; i < 50; i++ {
+		assert.Zero(t, rtSend(t, tr, srv, rec, c), "after the release, no request waits")
+	}
+}
+
+// TestRedteamRecipientSpellingsKeepNoState: per-recipient limits keep no
+// state, so no spelling of a number (+86, spaces, a list "a,b", a form
+// body, Tencent's JSON list) can slow another, and attacker-chosen
+// numbers cannot grow the transport's memory: after 300 limited
+// requests of distinct numbers no scope limiter exists and the next
+// request of any number does not wait.
+func TestRedteamRecipientSpellingsKeepNoState(t *testing.T) {
+	for _, p := range []classify.Provider{classify.Aliyun, classify.Tencent} {
+		t.Run(p.String(), func(t *testing.T) {
+			srv := testserver.New(p)
+			defer srv.Close()
+			rec := &recorder{}
+			tr, _ := newTestTransport(srv, nil, WithObserver(rec))
+			defer tr.CloseIdleConnections()
+			code := map[classify.Provider]string{classify.Aliyun: "isv.BUSINESS_LIMIT_CONTROL", classify.Tencent: "LimitExceeded.PhoneNumberOneHourLimit"}[p]
+			srv.SetDefault(testserver.Fault{Code: code, Message: "触发小时级流控Permits:5", Format: testserver.Format200})
+			spellings := []string{"13800000000", "+8613800000000", "+86 138 0000 0000", "8613800000000", "13800000000,13900000000", "13900000000"}
+			for i := 0; i < 300; i++ {
+				rtSendNumber(t, tr, srv, rec, p, spellings[i%len(spellings)]+strings.Repeat("0", i%4)+string(rune('0'+i%10)), i%2 == 0)
+			}
+			assert.Zero(t, tr.scopes.len(), "no limiter for any recipient")
+			srv.SetDefault()
+			for _, n := range spellings {
+				assert.Zero(t, rtSendNumber(t, tr, srv, rec, p, n, false), n)
+			}
+		})
+	}
+}
+
+// rtSendNumber sends one SMS to number (Aliyun: in the query, or in a
+// form body; Tencent: in the JSON list) and returns its rate wait.
+func rtSendNumber(t *testing.T, tr *Transport, srv *testserver.Server, rec *recorder, p classify.Provider, number string, form bool) time.Duration {
+	t.Helper()
+	var req *http.Request
+	var err error
+	switch {
+	case p == classify.Tencent:
+		req, err = http.NewRequest(http.MethodPost, srv.URL()+"/", strings.NewReader(`{"PhoneNumberSet":["`+strings.ReplaceAll(number, ",", `","`)+`"],"SmsSdkAppId":"1400000000"}`))
+		if err == nil {
+			req.Header.Set("X-TC-Action", "SendSms")
+			req.Header.Set("Content-Type", "application/json")
+		}
+	case form:
+		req, err = http.NewRequest(http.MethodPost, srv.URL()+"/", strings.NewReader("Action=SendSms&Version=2017-05-25&PhoneNumbers="+url.QueryEscape(number)))
+		if err == nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+	default:
+		req, err = http.NewRequest(http.MethodPost, srv.URL()+"/?Action=SendSms&Version=2017-05-25&PhoneNumbers="+url.QueryEscape(number), nil)
+	}
+	require.NoError(t, err)
+	before := len(rec.Attempts())
+	_, err = do(t, tr, req)
+	require.NoError(t, err)
+	var waited time.Duration
+	for _, a := range rec.Attempts()[before:] {
+		waited += a.RateWait
+	}
+	return waited
 }
