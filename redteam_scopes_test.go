@@ -444,3 +444,26 @@ func rtSendNumber(t *testing.T, tr *Transport, srv *testserver.Server, rec *reco
 	}
 	return waited
 }
+
+// TestRedteamClientScopeStaysWithItsProvider: Tencent's
+// IPLimitExceeded limits everything this transport sends to Tencent
+// (ScopeClient), and nothing it sends to Aliyun.
+func TestRedteamClientScopeStaysWithItsProvider(t *testing.T) {
+	tc, ali := testserver.New(classify.Tencent), testserver.New(classify.Aliyun)
+	defer tc.Close()
+	defer ali.Close()
+	rec := &recorder{}
+	tr, _ := newTestTransport(tc, nil, WithHost(ali.Host(), classify.Aliyun), WithObserver(rec),
+		WithPolicy(classify.Tencent, policy.Policy{Rate: policy.Rate{Min: 1}}))
+	defer tr.CloseIdleConnections()
+	tc.Script("throttled", testserver.Fault{Code: "RequestLimitExceeded.IPLimitExceeded"})
+	rtSend(t, tr, tc, rec, rtCall{p: classify.Tencent, action: "SendSms", ak: "AKIDip", key: "throttled"})
+	require.Equal(t, 2, tc.Attempts("throttled"))
+	var tcWait, aliWait time.Duration
+	for i := 0; i < 20; i++ {
+		tcWait += rtSend(t, tr, tc, rec, rtCall{p: classify.Tencent, action: "DescribeSmsSignList", ak: "AKIDother", key: "t"})
+		aliWait += rtSend(t, tr, ali, rec, rtCall{p: classify.Aliyun, action: "SendSms", ak: "AKIDip", key: "a"})
+	}
+	require.NotZero(t, tcWait, "precondition: every Tencent call is paced")
+	assert.Zero(t, aliWait, "Aliyun is not limited by Tencent's view of the IP")
+}
