@@ -467,3 +467,35 @@ func TestRedteamClientScopeStaysWithItsProvider(t *testing.T) {
 	require.NotZero(t, tcWait, "precondition: every Tencent call is paced")
 	assert.Zero(t, aliWait, "Aliyun is not limited by Tencent's view of the IP")
 }
+
+// TestRedteamSharedHintHoldsTheScope: a server hint (Retry-After 2)
+// holds the throttled scope until it has passed, with a shared store as
+// without one: the scope's next request in this process waits for it
+// (with the store, the hint was dropped: the store hears of no hint).
+func TestRedteamSharedHintHoldsTheScope(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		t.Run(map[bool]string{false: "alone", true: "shared"}[shared], func(t *testing.T) {
+			srv := testserver.New(classify.Aliyun)
+			defer srv.Close()
+			rec := &recorder{}
+			opts := []Option{WithObserver(rec), WithPolicy(classify.Aliyun, policy.Policy{MaxAttempts: 1})}
+			if shared {
+				opts = append(opts, WithSharedState(&scopeStore{fakeStore: newFakeStore(), scopes: make(chan string, 16)}, SharedSettings{}))
+			}
+			tr, fc := newTestTransport(srv, nil, opts...)
+			defer tr.CloseIdleConnections()
+			srv.Script("hinted", testserver.Fault{Code: "Throttling.User", RetryAfter: "2"})
+			c := rtCall{p: classify.Aliyun, action: "SendSms", ak: "LTAIhint", key: "hinted"}
+			rtSend(t, tr, srv, rec, c)
+			require.Equal(t, 1, srv.Attempts("hinted"))
+			throttled := fc.Now()
+			c.key = "next"
+			rtSend(t, tr, srv, rec, c)
+			assert.GreaterOrEqual(t, fc.Now().Sub(throttled), 2*time.Second, "the next request of the scope waits out the hint")
+			if shared {
+				c.key = "after"
+				assert.Zero(t, rtSend(t, tr, srv, rec, c), "the hint passed; the fleet, not this process, sets the rate")
+			}
+		})
+	}
+}

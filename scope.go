@@ -143,13 +143,18 @@ func (r *request) throttledAt(now time.Time, res classify.Result) {
 	if r.pol.Rate.NoAdapt || res.Scope == classify.ScopeRecipient || res.Scope == classify.NoScope {
 		return
 	}
-	if (res.Scope == classify.ScopeAction || res.Scope == classify.ScopeAPI) && r.sharedReport() {
+	fleet := (res.Scope == classify.ScopeAction || res.Scope == classify.ScopeAPI) && r.sharedReport()
+	if fleet && res.Hint <= 0 {
 		return
 	}
 	r.t.lastThrottle.Store(now.UnixNano())
 	l := r.t.scopes.get(r.scopeKeyOf(res.Scope), now, func() *scopeLimiter {
 		return newScopeLimiter(r.pol.Rate.WithDefaults(), r.seedRate(now))
 	})
+	if fleet {
+		l.hold(now, res.Hint) // the fleet's store knows no hint: hold here, cut nothing
+		return
+	}
 	l.cut(now, res.Hint)
 }
 
@@ -221,6 +226,18 @@ func (l *scopeLimiter) cut(now time.Time, hint time.Duration) {
 	l.lim.set(now, l.base)
 }
 
+// hold holds the scope for a server hint, until the scope's release at
+// the latest, without cutting its rate: the fleet adapts the rate. A
+// scope never cut is free once the hold has passed.
+func (l *scopeLimiter) hold(now time.Time, hint time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if until := now.Add(hint); until.After(l.blocked) {
+		l.blocked = until
+	}
+	l.lastCut = now
+}
+
 func (l *scopeLimiter) succeeded(now time.Time) {
 	l.mu.Lock()
 	l.acc.add(now)
@@ -252,6 +269,10 @@ func (l *scopeLimiter) reserve(now time.Time, step time.Duration) time.Duration 
 		d := min(l.blocked.Sub(now), scopeRelease-since+1)
 		l.mu.Unlock()
 		return -d
+	}
+	if l.created.IsZero() { // only ever held (hold): no rate of its own
+		l.mu.Unlock()
+		return 0
 	}
 	if since > scopeGrowAfter {
 		steps := float64(since-scopeGrowAfter) / float64(rateStep)
