@@ -479,8 +479,9 @@ func TestRedteamSharedHintHoldsTheScope(t *testing.T) {
 			defer srv.Close()
 			rec := &recorder{}
 			opts := []Option{WithObserver(rec), WithPolicy(classify.Aliyun, policy.Policy{MaxAttempts: 1})}
+			store := newFakeStore()
 			if shared {
-				opts = append(opts, WithSharedState(&scopeStore{fakeStore: newFakeStore(), scopes: make(chan string, 16)}, SharedSettings{}))
+				opts = append(opts, WithSharedState(store, SharedSettings{}))
 			}
 			tr, fc := newTestTransport(srv, nil, opts...)
 			defer tr.CloseIdleConnections()
@@ -488,6 +489,9 @@ func TestRedteamSharedHintHoldsTheScope(t *testing.T) {
 			c := rtCall{p: classify.Aliyun, action: "SendSms", ak: "LTAIhint", key: "hinted"}
 			rtSend(t, tr, srv, rec, c)
 			require.Equal(t, 1, srv.Attempts("hinted"))
+			if shared {
+				assert.Equal(t, 2*time.Second, (<-store.throttled).Hint, "the fleet hears of the hint")
+			}
 			throttled := fc.Now()
 			c.key = "next"
 			rtSend(t, tr, srv, rec, c)

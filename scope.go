@@ -143,7 +143,7 @@ func (r *request) throttledAt(now time.Time, res classify.Result) {
 	if r.pol.Rate.NoAdapt || res.Scope == classify.ScopeRecipient || res.Scope == classify.NoScope {
 		return
 	}
-	fleet := (res.Scope == classify.ScopeAction || res.Scope == classify.ScopeAPI) && r.sharedReport()
+	fleet := (res.Scope == classify.ScopeAction || res.Scope == classify.ScopeAPI) && r.sharedReport(res.Hint)
 	if fleet && res.Hint <= 0 {
 		return
 	}
@@ -152,7 +152,7 @@ func (r *request) throttledAt(now time.Time, res classify.Result) {
 		return newScopeLimiter(r.pol.Rate.WithDefaults(), r.seedRate(now))
 	})
 	if fleet {
-		l.hold(now, res.Hint) // the fleet's store knows no hint: hold here, cut nothing
+		l.hold(now, res.Hint) // the store holds the fleet; this process holds at once, and cuts nothing
 		return
 	}
 	l.cut(now, res.Hint)

@@ -75,9 +75,14 @@ type SharedVerdict struct {
 }
 
 // SharedThrottle is how the shared rate reacts to a throttle: the
-// policy's Rate.Backoff and Rate.Min, defaults applied.
+// policy's Rate.Backoff and Rate.Min, defaults applied, and the server's
+// hint.
 type SharedThrottle struct {
 	Backoff, Min float64
+	// Hint is the server's hint (Retry-After, TimeLeft,
+	// x-acs-retry-after): the store grants no slot of the scope until it
+	// has passed. Zero: none.
+	Hint time.Duration
 }
 
 // SharedSettings bound the transport's use of a SharedStore. The zero
@@ -316,7 +321,7 @@ func (r *request) sharedThrottled() bool { return false }
 // whether the fleet's rate adapts (the store is in use, not degraded):
 // the local limiter then stays as it is, or the scope's rate would be cut
 // twice (once fleet-wide, once again in every throttled process).
-func (r *request) sharedReport() bool {
+func (r *request) sharedReport(hint time.Duration) bool {
 	sh := r.t.shared
 	if sh == nil {
 		return false
@@ -325,7 +330,7 @@ func (r *request) sharedReport() bool {
 	if rl.NoAdapt {
 		return false
 	}
-	scope, th := r.sharedScope(), SharedThrottle{Backoff: rl.Backoff, Min: rl.Min}
+	scope, th := r.sharedScope(), SharedThrottle{Backoff: rl.Backoff, Min: rl.Min, Hint: max(hint, 0)}
 	return sh.async("throttled", func(ctx context.Context) error { return sh.store.Throttled(ctx, scope, th) })
 }
 

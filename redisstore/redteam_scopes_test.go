@@ -164,3 +164,46 @@ func TestRedteamFleetRecipientLimitKeepsTheRate(t *testing.T) {
 	t.Logf("40 sends to other numbers after 5 recipient limits: %v", took)
 	assert.Less(t, took, 500*time.Millisecond, "40 sends at 200/s (burst 20) take about 0.1 s (0.12 s measured); with the fleet rate cut, 0.88 s")
 }
+
+// TestRedteamFleetHintHoldsTheScope: a server hint reported by one
+// process (SharedThrottle.Hint) holds the scope for the whole fleet: no
+// slot before it ends, whatever the burst; a throttle without a hint
+// holds nothing.
+func TestRedteamFleetHintHoldsTheScope(t *testing.T) {
+	addr := redisAddr(t)
+	c := redis.NewClient(ClientOptions(addr))
+	defer c.Close()
+	ctx := context.Background()
+	s := New(c, Options{Prefix: fmt.Sprintf("h9h%d:", time.Now().UnixNano())})
+	for _, tt := range []struct {
+		name     string
+		hint     time.Duration
+		wantHeld bool
+	}{
+		{"no hint", 0, false},
+		{"Retry-After 2", 2 * time.Second, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			scope := "hint-" + tt.name
+			q := yunrt.SharedAdmit{Scope: scope, Max: 100, Burst: 10, Horizon: 5 * time.Second}
+			v, err := s.Admit(ctx, q)
+			require.NoError(t, err)
+			require.Zero(t, v.Wait, "precondition: a slot now")
+			require.NoError(t, s.Throttled(ctx, scope, yunrt.SharedThrottle{Backoff: 0.7, Min: 0.5, Hint: tt.hint}))
+			v, err = s.Admit(ctx, q) // another process of the fleet
+			require.NoError(t, err)
+			if tt.wantHeld {
+				assert.Greater(t, v.Wait, tt.hint-100*time.Millisecond, "held until the hint ends")
+				assert.LessOrEqual(t, v.Wait, tt.hint)
+			} else {
+				assert.Less(t, v.Wait, time.Second, "no hold")
+			}
+			q.Horizon = 0
+			v, err = s.Admit(ctx, q)
+			require.NoError(t, err)
+			if tt.wantHeld {
+				assert.Greater(t, v.Wait, time.Duration(0), "no slot now: held")
+			}
+		})
+	}
+}
