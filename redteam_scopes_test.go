@@ -503,3 +503,14 @@ func TestRedteamSharedHintHoldsTheScope(t *testing.T) {
 		})
 	}
 }
+
+// TestRedteamSharedHintCapped: a day-long hint holds the fleet's scope no
+// longer than a scope is held in one process (scopeRelease).
+func TestRedteamSharedHintCapped(t *testing.T) {
+	store := newFakeStore()
+	srv, tr, _ := sharedTransport(t, store, WithPolicy(classify.Aliyun, policy.Policy{MaxAttempts: 1}))
+	srv.Script("day", testserver.Fault{Code: "Throttling.User", RetryAfter: "86400"})
+	_, err := sharedDo(t, srv, tr, "day", context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, scopeRelease, (<-store.throttled).Hint)
+}

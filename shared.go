@@ -80,8 +80,9 @@ type SharedVerdict struct {
 type SharedThrottle struct {
 	Backoff, Min float64
 	// Hint is the server's hint (Retry-After, TimeLeft,
-	// x-acs-retry-after): the store grants no slot of the scope until it
-	// has passed. Zero: none.
+	// x-acs-retry-after), at most 3s (a scope's release, as in one
+	// process): the store grants no slot of the scope until it has
+	// passed. Zero: none.
 	Hint time.Duration
 }
 
@@ -330,7 +331,7 @@ func (r *request) sharedReport(hint time.Duration) bool {
 	if rl.NoAdapt {
 		return false
 	}
-	scope, th := r.sharedScope(), SharedThrottle{Backoff: rl.Backoff, Min: rl.Min, Hint: max(hint, 0)}
+	scope, th := r.sharedScope(), SharedThrottle{Backoff: rl.Backoff, Min: rl.Min, Hint: min(max(hint, 0), scopeRelease)}
 	return sh.async("throttled", func(ctx context.Context) error { return sh.store.Throttled(ctx, scope, th) })
 }
 
