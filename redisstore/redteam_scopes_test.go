@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/yunrt/yunrt"
+	"github.com/yunrt/yunrt/breaker"
 	"github.com/yunrt/yunrt/classify"
 	"github.com/yunrt/yunrt/internal/testserver"
 	"github.com/yunrt/yunrt/policy"
@@ -206,4 +207,42 @@ func TestRedteamFleetHintHoldsTheScope(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRedteamFleetBreakerSeenByPeers: one process's breaker opens on
+// 503s; a peer (its own Transport and Store, one Redis) is refused at its
+// next attempt with breaker.ErrOpen and sends nothing, and a third
+// process with another key prefix (another fleet) is not refused.
+func TestRedteamFleetBreakerSeenByPeers(t *testing.T) {
+	addr := redisAddr(t)
+	srv := testserver.New(classify.Aliyun)
+	defer srv.Close()
+	prefix := fmt.Sprintf("h9b%d:", time.Now().UnixNano())
+	member := func(prefix string) *yunrt.Transport {
+		c := redis.NewClient(ClientOptions(addr))
+		t.Cleanup(func() { c.Close() })
+		tr := yunrt.New(nil, yunrt.WithHost(srv.Host(), classify.Aliyun),
+			yunrt.WithPolicy(classify.Aliyun, policy.Policy{MaxAttempts: 1}),
+			yunrt.WithBreaker(classify.Aliyun, breaker.Settings{MinRequests: 3, MinOpenTimeout: time.Minute, OpenTimeout: time.Minute}),
+			yunrt.WithSharedState(New(c, Options{Prefix: prefix}), yunrt.SharedSettings{CallTimeout: 50 * time.Millisecond}))
+		t.Cleanup(tr.CloseIdleConnections)
+		return tr
+	}
+	failing, peer, stranger := member(prefix), member(prefix), member(prefix+"other:")
+	srv.Script("fail", testserver.Fault{Code: "ServiceUnavailable", Status: http.StatusServiceUnavailable},
+		testserver.Fault{Code: "ServiceUnavailable", Status: http.StatusServiceUnavailable},
+		testserver.Fault{Code: "ServiceUnavailable", Status: http.StatusServiceUnavailable})
+	for i := 0; i < 3; i++ {
+		_ = sendCtx(context.Background(), srv, failing, "fail")
+	}
+	require.Equal(t, 3, srv.Attempts("fail"))
+	rc := redis.NewClient(ClientOptions(addr))
+	defer rc.Close()
+	require.Eventually(t, func() bool {
+		return rc.Exists(context.Background(), prefix+"open:aliyun/"+srv.Host()).Val() == 1
+	}, 2*time.Second, 5*time.Millisecond, "the verdict is published")
+	assert.ErrorIs(t, sendCtx(context.Background(), srv, peer, "peer"), breaker.ErrOpen, "the peer obeys the fleet's verdict")
+	assert.Zero(t, srv.Attempts("peer"), "and sends nothing")
+	assert.NoError(t, sendCtx(context.Background(), srv, stranger, "stranger"), "another fleet is not refused")
+	assert.Equal(t, 1, srv.Attempts("stranger"))
 }
