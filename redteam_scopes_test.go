@@ -2,6 +2,7 @@ package yunrt
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -513,4 +514,29 @@ func TestRedteamSharedHintCapped(t *testing.T) {
 	_, err := sharedDo(t, srv, tr, "day", context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, scopeRelease, (<-store.throttled).Hint)
+}
+
+// TestRedteamThrottledRetriesSpendNoBudget: 120 throttled retries of one
+// action spend none of the endpoint's retry budget (100 tokens): another
+// action's 503 is still retried.
+func TestRedteamThrottledRetriesSpendNoBudget(t *testing.T) {
+	srv := testserver.New(classify.Aliyun)
+	defer srv.Close()
+	rec := &recorder{}
+	tr, _ := newTestTransport(srv, nil, WithObserver(rec), WithPolicy(classify.Aliyun, policy.Policy{MaxAttempts: 3}))
+	defer tr.CloseIdleConnections()
+	for i := 0; i < 60; i++ {
+		key := fmt.Sprint("th", i)
+		srv.Script(key, testserver.Fault{Code: "Throttling.User"}, testserver.Fault{Code: "Throttling.User"})
+		rtSend(t, tr, srv, rec, rtCall{p: classify.Aliyun, action: "SendSms", ak: "LTAIbudget", key: key})
+		require.Equal(t, 3, srv.Attempts(key), "precondition: throttled twice, then served")
+	}
+	srv.Script("b", testserver.Fault{Code: "ServiceUnavailable", Status: http.StatusServiceUnavailable})
+	before := len(rec.Attempts())
+	rtSend(t, tr, srv, rec, rtCall{p: classify.Aliyun, action: "QuerySendDetails", ak: "LTAIbudget", key: "b"})
+	atts := rec.Attempts()[before:]
+	require.NotEmpty(t, atts)
+	assert.False(t, atts[0].BudgetExhausted)
+	assert.GreaterOrEqual(t, atts[0].BudgetLeft, 98.0, "one token for this retry, none for the 120 throttled ones")
+	assert.Equal(t, 2, srv.Attempts("b"), "the 503 is retried")
 }
