@@ -46,7 +46,7 @@ const (
 type scopeKey struct {
 	p      classify.Provider
 	scope  classify.Scope
-	host   string // ScopeAPI, ScopeHost; and the others when no access key is known
+	host   string // ScopeAction, ScopeAPI, ScopeHost; and ScopeAccount when no access key is known
 	key    string // the hashed access key id (ScopeAction, ScopeAccount)
 	action string // ScopeAction, ScopeAPI
 }
@@ -56,7 +56,9 @@ func (r *request) scopeKeyOf(s classify.Scope) scopeKey {
 	k := scopeKey{p: r.p, scope: s}
 	switch s {
 	case classify.ScopeAction:
-		k.key, k.action = r.accountKey(), r.info.Action
+		// An API is a product's action: the same action name on another
+		// host (DescribeRegions of ECS and of RDS) is another API.
+		k.key, k.host, k.action = r.accountKey(), r.host, r.info.Action
 	case classify.ScopeAPI:
 		k.host, k.action = r.host, r.info.Action
 	case classify.ScopeAccount:
@@ -70,7 +72,7 @@ func (r *request) scopeKeyOf(s classify.Scope) scopeKey {
 // accountKey names the request's account: its access key id, hashed, or
 // its host when it carries none.
 func (r *request) accountKey() string {
-	if r.ak == "" {
+	if r.accessKey() == "" {
 		return "host:" + r.host
 	}
 	if r.akHash == "" {
@@ -80,10 +82,31 @@ func (r *request) accountKey() string {
 	return r.akHash
 }
 
+// accessKey is the access key id the request arrived signed with: in its
+// query or Authorization, in an Aliyun RPC form body (read when the form
+// named the action: RPC allows every parameter there), or the app key of
+// an Aliyun API Gateway call (X-Ca-Key).
+func (r *request) accessKey() string {
+	if r.ak != "" || r.p != classify.Aliyun {
+		return r.ak
+	}
+	if r.form != nil {
+		r.ak = r.form.Get("AccessKeyId")
+	}
+	if r.ak == "" {
+		r.ak = classify.HeaderValue(r.orig.Header, "X-Ca-Key")
+	}
+	return r.ak
+}
+
 // rateScope names the scope of this request's action for the fleet's
-// shared state: provider, account (hashed) and action.
+// shared state: provider, account (hashed), host and action; the account
+// is the host when the request carries no access key.
 func (r *request) rateScope() string {
-	return r.p.String() + "/" + r.accountKey() + "/" + r.info.Action
+	if r.accessKey() == "" {
+		return r.p.String() + "/" + r.accountKey() + "/" + r.info.Action
+	}
+	return r.p.String() + "/" + r.accountKey() + "@" + r.host + "/" + r.info.Action
 }
 
 // limitingScopes are the scopes a request waits for, when throttled.
@@ -110,15 +133,28 @@ func (r *request) scopeWait(ctx context.Context, a *Attempt) error {
 	return nil
 }
 
-// throttledAt lets the scope an answer names learn of a throttle.
+// throttledAt lets the scope an answer names learn of a throttle. The
+// fleet's shared state keeps the scope of an action (ScopeAction, and
+// ScopeAPI: the same host and action): while the store answers, the
+// fleet adapts it instead of this process. A wider scope (an account, a
+// host, the caller's IP) adapts here, as without a store; a recipient's
+// limit slows nothing, here or in the fleet.
 func (r *request) throttledAt(now time.Time, res classify.Result) {
 	if r.pol.Rate.NoAdapt || res.Scope == classify.ScopeRecipient || res.Scope == classify.NoScope {
+		return
+	}
+	fleet := (res.Scope == classify.ScopeAction || res.Scope == classify.ScopeAPI) && r.sharedReport(res.Hint)
+	if fleet && res.Hint <= 0 {
 		return
 	}
 	r.t.lastThrottle.Store(now.UnixNano())
 	l := r.t.scopes.get(r.scopeKeyOf(res.Scope), now, func() *scopeLimiter {
 		return newScopeLimiter(r.pol.Rate.WithDefaults(), r.seedRate(now))
 	})
+	if fleet {
+		l.hold(now, res.Hint) // the store holds the fleet; this process holds at once, and cuts nothing
+		return
+	}
 	l.cut(now, res.Hint)
 }
 
@@ -190,6 +226,18 @@ func (l *scopeLimiter) cut(now time.Time, hint time.Duration) {
 	l.lim.set(now, l.base)
 }
 
+// hold holds the scope for a server hint, until the scope's release at
+// the latest, without cutting its rate: the fleet adapts the rate. A
+// scope never cut is free once the hold has passed.
+func (l *scopeLimiter) hold(now time.Time, hint time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if until := now.Add(hint); until.After(l.blocked) {
+		l.blocked = until
+	}
+	l.lastCut = now
+}
+
 func (l *scopeLimiter) succeeded(now time.Time) {
 	l.mu.Lock()
 	l.acc.add(now)
@@ -221,6 +269,10 @@ func (l *scopeLimiter) reserve(now time.Time, step time.Duration) time.Duration 
 		d := min(l.blocked.Sub(now), scopeRelease-since+1)
 		l.mu.Unlock()
 		return -d
+	}
+	if l.created.IsZero() { // only ever held (hold): no rate of its own
+		l.mu.Unlock()
+		return 0
 	}
 	if since > scopeGrowAfter {
 		steps := float64(since-scopeGrowAfter) / float64(rateStep)

@@ -75,9 +75,15 @@ type SharedVerdict struct {
 }
 
 // SharedThrottle is how the shared rate reacts to a throttle: the
-// policy's Rate.Backoff and Rate.Min, defaults applied.
+// policy's Rate.Backoff and Rate.Min, defaults applied, and the server's
+// hint.
 type SharedThrottle struct {
 	Backoff, Min float64
+	// Hint is the server's hint (Retry-After, TimeLeft,
+	// x-acs-retry-after), at most 3s (a scope's release, as in one
+	// process): the store grants no slot of the scope until it has
+	// passed. Zero: none.
+	Hint time.Duration
 }
 
 // SharedSettings bound the transport's use of a SharedStore. The zero
@@ -305,12 +311,18 @@ func (r *request) sharedHorizon(ctx context.Context, now time.Time) time.Duratio
 	return max(h, 0)
 }
 
-// sharedThrottled tells the fleet that the provider throttled an attempt
-// of the request's scope, without waiting for the store. It reports
+// sharedThrottled is asked by learn (answer.go) before throttledAt, and
+// reports false: throttledAt always runs, since only it knows the scope
+// the provider throttled, and it tells the fleet (sharedReport) when that
+// scope is the action's. learn may call throttledAt directly.
+func (r *request) sharedThrottled() bool { return false }
+
+// sharedReport tells the fleet that the provider throttled an attempt of
+// the request's action scope, without waiting for the store. It reports
 // whether the fleet's rate adapts (the store is in use, not degraded):
 // the local limiter then stays as it is, or the scope's rate would be cut
 // twice (once fleet-wide, once again in every throttled process).
-func (r *request) sharedThrottled() bool {
+func (r *request) sharedReport(hint time.Duration) bool {
 	sh := r.t.shared
 	if sh == nil {
 		return false
@@ -319,7 +331,7 @@ func (r *request) sharedThrottled() bool {
 	if rl.NoAdapt {
 		return false
 	}
-	scope, th := r.sharedScope(), SharedThrottle{Backoff: rl.Backoff, Min: rl.Min}
+	scope, th := r.sharedScope(), SharedThrottle{Backoff: rl.Backoff, Min: rl.Min, Hint: min(max(hint, 0), scopeRelease)}
 	return sh.async("throttled", func(ctx context.Context) error { return sh.store.Throttled(ctx, scope, th) })
 }
 

@@ -61,13 +61,17 @@ local b, c, p, measured, first = fleet(now, h)
 local rate = adapted(now, h, measured)
 if max > 0 and (rate == 0 or max < rate) then rate = max end
 local tat, wait = tonumber(h[1]) or 0, 0
+local hold = tonumber(redis.call('HGET', KEYS[2], 'hold')) or 0
+if hold > now then -- a server's hint: no slot before it
+  if hold - now > horizon then return {'0', f(hold - now), f(rate)} end
+  wait, tat = hold - now, math.max(tat, hold)
+end
 if rate > 0 then
   local T = 1000 / rate
   local ntat = math.max(tat, now) + T
-  wait = ntat - burst * T - now
-  if wait > horizon then return {'0', f(wait), f(rate)} end
-  tat = ntat
-  if wait < 0 then wait = 0 end
+  local w = ntat - burst * T - now
+  if w > horizon then return {'0', f(w), f(rate)} end
+  tat, wait = ntat, math.max(wait, w, 0)
 end
 redis.call('HSET', KEYS[2], 'tat', f(tat), 'b', f(b), 'c', c + 1, 'p', p, 'f', f(first))
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
@@ -75,12 +79,19 @@ return {'0', f(wait), f(rate)}
 `)
 
 // throttledScript: KEYS[1] the scope's hash; ARGV backoff, min,
-// decrease interval (ms), ttl (ms). Lowers the adapted rate to backoff ×
-// min(fleet rate, adapted rate), at most once per decrease interval and
-// not before the slots reserved before the last decrease are used.
-// Returns 1 when it lowered the rate.
+// decrease interval (ms), ttl (ms), the server's hint (ms, 0: none). A
+// hint moves the GCRA's theoretical arrival time to at least its end (no
+// slot before it, whatever the burst). Lowers the adapted rate to
+// backoff × min(fleet rate, adapted rate), at most once per decrease
+// interval and not before the slots reserved before the last decrease
+// are used. Returns 1 when it lowered the rate.
 var throttledScript = redis.NewScript(fleetLua + `
-local beta, floor, every = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local beta, floor, every, hint = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[5]) or 0
+if hint > 0 then
+  local tat = tonumber(redis.call('HGET', KEYS[1], 'tat')) or 0
+  redis.call('HSET', KEYS[1], 'tat', f(math.max(tat, now + hint)), 'hold', f(now + hint))
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+end
 local h = redis.call('HMGET', KEYS[1], 'tat', 'b', 'c', 'p', 'w', 'k', 'd', 'm', 'f', 'x')
 local d = tonumber(h[7])
 if d and now - d < every then return 0 end

@@ -158,7 +158,7 @@ func parseVerdict(res []string) (yunrt.SharedVerdict, error) {
 
 // Throttled implements yunrt.SharedStore.
 func (s *Store) Throttled(ctx context.Context, scope string, t yunrt.SharedThrottle) error {
-	return throttledScript.Run(ctx, s.c, []string{s.o.Prefix + "rate:" + scope}, t.Backoff, t.Min, ms(s.o.DecreaseInterval), ms(s.o.KeyTTL)).Err()
+	return throttledScript.Run(ctx, s.c, []string{s.o.Prefix + "rate:" + scope}, t.Backoff, t.Min, ms(s.o.DecreaseInterval), ms(s.o.KeyTTL), t.Hint.Milliseconds()).Err()
 }
 
 // PublishOpen implements yunrt.SharedStore.
