@@ -97,9 +97,7 @@ func (r *request) learn(resp *http.Response, a *Attempt) {
 		r.succeededAt(now)
 		r.ep.budget.refund()
 	case classify.Throttled:
-		if !r.sharedThrottled() { // issue 14: the fleet adapts instead, while the store answers
-			r.throttledAt(now, a.Result)
-		}
+		r.throttledAt(now, a.Result) // it tells the fleet (sharedReport) when the scope is the action's
 	}
 	if r.signer != nil && a.Result.Class == classify.Resign && !classify.NonceReplay(r.p, a.Result.Code) {
 		// A rejected timestamp: learn the server's clock from its Date.

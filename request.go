@@ -145,7 +145,9 @@ func (r *request) identify() {
 		URL:      req.URL,
 		Signed:   r.signer != nil,
 	}
-	r.ak = requestAccessKey(req)
+	if r.ak = requestAccessKey(req); r.ak == "" {
+		r.ak = r.accessKey() // an RPC form's AccessKeyId, an API Gateway app's X-Ca-Key
+	}
 	r.ep = r.t.endpointFor(endpointKey{r.p, r.host, r.ak}, r.pol, r.start)
 	r.breakerName = r.ep.name
 	if r.breakers != nil && r.breakers.Settings().PerAction {

@@ -311,12 +311,6 @@ func (r *request) sharedHorizon(ctx context.Context, now time.Time) time.Duratio
 	return max(h, 0)
 }
 
-// sharedThrottled is asked by learn (answer.go) before throttledAt, and
-// reports false: throttledAt always runs, since only it knows the scope
-// the provider throttled, and it tells the fleet (sharedReport) when that
-// scope is the action's. learn may call throttledAt directly.
-func (r *request) sharedThrottled() bool { return false }
-
 // sharedReport tells the fleet that the provider throttled an attempt of
 // the request's action scope, without waiting for the store. It reports
 // whether the fleet's rate adapts (the store is in use, not degraded):

@@ -301,3 +301,31 @@ func TestActionFromForm(t *testing.T) {
 		assert.Equal(t, tt.kind, rec.infos[0].Kind, "%s %s", tt.target, tt.body)
 	}
 }
+
+// TestEndpointKeyedByFormKey: an Aliyun RPC call signed in its form body,
+// or an API Gateway call with its app's X-Ca-Key, has the endpoint (retry
+// budget, rate ceiling, breaker) of its access key, not the host's
+// unsigned one.
+func TestEndpointKeyedByFormKey(t *testing.T) {
+	tr := New(rtFunc(func(r *http.Request) (*http.Response, error) { return nil, io.EOF }))
+	endpointOf := func(body string, header map[string]string) *endpoint {
+		req, err := http.NewRequest(http.MethodPost, "https://ecs.aliyuncs.com/", strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		r := &request{t: tr, orig: req, p: classify.Aliyun, pol: tr.policies[classify.Aliyun], host: "ecs.aliyuncs.com", breakers: tr.breakers[classify.Aliyun]}
+		require.NoError(t, r.prepareBody())
+		r.identify()
+		return r.ep
+	}
+	a := endpointOf("Action=DescribeRegions&AccessKeyId=LTAIa", nil)
+	b := endpointOf("Action=DescribeRegions&AccessKeyId=LTAIb", nil)
+	unsigned := endpointOf("Action=DescribeRegions", nil)
+	appA := endpointOf("Action=DescribeRegions", map[string]string{"X-Ca-Key": "app-a"})
+	assert.NotSame(t, a, b, "two keys, two endpoints")
+	assert.NotSame(t, a, unsigned)
+	assert.NotSame(t, appA, unsigned)
+	assert.Same(t, a, endpointOf("Version=2014-05-26&AccessKeyId=LTAIa&Action=DescribeRegions", nil), "the same key, the same endpoint")
+}
