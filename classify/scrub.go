@@ -38,11 +38,11 @@ func Scrub(s string) string {
 		if !isTrigger(s[i]) {
 			continue
 		}
-		vstart, header := valueAfterName(s, i)
+		vstart, form := valueAfterName(s, i)
 		if vstart < 0 {
 			continue
 		}
-		vend := ends.end(s, vstart, header)
+		vend := ends.end(s, vstart, form)
 		if s[vstart] == '"' {
 			vstart++ // keep the quotes of a JSON or quoted value
 			if vend > vstart && s[vend-1] == '"' {
@@ -79,27 +79,36 @@ func mayHoldSecret(s string) bool {
 		strings.Contains(s, "-auth-v1/") || strings.Contains(s, "-AUTH-V1/")
 }
 
+// valueForm is how a credential's value is written, which says where it
+// ends.
+type valueForm uint8
+
+const (
+	plainForm  valueForm = iota // name=value: ends at a separator (& , ; blank quote < >)
+	headerForm                  // Name: value: ends with the line
+	bceForm                     // bce-auth-v1/AK/time/expiry/host;x-bce-date/signature: ends at a blank, quote, comma, & < >
+)
+
 // valueAfterName reports where a credential's value starts when s[i:]
 // begins a separator ('=', "%3D", ':') that follows a credential name, or
-// "bce-auth-v1/"; -1 otherwise. header reports a name: value form, whose
-// value runs to the end of the line.
-func valueAfterName(s string, i int) (start int, header bool) {
+// "bce-auth-v1/"; -1 otherwise; and the value's form.
+func valueAfterName(s string, i int) (start int, form valueForm) {
 	var sepLen int
 	switch c := s[i]; {
 	case c == '=':
 		sepLen = 1
 	case c == ':':
 		sepLen = 1
-		header = true
+		form = headerForm
 	case c == '%' && i+2 < len(s) && s[i+1] == '3' && (s[i+2] == 'D' || s[i+2] == 'd'):
 		sepLen = 3
 	case (c == 'b' || c == 'B') && hasPrefixFold(s[i:], "bce-auth-v1/"):
 		if v := i + len("bce-auth-v1/"); v < len(s) {
-			return v, false
+			return v, bceForm // its signed headers hold ';'
 		}
-		return -1, false // nothing after the prefix
+		return -1, plainForm // nothing after the prefix
 	default:
-		return -1, false
+		return -1, plainForm
 	}
 	k := i
 	quoted := false
@@ -111,26 +120,26 @@ func valueAfterName(s string, i int) (start int, header bool) {
 		k--
 	}
 	if k < len("token") || !isKeyByte(s[k-1]) || !isKeyByte(s[k-len("token")]) {
-		return -1, false // too short a name to be a credential's
+		return -1, plainForm // too short a name to be a credential's
 	}
 	from := k
 	for from > 0 && k-from < maxKeyLen && isKeyByte(s[from-1]) {
 		from--
 	}
 	if from == k || !secretName(s[from:k]) {
-		return -1, false
+		return -1, plainForm
 	}
 	v := i + sepLen
 	for v < len(s) && (s[v] == ' ' || s[v] == '\t') {
 		v++
 	}
 	if v == len(s) {
-		return -1, false
+		return -1, plainForm
 	}
 	if quoted {
-		header = false // a JSON member: the value ends with the member
+		form = plainForm // a JSON member: the value ends with the member
 	}
-	return v, header
+	return v, form
 }
 
 // valueEnds finds where values end, for values that start further and
@@ -139,24 +148,27 @@ func valueAfterName(s string, i int) (start int, header bool) {
 // last end it found of each kind and reuses it while it lies ahead, so
 // that Scrub stays linear however the values nest.
 type valueEnds struct {
-	at   [3]int // per kind (quoted, header, plain): the end last found (0: none yet)
-	from [3]int // and where that search started (its end is the first one after any start in from..at)
+	at   [4]int // per kind (quoted, header, plain, bce): the end last found (0: none yet)
+	from [4]int // and where that search started (its end is the first one after any start in from..at)
 }
 
 const (
 	quotedValue = iota
 	headerValue
 	plainValue
+	bceValue
 )
 
 // end returns the end of the value that starts at v (see valueEnd).
-func (e *valueEnds) end(s string, v int, header bool) int {
+func (e *valueEnds) end(s string, v int, form valueForm) int {
 	kind := plainValue
 	switch {
 	case s[v] == '"':
 		kind = quotedValue
-	case header:
+	case form == headerForm:
 		kind = headerValue
+	case form == bceForm:
+		kind = bceValue
 	}
 	// A value of the same kind starting between the last search's start
 	// and its end ends where it did: the bytes it looks at are the same
@@ -170,13 +182,13 @@ func (e *valueEnds) end(s string, v int, header bool) int {
 	if v >= e.from[kind] && inside {
 		return e.at[kind]
 	}
-	end := valueEnd(s, v, header)
+	end := valueEnd(s, v, form)
 	e.from[kind], e.at[kind] = v, end
 	return end
 }
 
 // valueEnd returns the end of the value that starts at v.
-func valueEnd(s string, v int, header bool) int {
+func valueEnd(s string, v int, form valueForm) int {
 	if s[v] == '"' {
 		for j := v + 1; j < len(s); j++ {
 			switch s[j] {
@@ -192,7 +204,11 @@ func valueEnd(s string, v int, header bool) int {
 		switch c := s[j]; {
 		case c == '\n' || c == '\r' || c == '"':
 			return j
-		case header:
+		case form == headerForm:
+		case form == bceForm:
+			if c == ' ' || c == '\t' || c == '\'' || c == ',' || c == '&' || c == '<' || c == '>' {
+				return j
+			}
 		case c == '&' || c == ',' || c == ';' || c == ' ' || c == '\t' || c == '\'' || c == '<' || c == '>':
 			return j
 		case c == '%' && j+2 < len(s) && s[j+1] == '2' && s[j+2] == '6': // %26, an encoded '&'

@@ -46,6 +46,10 @@ func TestScrub(t *testing.T) {
 		{"a credential's name inside another's value", "AuthoriZAtion= X-Ca-Signature: S3cr3t", "AuthoriZAtion= [redacted] [redacted]"},
 		{"a header value inside a pair's value", "Signature=Token:secret more\nnext", "Signature=[redacted]\nnext"},
 		{"bce prefix at the end", "x bce-auth-v1/", "x bce-auth-v1/"},
+		{"bce signed headers", "Authorization bce-auth-v1/AK/2026-12-01T00:00:00Z/1800/host;x-bce-date/d74a04362e is invalid, retry",
+			"Authorization bce-auth-v1/[redacted] is invalid, retry"},
+		{"bce in a json message", `{"message":"bad bce-auth-v1/AK/t/1800/content-type;host/d74a","code":"x"}`,
+			`{"message":"bad bce-auth-v1/[redacted]","code":"x"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,11 +161,11 @@ func TestValueEndsMatchValueEnd(t *testing.T) {
 			if !isTrigger(s[i]) {
 				continue
 			}
-			v, header := valueAfterName(s, i)
+			v, form := valueAfterName(s, i)
 			if v < 0 {
 				continue
 			}
-			require.Equal(t, valueEnd(s, v, header), ends.end(s, v, header), "%q: the value at %d (header %v)", s, v, header)
+			require.Equal(t, valueEnd(s, v, form), ends.end(s, v, form), "%q: the value at %d (form %v)", s, v, form)
 		}
 	}
 }
