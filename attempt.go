@@ -31,6 +31,7 @@ func (r *request) attempt(ctx context.Context, a *Attempt) (*http.Response, erro
 	r.actx = ctx
 	if r.t.observed {
 		r.actx = r.t.cfg.observer.AttemptStart(ctx, r.info, a.N)
+		r.attemptN, r.attemptOpen = a.N, true
 	}
 	ticket, err := r.admit(ctx, a)
 	if err != nil {

@@ -49,6 +49,10 @@ var (
 	// by returning neither a response nor an error. The request may have
 	// been sent.
 	ErrBaseContract = errors.New("yunrt: the base transport returned no response and no error")
+	// ErrBasePanic is reported to the observer (the attempt's and the
+	// request's end) when the base transport panicked; the panic itself
+	// goes on to the caller of RoundTrip. The request may have been sent.
+	ErrBasePanic = errors.New("yunrt: the base transport panicked")
 	// ErrBodyLength: the request body's length is not its declared
 	// ContentLength (a producer that failed mid-body). Nothing was sent,
 	// as net/http sends nothing either.

@@ -57,6 +57,11 @@ type request struct {
 	ctl       *requestControl // the caller's options for this request (ForRequest); nil: none
 	tokenSent bool            // every attempt carries ctl.token
 
+	// For the observer when the base transport panics (endOnPanic).
+	attemptN    int  // the attempt in flight or last made
+	attemptOpen bool // its AttemptStart has had no AttemptEnd yet
+	ended       bool // RequestEnd was called
+
 	// The current attempt on the wire, and its answer's body. An attempt's
 	// answer is returned, or discarded, before the next attempt starts,
 	// so one of each serves every attempt and costs no allocation.
@@ -88,6 +93,7 @@ func (r *request) run() (*http.Response, error) {
 	r.identify()
 	if r.t.observed {
 		ctx = r.t.cfg.observer.RequestStart(ctx, r.info)
+		defer r.endOnPanic(ctx)
 	}
 	for n := 1; ; n++ {
 		a := Attempt{N: n, Resigned: r.resignNext}
@@ -98,6 +104,7 @@ func (r *request) run() (*http.Response, error) {
 		stopErr := r.decide(ctx, &a, err)
 		if r.t.observed {
 			r.t.cfg.observer.AttemptEnd(r.actx, r.info, a)
+			r.attemptOpen = false
 		}
 		if v := a.Decision.Verdict; v == policy.Done || v == policy.Stop {
 			return r.finish(ctx, &a, resp, err, stopErr)
@@ -208,11 +215,34 @@ func (r *request) end(ctx context.Context, a *Attempt, resp *http.Response, err 
 	if !r.t.observed {
 		return
 	}
+	r.ended = true
 	end := End{Attempts: a.N, Decision: a.Decision, Err: err, Waited: r.waited}
 	if resp != nil {
 		end.Result = a.Result
 	}
 	r.t.cfg.observer.RequestEnd(ctx, r.info, end)
+}
+
+// endOnPanic ends the observer's attempt and request when the base
+// transport (or a hook it calls) panicked, so that no span is left open,
+// and lets the panic go on to the caller. The panic's value is not
+// reported: it may quote the request, signatures included.
+func (r *request) endOnPanic(ctx context.Context) {
+	if r.ended {
+		return
+	}
+	v := recover()
+	if v == nil {
+		return
+	}
+	obs := r.t.cfg.observer
+	e := &Error{Provider: r.p, Action: r.info.Action, Attempts: r.attemptN, Reason: ErrBasePanic}
+	if r.attemptOpen {
+		obs.AttemptEnd(r.actx, r.info, Attempt{N: r.attemptN, State: SentNoAnswer, Err: ErrBasePanic,
+			Result: classify.Result{Provider: r.p, Class: classify.SideEffectUnknown}})
+	}
+	obs.RequestEnd(ctx, r.info, End{Attempts: r.attemptN, Err: e, Waited: r.waited})
+	panic(v)
 }
 
 // wait sleeps the delay decided on attempt a, or until ctx ends.

@@ -59,7 +59,8 @@ const (
 	// (yunrt.ErrReplayStopped).
 	ErrorTypeReplayStopped = errtype.ReplayStopped
 	// ErrorTypeBaseContract: the base transport returned neither a
-	// response nor an error (yunrt.ErrBaseContract).
+	// response nor an error (yunrt.ErrBaseContract), or panicked
+	// (yunrt.ErrBasePanic; the panic goes on to the caller).
 	ErrorTypeBaseContract = errtype.BaseContract
 	// ErrorTypeRefused: yunrt refused to send for a reason none of the
 	// above names.

@@ -44,6 +44,7 @@ var sentinels = []struct {
 	{yunrt.ErrAttemptTimeout, AttemptTimeout},
 	{yunrt.ErrReplayStopped, ReplayStopped}, // before ErrOutcomeUnknown, which it wraps for a write
 	{yunrt.ErrBaseContract, BaseContract},
+	{yunrt.ErrBasePanic, BaseContract}, // a panic breaks the RoundTripper contract too
 	{yunrt.ErrOutcomeUnknown, OutcomeUnknown},
 	{yunrt.ErrBudgetExhausted, BudgetExhausted},
 	{yunrt.ErrDeadline, Deadline},
