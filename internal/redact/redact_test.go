@@ -96,10 +96,11 @@ func FuzzQuery(f *testing.F) {
 	f.Add("a=1&Sig%6Eature=x&&=&%zz=1")
 	f.Fuzz(func(t *testing.T, raw string) {
 		got := Query(raw)
-		if strings.Count(got, "&") != strings.Count(raw, "&") {
+		if strings.Count(got, "&") != strings.Count(raw, "&") || strings.Count(got, ";") != strings.Count(raw, ";") {
 			t.Fatalf("parameters lost: %q -> %q", raw, got)
 		}
-		for _, part := range strings.Split(got, "&") {
+		sep := func(r rune) bool { return r == '&' || r == ';' } // Query splits at both
+		for _, part := range strings.FieldsFunc(got, sep) {
 			name, value, ok := strings.Cut(part, "=")
 			key, err := url.QueryUnescape(name)
 			if err != nil {
