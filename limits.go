@@ -3,6 +3,7 @@ package yunrt
 import (
 	"math"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -207,15 +208,24 @@ func accessKeyOf(rawQuery, auth string) string {
 	return authAccessKey(auth)
 }
 
-// requestAccessKey is accessKeyOf of a request, which looks its
-// Authorization header up only when the query names no key (an Aliyun
-// RPC call signs in the query and has no such header: a lookup that
-// misses walks the header map).
-func requestAccessKey(req *http.Request) string {
+// requestAccessKey is the access key id of a request of provider p: its
+// query's or its Authorization's (accessKeyOf; the header is looked up
+// only when the query names no key: an Aliyun RPC call signs in the
+// query, and a lookup that misses walks the header map), else, for
+// Aliyun, its RPC form's AccessKeyId (form: the parsed body, when it
+// named the action) or its API Gateway app's X-Ca-Key. It is the key of
+// the request's endpoint and throttling scopes.
+func requestAccessKey(req *http.Request, p classify.Provider, form url.Values) string {
 	if ak := queryAccessKey(req.URL.RawQuery); ak != "" {
 		return ak
 	}
-	return authAccessKey(classify.HeaderValue(req.Header, "Authorization"))
+	if ak := authAccessKey(classify.HeaderValue(req.Header, "Authorization")); ak != "" || p != classify.Aliyun {
+		return ak
+	}
+	if ak := form.Get("AccessKeyId"); ak != "" {
+		return ak
+	}
+	return classify.HeaderValue(req.Header, "X-Ca-Key")
 }
 
 // queryAccessKey is the AccessKeyId of a raw query (Aliyun RPC).

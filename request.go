@@ -152,9 +152,7 @@ func (r *request) identify() {
 		URL:      req.URL,
 		Signed:   r.signer != nil,
 	}
-	if r.ak = requestAccessKey(req); r.ak == "" {
-		r.ak = r.accessKey() // an RPC form's AccessKeyId, an API Gateway app's X-Ca-Key
-	}
+	r.ak = requestAccessKey(req, r.p, r.form)
 	r.ep = r.t.endpointFor(endpointKey{r.p, r.host, r.ak}, r.pol, r.start)
 	r.breakerName = r.ep.name
 	if r.breakers != nil && r.breakers.Settings().PerAction {

@@ -72,7 +72,7 @@ func (r *request) scopeKeyOf(s classify.Scope) scopeKey {
 // accountKey names the request's account: its access key id, hashed, or
 // its host when it carries none.
 func (r *request) accountKey() string {
-	if r.accessKey() == "" {
+	if r.ak == "" {
 		return "host:" + r.host
 	}
 	if r.akHash == "" {
@@ -82,28 +82,11 @@ func (r *request) accountKey() string {
 	return r.akHash
 }
 
-// accessKey is the access key id the request arrived signed with: in its
-// query or Authorization, in an Aliyun RPC form body (read when the form
-// named the action: RPC allows every parameter there), or the app key of
-// an Aliyun API Gateway call (X-Ca-Key).
-func (r *request) accessKey() string {
-	if r.ak != "" || r.p != classify.Aliyun {
-		return r.ak
-	}
-	if r.form != nil {
-		r.ak = r.form.Get("AccessKeyId")
-	}
-	if r.ak == "" {
-		r.ak = classify.HeaderValue(r.orig.Header, "X-Ca-Key")
-	}
-	return r.ak
-}
-
 // rateScope names the scope of this request's action for the fleet's
 // shared state: provider, account (hashed), host and action; the account
 // is the host when the request carries no access key.
 func (r *request) rateScope() string {
-	if r.accessKey() == "" {
+	if r.ak == "" {
 		return r.p.String() + "/" + r.accountKey() + "/" + r.info.Action
 	}
 	return r.p.String() + "/" + r.accountKey() + "@" + r.host + "/" + r.info.Action

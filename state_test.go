@@ -266,7 +266,7 @@ func TestAccessKeyOf(t *testing.T) {
 			assert.Equal(t, classify.QueryValue(tt.query, "AccessKeyId"), accessKeyOf(tt.query, ""), "the same as the full scan")
 		}
 		req := &http.Request{URL: &url.URL{RawQuery: tt.query}, Header: http.Header{"authorization": {tt.auth}}} // as darabonba spells it
-		assert.Equal(t, tt.want, requestAccessKey(req), "request with query %q auth %q", tt.query, tt.auth)
+		assert.Equal(t, tt.want, requestAccessKey(req, classify.Tencent, nil), "request with query %q auth %q", tt.query, tt.auth)
 	}
 }
 
