@@ -6,6 +6,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -74,14 +76,58 @@ func (o *openBody) read(t *testing.T, n int) {
 // one caller another's bytes.
 func TestReadAheadBufferNeverShared(t *testing.T) {
 	base := &uniqueBodies{rng: rand.New(rand.NewPCG(7, 8))}
-	tr := New(base)
+	checkNeverShared(t, New(base), base, happyRequest)
+}
+
+// TestReadAheadBufferNeverSharedOnTheWire is the same over loopback TCP:
+// net/http's own chunked bodies (each answer flushed in pieces, so it has
+// no Content-Length) from a real server, read through a real
+// http.Transport, with up to 8 answers open on their own connections.
+func TestReadAheadBufferNeverSharedOnTheWire(t *testing.T) {
+	gen := &uniqueBodies{rng: rand.New(rand.NewPCG(11, 12))}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		resp, _ := gen.RoundTrip(r) // draws this answer's unique body
+		body, _ := io.ReadAll(resp.Body)
+		w.Header().Set("Content-Type", "application/json")
+		for len(body) > 0 { // flushed in pieces: chunked on the wire
+			n := min(len(body), 700)
+			_, _ = w.Write(body[:n])
+			w.(http.Flusher).Flush()
+			body = body[n:]
+		}
+	}))
+	defer srv.Close()
+	base := srv.Client().Transport.(*http.Transport)
+	defer base.CloseIdleConnections()
+	req := func(classify.Provider) *http.Request {
+		r, err := http.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader(`{}`))
+		require.NoError(t, err)
+		r.Host = "sms.tencentcloudapi.com"
+		r.Header.Set("X-TC-Action", "SendSms")
+		return r
+	}
+	checkNeverShared(t, New(base, WithHost("sms.tencentcloudapi.com", classify.Tencent)), gen, req)
+}
+
+// checkNeverShared runs the random reads, closes and copies of
+// TestReadAheadBufferNeverShared through tr, whose answers gen draws.
+func checkNeverShared(t *testing.T, tr *Transport, gen *uniqueBodies, request func(classify.Provider) *http.Request) {
+	base := gen
 	rng := rand.New(rand.NewPCG(3, 4))
 	var open []*openBody
+	defer func() {
+		for _, o := range open {
+			o.body.Close()
+		}
+	}()
 	for i := 0; i < 3000; i++ {
 		if len(open) < 8 {
-			resp, err := tr.RoundTrip(happyRequest(classify.Tencent))
+			resp, err := tr.RoundTrip(request(classify.Tencent))
 			require.NoError(t, err)
-			open = append(open, &openBody{want: base.sent[len(base.sent)-1], body: resp.Body})
+			base.mu.Lock()
+			want := base.sent[len(base.sent)-1]
+			base.mu.Unlock()
+			open = append(open, &openBody{want: want, body: resp.Body})
 		}
 		k := rng.IntN(len(open))
 		o := open[k]
