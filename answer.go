@@ -52,21 +52,27 @@ func (r *request) readAhead(x *exchange, resp *http.Response, a *Attempt) error 
 			limit = min(limit, successPeekLimit)
 		}
 		var rerr error
-		r.body = attemptBody{rc: resp.Body, x: x, pool: &r.t.aheads}
+		b := &r.h.body
+		*b = attemptBody{rc: resp.Body, pool: &r.t.aheads}
+		b.x.Store(x)
 		if resp.ProtoMajor == 2 {
 			x.conn = x.guard.lastConn() // stall.go: a discard is watched too
 		}
 		stall := watchStall(x.ctx, resp, x.conn)
-		prefix, rerr, truncated = classify.PeekPrefixGrow(r.peekBuf[:], r.body.grow, resp.Body, resp.ContentLength, limit)
+		prefix, rerr, truncated = classify.PeekPrefixGrow(r.peekBuf[:], b.grow, resp.Body, resp.ContentLength, limit)
 		stall.end()
 		if unframedJSON(resp) {
-			r.body.frame = new(jsonFrame) // framing.go
-			if rerr = r.body.frame.end(prefix, rerr); rerr == ErrUnframedCut {
+			b.frame = new(jsonFrame) // framing.go
+			if rerr = b.frame.end(prefix, rerr); rerr == ErrUnframedCut {
 				truncated = true
 			}
 		}
-		r.body.prefix, r.body.err = prefix, rerr
-		resp.Body = &r.body
+		b.prefix, b.err = prefix, rerr
+		if len(prefix) == 0 {
+			b.prefix = nil
+			b.replayed.Store(true)
+		}
+		resp.Body = b
 	}
 	if x.stopTimer() && (truncated || resp.Body != nil && prefix == nil) {
 		// The timeout cut the answer short: no class can be trusted.
@@ -165,10 +171,15 @@ func (r *request) wrapBody(body io.ReadCloser, x *exchange) io.ReadCloser {
 		return nil
 	}
 	if rw, ok := body.(io.ReadWriteCloser); ok {
-		return &attemptRWBody{attemptBody{rc: rw, x: x}, rw}
+		b := &attemptRWBody{attemptBody: attemptBody{rc: rw}, w: rw}
+		b.x.Store(x)
+		return b
 	}
-	r.body = attemptBody{rc: body, x: x}
-	return &r.body
+	b := &r.h.body
+	*b = attemptBody{rc: body}
+	b.x.Store(x)
+	b.replayed.Store(true) // nothing read ahead
+	return b
 }
 
 // attemptBody is an answer's body: it replays what was read ahead (then
@@ -186,7 +197,8 @@ type attemptBody struct {
 	prefix []byte
 	err    error // the read-ahead's error (io.EOF: the whole body was read ahead); nil: read on from rc
 	rc     io.ReadCloser
-	x      *exchange
+	x      atomic.Pointer[exchange] // the attempt's, until the first Close takes it
+	owner  *request                 // the request to recycle on Close (handOver); nil: none
 
 	pool     *sync.Pool               // the Transport's aheads
 	ahead    atomic.Pointer[aheadBuf] // the recycled buffer prefix lies in, until Close takes it
@@ -264,15 +276,24 @@ func (b *attemptBody) WriteTo(w io.Writer) (int64, error) {
 	return n, b.err
 }
 
-// Close closes the original body, ends the attempt's context and, when
-// the prefix was replayed to its end, recycles the read-ahead buffer (at
-// most once, whoever calls Close).
+// Close closes the original body and, the first time, ends the attempt's
+// context and, when the prefix was replayed to its end, recycles the
+// read-ahead buffer and the request (handOver). Read and a later Close
+// touch neither: a closed body reads from the original only.
 func (b *attemptBody) Close() error {
 	err := b.rc.Close()
-	b.x.end()
+	x := b.x.Swap(nil)
+	if x == nil {
+		return err // closed before
+	}
+	x.end()
 	if b.replayed.Load() {
 		if a := b.ahead.Swap(nil); a != nil {
 			b.pool.Put(a)
+		}
+		if r := b.owner; r != nil {
+			b.owner = nil
+			r.recycle()
 		}
 	}
 	return err
@@ -304,7 +325,11 @@ func discard(resp *http.Response) {
 		_ = resp.Body.Close()
 		return
 	}
-	x := b.x
+	x := b.x.Load()
+	if x == nil { // closed before
+		_ = resp.Body.Close()
+		return
+	}
 	cancel := x.cancel // this attempt's, whenever the timer fires
 	stall := watchStall(x.ctx, resp, x.conn)
 	stop := time.AfterFunc(drainTimeout, func() { cancel(errDrainTimeout) })

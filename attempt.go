@@ -163,7 +163,7 @@ func (r *request) withTrace(ctx context.Context, g *sendGuard, n int) context.Co
 	if !g.pooled || r.t.traceKey == nil {
 		return httptrace.WithClientTrace(ctx, &g.trace)
 	}
-	c := &r.tctx
+	c := &r.h.tctx
 	if n > 1 {
 		c = new(traceCtx)
 	}

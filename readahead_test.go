@@ -21,9 +21,10 @@ import (
 // JSON body without Content-Length (as a chunked answer has), each body
 // different, so that a byte handed to the wrong caller shows.
 type uniqueBodies struct {
-	mu   sync.Mutex
-	rng  *rand.Rand
-	sent [][]byte
+	mu    sync.Mutex
+	rng   *rand.Rand
+	sent  [][]byte
+	short bool // bodies of 50 to 500 bytes, read ahead into the (recycled) request's own buffer
 }
 
 func (u *uniqueBodies) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -33,6 +34,9 @@ func (u *uniqueBodies) RoundTrip(r *http.Request) (*http.Response, error) {
 	u.mu.Lock()
 	n := len(u.sent)
 	size := 520 + u.rng.IntN(6000) // past the request's own 512 B buffer, around the 4 KiB read-ahead
+	if u.short {
+		size = 50 + u.rng.IntN(450)
+	}
 	body := []byte(fmt.Sprintf(`{"Response":{"RequestId":"req-%d","Data":"`, n))
 	for len(body) < size-4 {
 		body = append(body, byte('a'+u.rng.IntN(26)))
@@ -79,12 +83,30 @@ func TestReadAheadBufferNeverShared(t *testing.T) {
 	checkNeverShared(t, New(base), base, happyRequest)
 }
 
-// TestReadAheadBufferNeverSharedOnTheWire is the same over loopback TCP:
-// net/http's own chunked bodies (each answer flushed in pieces, so it has
+// TestRecycledRequestNeverShared is TestReadAheadBufferNeverShared with
+// short answers, read ahead into the request's own buffer: the request
+// is recycled by the first Close of a body replayed to its end, and a
+// request recycled while its body could still hand out that buffer (or
+// recycled twice, by two Closes) would give one caller another's bytes.
+func TestRecycledRequestNeverShared(t *testing.T) {
+	base := &uniqueBodies{rng: rand.New(rand.NewPCG(17, 18)), short: true}
+	checkNeverShared(t, New(base), base, happyRequest)
+}
+
+// TestReadAheadBufferNeverSharedOnTheWire is the same over loopback TCP,
+// with long and short answers: net/http's own chunked bodies (each answer flushed in pieces, so it has
 // no Content-Length) from a real server, read through a real
 // http.Transport, with up to 8 answers open on their own connections.
 func TestReadAheadBufferNeverSharedOnTheWire(t *testing.T) {
-	gen := &uniqueBodies{rng: rand.New(rand.NewPCG(11, 12))}
+	t.Run("4KiB", func(t *testing.T) { checkNeverSharedOnTheWire(t, &uniqueBodies{rng: rand.New(rand.NewPCG(11, 12))}) })
+	t.Run("short", func(t *testing.T) {
+		checkNeverSharedOnTheWire(t, &uniqueBodies{rng: rand.New(rand.NewPCG(21, 22)), short: true})
+	})
+}
+
+// checkNeverSharedOnTheWire runs checkNeverShared over loopback TCP on
+// gen's answers.
+func checkNeverSharedOnTheWire(t *testing.T, gen *uniqueBodies) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		resp, _ := gen.RoundTrip(r) // draws this answer's unique body
 		body, _ := io.ReadAll(resp.Body)
@@ -140,8 +162,11 @@ func checkNeverShared(t *testing.T, tr *Transport, gen *uniqueBodies, request fu
 			}
 		case op < 2: // read a part
 			o.read(t, 1+rng.IntN(3000))
-		case op == 2: // close, and read on later
+		case op == 2: // close (maybe twice), and read on later
 			require.NoError(t, o.body.Close())
+			if rng.IntN(2) == 0 {
+				require.NoError(t, o.body.Close())
+			}
 			o.closed = true
 		case op == 3: // io.Copy the rest (WriteTo), then close
 			var got bytes.Buffer
@@ -150,12 +175,20 @@ func checkNeverShared(t *testing.T, tr *Transport, gen *uniqueBodies, request fu
 			require.Equal(t, string(o.want[o.off:]), got.String())
 			require.NoError(t, o.body.Close())
 			drop()
-		default: // read through, then close
+		default: // read through, then close (maybe twice, or read on after)
 			for o.off < len(o.want) {
 				o.read(t, 1+rng.IntN(4096))
 			}
 			require.NoError(t, o.body.Close())
-			drop()
+			switch rng.IntN(3) {
+			case 0:
+				drop()
+			case 1:
+				require.NoError(t, o.body.Close())
+				drop()
+			default:
+				o.closed = true
+			}
 		}
 	}
 }
@@ -164,7 +197,14 @@ func checkNeverShared(t *testing.T, tr *Transport, gen *uniqueBodies, request fu
 // reads them, with other requests running alongside: the reader must only
 // ever see its own answer's bytes (and, under -race, no data race).
 func TestReadAheadCloseDuringRead(t *testing.T) {
-	base := &uniqueBodies{rng: rand.New(rand.NewPCG(9, 10))}
+	t.Run("4KiB", func(t *testing.T) { checkCloseDuringRead(t, &uniqueBodies{rng: rand.New(rand.NewPCG(9, 10))}) })
+	t.Run("short", func(t *testing.T) {
+		checkCloseDuringRead(t, &uniqueBodies{rng: rand.New(rand.NewPCG(19, 20)), short: true})
+	})
+}
+
+// checkCloseDuringRead runs TestReadAheadCloseDuringRead on base's answers.
+func checkCloseDuringRead(t *testing.T, base *uniqueBodies) {
 	tr := New(base)
 	var wg sync.WaitGroup
 	for g := 0; g < 4; g++ {

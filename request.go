@@ -66,9 +66,44 @@ type request struct {
 	// answer is returned, or discarded, before the next attempt starts,
 	// so one of each serves every attempt and costs no allocation.
 	x       exchange
-	body    attemptBody
-	tctx    traceCtx         // the first attempt's context (later ones allocate theirs)
+	h       *handed
 	peekBuf [peekBufLen]byte // the read-ahead of a short answer
+}
+
+// handed is the part of a request that others may still hold after it
+// ended: the answer's body, which the caller may read or close again, and
+// the first attempt's context, which net/http goroutines may still read.
+// It is never recycled; the rest of the request is (recycle).
+type handed struct {
+	body attemptBody
+	tctx traceCtx // the first attempt's context (later ones allocate theirs)
+}
+
+// newRequest returns a request of t, recycled when one is free.
+func (t *Transport) newRequest() *request {
+	r, _ := t.requests.Get().(*request)
+	if r == nil {
+		r = new(request)
+	}
+	r.h = new(handed)
+	return r
+}
+
+// handOver makes the request recyclable by the first Close of the body of
+// resp, its returned answer, once that body was replayed to its end: no
+// reader of the body can then reach the request (attemptBody.Close).
+func (r *request) handOver(resp *http.Response) {
+	if b := &r.h.body; resp.Body == b {
+		b.owner = r
+	}
+}
+
+// recycle clears the request, so that it holds on to nothing of the
+// caller's, and gives it to the next one.
+func (r *request) recycle() {
+	t := r.t
+	*r = request{}
+	t.requests.Put(r)
 }
 
 // peekBufLen is the read-ahead a request holds without allocating: a

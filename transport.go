@@ -38,6 +38,7 @@ type Transport struct {
 	endpoints *stateTable[endpointKey, *endpoint] // budget and rate ceiling per endpoint
 
 	guards   sync.Pool // *sendGuard, recycled across attempts
+	requests sync.Pool // *request: recycled once their answer's body was read through and closed
 	aheads   sync.Pool // *aheadBuf: read-aheads longer than a request's own buffer, up to 4 KiB
 	watchdog *watchdog // bounds read-aheads without an attempt timeout
 
@@ -194,8 +195,14 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if p == classify.Unknown {
 		return t.base.RoundTrip(req)
 	}
-	r := &request{t: t, orig: req, p: p, pol: t.policies[p], host: host, signer: t.signerFor(host, p), breakers: t.breakers[p]}
-	return r.run()
+	r := t.newRequest()
+	r.t, r.orig, r.p, r.pol, r.host = t, req, p, t.policies[p], host
+	r.signer, r.breakers = t.signerFor(host, p), t.breakers[p]
+	resp, err := r.run()
+	if err == nil {
+		r.handOver(resp)
+	}
+	return resp, err
 }
 
 // CloseIdleConnections closes the idle connections of the base transport,
