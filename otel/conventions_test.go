@@ -97,7 +97,7 @@ func TestConventions(t *testing.T) {
 			run: func(t *testing.T, h *harness, srv *testserver.Server) *http.Request {
 				srv.SetDefault(testserver.Fault{Code: "ServiceUnavailable"})
 				tr := newTransport(t, h.obs, srv, yunrt.WithBreaker(classify.Aliyun,
-					breaker.Settings{MinRequests: 1, FailureRatio: 0.5, OpenTimeout: time.Hour}))
+					breaker.Settings{MinRequests: 1, FailureRatio: 0.5, MinOpenTimeout: time.Hour, OpenTimeout: time.Hour})) // open for good, on the real clock
 				// SendSms's 503 opens the endpoint's breaker, which
 				// then refuses SendBatchSms.
 				_, err := roundTrip(t, tr, newRequest(t, context.Background(), classify.Aliyun, srv.URL(), "SendSms", "trip"))

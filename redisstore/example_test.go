@@ -34,7 +34,7 @@ func Example() {
 		store := redisstore.New(rdb, redisstore.Options{})
 		return yunrt.New(nil,
 			yunrt.WithHost(host, classify.Aliyun),
-			yunrt.WithBreaker(classify.Aliyun, breaker.Settings{MinRequests: 1, OpenTimeout: time.Minute}),
+			yunrt.WithBreaker(classify.Aliyun, breaker.Settings{MinRequests: 1, MinOpenTimeout: time.Minute, OpenTimeout: time.Minute}),
 			yunrt.WithSharedState(store, yunrt.SharedSettings{}))
 	}
 	first, second := process(), process()
