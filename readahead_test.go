@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -98,16 +99,24 @@ func TestRecycledRequestNeverShared(t *testing.T) {
 // no Content-Length) from a real server, read through a real
 // http.Transport, with up to 8 answers open on their own connections.
 func TestReadAheadBufferNeverSharedOnTheWire(t *testing.T) {
-	t.Run("4KiB", func(t *testing.T) { checkNeverSharedOnTheWire(t, &uniqueBodies{rng: rand.New(rand.NewPCG(11, 12))}) })
-	t.Run("short", func(t *testing.T) {
-		checkNeverSharedOnTheWire(t, &uniqueBodies{rng: rand.New(rand.NewPCG(21, 22)), short: true})
-	})
+	for _, h2 := range []bool{false, true} {
+		name := map[bool]string{false: "HTTP1/", true: "HTTP2/"}[h2]
+		t.Run(name+"4KiB", func(t *testing.T) {
+			checkNeverSharedOnTheWire(t, &uniqueBodies{rng: rand.New(rand.NewPCG(11, 12))}, h2)
+		})
+		t.Run(name+"short", func(t *testing.T) {
+			checkNeverSharedOnTheWire(t, &uniqueBodies{rng: rand.New(rand.NewPCG(21, 22)), short: true}, h2)
+		})
+	}
 }
 
 // checkNeverSharedOnTheWire runs checkNeverShared over loopback TCP on
-// gen's answers.
-func checkNeverSharedOnTheWire(t *testing.T, gen *uniqueBodies) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// gen's answers: HTTP/1.1 chunked, or HTTP/2 over TLS (whose goroutines
+// may still hold an attempt's context after its body was closed).
+func checkNeverSharedOnTheWire(t *testing.T, gen *uniqueBodies, h2 bool) {
+	var protoSeen atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		protoSeen.Store(int32(r.ProtoMajor))
 		resp, _ := gen.RoundTrip(r) // draws this answer's unique body
 		body, _ := io.ReadAll(resp.Body)
 		w.Header().Set("Content-Type", "application/json")
@@ -118,9 +127,16 @@ func checkNeverSharedOnTheWire(t *testing.T, gen *uniqueBodies) {
 			body = body[n:]
 		}
 	}))
+	if h2 {
+		srv.EnableHTTP2 = true
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
 	defer srv.Close()
 	base := srv.Client().Transport.(*http.Transport)
 	defer base.CloseIdleConnections()
+	defer func() { assert.Equal(t, map[bool]int32{false: 1, true: 2}[h2], protoSeen.Load(), "the protocol") }()
 	req := func(classify.Provider) *http.Request {
 		r, err := http.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader(`{}`))
 		require.NoError(t, err)
