@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/yunrt/yunrt/breaker"
 	"github.com/yunrt/yunrt/classify"
 )
 
@@ -26,6 +27,11 @@ type uniqueBodies struct {
 	rng   *rand.Rand
 	sent  [][]byte
 	short bool // bodies of 50 to 500 bytes, read ahead into the (recycled) request's own buffer
+	// failEvery > 0: every failEvery-th answer is a Tencent
+	// RequestLimitExceeded inside HTTP 200 (throttled: not performed),
+	// which yunrt discards and retries.
+	failEvery int
+	failed    int // how many such answers were sent
 }
 
 func (u *uniqueBodies) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -39,6 +45,10 @@ func (u *uniqueBodies) RoundTrip(r *http.Request) (*http.Response, error) {
 		size = 50 + u.rng.IntN(450)
 	}
 	body := []byte(fmt.Sprintf(`{"Response":{"RequestId":"req-%d","Data":"`, n))
+	if u.failEvery > 0 && n%u.failEvery == 0 {
+		u.failed++
+		body = []byte(fmt.Sprintf(`{"Response":{"Error":{"Code":"RequestLimitExceeded","Message":"busy"},"RequestId":"req-%d","Data":"`, n))
+	}
 	for len(body) < size-4 {
 		body = append(body, byte('a'+u.rng.IntN(26)))
 	}
@@ -92,6 +102,21 @@ func TestReadAheadBufferNeverShared(t *testing.T) {
 func TestRecycledRequestNeverShared(t *testing.T) {
 	base := &uniqueBodies{rng: rand.New(rand.NewPCG(17, 18)), short: true}
 	checkNeverShared(t, New(base), base, happyRequest)
+}
+
+// TestRecycledRequestNeverSharedWithRetries is the same with one answer
+// in three a throttle: a request's body and read-ahead then serve
+// a discarded attempt before the returned one.
+func TestRecycledRequestNeverSharedWithRetries(t *testing.T) {
+	for _, short := range []bool{true, false} {
+		base := &uniqueBodies{rng: rand.New(rand.NewPCG(23, 24)), short: short, failEvery: 3}
+		tr := New(base, WithPolicy(classify.Tencent, fastPolicy()), WithBreaker(classify.Tencent, breaker.Settings{Off: true}))
+		made := checkNeverShared(t, tr, base, happyRequest)
+		base.mu.Lock()
+		assert.Greater(t, base.failed, 250)
+		assert.Equal(t, made+base.failed, len(base.sent), "every error answer retried once")
+		base.mu.Unlock()
+	}
 }
 
 // TestReadAheadBufferNeverSharedOnTheWire is the same over loopback TCP,
@@ -149,7 +174,7 @@ func checkNeverSharedOnTheWire(t *testing.T, gen *uniqueBodies, h2 bool) {
 
 // checkNeverShared runs the random reads, closes and copies of
 // TestReadAheadBufferNeverShared through tr, whose answers gen draws.
-func checkNeverShared(t *testing.T, tr *Transport, gen *uniqueBodies, request func(classify.Provider) *http.Request) {
+func checkNeverShared(t *testing.T, tr *Transport, gen *uniqueBodies, request func(classify.Provider) *http.Request) (made int) {
 	base := gen
 	rng := rand.New(rand.NewPCG(3, 4))
 	var open []*openBody
@@ -162,6 +187,7 @@ func checkNeverShared(t *testing.T, tr *Transport, gen *uniqueBodies, request fu
 		if len(open) < 8 {
 			resp, err := tr.RoundTrip(request(classify.Tencent))
 			require.NoError(t, err)
+			made++
 			base.mu.Lock()
 			want := base.sent[len(base.sent)-1]
 			base.mu.Unlock()
@@ -207,6 +233,7 @@ func checkNeverShared(t *testing.T, tr *Transport, gen *uniqueBodies, request fu
 			}
 		}
 	}
+	return made
 }
 
 // TestReadAheadCloseDuringRead closes bodies while another goroutine
