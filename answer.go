@@ -90,6 +90,8 @@ func (r *request) readAhead(x *exchange, resp *http.Response, a *Attempt) error 
 		Body:      prefix,
 		Truncated: truncated,
 		Now:       r.lastNow,
+		// Only an observer or a RetryCheck reads a success's ids.
+		NoSuccessIDs: !r.t.observed && r.t.cfg.retryCheck == nil,
 	})
 	return nil
 }

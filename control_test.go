@@ -115,6 +115,7 @@ func TestRetryCheck(t *testing.T) {
 				calls++
 				assert.Equal(t, tt.c.action, req.Action)
 				assert.NotEmpty(t, a.Decision.Reason, "it sees yunrt's decision")
+				assert.NotEmpty(t, a.Result.RequestID, "it sees the answer's request id, a success's too")
 				return tt.retry
 			}
 			tr, _ := newTestTransport(srv, nil, WithRetryCheck(check))

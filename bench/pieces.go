@@ -269,7 +269,7 @@ func floorPieces() []Piece {
 // inside a 200 answer: read the answer's start into a buffer it owns, and
 // decode it.
 func readAheadFloorPiece() Piece {
-	return Piece{Name: "floor/read-ahead-decode", Base: "transport/aliyun/bare", Notes: "floor reference: the bare MemTransport's Aliyun 200 B answer read ahead into a 512 B buffer (PeekPrefixInto) and decoded (Decode) instead of read to the end, as any transport that finds errors inside 200 answers must",
+	return Piece{Name: "floor/read-ahead-decode", Base: "transport/aliyun/bare", Notes: "floor reference: the bare MemTransport's Aliyun 200 B answer read ahead into a 512 B buffer (PeekPrefixInto) and decoded (Decode, without the success's ids: NoSuccessIDs) instead of read to the end, as any transport that finds errors inside 200 answers must",
 		New: func() func() error {
 			b := happyBody(classify.Aliyun)
 			base := NewMemTransport(b)
@@ -282,7 +282,7 @@ func readAheadFloorPiece() Piece {
 					return err
 				}
 				prefix, rerr, truncated := classify.PeekPrefixInto(buf[:], resp.Body, resp.ContentLength, successPeek)
-				res := t.Decode(classify.Aliyun, classify.Response{Status: resp.StatusCode, Header: resp.Header, Body: prefix, Truncated: truncated, Now: pieceNow()})
+				res := t.Decode(classify.Aliyun, classify.Response{Status: resp.StatusCode, Header: resp.Header, Body: prefix, Truncated: truncated, Now: pieceNow(), NoSuccessIDs: true})
 				if res.Class != classify.Success || truncated || len(prefix) != len(b.Data) || rerr != nil && rerr != io.EOF {
 					return fmt.Errorf("read-ahead: class %v, %d bytes, truncated %v, %v", res.Class, len(prefix), truncated, rerr)
 				}

@@ -26,6 +26,11 @@ type Response struct {
 	// Retry-After into a delay when the response has no Date header. Zero
 	// means time.Now().
 	Now time.Time
+	// NoSuccessIDs may leave a success's RequestID and HostID empty (the
+	// fast path of a 2xx answer then makes no copy of them), for a caller
+	// that does not read them; an error's are always set. False (the zero
+	// value): every Result carries its ids.
+	NoSuccessIDs bool
 }
 
 // Decode classifies one response of provider p. It never fails: a body it

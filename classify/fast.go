@@ -42,7 +42,9 @@ func decodeSuccess(p Provider, r *Response, res *Result) bool {
 		return false
 	}
 	res.Provider, res.Status, res.Truncated = p, r.Status, r.Truncated
-	res.RequestID, res.HostID = f.ids(p, r.Header)
+	if !r.NoSuccessIDs {
+		res.RequestID, res.HostID = f.ids(p, r.Header)
+	}
 	return true
 }
 

@@ -24,12 +24,18 @@ import (
 func sameAsFull(t testing.TB, table *Table, p Provider, r Response) bool {
 	t.Helper()
 	full := table.decodeFull(p, r)
+	noIDs := r
+	noIDs.NoSuccessIDs = true
 	var fast Result
 	if !decodeSuccess(p, &r, &fast) {
 		assert.Equal(t, full, table.Decode(p, r), "Decode takes the full path when the fast path cannot tell")
+		assert.Equal(t, full, table.Decode(p, noIDs), "NoSuccessIDs changes nothing on the full path")
 		return false
 	}
 	assert.Equal(t, fast, table.Decode(p, r), "Decode takes the fast path")
+	want := fast
+	want.RequestID, want.HostID = "", ""
+	assert.Equal(t, want, table.Decode(p, noIDs), "NoSuccessIDs leaves only the ids out")
 	assert.Equal(t, Success, fast.Class, "the fast path answers only successes")
 	if !r.Truncated || p == Unknown || firstByte(leadTrimmed(r.Body)) != '{' {
 		assert.Equal(t, full, fast, "fast path differs for %v %d %q (truncated %v)", p, r.Status, r.Body, r.Truncated)
@@ -327,7 +333,7 @@ func FuzzDecodeSuccess(f *testing.F) {
 
 // TestDecodeAllocs pins what Decode allocates for the happy path's
 // answers: the request id's string, nothing for a truncated one whose
-// request id is in the header.
+// request id is in the header, nothing with NoSuccessIDs.
 func TestDecodeAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
@@ -342,6 +348,9 @@ func TestDecodeAllocs(t *testing.T) {
 			want = 0
 		}
 		assert.Equal(t, want, testing.AllocsPerRun(100, func() { table.Decode(bb.p, bb.r) }), bb.name)
+		noIDs := bb.r
+		noIDs.NoSuccessIDs = true
+		assert.Zero(t, testing.AllocsPerRun(100, func() { table.Decode(bb.p, noIDs) }), bb.name+" without ids")
 	}
 }
 

@@ -101,6 +101,7 @@ func TestObserverScenarios(t *testing.T) {
 				assert.Equal(t, int64(200), a2["http.response.status_code"].AsInt64())
 				assert.Equal(t, "done", a2[yunrtotel.DecisionKey].AsString())
 				assert.Equal(t, "success", a2[yunrtotel.ClassKey].AsString())
+				assert.NotEmpty(t, a2[yunrtotel.RequestIDKey].AsString(), "a success's request id, with an observer")
 				assert.Equal(t, codes.Unset, ts.attempts[1].Status().Code)
 
 				r := attrs(ts.request)
