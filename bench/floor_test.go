@@ -10,8 +10,14 @@ import (
 	"github.com/yunrt/yunrt/classify"
 )
 
+// floorRT is the least a transport that keeps yunrt's promises does to
+// every request on the wire: an attempt context it can cancel (to bound
+// the read-ahead and stop a copy net/http starts on its own), the send
+// guard's four trace hooks, the request's clone, and a body whose Close
+// ends that context. It reads nothing ahead and decides nothing.
 type floorRT struct{ base http.RoundTripper }
 
+// RoundTrip implements http.RoundTripper.
 func (f floorRT) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx, cancel := context.WithCancelCause(req.Context())
 	trace := &httptrace.ClientTrace{GetConn: func(string) {}, GotConn: func(httptrace.GotConnInfo) {}, WroteHeaders: func() {}, WroteRequest: func(httptrace.WroteRequestInfo) {}}
@@ -25,6 +31,7 @@ func (f floorRT) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// cancelBody ends its attempt's context when closed.
 type cancelBody struct {
 	rc interface {
 		Read([]byte) (int, error)
@@ -36,13 +43,20 @@ type cancelBody struct {
 func (b cancelBody) Read(p []byte) (int, error) { return b.rc.Read(p) }
 func (b cancelBody) Close() error               { err := b.rc.Close(); b.cancel(nil); return err }
 
-func BenchmarkZZLoopFloor(b *testing.B) {
+// BenchmarkLoopbackFloor measures the floor (floorRT) on loopback against
+// bare net/http and yunrt, on the Aliyun 200 B send: on the wire the
+// floor costs net/http's own context under a cancellable one and the
+// trace hooks' arguments, which the in-memory pieces do not show.
+//
+//	go test -run x -bench LoopbackFloor -count 8 -benchtime 300ms . | tee floor.txt
+//	go tool benchstat -col /rt floor.txt
+func BenchmarkLoopbackFloor(b *testing.B) {
 	body := Bodies[0]
 	srv := NewServer(body)
 	defer srv.Close()
 	for _, name := range []string{"bare", "floor", "yunrt"} {
 		for _, par := range []bool{false, true} {
-			b.Run(name+map[bool]string{false: "/seq", true: "/par"}[par], func(b *testing.B) {
+			b.Run("mode="+map[bool]string{false: "seq", true: "par"}[par]+"/rt="+name, func(b *testing.B) {
 				base := NewBase()
 				defer base.CloseIdleConnections()
 				var rt http.RoundTripper = base
