@@ -1,0 +1,380 @@
+package yunrt
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/yunrt/yunrt/breaker"
+	"github.com/yunrt/yunrt/classify"
+)
+
+// Red team of the recycled request state (issue 17, commit 3bc1272): a
+// request's state is recycled by the first Close of its returned body.
+// These tests drive random callers through the public API only and check
+// that every byte a body yields is its own answer's, that no request's
+// attempt is ended by another's, and that nothing races or panics.
+
+// recycleShape is what a recycleBase answers a request with.
+type recycleShape int
+
+const (
+	shapeShort    recycleShape = iota // 50..500 B, read ahead into the request's own buffer
+	shapeLong                         // 520..6000 B, into a recycled 4 KiB buffer, or past it
+	shapeThrottle                     // a throttle inside HTTP 200 first (discarded, retried), then shapeShort
+	shapeNoBody                       // 204, http.NoBody
+	shapeNilBody                      // a nil Body (a base transport breaking net/http's contract)
+	shapeHead                         // a HEAD request, http.NoBody
+	shapeSwitch                       // 101 Switching Protocols with a writable body
+	shapeBroken                       // the body fails half-way (errRecycleBroken)
+	shapePanic                        // the base transport panics
+	shapeError                        // a provider error inside HTTP 200 that is not retried
+	shapeCount
+)
+
+var errRecycleBroken = errors.New("redteam: body broken half-way")
+
+// recycleAnswer is answer id's body: unique, and the same whoever asks.
+func recycleAnswer(id uint64, shape recycleShape) []byte {
+	rng := rand.New(rand.NewPCG(id, uint64(shape)))
+	size := 50 + rng.IntN(450)
+	head := fmt.Sprintf(`{"Response":{"RequestId":"rt-%d","Data":"`, id)
+	switch shape {
+	case shapeLong, shapeBroken:
+		size = 520 + rng.IntN(5500)
+	case shapeError:
+		head = fmt.Sprintf(`{"Response":{"Error":{"Code":"InvalidParameter","Message":"no"},"RequestId":"rt-%d","Data":"`, id)
+	case shapeThrottle + 100: // the throttle answer itself
+		head = fmt.Sprintf(`{"Response":{"Error":{"Code":"RequestLimitExceeded","Message":"busy"},"RequestId":"rt-%d-x","Data":"`, id)
+	}
+	b := []byte(head)
+	for len(b) < size-3 {
+		b = append(b, byte('a'+rng.IntN(26)))
+	}
+	return append(b, `"}}`...)
+}
+
+// recycleBase is an in-memory base transport answering each request as
+// its X-Rt-Shape header says, with recycleAnswer of its X-Rt-Id. Its
+// bodies fail once the attempt's context ended, as net/http's do: an
+// attempt ended by another request's Close shows as a failed read.
+type recycleBase struct {
+	mu        sync.Mutex
+	throttled map[uint64]bool
+}
+
+func (b *recycleBase) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		r.Body.Close()
+	}
+	id, _ := strconv.ParseUint(r.Header.Get("X-Rt-Id"), 10, 64)
+	shape, _ := strconv.Atoi(r.Header.Get("X-Rt-Shape"))
+	resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}, ContentLength: -1, Request: r, ProtoMajor: 1, ProtoMinor: 1}
+	var body []byte
+	switch s := recycleShape(shape); s {
+	case shapeThrottle:
+		b.mu.Lock()
+		first := !b.throttled[id]
+		b.throttled[id] = true
+		b.mu.Unlock()
+		body = recycleAnswer(id, shapeShort)
+		if first {
+			body = recycleAnswer(id, shapeThrottle+100)
+		}
+	case shapeNoBody, shapeHead:
+		resp.StatusCode, resp.Body, resp.ContentLength = 204, http.NoBody, 0
+		return resp, nil
+	case shapeNilBody:
+		return resp, nil
+	case shapeSwitch:
+		resp.StatusCode = 101
+		resp.Body = &rwBody{ctxBody{ctx: r.Context(), r: bytes.NewReader(recycleAnswer(id, s))}}
+		return resp, nil
+	case shapePanic:
+		panic("redteam: base transport panics")
+	default:
+		body = recycleAnswer(id, s)
+	}
+	cb := &ctxBody{ctx: r.Context(), r: bytes.NewReader(body)}
+	if recycleShape(shape) == shapeBroken {
+		cb.failAt = len(body) / 2
+	}
+	resp.Body = cb
+	return resp, nil
+}
+
+// ctxBody reads r while ctx lives, and fails at failAt (> 0) bytes.
+type ctxBody struct {
+	ctx    context.Context
+	r      *bytes.Reader
+	failAt int
+	read   int
+	closed atomic.Bool
+}
+
+func (c *ctxBody) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, fmt.Errorf("redteam: the attempt's context ended: %w", context.Cause(c.ctx))
+	}
+	if c.closed.Load() {
+		return 0, errors.New("redteam: read after close")
+	}
+	if c.failAt > 0 {
+		if c.read >= c.failAt {
+			return 0, errRecycleBroken
+		}
+		p = p[:min(len(p), c.failAt-c.read)]
+	}
+	n, err := c.r.Read(p)
+	c.read += n
+	return n, err
+}
+
+func (c *ctxBody) Close() error { c.closed.Store(true); return nil }
+
+// rwBody is a 101 answer's body, writable as net/http's is.
+type rwBody struct{ ctxBody }
+
+func (*rwBody) Write(p []byte) (int, error) { return len(p), nil }
+
+// recycleRequest is request id with the given shape, to Tencent SendSms.
+func recycleRequest(id uint64, shape recycleShape) *http.Request {
+	method := http.MethodPost
+	if shape == shapeHead {
+		method = http.MethodHead
+	}
+	req, _ := http.NewRequest(method, "https://sms.tencentcloudapi.com/", strings.NewReader(`{"PhoneNumberSet":["+8613800000000"]}`))
+	req.Header.Set("X-TC-Action", "SendSms")
+	req.Header.Set("X-Rt-Id", strconv.FormatUint(id, 10))
+	req.Header.Set("X-Rt-Shape", strconv.Itoa(int(shape)))
+	return req
+}
+
+// wantBody is what the caller of request id with shape must read.
+func wantBody(id uint64, shape recycleShape) []byte {
+	switch shape {
+	case shapeNoBody, shapeHead, shapeNilBody:
+		return nil
+	case shapeThrottle:
+		return recycleAnswer(id, shapeShort)
+	}
+	return recycleAnswer(id, shape)
+}
+
+func newRecycleTransport(base http.RoundTripper, opts ...Option) *Transport {
+	all := []Option{WithPolicy(classify.Tencent, fastPolicy()), WithBreaker(classify.Tencent, breaker.Settings{Off: true})}
+	return New(base, append(all, opts...)...)
+}
+
+// heldBody is an answer a random caller holds, and how far it read it.
+type heldBody struct {
+	want   []byte
+	body   io.ReadCloser
+	off    int
+	broken bool // the body fails at len(want)/2
+	closed bool // closed: reads may fail with any error, but never yield a wrong byte
+}
+
+// check checks that got, read at off, is the answer's own, and err is one
+// the body may return there.
+func (h *heldBody) check(t *testing.T, got []byte, err error) bool {
+	t.Helper()
+	if !assert.LessOrEqual(t, h.off+len(got), len(h.want), "more bytes than the answer had") ||
+		!assert.Equal(t, string(h.want[h.off:h.off+len(got)]), string(got), "bytes %d.. are another answer's", h.off) {
+		return false
+	}
+	h.off += len(got)
+	switch {
+	case err == nil, h.closed:
+		return true
+	case h.broken && errors.Is(err, errRecycleBroken):
+		return assert.Equal(t, len(h.want)/2, h.off, "broken where it was not")
+	case errors.Is(err, io.EOF):
+		return assert.Equal(t, len(h.want), h.off, "EOF before the end")
+	}
+	return assert.NoError(t, err, "an open body failed (another request's Close?)")
+}
+
+// read reads once into a buffer of n bytes.
+func (h *heldBody) read(t *testing.T, n int) (bool, error) {
+	p := make([]byte, n)
+	m, err := h.body.Read(p)
+	return h.check(t, p[:m], err), err
+}
+
+// step does one random thing with h and reports whether the caller keeps
+// holding it.
+func (h *heldBody) step(t *testing.T, rng *rand.Rand) (keep bool) {
+	switch op := rng.IntN(8); {
+	case op < 2 || h.closed: // read a part (read on after Close)
+		ok, err := h.read(t, 1+rng.IntN(3000))
+		return ok && (err == nil || !h.closed && rng.IntN(2) == 0)
+	case op == 2: // close, maybe twice
+		assert.NoError(t, h.body.Close())
+		if rng.IntN(2) == 0 {
+			assert.NoError(t, h.body.Close())
+		}
+		h.closed = true
+		return rng.IntN(2) == 0
+	case op == 3: // io.Copy the rest (WriteTo), then close
+		var got bytes.Buffer
+		_, err := io.Copy(&got, h.body)
+		if h.broken && errors.Is(err, errRecycleBroken) || errors.Is(err, io.EOF) {
+			err = nil // checked below
+		}
+		h.check(t, got.Bytes(), err)
+		assert.NoError(t, h.body.Close())
+		return false
+	case op == 4: // a goroutine reads (or copies) while this one closes, maybe twice at once
+		h.raceClose(t, rng)
+		return false
+	case op == 5: // never closed
+		return false
+	default: // read through, close, maybe read on
+		for {
+			ok, err := h.read(t, 1+rng.IntN(4096))
+			if !ok || err != nil {
+				break
+			}
+		}
+		assert.NoError(t, h.body.Close())
+		h.closed = true
+		return rng.IntN(2) == 0
+	}
+}
+
+// raceClose closes h while another goroutine reads or copies it, and a
+// third maybe closes it too: what the reader got must be the answer's.
+func (h *heldBody) raceClose(t *testing.T, rng *rand.Rand) {
+	copyIt, twice, size := rng.IntN(2) == 0, rng.IntN(2) == 0, 1+rng.IntN(700)
+	got := make(chan []byte, 1)
+	go func() {
+		var b bytes.Buffer
+		if copyIt {
+			_, _ = io.Copy(&b, h.body)
+		} else {
+			p := make([]byte, size)
+			for {
+				n, err := h.body.Read(p)
+				b.Write(p[:n])
+				if err != nil {
+					break
+				}
+			}
+		}
+		got <- b.Bytes()
+	}()
+	var wg sync.WaitGroup
+	if twice {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = h.body.Close() }()
+	}
+	_ = h.body.Close()
+	wg.Wait()
+	b := <-got
+	h.closed = true
+	h.check(t, b, nil)
+}
+
+// recycleShapes weighs the shapes a random caller asks for.
+var recycleShapes = []recycleShape{
+	shapeShort, shapeShort, shapeShort, shapeShort, shapeLong, shapeLong, shapeThrottle, shapeThrottle,
+	shapeNoBody, shapeNilBody, shapeHead, shapeSwitch, shapeBroken, shapePanic, shapeError,
+}
+
+// roundTripRecover is tr.RoundTrip, with a panic returned as an error.
+func roundTripRecover(tr http.RoundTripper, req *http.Request) (resp *http.Response, err error, panicked bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			panicked = true
+		}
+	}()
+	resp, err = tr.RoundTrip(req)
+	return resp, err, false
+}
+
+// recycleCaller makes n random requests through tr, holding up to 3
+// answers open at a time and doing random things with them.
+func recycleCaller(t *testing.T, tr http.RoundTripper, ids *atomic.Uint64, seed uint64, n int) {
+	rng := rand.New(rand.NewPCG(seed, 99))
+	var held []*heldBody
+	for i := 0; i < n && !t.Failed(); i++ {
+		if len(held) < 3 {
+			if h := recycleOne(t, tr, ids.Add(1), recycleShapes[rng.IntN(len(recycleShapes))]); h != nil {
+				held = append(held, h)
+			}
+		}
+		if len(held) == 0 {
+			continue
+		}
+		k := rng.IntN(len(held))
+		if !held[k].step(t, rng) {
+			held = append(held[:k], held[k+1:]...)
+		}
+	}
+	for _, h := range held {
+		_ = h.body.Close()
+	}
+}
+
+// recycleOne makes request id of shape, checks what RoundTrip returned,
+// and returns the answer to hold (nil: none).
+func recycleOne(t *testing.T, tr http.RoundTripper, id uint64, shape recycleShape) *heldBody {
+	resp, err, panicked := roundTripRecover(tr, recycleRequest(id, shape))
+	switch {
+	case shape == shapePanic:
+		assert.True(t, panicked, "the base's panic reaches the caller")
+		return nil
+	case !assert.False(t, panicked) || err != nil && shape == shapeError:
+		return nil
+	case !assert.NoError(t, err, "shape %d", shape):
+		return nil
+	case resp.Body == nil:
+		assert.Equal(t, shapeNilBody, shape, "no body")
+		return nil
+	}
+	return &heldBody{want: wantBody(id, shape), body: resp.Body, broken: shape == shapeBroken}
+}
+
+// TestRedteamRecycleRandomCallers runs 4 random callers on one Transport
+// at once (every shape of answer, every way of reading and closing), and
+// 2 bystanders that read short answers through: no byte may be another
+// answer's, and no bystander's attempt may be ended by another's Close.
+func TestRedteamRecycleRandomCallers(t *testing.T) {
+	tr := newRecycleTransport(&recycleBase{throttled: map[uint64]bool{}})
+	var ids atomic.Uint64
+	var wg sync.WaitGroup
+	for g := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if g < 4 {
+				recycleCaller(t, tr, &ids, uint64(g), 2500)
+				return
+			}
+			for i := 0; i < 2500 && !t.Failed(); i++ {
+				id := ids.Add(1)
+				resp, err := tr.RoundTrip(recycleRequest(id, shapeShort))
+				if !assert.NoError(t, err) {
+					return
+				}
+				got, err := io.ReadAll(resp.Body)
+				assert.NoError(t, err, "a bystander's answer failed")
+				assert.Equal(t, string(wantBody(id, shapeShort)), string(got))
+				assert.NoError(t, resp.Body.Close())
+			}
+		}()
+	}
+	wg.Wait()
+}
