@@ -2,17 +2,20 @@ package yunrt
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 
@@ -30,17 +33,17 @@ import (
 type recycleShape int
 
 const (
-	shapeShort    recycleShape = iota // 50..500 B, read ahead into the request's own buffer
-	shapeLong                         // 520..6000 B, into a recycled 4 KiB buffer, or past it
-	shapeThrottle                     // a throttle inside HTTP 200 first (discarded, retried), then shapeShort
-	shapeNoBody                       // 204, http.NoBody
-	shapeNilBody                      // a nil Body (a base transport breaking net/http's contract)
-	shapeHead                         // a HEAD request, http.NoBody
-	shapeSwitch                       // 101 Switching Protocols with a writable body
-	shapeBroken                       // the body fails half-way (errRecycleBroken)
-	shapePanic                        // the base transport panics
-	shapeError                        // a provider error inside HTTP 200 that is not retried
-	shapeCount
+	rtShapeShort    recycleShape = iota // 50..500 B, read ahead into the request's own buffer
+	rtShapeLong                         // 520..6000 B, into a recycled 4 KiB buffer, or past it
+	rtShapeThrottle                     // a throttle inside HTTP 200 first (discarded, retried), then rtShapeShort
+	rtShapeNoBody                       // 204, http.NoBody
+	rtShapeNilBody                      // a nil Body (a base transport breaking net/http's contract)
+	rtShapeHead                         // a HEAD request, http.NoBody
+	rtShapeSwitch                       // 101 Switching Protocols with a writable body
+	rtShapeBroken                       // the body fails half-way (errRecycleBroken)
+	rtShapePanic                        // the base transport panics
+	rtShapeError                        // a provider error inside HTTP 200 that is not retried
+	rtShapeCount
 )
 
 var errRecycleBroken = errors.New("redteam: body broken half-way")
@@ -51,11 +54,11 @@ func recycleAnswer(id uint64, shape recycleShape) []byte {
 	size := 50 + rng.IntN(450)
 	head := fmt.Sprintf(`{"Response":{"RequestId":"rt-%d","Data":"`, id)
 	switch shape {
-	case shapeLong, shapeBroken:
+	case rtShapeLong, rtShapeBroken:
 		size = 520 + rng.IntN(5500)
-	case shapeError:
+	case rtShapeError:
 		head = fmt.Sprintf(`{"Response":{"Error":{"Code":"InvalidParameter","Message":"no"},"RequestId":"rt-%d","Data":"`, id)
-	case shapeThrottle + 100: // the throttle answer itself
+	case rtShapeThrottle + 100: // the throttle answer itself
 		head = fmt.Sprintf(`{"Response":{"Error":{"Code":"RequestLimitExceeded","Message":"busy"},"RequestId":"rt-%d-x","Data":"`, id)
 	}
 	b := []byte(head)
@@ -83,39 +86,39 @@ func (b *recycleBase) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}, ContentLength: -1, Request: r, ProtoMajor: 1, ProtoMinor: 1}
 	var body []byte
 	switch s := recycleShape(shape); s {
-	case shapeThrottle:
+	case rtShapeThrottle:
 		b.mu.Lock()
 		first := !b.throttled[id]
 		b.throttled[id] = true
 		b.mu.Unlock()
-		body = recycleAnswer(id, shapeShort)
+		body = recycleAnswer(id, rtShapeShort)
 		if first {
-			body = recycleAnswer(id, shapeThrottle+100)
+			body = recycleAnswer(id, rtShapeThrottle+100)
 		}
-	case shapeNoBody, shapeHead:
+	case rtShapeNoBody, rtShapeHead:
 		resp.StatusCode, resp.Body, resp.ContentLength = 204, http.NoBody, 0
 		return resp, nil
-	case shapeNilBody:
+	case rtShapeNilBody:
 		return resp, nil
-	case shapeSwitch:
+	case rtShapeSwitch:
 		resp.StatusCode = 101
-		resp.Body = &rwBody{ctxBody{ctx: r.Context(), r: bytes.NewReader(recycleAnswer(id, s))}}
+		resp.Body = &recycleRWBody{recycleCtxBody{ctx: r.Context(), r: bytes.NewReader(recycleAnswer(id, s))}}
 		return resp, nil
-	case shapePanic:
+	case rtShapePanic:
 		panic("redteam: base transport panics")
 	default:
 		body = recycleAnswer(id, s)
 	}
-	cb := &ctxBody{ctx: r.Context(), r: bytes.NewReader(body)}
-	if recycleShape(shape) == shapeBroken {
+	cb := &recycleCtxBody{ctx: r.Context(), r: bytes.NewReader(body)}
+	if recycleShape(shape) == rtShapeBroken {
 		cb.failAt = len(body) / 2
 	}
 	resp.Body = cb
 	return resp, nil
 }
 
-// ctxBody reads r while ctx lives, and fails at failAt (> 0) bytes.
-type ctxBody struct {
+// recycleCtxBody reads r while ctx lives, and fails at failAt (> 0) bytes.
+type recycleCtxBody struct {
 	ctx    context.Context
 	r      *bytes.Reader
 	failAt int
@@ -123,7 +126,7 @@ type ctxBody struct {
 	closed atomic.Bool
 }
 
-func (c *ctxBody) Read(p []byte) (int, error) {
+func (c *recycleCtxBody) Read(p []byte) (int, error) {
 	if err := c.ctx.Err(); err != nil {
 		return 0, fmt.Errorf("redteam: the attempt's context ended: %w", context.Cause(c.ctx))
 	}
@@ -141,17 +144,17 @@ func (c *ctxBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (c *ctxBody) Close() error { c.closed.Store(true); return nil }
+func (c *recycleCtxBody) Close() error { c.closed.Store(true); return nil }
 
-// rwBody is a 101 answer's body, writable as net/http's is.
-type rwBody struct{ ctxBody }
+// recycleRWBody is a 101 answer's body, writable as net/http's is.
+type recycleRWBody struct{ recycleCtxBody }
 
-func (*rwBody) Write(p []byte) (int, error) { return len(p), nil }
+func (*recycleRWBody) Write(p []byte) (int, error) { return len(p), nil }
 
 // recycleRequest is request id with the given shape, to Tencent SendSms.
 func recycleRequest(id uint64, shape recycleShape) *http.Request {
 	method := http.MethodPost
-	if shape == shapeHead {
+	if shape == rtShapeHead {
 		method = http.MethodHead
 	}
 	req, _ := http.NewRequest(method, "https://sms.tencentcloudapi.com/", strings.NewReader(`{"PhoneNumberSet":["+8613800000000"]}`))
@@ -161,13 +164,13 @@ func recycleRequest(id uint64, shape recycleShape) *http.Request {
 	return req
 }
 
-// wantBody is what the caller of request id with shape must read.
-func wantBody(id uint64, shape recycleShape) []byte {
+// recycleWant is what the caller of request id with shape must read.
+func recycleWant(id uint64, shape recycleShape) []byte {
 	switch shape {
-	case shapeNoBody, shapeHead, shapeNilBody:
+	case rtShapeNoBody, rtShapeHead, rtShapeNilBody:
 		return nil
-	case shapeThrottle:
-		return recycleAnswer(id, shapeShort)
+	case rtShapeThrottle:
+		return recycleAnswer(id, rtShapeShort)
 	}
 	return recycleAnswer(id, shape)
 }
@@ -177,18 +180,20 @@ func newRecycleTransport(base http.RoundTripper, opts ...Option) *Transport {
 	return New(base, append(all, opts...)...)
 }
 
-// heldBody is an answer a random caller holds, and how far it read it.
-type heldBody struct {
-	want   []byte
-	body   io.ReadCloser
-	off    int
-	broken bool // the body fails at len(want)/2
-	closed bool // closed: reads may fail with any error, but never yield a wrong byte
+// recycleHeld is an answer a random caller holds, and how far it read it.
+type recycleHeld struct {
+	want    []byte
+	body    io.ReadCloser
+	off     int
+	broken  bool // the body fails at len(want)/2
+	mayFail bool // the body may fail anywhere (a stream reset mid-body)
+	dropped bool // the caller let go of it without closing it
+	closed  bool // closed: reads may fail with any error, but never yield a wrong byte
 }
 
 // check checks that got, read at off, is the answer's own, and err is one
 // the body may return there.
-func (h *heldBody) check(t *testing.T, got []byte, err error) bool {
+func (h *recycleHeld) check(t *testing.T, got []byte, err error) bool {
 	t.Helper()
 	if !assert.LessOrEqual(t, h.off+len(got), len(h.want), "more bytes than the answer had") ||
 		!assert.Equal(t, string(h.want[h.off:h.off+len(got)]), string(got), "bytes %d.. are another answer's", h.off) {
@@ -196,7 +201,7 @@ func (h *heldBody) check(t *testing.T, got []byte, err error) bool {
 	}
 	h.off += len(got)
 	switch {
-	case err == nil, h.closed:
+	case err == nil, h.closed, h.mayFail:
 		return true
 	case h.broken && errors.Is(err, errRecycleBroken):
 		return assert.Equal(t, len(h.want)/2, h.off, "broken where it was not")
@@ -207,7 +212,7 @@ func (h *heldBody) check(t *testing.T, got []byte, err error) bool {
 }
 
 // read reads once into a buffer of n bytes.
-func (h *heldBody) read(t *testing.T, n int) (bool, error) {
+func (h *recycleHeld) read(t *testing.T, n int) (bool, error) {
 	p := make([]byte, n)
 	m, err := h.body.Read(p)
 	return h.check(t, p[:m], err), err
@@ -215,11 +220,13 @@ func (h *heldBody) read(t *testing.T, n int) (bool, error) {
 
 // step does one random thing with h and reports whether the caller keeps
 // holding it.
-func (h *heldBody) step(t *testing.T, rng *rand.Rand) (keep bool) {
+func (h *recycleHeld) step(t *testing.T, rng *rand.Rand) (keep bool) {
 	switch op := rng.IntN(8); {
 	case op < 2 || h.closed: // read a part (read on after Close)
 		ok, err := h.read(t, 1+rng.IntN(3000))
-		return ok && (err == nil || !h.closed && rng.IntN(2) == 0)
+		keep = ok && (err == nil || !h.closed && rng.IntN(2) == 0)
+		h.dropped = !keep && !h.closed // read to its end (or failed) and let go, never closed
+		return keep
 	case op == 2: // close, maybe twice
 		assert.NoError(t, h.body.Close())
 		if rng.IntN(2) == 0 {
@@ -239,7 +246,8 @@ func (h *heldBody) step(t *testing.T, rng *rand.Rand) (keep bool) {
 	case op == 4: // a goroutine reads (or copies) while this one closes, maybe twice at once
 		h.raceClose(t, rng)
 		return false
-	case op == 5: // never closed
+	case op == 5: // never closed (on the wire: not until the test ends)
+		h.dropped = true
 		return false
 	default: // read through, close, maybe read on
 		for {
@@ -256,7 +264,7 @@ func (h *heldBody) step(t *testing.T, rng *rand.Rand) (keep bool) {
 
 // raceClose closes h while another goroutine reads or copies it, and a
 // third maybe closes it too: what the reader got must be the answer's.
-func (h *heldBody) raceClose(t *testing.T, rng *rand.Rand) {
+func (h *recycleHeld) raceClose(t *testing.T, rng *rand.Rand) {
 	copyIt, twice, size := rng.IntN(2) == 0, rng.IntN(2) == 0, 1+rng.IntN(700)
 	got := make(chan []byte, 1)
 	go func() {
@@ -289,8 +297,8 @@ func (h *heldBody) raceClose(t *testing.T, rng *rand.Rand) {
 
 // recycleShapes weighs the shapes a random caller asks for.
 var recycleShapes = []recycleShape{
-	shapeShort, shapeShort, shapeShort, shapeShort, shapeLong, shapeLong, shapeThrottle, shapeThrottle,
-	shapeNoBody, shapeNilBody, shapeHead, shapeSwitch, shapeBroken, shapePanic, shapeError,
+	rtShapeShort, rtShapeShort, rtShapeShort, rtShapeShort, rtShapeLong, rtShapeLong, rtShapeThrottle, rtShapeThrottle,
+	rtShapeNoBody, rtShapeNilBody, rtShapeHead, rtShapeSwitch, rtShapeBroken, rtShapePanic, rtShapeError,
 }
 
 // roundTripRecover is tr.RoundTrip, with a panic returned as an error.
@@ -308,7 +316,7 @@ func roundTripRecover(tr http.RoundTripper, req *http.Request) (resp *http.Respo
 // answers open at a time and doing random things with them.
 func recycleCaller(t *testing.T, tr http.RoundTripper, ids *atomic.Uint64, seed uint64, n int) {
 	rng := rand.New(rand.NewPCG(seed, 99))
-	var held []*heldBody
+	var held []*recycleHeld
 	for i := 0; i < n && !t.Failed(); i++ {
 		if len(held) < 3 {
 			if h := recycleOne(t, tr, ids.Add(1), recycleShapes[rng.IntN(len(recycleShapes))]); h != nil {
@@ -330,21 +338,21 @@ func recycleCaller(t *testing.T, tr http.RoundTripper, ids *atomic.Uint64, seed 
 
 // recycleOne makes request id of shape, checks what RoundTrip returned,
 // and returns the answer to hold (nil: none).
-func recycleOne(t *testing.T, tr http.RoundTripper, id uint64, shape recycleShape) *heldBody {
+func recycleOne(t *testing.T, tr http.RoundTripper, id uint64, shape recycleShape) *recycleHeld {
 	resp, err, panicked := roundTripRecover(tr, recycleRequest(id, shape))
 	switch {
-	case shape == shapePanic:
+	case shape == rtShapePanic:
 		assert.True(t, panicked, "the base's panic reaches the caller")
 		return nil
-	case !assert.False(t, panicked) || err != nil && shape == shapeError:
+	case !assert.False(t, panicked) || err != nil && shape == rtShapeError:
 		return nil
 	case !assert.NoError(t, err, "shape %d", shape):
 		return nil
 	case resp.Body == nil:
-		assert.Equal(t, shapeNilBody, shape, "no body")
+		assert.Equal(t, rtShapeNilBody, shape, "no body")
 		return nil
 	}
-	return &heldBody{want: wantBody(id, shape), body: resp.Body, broken: shape == shapeBroken}
+	return &recycleHeld{want: recycleWant(id, shape), body: resp.Body, broken: shape == rtShapeBroken}
 }
 
 // TestRedteamRecycleRandomCallers runs 4 random callers on one Transport
@@ -365,16 +373,211 @@ func TestRedteamRecycleRandomCallers(t *testing.T) {
 			}
 			for i := 0; i < 2500 && !t.Failed(); i++ {
 				id := ids.Add(1)
-				resp, err := tr.RoundTrip(recycleRequest(id, shapeShort))
+				resp, err := tr.RoundTrip(recycleRequest(id, rtShapeShort))
 				if !assert.NoError(t, err) {
 					return
 				}
 				got, err := io.ReadAll(resp.Body)
 				assert.NoError(t, err, "a bystander's answer failed")
-				assert.Equal(t, string(wantBody(id, shapeShort)), string(got))
+				assert.Equal(t, string(recycleWant(id, rtShapeShort)), string(got))
 				assert.NoError(t, resp.Body.Close())
 			}
 		}()
 	}
 	wg.Wait()
+}
+
+// recycleWireShape is what the loopback server answers a request with.
+type recycleWireShape int
+
+const (
+	rtWireShort       recycleWireShape = iota // chunked, 50..500 B
+	rtWireLong                                // chunked, 520..6000 B
+	rtWireThrottle                            // a throttle first (discarded, retried), then rtWireShort
+	rtWireRedirect                            // 302 to the same path with final=1 (http.Client reads and closes the 3xx body), then rtWireShort
+	rtWireNoContent                           // 204
+	rtWireHead                                // a HEAD request
+	rtWireNotModified                         // 304
+	rtWireGzip                                // rtWireLong recycleGzip (net/http decompresses it)
+	rtWireUnframed                            // HTTP/1: JSON framed by the connection's end (hijacked); HTTP/2: rtWireShort
+	rtWireReset                               // half the body, then the handler aborts: a cut connection, an RST_STREAM
+	rtWireCount
+)
+
+// rtWireShapeAnswer maps a wire shape to the recycleShape its body is.
+func (s recycleWireShape) answer() recycleShape {
+	switch s {
+	case rtWireLong, rtWireGzip, rtWireReset:
+		return rtShapeLong
+	case rtWireNoContent, rtWireHead, rtWireNotModified:
+		return rtShapeNoBody
+	}
+	return rtShapeShort
+}
+
+// recycleHandler serves wire shapes; throttled remembers the ids answered
+// with a throttle.
+func recycleHandler(throttled *sync.Map) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, _ := strconv.ParseUint(r.URL.Query().Get("id"), 10, 64)
+		n, _ := strconv.Atoi(r.URL.Query().Get("shape"))
+		shape := recycleWireShape(n)
+		body := recycleAnswer(id, shape.answer())
+		w.Header().Set("Content-Type", "application/json")
+		switch shape {
+		case rtWireThrottle:
+			if _, seen := throttled.LoadOrStore(id, true); !seen {
+				body = recycleAnswer(id, rtShapeThrottle+100)
+			}
+		case rtWireRedirect:
+			if r.URL.Query().Get("final") == "" {
+				http.Redirect(w, r, r.URL.Path+"?"+r.URL.RawQuery+"&final=1", http.StatusFound)
+				return
+			}
+		case rtWireNoContent, rtWireHead:
+			w.WriteHeader(http.StatusNoContent)
+			return
+		case rtWireNotModified:
+			w.WriteHeader(http.StatusNotModified)
+			return
+		case rtWireGzip:
+			w.Header().Set("Content-Encoding", "gzip")
+			body = recycleGzip(body)
+		case rtWireUnframed:
+			if r.ProtoMajor == 1 {
+				recycleUnframed(w, body)
+				return
+			}
+		}
+		recycleChunked(w, body, shape == rtWireReset)
+	}
+}
+
+// recycleChunked writes body in flushed pieces (chunked, no Content-Length),
+// aborting half-way when cut.
+func recycleChunked(w http.ResponseWriter, body []byte, cut bool) {
+	end := len(body)
+	if cut {
+		end /= 2
+	}
+	for off := 0; off < end; {
+		n := min(end-off, 700)
+		_, _ = w.Write(body[off : off+n])
+		w.(http.Flusher).Flush()
+		off += n
+	}
+	if cut {
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// recycleUnframed answers with body framed by the end of the connection.
+func recycleUnframed(w http.ResponseWriter, body []byte) {
+	conn, buf, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
+	_, _ = buf.Write(body)
+	_ = buf.Flush()
+}
+
+func recycleGzip(b []byte) []byte {
+	var out bytes.Buffer
+	z := gzip.NewWriter(&out)
+	_, _ = z.Write(b)
+	_ = z.Close()
+	return out.Bytes()
+}
+
+// recycleWireRequest is request id of shape to srv's URL, as Tencent SendSms.
+func recycleWireRequest(url string, id uint64, shape recycleWireShape) *http.Request {
+	method := http.MethodPost
+	if shape == rtWireHead {
+		method = http.MethodHead
+	}
+	req, _ := http.NewRequest(method, fmt.Sprintf("%s/sms?id=%d&shape=%d", url, id, shape), strings.NewReader(`{"PhoneNumberSet":["+8613800000000"]}`))
+	req.Host = "sms.tencentcloudapi.com"
+	req.Header.Set("X-TC-Action", "SendSms")
+	return req
+}
+
+// recycleWireCaller makes n random requests through client, holding up to 3
+// answers open at a time, like recycleCaller.
+func recycleWireCaller(t *testing.T, client *http.Client, url string, ids *atomic.Uint64, seed uint64, n int) {
+	rng := rand.New(rand.NewPCG(seed, 77))
+	var held, dropped []*recycleHeld
+	defer func() {
+		for _, h := range append(held, dropped...) {
+			_ = h.body.Close()
+		}
+	}()
+	for i := 0; i < n && !t.Failed(); i++ {
+		if len(held) < 3 {
+			id, shape := ids.Add(1), recycleWireShape(rng.IntN(int(rtWireCount)))
+			resp, err := client.Do(recycleWireRequest(url, id, shape))
+			if !assert.NoError(t, err, "shape %d", shape) {
+				return
+			}
+			want := recycleWant(id, shape.answer())
+			held = append(held, &recycleHeld{want: want, body: resp.Body, mayFail: shape == rtWireReset})
+		}
+		k := rng.IntN(len(held))
+		if h := held[k]; !h.step(t, rng) {
+			held = append(held[:k], held[k+1:]...)
+			if h.dropped {
+				dropped = append(dropped, h)
+			}
+		}
+	}
+}
+
+// TestRedteamRecycleOnTheWire runs random callers and bystanders through
+// an http.Client with a Timeout (which wraps every body) over yunrt over
+// loopback HTTP/1.1 and HTTP/2 (all streams on one connection): chunked,
+// recycleGzip, unframed, cut and reset answers, redirects, 204, 304, HEAD and
+// throttles retried.
+func TestRedteamRecycleOnTheWire(t *testing.T) {
+	for _, h2 := range []bool{false, true} {
+		t.Run(map[bool]string{false: "HTTP1", true: "HTTP2"}[h2], func(t *testing.T) {
+			srv := httptest.NewUnstartedServer(recycleHandler(new(sync.Map)))
+			srv.EnableHTTP2 = h2
+			srv.StartTLS()
+			defer srv.Close()
+			base := srv.Client().Transport.(*http.Transport)
+			defer base.CloseIdleConnections()
+			tr := newRecycleTransport(base, WithHost("sms.tencentcloudapi.com", classify.Tencent))
+			client := &http.Client{Transport: tr, Timeout: 20 * time.Second}
+			var ids atomic.Uint64
+			var wg sync.WaitGroup
+			for g := range 6 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if g < 4 {
+						recycleWireCaller(t, client, srv.URL, &ids, uint64(g), 400)
+						return
+					}
+					recycleWireBystander(t, client, srv.URL, &ids, 400)
+				}()
+			}
+			wg.Wait()
+		})
+	}
+}
+
+// recycleWireBystander reads n short answers through: each must succeed whole.
+func recycleWireBystander(t *testing.T, client *http.Client, url string, ids *atomic.Uint64, n int) {
+	for i := 0; i < n && !t.Failed(); i++ {
+		id := ids.Add(1)
+		resp, err := client.Do(recycleWireRequest(url, id, rtWireShort))
+		if !assert.NoError(t, err) {
+			return
+		}
+		got, err := io.ReadAll(resp.Body)
+		assert.NoError(t, err, "a bystander's answer failed")
+		assert.Equal(t, string(recycleWant(id, rtShapeShort)), string(got))
+		assert.NoError(t, resp.Body.Close())
+	}
 }
