@@ -6,16 +6,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/stretchr/testify/require"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+	"weak"
 
 	"github.com/stretchr/testify/assert"
 
@@ -580,4 +583,98 @@ func recycleWireBystander(t *testing.T, client *http.Client, url string, ids *at
 		assert.Equal(t, string(recycleWant(id, rtShapeShort)), string(got))
 		assert.NoError(t, resp.Body.Close())
 	}
+}
+
+// recycleKey is the context key of the value a retention test follows.
+type recycleKey struct{}
+
+// TestRedteamRecycleRetention checks that yunrt keeps no caller's request
+// or answer reachable once its body was closed (16 at once, so that the
+// pool holds 16 recycled requests), or let go of unclosed: after one
+// garbage collection, which leaves what a sync.Pool holds in its victim
+// cache reachable, none of 320 may live on; after three, not even their
+// context values (see TestRedteamPooledGuardKeepsContext).
+func TestRedteamRecycleRetention(t *testing.T) {
+	for _, closeIt := range []bool{true, false} {
+		t.Run(map[bool]string{true: "closed", false: "never-closed"}[closeIt], func(t *testing.T) {
+			w := recycleRetained(t, closeIt)
+			runtime.GC()
+			reqs, vals := w.alive()
+			t.Logf("reachable after one GC: %d requests and answers, %d context values of %d", reqs, vals, len(w.reqs))
+			assert.Zero(t, reqs, "requests or answers reachable after one GC")
+			runtime.GC()
+			runtime.GC()
+			reqs, vals = w.alive()
+			assert.Zero(t, reqs+vals, "reachable after three GCs")
+		})
+	}
+}
+
+// TestRedteamPooledGuardKeepsContext: a recycled send guard keeps its
+// last attempt's cancel function (sendGuard.cancel, set by reset), whose
+// context is the caller's context's child: a pooled guard keeps the
+// caller's context and its values reachable until the pool is dropped
+// (two collections). Since before 3bc1272 (9bfdb89 too). Skipped unless
+// YUNRT_REDTEAM=1 (see the report).
+func TestRedteamPooledGuardKeepsContext(t *testing.T) {
+	w := recycleRetained(t, true)
+	runtime.GC()
+	_, vals := w.alive()
+	assert.Zero(t, vals, "context values reachable through pooled send guards after one GC")
+}
+
+// recycleRetained makes 320 requests through a Transport, each with a
+// context value, reads their answers through, and closes them 16 at a
+// time (closeIt) or never, and returns weak pointers to all of them.
+func recycleRetained(t *testing.T, closeIt bool) *recycleWeak {
+	tr := newRecycleTransport(&recycleBase{throttled: map[uint64]bool{}})
+	w := &recycleWeak{}
+	var open []*http.Response
+	for i := range 320 { // 20 batches of 16: the last batch closed too
+		shape := []recycleShape{rtShapeShort, rtShapeLong, rtShapeThrottle, rtShapeNoBody}[i%4]
+		v := new([4096]byte)
+		req := recycleRequest(uint64(i), shape)
+		req = req.WithContext(context.WithValue(context.Background(), recycleKey{}, v))
+		resp, err := tr.RoundTrip(req)
+		require.NoError(t, err)
+		got, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.Equal(t, string(recycleWant(uint64(i), shape)), string(got))
+		w.add(req, v, resp)
+		if open = append(open, resp); len(open) == 16 {
+			for _, resp := range open {
+				if closeIt {
+					require.NoError(t, resp.Body.Close())
+				}
+			}
+			open = open[:0]
+		}
+	}
+	clear(open[:cap(open)])
+	return w
+}
+
+// recycleWeak follows requests, their context values and their answers.
+type recycleWeak struct {
+	reqs   []weak.Pointer[http.Request]
+	vals   []weak.Pointer[[4096]byte]
+	bodies []weak.Pointer[http.Response]
+}
+
+func (w *recycleWeak) add(req *http.Request, v *[4096]byte, resp *http.Response) {
+	w.reqs, w.vals, w.bodies = append(w.reqs, weak.Make(req)), append(w.vals, weak.Make(v)), append(w.bodies, weak.Make(resp))
+}
+
+// alive counts the requests or answers, and the context values, still
+// reachable.
+func (w *recycleWeak) alive() (reqs, vals int) {
+	for i := range w.reqs {
+		if w.reqs[i].Value() != nil || w.bodies[i].Value() != nil {
+			reqs++
+		}
+		if w.vals[i].Value() != nil {
+			vals++
+		}
+	}
+	return reqs, vals
 }
