@@ -46,6 +46,7 @@ const (
 	rtShapeBroken                       // the body fails half-way (errRecycleBroken)
 	rtShapePanic                        // the base transport panics
 	rtShapeError                        // a provider error inside HTTP 200 that is not retried
+	rtShapeSlow                         // rtShapeLong read 1000 B at a time, each after up to 1 ms, under a 1..4 ms attempt timeout
 	rtShapeCount
 )
 
@@ -57,7 +58,7 @@ func recycleAnswer(id uint64, shape recycleShape) []byte {
 	size := 50 + rng.IntN(450)
 	head := fmt.Sprintf(`{"Response":{"RequestId":"rt-%d","Data":"`, id)
 	switch shape {
-	case rtShapeLong, rtShapeBroken:
+	case rtShapeLong, rtShapeBroken, rtShapeSlow:
 		size = 520 + rng.IntN(5500)
 	case rtShapeError:
 		head = fmt.Sprintf(`{"Response":{"Error":{"Code":"InvalidParameter","Message":"no"},"RequestId":"rt-%d","Data":"`, id)
@@ -112,7 +113,7 @@ func (b *recycleBase) RoundTrip(r *http.Request) (*http.Response, error) {
 	default:
 		body = recycleAnswer(id, s)
 	}
-	cb := &recycleCtxBody{ctx: r.Context(), r: bytes.NewReader(body)}
+	cb := &recycleCtxBody{ctx: r.Context(), r: bytes.NewReader(body), slow: recycleShape(shape) == rtShapeSlow}
 	if recycleShape(shape) == rtShapeBroken {
 		cb.failAt = len(body) / 2
 	}
@@ -127,6 +128,7 @@ type recycleCtxBody struct {
 	failAt int
 	read   int
 	closed atomic.Bool
+	slow   bool // 1000 B a read, each after up to 1 ms (the attempt's context permitting)
 }
 
 func (c *recycleCtxBody) Read(p []byte) (int, error) {
@@ -135,6 +137,16 @@ func (c *recycleCtxBody) Read(p []byte) (int, error) {
 	}
 	if c.closed.Load() {
 		return 0, errors.New("redteam: read after close")
+	}
+	if c.slow {
+		p = p[:min(len(p), 1000)]
+		wait := time.NewTimer(time.Duration(rand.IntN(1000)) * time.Microsecond)
+		select {
+		case <-c.ctx.Done():
+			wait.Stop()
+			return 0, fmt.Errorf("redteam: the attempt's context ended: %w", context.Cause(c.ctx))
+		case <-wait.C:
+		}
 	}
 	if c.failAt > 0 {
 		if c.read >= c.failAt {
@@ -164,6 +176,11 @@ func recycleRequest(id uint64, shape recycleShape) *http.Request {
 	req.Header.Set("X-TC-Action", "SendSms")
 	req.Header.Set("X-Rt-Id", strconv.FormatUint(id, 10))
 	req.Header.Set("X-Rt-Shape", strconv.Itoa(int(shape)))
+	if shape == rtShapeSlow {
+		pol := fastPolicy()
+		pol.AttemptTimeout = time.Duration(1+id%4) * time.Millisecond
+		req = req.WithContext(ForRequest(req.Context(), WithRequestPolicy(pol)))
+	}
 	return req
 }
 
@@ -317,12 +334,12 @@ func roundTripRecover(tr http.RoundTripper, req *http.Request) (resp *http.Respo
 
 // recycleCaller makes n random requests through tr, holding up to 3
 // answers open at a time and doing random things with them.
-func recycleCaller(t *testing.T, tr http.RoundTripper, ids *atomic.Uint64, seed uint64, n int) {
+func recycleCaller(t *testing.T, tr http.RoundTripper, shapes []recycleShape, ids *atomic.Uint64, seed uint64, n int) {
 	rng := rand.New(rand.NewPCG(seed, 99))
 	var held []*recycleHeld
 	for i := 0; i < n && !t.Failed(); i++ {
 		if len(held) < 3 {
-			if h := recycleOne(t, tr, ids.Add(1), recycleShapes[rng.IntN(len(recycleShapes))]); h != nil {
+			if h := recycleOne(t, tr, ids.Add(1), shapes[rng.IntN(len(shapes))]); h != nil {
 				held = append(held, h)
 			}
 		}
@@ -349,13 +366,16 @@ func recycleOne(t *testing.T, tr http.RoundTripper, id uint64, shape recycleShap
 		return nil
 	case !assert.False(t, panicked) || err != nil && shape == rtShapeError:
 		return nil
+	case err != nil && shape == rtShapeSlow: // timed out: said so
+		assert.True(t, errors.Is(err, ErrAttemptTimeout) || errors.Is(err, ErrOutcomeUnknown), "%v", err)
+		return nil
 	case !assert.NoError(t, err, "shape %d", shape):
 		return nil
 	case resp.Body == nil:
 		assert.Equal(t, rtShapeNilBody, shape, "no body")
 		return nil
 	}
-	return &recycleHeld{want: recycleWant(id, shape), body: resp.Body, broken: shape == rtShapeBroken}
+	return &recycleHeld{want: recycleWant(id, shape), body: resp.Body, broken: shape == rtShapeBroken, mayFail: shape == rtShapeSlow}
 }
 
 // TestRedteamRecycleRandomCallers runs 4 random callers on one Transport
@@ -371,23 +391,73 @@ func TestRedteamRecycleRandomCallers(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			if g < 4 {
-				recycleCaller(t, tr, &ids, uint64(g), 2500)
+				recycleCaller(t, tr, recycleShapes, &ids, uint64(g), 2500)
 				return
 			}
-			for i := 0; i < 2500 && !t.Failed(); i++ {
-				id := ids.Add(1)
-				resp, err := tr.RoundTrip(recycleRequest(id, rtShapeShort))
-				if !assert.NoError(t, err) {
-					return
-				}
-				got, err := io.ReadAll(resp.Body)
-				assert.NoError(t, err, "a bystander's answer failed")
-				assert.Equal(t, string(recycleWant(id, rtShapeShort)), string(got))
-				assert.NoError(t, resp.Body.Close())
-			}
+			recycleBystander(t, tr, &ids, 2500)
 		}()
 	}
 	wg.Wait()
+}
+
+// recycleBystander reads n short answers through: each must succeed whole.
+func recycleBystander(t *testing.T, tr http.RoundTripper, ids *atomic.Uint64, n int) {
+	for i := 0; i < n && !t.Failed(); i++ {
+		id := ids.Add(1)
+		resp, err := tr.RoundTrip(recycleRequest(id, rtShapeShort))
+		if !assert.NoError(t, err) {
+			return
+		}
+		got, err := io.ReadAll(resp.Body)
+		assert.NoError(t, err, "a bystander's answer failed")
+		assert.Equal(t, string(recycleWant(id, rtShapeShort)), string(got))
+		assert.NoError(t, resp.Body.Close())
+	}
+}
+
+// TestRedteamRecycleTimeouts runs random callers whose long answers come
+// slowly under attempt timeouts of 1 to 4 ms (ForRequest), which fire
+// during the read-ahead, at its end, or not at all, while short answers
+// and bystanders run on the same Transport: a timeout may end only its
+// own attempt.
+func TestRedteamRecycleTimeouts(t *testing.T) {
+	tr := &recycleCounting{rt: newRecycleTransport(&recycleBase{throttled: map[uint64]bool{}})}
+	shapes := []recycleShape{rtShapeSlow, rtShapeSlow, rtShapeSlow, rtShapeShort, rtShapeThrottle, rtShapeLong}
+	var ids atomic.Uint64
+	var wg sync.WaitGroup
+	for g := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if g < 4 {
+				recycleCaller(t, tr, shapes, &ids, uint64(g)+10, 800)
+				return
+			}
+			recycleBystander(t, tr, &ids, 1500)
+		}()
+	}
+	wg.Wait()
+	t.Logf("slow answers: %d timed out, %d returned", tr.failed.Load(), tr.returned.Load())
+	assert.Greater(t, tr.failed.Load(), int64(50), "timeouts during the read-ahead")
+	assert.Greater(t, tr.returned.Load(), int64(50), "slow answers returned")
+}
+
+// recycleCounting counts the slow requests that failed and returned.
+type recycleCounting struct {
+	rt               http.RoundTripper
+	failed, returned atomic.Int64
+}
+
+func (c *recycleCounting) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := c.rt.RoundTrip(r)
+	if r.Header.Get("X-Rt-Shape") == strconv.Itoa(int(rtShapeSlow)) {
+		if err != nil {
+			c.failed.Add(1)
+		} else {
+			c.returned.Add(1)
+		}
+	}
+	return resp, err
 }
 
 // recycleWireShape is what the loopback server answers a request with.
