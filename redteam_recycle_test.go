@@ -172,7 +172,7 @@ func recycleRequest(id uint64, shape recycleShape) *http.Request {
 	if shape == rtShapeHead {
 		method = http.MethodHead
 	}
-	req, _ := http.NewRequest(method, "https://sms.tencentcloudapi.com/", strings.NewReader(`{"PhoneNumberSet":["+8613800000000"]}`))
+	req, _ := http.NewRequest(method, "https://sms.tencentcloudapi.com/?rt="+strconv.FormatUint(id, 10), strings.NewReader(`{"PhoneNumberSet":["+8613800000000"]}`))
 	req.Header.Set("X-TC-Action", "SendSms")
 	req.Header.Set("X-Rt-Id", strconv.FormatUint(id, 10))
 	req.Header.Set("X-Rt-Shape", strconv.Itoa(int(shape)))
@@ -747,4 +747,107 @@ func (w *recycleWeak) alive() (reqs, vals int) {
 		}
 	}
 	return reqs, vals
+}
+
+// recycleKept is what a keeping observer was given for one request.
+type recycleKept struct {
+	info     RequestInfo
+	ctxs     []context.Context // AttemptEnd's
+	attempts []Attempt
+	end      End
+}
+
+// recycleKeeper is an Observer that keeps everything it is given, and
+// checks it after the requests ended: whatever yunrt recycled since must
+// not have changed it.
+type recycleKeeper struct {
+	NopObserver
+	mu   sync.Mutex
+	kept map[string]*recycleKept // by the request's id (its URL's rt)
+}
+
+type recycleAttemptKey struct{}
+
+func (k *recycleKeeper) AttemptStart(ctx context.Context, info RequestInfo, n int) context.Context {
+	return context.WithValue(ctx, recycleAttemptKey{}, info.URL.Query().Get("rt"))
+}
+
+func (k *recycleKeeper) AttemptEnd(ctx context.Context, info RequestInfo, a Attempt) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	r := k.request(info)
+	r.ctxs, r.attempts = append(r.ctxs, ctx), append(r.attempts, a)
+}
+
+func (k *recycleKeeper) RequestEnd(_ context.Context, info RequestInfo, end End) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.request(info).end = end
+}
+
+// request returns what was kept of info's request. Called with k.mu held.
+func (k *recycleKeeper) request(info RequestInfo) *recycleKept {
+	id := info.URL.Query().Get("rt")
+	r := k.kept[id]
+	if r == nil {
+		r = &recycleKept{info: info}
+		k.kept[id] = r
+	}
+	return r
+}
+
+// check checks every request kept: its attempts' contexts, results and
+// request ids are its own.
+func (k *recycleKeeper) check(t *testing.T) (requests, attempts int) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for id, r := range k.kept {
+		assert.Equal(t, id, r.info.URL.Query().Get("rt"))
+		assert.Equal(t, "SendSms", r.info.Action)
+		for i, a := range r.attempts {
+			assert.Equal(t, id, r.ctxs[i].Value(recycleAttemptKey{}), "attempt %d's context", i+1)
+			assert.Equal(t, i+1, a.N)
+			if rid := a.Result.RequestID; rid != "" {
+				assert.Contains(t, []string{"rt-" + id, "rt-" + id + "-x"}, rid, "attempt %d's result", i+1)
+			}
+		}
+		if rid := r.end.Result.RequestID; rid != "" {
+			assert.Equal(t, "rt-"+id, rid, "the request's result")
+		}
+		attempts += len(r.attempts)
+	}
+	return len(k.kept), attempts
+}
+
+// TestRedteamRecycleObserverKeeps runs the random callers with an
+// observer (and a RetryCheck) that keep all they are given, and checks
+// it all once every request ended and was recycled.
+func TestRedteamRecycleObserverKeeps(t *testing.T) {
+	keeper := &recycleKeeper{kept: map[string]*recycleKept{}}
+	var checked sync.Map
+	check := func(_ context.Context, info RequestInfo, a Attempt) bool {
+		checked.Store(info.URL.Query().Get("rt")+"/"+strconv.Itoa(a.N), a)
+		return true
+	}
+	tr := newRecycleTransport(&recycleBase{throttled: map[uint64]bool{}}, WithObserver(keeper), WithRetryCheck(check))
+	var ids atomic.Uint64
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() { defer wg.Done(); recycleCaller(t, tr, recycleShapes, &ids, uint64(g)+20, 1500) }()
+	}
+	wg.Wait()
+	requests, attempts := keeper.check(t)
+	t.Logf("%d requests, %d attempts kept", requests, attempts)
+	assert.Greater(t, attempts, requests, "some requests were retried")
+	n := 0
+	checked.Range(func(key, v any) bool {
+		id, _, _ := strings.Cut(key.(string), "/")
+		if rid := v.(Attempt).Result.RequestID; rid != "" {
+			assert.Contains(t, []string{"rt-" + id, "rt-" + id + "-x"}, rid, "RetryCheck's attempt")
+		}
+		n++
+		return true
+	})
+	assert.Greater(t, n, 100, "RetryCheck was asked")
 }
