@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -608,7 +609,7 @@ func recycleWireCaller(t *testing.T, client *http.Client, url string, ids *atomi
 
 // TestRedteamRecycleOnTheWire runs random callers and bystanders through
 // an http.Client with a Timeout (which wraps every body) over yunrt over
-// loopback HTTP/1.1 and HTTP/2 (all streams on one connection): chunked,
+// loopback HTTP/1.1 and HTTP/2 (~300 streams a connection): chunked,
 // recycleGzip, unframed, cut and reset answers, redirects, 204, 304, HEAD and
 // throttles retried.
 func TestRedteamRecycleOnTheWire(t *testing.T) {
@@ -616,6 +617,12 @@ func TestRedteamRecycleOnTheWire(t *testing.T) {
 		t.Run(map[bool]string{false: "HTTP1", true: "HTTP2"}[h2], func(t *testing.T) {
 			srv := httptest.NewUnstartedServer(recycleHandler(new(sync.Map)))
 			srv.EnableHTTP2 = h2
+			var conns atomic.Int64
+			srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+				if s == http.StateNew {
+					conns.Add(1)
+				}
+			}
 			srv.StartTLS()
 			defer srv.Close()
 			base := srv.Client().Transport.(*http.Transport)
@@ -636,6 +643,10 @@ func TestRedteamRecycleOnTheWire(t *testing.T) {
 				}()
 			}
 			wg.Wait()
+			t.Logf("%d requests on %d connections", ids.Load(), conns.Load())
+			if h2 {
+				assert.LessOrEqual(t, conns.Load(), int64(6), "streams share connections (at most one per goroutine, dialled at the start)")
+			}
 		})
 	}
 }
