@@ -399,6 +399,7 @@ func TestRedteamRecycleRandomCallers(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	assert.Zero(t, tr.watchdog.watched(), "read-aheads still watched (a recycled exchange left listed)")
 }
 
 // recycleBystander reads n short answers through: each must succeed whole.
