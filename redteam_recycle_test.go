@@ -863,3 +863,31 @@ func TestRedteamRecycleObserverKeeps(t *testing.T) {
 	})
 	assert.Greater(t, n, 100, "RetryCheck was asked")
 }
+
+// TestRedteamRecycleNested runs random callers through yunrt over yunrt
+// (the outer body wraps the inner's, and closing it recycles both
+// requests) while others use the inner Transport directly.
+func TestRedteamRecycleNested(t *testing.T) {
+	inner := newRecycleTransport(&recycleBase{throttled: map[uint64]bool{}})
+	outer := newRecycleTransport(inner)
+	var ids atomic.Uint64
+	var wg sync.WaitGroup
+	for g := range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			switch g {
+			case 0, 1:
+				recycleCaller(t, outer, recycleShapes, &ids, uint64(g)+30, 1500)
+			case 2:
+				recycleCaller(t, inner, recycleShapes, &ids, uint64(g)+30, 1500)
+			case 3:
+				recycleBystander(t, outer, &ids, 1500)
+			default:
+				recycleBystander(t, inner, &ids, 1500)
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Zero(t, inner.watchdog.watched()+outer.watchdog.watched(), "read-aheads still watched")
+}
