@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -699,6 +700,9 @@ func TestRedteamRecycleRetention(t *testing.T) {
 // (two collections). Since before 3bc1272 (9bfdb89 too). Skipped unless
 // YUNRT_REDTEAM=1 (see the report).
 func TestRedteamPooledGuardKeepsContext(t *testing.T) {
+	if os.Getenv("YUNRT_REDTEAM") != "1" {
+		t.Skip("a finding (pre-existing, since 9bfdb89): set YUNRT_REDTEAM=1 to run it")
+	}
 	w := recycleRetained(t, true)
 	runtime.GC()
 	_, vals := w.alive()
