@@ -210,6 +210,7 @@ func (x *exchange) end() {
 	if g := x.guard; g != nil {
 		x.guard = nil
 		if g.pooled {
+			g.release()
 			x.t.guards.Put(g)
 		}
 	}

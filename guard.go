@@ -31,8 +31,8 @@ const maxReadCopies = 3
 // (its writer does not look at the context). Safe for concurrent use: the
 // hooks run on net/http's goroutines.
 type sendGuard struct {
-	write  bool
-	cancel context.CancelCauseFunc
+	write  bool                    // under connMu: late hooks may read it
+	cancel context.CancelCauseFunc // under connMu; cancelNothing while the guard is recycled
 
 	getConn atomic.Bool  // net/http asked for a connection
 	copies  atomic.Int32 // connections net/http got for this attempt
@@ -65,15 +65,27 @@ func newSendGuard() *sendGuard {
 // reset arms g for one attempt of a write (or a read); cancel ends the
 // attempt's context.
 func (g *sendGuard) reset(write bool, cancel context.CancelCauseFunc) {
-	g.write, g.cancel = write, cancel
 	g.getConn.Store(false)
 	g.copies.Store(0)
 	g.wrote.Store(false)
 	g.stopped.Store(false)
 	g.connMu.Lock()
-	g.conn = nil
+	g.write, g.cancel, g.conn = write, cancel, nil
 	g.connMu.Unlock()
 }
+
+// release drops what g holds of its last attempt before it is recycled:
+// the attempt's cancel function (whose context keeps the caller's context
+// and its values reachable) and its connection. A hook net/http calls
+// late then cancels nothing.
+func (g *sendGuard) release() {
+	g.connMu.Lock()
+	g.cancel, g.conn = cancelNothing, nil
+	g.connMu.Unlock()
+}
+
+// cancelNothing is a released guard's cancel function.
+func cancelNothing(error) {}
 
 // lastConn returns the connection net/http got for the latest copy of the
 // attempt, nil when it reported none.
@@ -90,13 +102,14 @@ func (g *sendGuard) onWroteRequest(httptrace.WroteRequestInfo) { g.wrote.Store(t
 func (g *sendGuard) onGotConn(info httptrace.GotConnInfo) {
 	g.connMu.Lock()
 	g.conn = info.Conn
+	write, cancel := g.write, g.cancel
 	g.connMu.Unlock()
 	n := g.copies.Add(1)
-	if n == 1 || !g.mustStop(n) {
+	if n == 1 || !g.mustStop(write, n) {
 		return
 	}
 	g.stopped.Store(true)
-	g.cancel(ErrReplayStopped)
+	cancel(ErrReplayStopped)
 	if info.Conn != nil && !multiplexed(info.Conn) {
 		// An HTTP/1 connection serves this copy alone; closing it before
 		// the write starts keeps every byte of the copy off the wire.
@@ -104,9 +117,10 @@ func (g *sendGuard) onGotConn(info httptrace.GotConnInfo) {
 	}
 }
 
-// mustStop reports whether copy n (n ≥ 2) must not be written.
-func (g *sendGuard) mustStop(n int32) bool {
-	if g.write {
+// mustStop reports whether copy n (n ≥ 2) of a write (or a read) must not
+// be written.
+func (g *sendGuard) mustStop(write bool, n int32) bool {
+	if write {
 		// A write may go out again only when no earlier copy wrote
 		// anything (net/http's nothingWrittenError), and never more than
 		// the read bound allows.
