@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/yunrt/yunrt"
+	"github.com/yunrt/yunrt/breaker"
 	"github.com/yunrt/yunrt/classify"
 	"github.com/yunrt/yunrt/policy"
 	"github.com/yunrt/yunrt/yunrttest"
@@ -61,4 +62,39 @@ func ExampleError() {
 	// Output:
 	// true true
 	// pushed: 1
+}
+
+// Watching the circuit breakers alone: an Aliyun endpoint whose first
+// answer is a 503 opens its breaker (MinRequests 1), which then refuses
+// the next call without sending it.
+func ExampleWithBreakerChange() {
+	srv := yunrttest.NewServer(classify.Aliyun)
+	defer srv.Close()
+	srv.Script("sms-1", yunrttest.Fault{Code: "ServiceUnavailable"})
+
+	client := &http.Client{Transport: yunrt.New(nil,
+		yunrt.WithHost(srv.Host(), classify.Aliyun),
+		yunrt.WithPolicy(classify.Aliyun, policy.Policy{MaxAttempts: 1}),
+		yunrt.WithBreaker(classify.Aliyun, breaker.Settings{MinRequests: 1, MinOpenTimeout: time.Hour, OpenTimeout: time.Hour}),
+		yunrt.WithBreakerChange(func(c yunrt.BreakerChange) {
+			fmt.Printf("%s breaker: %s -> %s\n", c.Provider, c.From, c.To)
+		}),
+	)}
+	for _, key := range []string{"sms-1", "sms-2"} {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/?Action=SendSms&PhoneNumbers=1", nil)
+		req.Header.Set(yunrttest.KeyHeader, key)
+		resp, err := client.Do(req)
+		if err != nil {
+			fmt.Println(key, "refused:", errors.Is(err, breaker.ErrOpen))
+			continue
+		}
+		resp.Body.Close()
+		fmt.Println(key, resp.StatusCode)
+	}
+	fmt.Println("attempts:", srv.Attempts("sms-1"), srv.Attempts("sms-2"))
+	// Output:
+	// aliyun breaker: closed -> open
+	// sms-1 503
+	// sms-2 refused: true
+	// attempts: 1 0
 }

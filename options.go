@@ -31,7 +31,8 @@ type config struct {
 	breakers    map[classify.Provider]breaker.Settings
 	limits      StateLimits
 	retryCheck  RetryCheck
-	shared      *sharedConfig // issue 14: nil without WithSharedState
+	onBreaker   func(BreakerChange) // nil: none (WithBreakerChange)
+	shared      *sharedConfig       // issue 14: nil without WithSharedState
 }
 
 // DefaultBodyBufferLimit is how much of a request body without GetBody
@@ -85,6 +86,17 @@ func WithObserver(o Observer) Option {
 			c.observer = o
 		}
 	})
+}
+
+// WithBreakerChange calls f on every change of state of an endpoint's
+// circuit breaker, as an Observer's BreakerChange is called, for a caller
+// that watches the breakers alone: an observer is also called four times
+// per request, and has each success's request id copied for it. f is
+// called while the breaker holds its lock: it must not call back into the
+// transport, should return quickly, and must be safe for concurrent use.
+// None by default; a later WithBreakerChange replaces an earlier one.
+func WithBreakerChange(f func(BreakerChange)) Option {
+	return optionFunc(func(c *config) { c.onBreaker = f })
 }
 
 // WithTable replaces the code table (classify.DefaultTable), for example

@@ -78,7 +78,11 @@ func New(base http.RoundTripper, opts ...Option) *Transport {
 		s.MaxBreakers, s.IdleTTL = t.cfg.limits.MaxEntries, t.cfg.limits.IdleTTL
 		s.Now = func() time.Time { return t.cfg.clk.Now() } // the clock of every other reading
 		t.breakers[p] = breaker.NewSet(s, func(name, from, to string) {
-			t.cfg.observer.BreakerChange(BreakerChange{Provider: p, Name: name, From: from, To: to})
+			ch := BreakerChange{Provider: p, Name: name, From: from, To: to}
+			t.cfg.observer.BreakerChange(ch)
+			if f := t.cfg.onBreaker; f != nil {
+				f(ch)
+			}
 			if to == "open" && t.shared != nil { // issue 14: the fleet holds it as long as this process does
 				t.sharedBreakerChange(name, to, t.breakers[p].OpenFor(name))
 			}

@@ -143,25 +143,21 @@ func NewClient(name string, base http.RoundTripper, host string, p classify.Prov
 			yunrt.WithHost(host, p),
 			yunrt.WithPolicy(p, policy.Policy{MaxAttempts: s.Attempts, Retryable: bo, Throttled: bo}),
 			yunrt.WithBreaker(p, breaker.Settings{OpenTimeout: s.OpenTimeout}),
-			yunrt.WithObserver(openCounter{c: c}))
+			yunrt.WithBreakerChange(c.breakerChange))
 	default:
 		panic("bench: unknown adapter " + name)
 	}
 	return c
 }
 
-// openCounter counts yunrt's breaker openings and records its changes.
-// It observes nothing else, as the default observer does.
-type openCounter struct {
-	yunrt.NopObserver
-	c *Client
-}
-
-func (o openCounter) BreakerChange(ch yunrt.BreakerChange) {
+// breakerChange counts yunrt's breaker openings and records its changes
+// (WithBreakerChange: no observer, whose hooks yunrt would call on every
+// request).
+func (c *Client) breakerChange(ch yunrt.BreakerChange) {
 	if ch.To == "open" {
-		o.c.opens.Add(1)
+		c.opens.Add(1)
 	}
-	o.c.mu.Lock()
-	o.c.changes = append(o.c.changes, BreakerEvent{At: time.Now(), From: ch.From, To: ch.To})
-	o.c.mu.Unlock()
+	c.mu.Lock()
+	c.changes = append(c.changes, BreakerEvent{At: time.Now(), From: ch.From, To: ch.To})
+	c.mu.Unlock()
 }
