@@ -386,20 +386,32 @@ func recycleOne(t *testing.T, tr http.RoundTripper, id uint64, shape recycleShap
 func TestRedteamRecycleRandomCallers(t *testing.T) {
 	tr := newRecycleTransport(&recycleBase{throttled: map[uint64]bool{}})
 	var ids atomic.Uint64
+	concurrently(callersAndBystanders(t, tr, recycleShapes, &ids, 0, 2500, 2500)...)
+	assert.Zero(t, tr.watchdog.watched(), "read-aheads still watched (a recycled exchange left listed)")
+}
+
+// callersAndBystanders returns 4 random callers on tr (seeds seed to
+// seed+3, callerN requests each) and 2 bystanders (bystanderN each).
+func callersAndBystanders(t *testing.T, tr http.RoundTripper, shapes []recycleShape, ids *atomic.Uint64, seed uint64, callerN, bystanderN int) []func() {
+	var fs []func()
+	for g := range uint64(4) {
+		fs = append(fs, func() { recycleCaller(t, tr, shapes, ids, seed+g, callerN) })
+	}
+	for range 2 {
+		fs = append(fs, func() { recycleBystander(t, tr, ids, bystanderN) })
+	}
+	return fs
+}
+
+// concurrently runs each of fs on a goroutine of its own, and waits for
+// them all.
+func concurrently(fs ...func()) {
 	var wg sync.WaitGroup
-	for g := range 6 {
+	for _, f := range fs {
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if g < 4 {
-				recycleCaller(t, tr, recycleShapes, &ids, uint64(g), 2500)
-				return
-			}
-			recycleBystander(t, tr, &ids, 2500)
-		}()
+		go func() { defer wg.Done(); f() }()
 	}
 	wg.Wait()
-	assert.Zero(t, tr.watchdog.watched(), "read-aheads still watched (a recycled exchange left listed)")
 }
 
 // recycleBystander reads n short answers through: each must succeed whole.
@@ -426,19 +438,7 @@ func TestRedteamRecycleTimeouts(t *testing.T) {
 	tr := &recycleCounting{rt: newRecycleTransport(&recycleBase{throttled: map[uint64]bool{}})}
 	shapes := []recycleShape{rtShapeSlow, rtShapeSlow, rtShapeSlow, rtShapeShort, rtShapeThrottle, rtShapeLong}
 	var ids atomic.Uint64
-	var wg sync.WaitGroup
-	for g := range 6 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if g < 4 {
-				recycleCaller(t, tr, shapes, &ids, uint64(g)+10, 800)
-				return
-			}
-			recycleBystander(t, tr, &ids, 1500)
-		}()
-	}
-	wg.Wait()
+	concurrently(callersAndBystanders(t, tr, shapes, &ids, 10, 800, 1500)...)
 	t.Logf("slow answers: %d timed out, %d returned", tr.failed.Load(), tr.returned.Load())
 	assert.Greater(t, tr.failed.Load(), int64(50), "timeouts during the read-ahead")
 	assert.Greater(t, tr.returned.Load(), int64(50), "slow answers returned")
