@@ -3,10 +3,11 @@
 # A finding is written by go test under <pkg>/testdata/fuzz/<Target>/ and
 # fails the run. Usage: scripts/fuzz.sh [duration]
 #
-# Minimizing a new interesting input may take go test's default 60 s, with
-# no exec reported meanwhile (a large body, a slow target): past a short
-# -fuzztime the run then ends with a bare "context deadline exceeded".
-# FUZZ_MINIMIZE (default 2s) bounds it; a failing input is still saved.
+# Minimizing a new interesting input may take go test's default 60 s, and
+# nothing else is fuzzed meanwhile (a large body, a slow target): most of a
+# short run could go to it. FUZZ_MINIMIZE (default 2s) bounds it; a
+# failing input is still saved. (A bare "context deadline exceeded" with no
+# input at the end of a run is go.dev/issue/75804, a race in the engine.)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 t=${1:-10s}
