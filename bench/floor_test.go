@@ -15,14 +15,15 @@ import (
 // the read-ahead and stop a copy net/http starts on its own), the send
 // guard's four trace hooks, the request's clone, and a body whose Close
 // ends that context. It reads nothing ahead and decides nothing.
-type floorRT struct{ base http.RoundTripper }
+type floorRT struct {
+	base  http.RoundTripper
+	trace *httptrace.ClientTrace // floorTrace
+}
 
 // RoundTrip implements http.RoundTripper.
 func (f floorRT) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx, cancel := context.WithCancelCause(req.Context())
-	trace := &httptrace.ClientTrace{GetConn: func(string) {}, GotConn: func(httptrace.GotConnInfo) {}, WroteHeaders: func() {}, WroteRequest: func(httptrace.WroteRequestInfo) {}}
-	ctx = httptrace.WithClientTrace(ctx, trace)
-	resp, err := f.base.RoundTrip(req.WithContext(ctx))
+	out, cancel := floorAttempt(req, f.trace)
+	resp, err := f.base.RoundTrip(out)
 	if err != nil {
 		cancel(nil)
 		return nil, err
@@ -62,7 +63,7 @@ func BenchmarkLoopbackFloor(b *testing.B) {
 				var rt http.RoundTripper = base
 				switch name {
 				case "floor":
-					rt = floorRT{base}
+					rt = floorRT{base, floorTrace()}
 				case "yunrt":
 					rt = yunrt.New(base, yunrt.WithHost(srv.Host(), classify.Aliyun))
 				}

@@ -261,6 +261,24 @@ func breakerPieces() []Piece {
 // floorPieces are what an attempt must do however lean the rest becomes:
 // a cancellable attempt context, the send guard's trace, the clone; and,
 // to see an error inside an HTTP 200, a read-ahead and its decode.
+// floorTrace is a trace with the send guard's four hooks, doing nothing.
+func floorTrace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		GetConn:      func(string) {},
+		GotConn:      func(httptrace.GotConnInfo) {},
+		WroteHeaders: func() {},
+		WroteRequest: func(httptrace.WroteRequestInfo) {},
+	}
+}
+
+// floorAttempt is the least an attempt costs a transport that keeps
+// yunrt's promises: req's clone under a cancellable context that carries
+// trace.
+func floorAttempt(req *http.Request, trace *httptrace.ClientTrace) (*http.Request, context.CancelCauseFunc) {
+	actx, cancel := context.WithCancelCause(req.Context())
+	return req.WithContext(httptrace.WithClientTrace(actx, trace)), cancel
+}
+
 func floorPieces() []Piece {
 	return []Piece{floorPiece(), readAheadFloorPiece()}
 }
@@ -297,15 +315,9 @@ func floorPiece() Piece {
 	return Piece{Name: "floor/clone-trace-cancel", Notes: "floor reference: context.WithCancelCause + httptrace.WithClientTrace (4 hooks) + Request.WithContext + cancel",
 		New: func() func() error {
 			req := NewTemplate(classify.Aliyun, "http://"+MemHost(classify.Aliyun)).Request()
-			trace := &httptrace.ClientTrace{
-				GetConn:      func(string) {},
-				GotConn:      func(httptrace.GotConnInfo) {},
-				WroteHeaders: func() {},
-				WroteRequest: func(httptrace.WroteRequestInfo) {},
-			}
+			trace := floorTrace()
 			return func() error {
-				actx, cancel := context.WithCancelCause(req.Context())
-				out := req.WithContext(httptrace.WithClientTrace(actx, trace))
+				out, cancel := floorAttempt(req, trace)
 				cancel(nil)
 				if httptrace.ContextClientTrace(out.Context()) == nil {
 					return errors.New("floor: no trace")
