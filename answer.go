@@ -85,13 +85,12 @@ func (r *request) readAhead(x *exchange, resp *http.Response, a *Attempt) error 
 		resp.Body = r.wrapBody(resp.Body, x)
 	}
 	a.Result = r.t.cfg.table.Decode(r.p, classify.Response{
-		Status:    resp.StatusCode,
-		Header:    resp.Header,
-		Body:      prefix,
-		Truncated: truncated,
-		Now:       r.lastNow,
-		// Only an observer or a RetryCheck reads a success's ids.
-		NoSuccessIDs: !r.t.observed && r.t.cfg.retryCheck == nil,
+		Status:       resp.StatusCode,
+		Header:       resp.Header,
+		Body:         prefix,
+		Truncated:    truncated,
+		Now:          r.lastNow,
+		NoSuccessIDs: !r.t.readsIDs,
 	})
 	return nil
 }

@@ -48,6 +48,7 @@ type Transport struct {
 	shared *sharedState // issue 14: nil without WithSharedState
 
 	observed bool // an observer other than NopObserver is set: the request and attempt hooks are called
+	readsIDs bool // an observer or a RetryCheck reads a success's request and host ids
 	traceKey any  // httptrace's context key (traceCtx); nil: httptrace.WithClientTrace is used
 }
 
@@ -60,6 +61,7 @@ func New(base http.RoundTripper, opts ...Option) *Transport {
 	t := &Transport{base: base, cfg: newConfig(opts)}
 	_, nop := t.cfg.observer.(NopObserver)
 	t.observed = !nop
+	t.readsIDs = t.observed || t.cfg.retryCheck != nil
 	t.traceKey = traceKey()
 	t.skews = newStateTable[string, *atomic.Int64](t.cfg.limits)
 	t.endpoints = newStateTable[endpointKey, *endpoint](t.cfg.limits)
