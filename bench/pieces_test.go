@@ -132,6 +132,7 @@ func TestPiecesAllocs(t *testing.T) {
 		"breaker/seq":                   0,
 		"floor/clone-trace-cancel":      4,
 		"floor/read-ahead-decode":       0,
+		"floor/clone-read-ahead-decode": 1,
 		"sign/aliyun-rpc":               78,
 		"sign/tencent-tc3":              61,
 		"transport/aliyun/bare":         3,
