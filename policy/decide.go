@@ -102,78 +102,112 @@ type Decision struct {
 // Whatever the class, no retry is made once MaxAttempts attempts were made
 // or MaxElapsed has passed.
 func (p Policy) Decide(o Outcome) Decision {
-	r := o.Result
-	if r.Class == classify.Success {
+	if o.Result.Class == classify.Success {
 		return Decision{Verdict: Done, Reason: "success"}
 	}
 	p = p.WithDefaults()
-	what := r.Code
-	if what == "" {
-		what = "HTTP " + strconv.Itoa(r.Status)
-		if r.Status == 0 {
-			what = "transport error"
-		}
+	what := subject(o.Result)
+	d, final := p.byClass(o, what)
+	if final {
+		return d
 	}
-	var d Decision
-	switch r.Class {
+	return p.bounded(o, d, what)
+}
+
+// subject names a failed answer in a decision's reason: its code, else its
+// status, else "transport error".
+func subject(r classify.Result) string {
+	switch {
+	case r.Code != "":
+		return r.Code
+	case r.Status == 0:
+		return "transport error"
+	}
+	return "HTTP " + strconv.Itoa(r.Status)
+}
+
+// byClass is the rule of the answer's class (Decide's list). final
+// reports a decision the policy's bounds cannot change (a Stop); any other
+// still goes through bounded.
+func (p Policy) byClass(o Outcome, what string) (d Decision, final bool) {
+	switch o.Result.Class {
 	case classify.Permanent:
-		return Decision{Verdict: Stop, Reason: what + " is permanent"}
+		return Decision{Verdict: Stop, Reason: what + " is permanent"}, true
 	case classify.Throttled:
-		if r.Scope == classify.ScopeRecipient {
-			return recipientLimit(p, o, what)
+		if o.Result.Scope == classify.ScopeRecipient {
+			return recipientLimit(p, o, what), true
 		}
-		d = Decision{Verdict: Retry, Reason: what + " is flow control: nothing was done"}
+		return Decision{Verdict: Retry, Reason: what + " is flow control: nothing was done"}, false
 	case classify.Retryable:
-		switch {
-		case o.NotSent:
-			d = Decision{Verdict: Retry, Reason: "the request was never sent"}
-		case o.Kind == classify.Read:
-			d = Decision{Verdict: Retry, Reason: what + " on a read"}
-		case o.Idempotent:
-			d = Decision{Verdict: Retry, Reason: what + " on a write with an idempotency token"}
-		case Refused(r):
-			d = Decision{Verdict: Retry, Reason: what + ": refused before processing"}
-		default:
-			return Decision{Verdict: Stop, Reason: what + " on a write does not prove nothing was done"}
-		}
+		return retryable(o, what)
 	case classify.SideEffectUnknown:
-		switch {
-		case o.Kind == classify.Read:
-			d = Decision{Verdict: Retry, Reason: what + " on a read: outcome unknown, safe to repeat"}
-		case o.Idempotent:
-			d = Decision{Verdict: Retry, Reason: what + " on a write with an idempotency token"}
-		default:
-			return Decision{Verdict: Stop, Reason: what + ": the write may have been performed; not resent", OutcomeUnknown: true}
-		}
+		return sideEffectUnknown(o, what)
 	case classify.Resign:
-		switch {
-		case NonceReplayed(r) && o.Kind == classify.Write && !o.Idempotent:
-			// A nonce yunrt mints never collides, and one signed elsewhere
-			// was not replayed by the caller: a copy of this very request
-			// reached the gateway before (a replay below yunrt).
-			return Decision{Verdict: Stop, Reason: what + " on a write: a copy of this request reached the gateway before and may have been processed; not resent", OutcomeUnknown: true}
-		case o.Signed && p.NoResign:
-			return Decision{Verdict: Stop, Reason: what + ": re-signing is turned off"}
-		case o.Signed && o.Resigned:
-			return Decision{Verdict: Stop, Reason: what + " again after re-signing"}
-		case o.Signed:
-			d = Decision{Verdict: Resign, Reason: what + ": fresh nonce and timestamp"}
-		default:
-			return Decision{Verdict: Stop, Reason: what + ": the request was signed elsewhere; a signer would fix this"}
-		}
-	default:
-		return Decision{Verdict: Stop, Reason: fmt.Sprintf("unknown class %v", r.Class)}
+		return p.resign(o, what)
 	}
-	if d.Verdict == Retry && o.ForeignNonce {
+	return Decision{Verdict: Stop, Reason: fmt.Sprintf("unknown class %v", o.Result.Class)}, true
+}
+
+// retryable is the rule of a Retryable answer: resent when that is safe.
+func retryable(o Outcome, what string) (Decision, bool) {
+	switch {
+	case o.NotSent:
+		return Decision{Verdict: Retry, Reason: "the request was never sent"}, false
+	case o.Kind == classify.Read:
+		return Decision{Verdict: Retry, Reason: what + " on a read"}, false
+	case o.Idempotent:
+		return Decision{Verdict: Retry, Reason: what + " on a write with an idempotency token"}, false
+	case Refused(o.Result):
+		return Decision{Verdict: Retry, Reason: what + ": refused before processing"}, false
+	}
+	return Decision{Verdict: Stop, Reason: what + " on a write does not prove nothing was done"}, true
+}
+
+// sideEffectUnknown is the rule of an answer that may hide a performed
+// request: only a read or an idempotent write is resent.
+func sideEffectUnknown(o Outcome, what string) (Decision, bool) {
+	switch {
+	case o.Kind == classify.Read:
+		return Decision{Verdict: Retry, Reason: what + " on a read: outcome unknown, safe to repeat"}, false
+	case o.Idempotent:
+		return Decision{Verdict: Retry, Reason: what + " on a write with an idempotency token"}, false
+	}
+	return Decision{Verdict: Stop, Reason: what + ": the write may have been performed; not resent", OutcomeUnknown: true}, true
+}
+
+// resign is the rule of a rejected nonce or timestamp: re-signed once by
+// yunrt's own signer, unless the nonce shows a copy of a write got
+// through.
+func (p Policy) resign(o Outcome, what string) (Decision, bool) {
+	switch {
+	case NonceReplayed(o.Result) && o.Kind == classify.Write && !o.Idempotent:
+		// A nonce yunrt mints never collides, and one signed elsewhere
+		// was not replayed by the caller: a copy of this very request
+		// reached the gateway before (a replay below yunrt).
+		return Decision{Verdict: Stop, Reason: what + " on a write: a copy of this request reached the gateway before and may have been processed; not resent", OutcomeUnknown: true}, true
+	case o.Signed && p.NoResign:
+		return Decision{Verdict: Stop, Reason: what + ": re-signing is turned off"}, true
+	case o.Signed && o.Resigned:
+		return Decision{Verdict: Stop, Reason: what + " again after re-signing"}, true
+	case o.Signed:
+		return Decision{Verdict: Resign, Reason: what + ": fresh nonce and timestamp"}, false
+	}
+	return Decision{Verdict: Stop, Reason: what + ": the request was signed elsewhere; a signer would fix this"}, true
+}
+
+// bounded stops a retry or re-sign d that the request or the policy rules
+// out: a nonce signed elsewhere, a class the policy does not retry,
+// MaxAttempts, MaxElapsed.
+func (p Policy) bounded(o Outcome, d Decision, what string) Decision {
+	r := o.Result
+	switch {
+	case d.Verdict == Retry && o.ForeignNonce:
 		return Decision{Verdict: Stop, Reason: what + "; but the request carries a nonce signed elsewhere, which a resend would replay (SignatureNonceUsed): a signer would allow the retry", OutcomeUnknown: unknownWrite(o)}
-	}
-	if (d.Verdict == Retry || d.Verdict == Resign) && !p.Retries(r.Class) {
+	case !p.Retries(r.Class):
 		return Decision{Verdict: Stop, Reason: what + "; the policy does not retry " + r.Class.String(), OutcomeUnknown: unknownWrite(o)}
-	}
-	if o.Attempt >= p.MaxAttempts {
+	case o.Attempt >= p.MaxAttempts:
 		return Decision{Verdict: Stop, Reason: fmt.Sprintf("%s; %d attempts made", what, o.Attempt), OutcomeUnknown: unknownWrite(o)}
-	}
-	if o.Elapsed >= p.MaxElapsed {
+	case o.Elapsed >= p.MaxElapsed:
 		return Decision{Verdict: Stop, Reason: fmt.Sprintf("%s; %v spent, MaxElapsed is %v", what, o.Elapsed.Round(time.Millisecond), p.MaxElapsed), OutcomeUnknown: unknownWrite(o)}
 	}
 	return d
