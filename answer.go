@@ -44,35 +44,7 @@ func (r *request) readAhead(x *exchange, resp *http.Response, a *Attempt) error 
 	var truncated bool
 	peeked := r.shouldPeek(resp)
 	if peeked {
-		if x.timer == nil {
-			r.t.watchdog.watch(x)
-		}
-		limit := r.t.cfg.peekLimit
-		if resp.StatusCode < 300 {
-			limit = min(limit, successPeekLimit)
-		}
-		var rerr error
-		b := &r.h.body
-		*b = attemptBody{rc: resp.Body, pool: &r.t.aheads}
-		b.x.Store(x)
-		if resp.ProtoMajor == 2 {
-			x.conn = x.guard.lastConn() // stall.go: a discard is watched too
-		}
-		stall := watchStall(x.ctx, resp, x.conn)
-		prefix, rerr, truncated = classify.PeekPrefixGrow(r.peekBuf[:], b.grow, resp.Body, resp.ContentLength, limit)
-		stall.end()
-		if unframedJSON(resp) {
-			b.frame = new(jsonFrame) // framing.go
-			if rerr = b.frame.end(prefix, rerr); rerr == ErrUnframedCut {
-				truncated = true
-			}
-		}
-		b.prefix, b.err = prefix, rerr
-		if len(prefix) == 0 {
-			b.prefix = nil
-			b.replayed.Store(true)
-		}
-		resp.Body = b
+		prefix, truncated = r.peek(x, resp)
 	}
 	if x.stopTimer() && (truncated || resp.Body != nil && prefix == nil) {
 		// The timeout cut the answer short: no class can be trusted.
@@ -93,6 +65,43 @@ func (r *request) readAhead(x *exchange, resp *http.Response, a *Attempt) error 
 		NoSuccessIDs: !r.t.readsIDs,
 	})
 	return nil
+}
+
+// peek reads the start of resp's body ahead, watched by the attempt
+// timeout or the watchdog, and by the HTTP/2 stall watch, and replaces
+// resp.Body with the request's attemptBody, which replays it. truncated
+// reports that the body goes on past the prefix, or was cut.
+func (r *request) peek(x *exchange, resp *http.Response) (prefix []byte, truncated bool) {
+	if x.timer == nil {
+		r.t.watchdog.watch(x)
+	}
+	limit := r.t.cfg.peekLimit
+	if resp.StatusCode < 300 {
+		limit = min(limit, successPeekLimit)
+	}
+	var rerr error
+	b := &r.h.body
+	*b = attemptBody{rc: resp.Body, pool: &r.t.aheads}
+	b.x.Store(x)
+	if resp.ProtoMajor == 2 {
+		x.conn = x.guard.lastConn() // stall.go: a discard is watched too
+	}
+	stall := watchStall(x.ctx, resp, x.conn)
+	prefix, rerr, truncated = classify.PeekPrefixGrow(r.peekBuf[:], b.grow, resp.Body, resp.ContentLength, limit)
+	stall.end()
+	if unframedJSON(resp) {
+		b.frame = new(jsonFrame) // framing.go
+		if rerr = b.frame.end(prefix, rerr); rerr == ErrUnframedCut {
+			truncated = true
+		}
+	}
+	b.prefix, b.err = prefix, rerr
+	if len(prefix) == 0 {
+		b.prefix = nil
+		b.replayed.Store(true)
+	}
+	resp.Body = b
+	return prefix, truncated
 }
 
 // learn lets the endpoint's limiter and budget, and the clock skew, learn
