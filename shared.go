@@ -242,53 +242,87 @@ func (r *request) sharedAdmit(ctx context.Context, a *Attempt) error {
 	if r.breakers != nil {
 		q.Breaker = r.breakerName
 	}
-	clk := r.t.cfg.clk
 	left := sh.s.CallTimeout // the attempt's time on the store, in all, for its re-check
 	for {
-		q.Horizon = r.sharedHorizon(ctx, clk.Now())
-		var v SharedVerdict
-		qq := q // the call may outlive this iteration (a timeout)
+		q.Horizon = r.sharedHorizon(ctx, r.t.cfg.clk.Now())
 		limit := sh.s.CallTimeout
 		if q.Scope == "" {
 			limit = left // the re-check before sending: within what the first ask left
 		}
-		began := time.Now() // CallTimeout runs on the real clock
-		err := sh.callWithin(ctx, "admit", limit, func(ctx context.Context) (err error) {
-			v, err = sh.store.Admit(ctx, qq)
-			return err
-		})
-		took := time.Since(began)
+		v, took, err := sh.admit(ctx, q, limit)
 		left -= took
+		if done, err := sharedVerdict(ctx, a, q, v, err); done {
+			return err
+		}
+		taken, err := r.sharedWait(ctx, a, q, v.Wait)
 		switch {
-		case ctx.Err() != nil:
-			return context.Cause(ctx)
 		case err != nil:
-			return nil // degraded: the local limits alone
-		case v.Open > 0:
-			a.Breaker = "open"
-			return fmt.Errorf("%w: %s is open fleet-wide for %v more", breaker.ErrOpen, q.Breaker, v.Open)
-		case v.Wait <= 0:
+			return err
+		case !taken:
+			continue // the next slot lay past the horizon: ask again
+		}
+		if v.Wait < sharedRecheck || q.Breaker == "" || left < max(took, sharedRecheckMin) {
 			return nil
 		}
-		wait := v.Wait
-		if wait > q.Horizon { // no slot taken: wait a step, then ask again
-			if dl, ok := ctx.Deadline(); ok && !clk.Now().Add(wait).Before(dl) {
-				return ErrDeadline
-			}
-			wait = q.Horizon
-		}
-		if err := clk.Sleep(ctx, wait); err != nil {
-			return context.Cause(ctx)
-		}
-		a.RateWait += wait
-		if v.Wait <= q.Horizon { // the slot was taken
-			if wait < sharedRecheck || q.Breaker == "" || left < max(took, sharedRecheckMin) {
-				return nil
-			}
-			// A breaker may have opened fleet-wide during the wait.
-			q.Scope, q.Max = "", 0
-		}
+		// A breaker may have opened fleet-wide during the wait.
+		q.Scope, q.Max = "", 0
 	}
+}
+
+// admit asks the store for q within limit, and says how long that took.
+// v is the store's answer only when err is nil: a call that outlives its
+// limit still writes its answer later, which nobody reads.
+func (sh *sharedState) admit(ctx context.Context, q SharedAdmit, limit time.Duration) (v SharedVerdict, took time.Duration, err error) {
+	var got SharedVerdict
+	began := time.Now() // CallTimeout runs on the real clock
+	err = sh.callWithin(ctx, "admit", limit, func(ctx context.Context) (err error) {
+		got, err = sh.store.Admit(ctx, q)
+		return err
+	})
+	took = time.Since(began)
+	if err == nil {
+		v = got // the call returned
+	}
+	return v, took, err
+}
+
+// sharedVerdict reports whether the store's answer v (or the error of the
+// call) decides the attempt at once, and how: the caller's context ended,
+// the store failed (the local limits alone decide: nil), the breaker is
+// open fleet-wide, or no wait is needed.
+func sharedVerdict(ctx context.Context, a *Attempt, q SharedAdmit, v SharedVerdict, err error) (done bool, _ error) {
+	switch {
+	case ctx.Err() != nil:
+		return true, context.Cause(ctx)
+	case err != nil:
+		return true, nil // degraded: the local limits alone
+	case v.Open > 0:
+		a.Breaker = "open"
+		return true, fmt.Errorf("%w: %s is open fleet-wide for %v more", breaker.ErrOpen, q.Breaker, v.Open)
+	case v.Wait <= 0:
+		return true, nil
+	}
+	return false, nil
+}
+
+// sharedWait sleeps for a shared slot the store reserved wait from now,
+// or, when the next slot lies past q.Horizon (none was taken), a horizon's
+// step before asking again. taken reports a reserved slot; a slot past
+// the context's deadline ends the attempt with ErrDeadline.
+func (r *request) sharedWait(ctx context.Context, a *Attempt, q SharedAdmit, wait time.Duration) (taken bool, err error) {
+	clk := r.t.cfg.clk
+	taken = wait <= q.Horizon
+	if !taken {
+		if dl, ok := ctx.Deadline(); ok && !clk.Now().Add(wait).Before(dl) {
+			return false, ErrDeadline
+		}
+		wait = q.Horizon
+	}
+	if err := clk.Sleep(ctx, wait); err != nil {
+		return false, context.Cause(ctx)
+	}
+	a.RateWait += wait
+	return taken, nil
 }
 
 // sharedRecheck is the wait for a shared slot after which the breaker's

@@ -23,7 +23,8 @@ import (
 type fakeStore struct {
 	mu      sync.Mutex
 	verdict SharedVerdict
-	recheck SharedVerdict // the answer when only the breaker is asked
+	first   []SharedVerdict // the answers to the first asks for a slot, before verdict
+	recheck SharedVerdict   // the answer when only the breaker is asked
 	err     error
 	hang    bool
 	admits  []SharedAdmit
@@ -47,8 +48,11 @@ func (f *fakeStore) Admit(_ context.Context, q SharedAdmit) (SharedVerdict, erro
 	f.mu.Lock()
 	f.admits = append(f.admits, q)
 	v, err, hang := f.verdict, f.err, f.hang
-	if q.Scope == "" {
+	switch {
+	case q.Scope == "":
 		v = f.recheck
+	case len(f.first) > 0:
+		v, f.first = f.first[0], f.first[1:]
 	}
 	f.mu.Unlock()
 	if hang {
@@ -114,13 +118,15 @@ func sharedDo(t *testing.T, srv *testserver.Server, tr *Transport, key string, c
 
 func TestSharedVerdicts(t *testing.T) {
 	tests := []struct {
-		name      string
-		verdict   SharedVerdict
-		recheck   SharedVerdict
-		deadline  time.Duration
-		wantErr   error
-		wantSent  int
-		wantSleep []time.Duration
+		name       string
+		first      []SharedVerdict
+		verdict    SharedVerdict
+		recheck    SharedVerdict
+		deadline   time.Duration
+		wantErr    error
+		wantSent   int
+		wantSleep  []time.Duration
+		wantAdmits int // asks for a slot, the breaker's re-check not counted; 0: 1
 	}{
 		{name: "go now", verdict: SharedVerdict{}, wantSent: 1},
 		{name: "open fleet-wide", verdict: SharedVerdict{Open: time.Second}, wantErr: breaker.ErrOpen},
@@ -128,12 +134,18 @@ func TestSharedVerdicts(t *testing.T) {
 		{name: "opened fleet-wide during the wait", verdict: SharedVerdict{Wait: 40 * time.Millisecond}, recheck: SharedVerdict{Open: time.Second},
 			wantErr: breaker.ErrOpen, wantSleep: []time.Duration{40 * time.Millisecond}},
 		{name: "no slot before the deadline", verdict: SharedVerdict{Wait: 5 * time.Second}, deadline: time.Second, wantErr: ErrDeadline},
+		// The next slot lies past the horizon (MaxDelay, 30 s): none was
+		// taken; the attempt waits a horizon's step and asks again.
+		{name: "next slot past the horizon", first: []SharedVerdict{{Wait: 45 * time.Second}}, verdict: SharedVerdict{},
+			wantSent: 1, wantSleep: []time.Duration{30 * time.Second}, wantAdmits: 2},
+		{name: "next slots past the horizon, then one taken", first: []SharedVerdict{{Wait: 75 * time.Second}, {Wait: 45 * time.Second}}, verdict: SharedVerdict{Wait: 15 * time.Second},
+			wantSent: 1, wantSleep: []time.Duration{30 * time.Second, 30 * time.Second, 15 * time.Second}, wantAdmits: 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			store := newFakeStore()
 			store.set(tt.verdict, nil, false)
-			store.recheck = tt.recheck
+			store.recheck, store.first = tt.recheck, tt.first
 			srv, tr, fc := sharedTransport(t, store)
 			ctx := context.Background()
 			if tt.deadline > 0 {
@@ -151,6 +163,13 @@ func TestSharedVerdicts(t *testing.T) {
 			assert.Equal(t, tt.wantSent, sent)
 			assert.Equal(t, tt.wantSleep, fc.Sleeps())
 			require.NotEmpty(t, store.Admits())
+			slots := 0
+			for _, q := range store.Admits() {
+				if q.Scope != "" {
+					slots++
+				}
+			}
+			assert.Equal(t, max(tt.wantAdmits, 1), slots, "asks for a slot")
 			q := store.Admits()[0]
 			assert.Equal(t, "aliyun/"+srv.Host(), q.Breaker)
 			assert.Equal(t, sharedKey("aliyun/host:"+srv.Host()+"/QuerySendDetails"), q.Scope, "the scope of the action (issue 13), hashed")
