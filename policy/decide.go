@@ -107,9 +107,9 @@ func (p Policy) Decide(o Outcome) Decision {
 	}
 	p = p.WithDefaults()
 	what := subject(o.Result)
-	d, final := p.byClass(o, what)
-	if final {
-		return d
+	d := p.byClass(o, what)
+	if d.Verdict == Stop {
+		return d // no bound makes a stop go on
 	}
 	return p.bounded(o, d, what)
 }
@@ -126,18 +126,17 @@ func subject(r classify.Result) string {
 	return "HTTP " + strconv.Itoa(r.Status)
 }
 
-// byClass is the rule of the answer's class (Decide's list). final
-// reports a decision the policy's bounds cannot change (a Stop); any other
-// still goes through bounded.
-func (p Policy) byClass(o Outcome, what string) (d Decision, final bool) {
+// byClass is the rule of the answer's class (Decide's list). A Retry or
+// Resign it returns still goes through bounded.
+func (p Policy) byClass(o Outcome, what string) Decision {
 	switch o.Result.Class {
 	case classify.Permanent:
-		return Decision{Verdict: Stop, Reason: what + " is permanent"}, true
+		return Decision{Verdict: Stop, Reason: what + " is permanent"}
 	case classify.Throttled:
 		if o.Result.Scope == classify.ScopeRecipient {
-			return recipientLimit(p, o, what), true
+			return recipientLimit(p, o, what)
 		}
-		return Decision{Verdict: Retry, Reason: what + " is flow control: nothing was done"}, false
+		return Decision{Verdict: Retry, Reason: what + " is flow control: nothing was done"}
 	case classify.Retryable:
 		return retryable(o, what)
 	case classify.SideEffectUnknown:
@@ -145,54 +144,54 @@ func (p Policy) byClass(o Outcome, what string) (d Decision, final bool) {
 	case classify.Resign:
 		return p.resign(o, what)
 	}
-	return Decision{Verdict: Stop, Reason: fmt.Sprintf("unknown class %v", o.Result.Class)}, true
+	return Decision{Verdict: Stop, Reason: fmt.Sprintf("unknown class %v", o.Result.Class)}
 }
 
 // retryable is the rule of a Retryable answer: resent when that is safe.
-func retryable(o Outcome, what string) (Decision, bool) {
+func retryable(o Outcome, what string) Decision {
 	switch {
 	case o.NotSent:
-		return Decision{Verdict: Retry, Reason: "the request was never sent"}, false
+		return Decision{Verdict: Retry, Reason: "the request was never sent"}
 	case o.Kind == classify.Read:
-		return Decision{Verdict: Retry, Reason: what + " on a read"}, false
+		return Decision{Verdict: Retry, Reason: what + " on a read"}
 	case o.Idempotent:
-		return Decision{Verdict: Retry, Reason: what + " on a write with an idempotency token"}, false
+		return Decision{Verdict: Retry, Reason: what + " on a write with an idempotency token"}
 	case Refused(o.Result):
-		return Decision{Verdict: Retry, Reason: what + ": refused before processing"}, false
+		return Decision{Verdict: Retry, Reason: what + ": refused before processing"}
 	}
-	return Decision{Verdict: Stop, Reason: what + " on a write does not prove nothing was done"}, true
+	return Decision{Verdict: Stop, Reason: what + " on a write does not prove nothing was done"}
 }
 
 // sideEffectUnknown is the rule of an answer that may hide a performed
 // request: only a read or an idempotent write is resent.
-func sideEffectUnknown(o Outcome, what string) (Decision, bool) {
+func sideEffectUnknown(o Outcome, what string) Decision {
 	switch {
 	case o.Kind == classify.Read:
-		return Decision{Verdict: Retry, Reason: what + " on a read: outcome unknown, safe to repeat"}, false
+		return Decision{Verdict: Retry, Reason: what + " on a read: outcome unknown, safe to repeat"}
 	case o.Idempotent:
-		return Decision{Verdict: Retry, Reason: what + " on a write with an idempotency token"}, false
+		return Decision{Verdict: Retry, Reason: what + " on a write with an idempotency token"}
 	}
-	return Decision{Verdict: Stop, Reason: what + ": the write may have been performed; not resent", OutcomeUnknown: true}, true
+	return Decision{Verdict: Stop, Reason: what + ": the write may have been performed; not resent", OutcomeUnknown: true}
 }
 
 // resign is the rule of a rejected nonce or timestamp: re-signed once by
 // yunrt's own signer, unless the nonce shows a copy of a write got
 // through.
-func (p Policy) resign(o Outcome, what string) (Decision, bool) {
+func (p Policy) resign(o Outcome, what string) Decision {
 	switch {
 	case NonceReplayed(o.Result) && o.Kind == classify.Write && !o.Idempotent:
 		// A nonce yunrt mints never collides, and one signed elsewhere
 		// was not replayed by the caller: a copy of this very request
 		// reached the gateway before (a replay below yunrt).
-		return Decision{Verdict: Stop, Reason: what + " on a write: a copy of this request reached the gateway before and may have been processed; not resent", OutcomeUnknown: true}, true
+		return Decision{Verdict: Stop, Reason: what + " on a write: a copy of this request reached the gateway before and may have been processed; not resent", OutcomeUnknown: true}
 	case o.Signed && p.NoResign:
-		return Decision{Verdict: Stop, Reason: what + ": re-signing is turned off"}, true
+		return Decision{Verdict: Stop, Reason: what + ": re-signing is turned off"}
 	case o.Signed && o.Resigned:
-		return Decision{Verdict: Stop, Reason: what + " again after re-signing"}, true
+		return Decision{Verdict: Stop, Reason: what + " again after re-signing"}
 	case o.Signed:
-		return Decision{Verdict: Resign, Reason: what + ": fresh nonce and timestamp"}, false
+		return Decision{Verdict: Resign, Reason: what + ": fresh nonce and timestamp"}
 	}
-	return Decision{Verdict: Stop, Reason: what + ": the request was signed elsewhere; a signer would fix this"}, true
+	return Decision{Verdict: Stop, Reason: what + ": the request was signed elsewhere; a signer would fix this"}
 }
 
 // bounded stops a retry or re-sign d that the request or the policy rules

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/yunrt/yunrt/classify"
 )
@@ -120,4 +121,65 @@ func TestForeignNonceIsNeverResent(t *testing.T) {
 	assert.Equal(t, Stop, d.Verdict)
 	assert.Contains(t, d.Reason, "nonce signed elsewhere")
 	assert.False(t, d.OutcomeUnknown, "a refused read is not an unknown outcome")
+}
+
+// TestEveryRetryMeetsTheBounds pins that each rule that retries (or
+// re-signs) goes through the same bounds: the last attempt, MaxElapsed,
+// a class the policy does not retry (NoRetry), and, for a resend, a
+// nonce signed elsewhere. A per-recipient limit whose window clears in
+// time was once returned before them: it was retried under NoRetry
+// Throttled, and resent with a foreign nonce.
+func TestEveryRetryMeetsTheBounds(t *testing.T) {
+	W, R := classify.Write, classify.Read
+	res := func(c classify.Class, code string, status int) classify.Result {
+		return classify.Result{Provider: classify.Aliyun, Class: c, Code: code, Status: status}
+	}
+	recipient := res(classify.Throttled, "isv.BUSINESS_LIMIT_CONTROL", 200)
+	recipient.Scope, recipient.Hint = classify.ScopeRecipient, time.Second
+	tests := []struct {
+		name string
+		o    Outcome
+		want Verdict
+	}{
+		{"throttled", Outcome{Result: res(classify.Throttled, "Throttling.User", 400), Kind: W}, Retry},
+		{"per-recipient limit, window within the bounds", Outcome{Result: recipient, Kind: W}, Retry},
+		{"retryable, not sent", Outcome{Result: res(classify.Retryable, "", 0), Kind: W, NotSent: true}, Retry},
+		{"retryable read", Outcome{Result: res(classify.Retryable, "InternalError", 500), Kind: R}, Retry},
+		{"retryable write with token", Outcome{Result: res(classify.Retryable, "InternalError", 500), Kind: W, Idempotent: true}, Retry},
+		{"retryable write refused", Outcome{Result: res(classify.Retryable, "", 503), Kind: W}, Retry},
+		{"unknown read", Outcome{Result: res(classify.SideEffectUnknown, "", 0), Kind: R}, Retry},
+		{"unknown write with token", Outcome{Result: res(classify.SideEffectUnknown, "", 0), Kind: W, Idempotent: true}, Retry},
+		{"resign", Outcome{Result: res(classify.Resign, "InvalidTimeStamp.Expired", 400), Kind: R, Signed: true}, Resign},
+	}
+	p := Policy{}.WithDefaults()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := tt.o
+			o.Attempt = 1
+			d := p.Decide(o)
+			require.Equal(t, tt.want, d.Verdict, d.Reason)
+
+			last := o
+			last.Attempt = p.MaxAttempts
+			assert.Equal(t, Stop, p.Decide(last).Verdict, "the last attempt")
+
+			late := o
+			late.Elapsed = p.MaxElapsed
+			assert.Equal(t, Stop, p.Decide(late).Verdict, "MaxElapsed spent")
+
+			no := p
+			no.NoRetry = []classify.Class{o.Result.Class}
+			d = no.Decide(o)
+			assert.Equal(t, Stop, d.Verdict, "NoRetry %v", o.Result.Class)
+			assert.Contains(t, d.Reason, "does not retry")
+
+			if tt.want == Retry {
+				foreign := o
+				foreign.ForeignNonce = true
+				d = p.Decide(foreign)
+				assert.Equal(t, Stop, d.Verdict, "a nonce signed elsewhere")
+				assert.Contains(t, d.Reason, "nonce signed elsewhere")
+			}
+		})
+	}
 }
