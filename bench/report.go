@@ -82,6 +82,51 @@ func (s *BenchSet) Paired(name, base, unit string, f func(a, b float64) float64)
 	return median(v)
 }
 
+// PairedInterval is Paired with a distribution-free confidence interval
+// for the median: the order statistics x(k) and x(n+1−k) of the paired
+// values, k the largest rank whose interval covers the median with at
+// least 95% probability (the sign test's binomial bound). With fewer than
+// 6 pairs no such k exists: lo and hi are then NaN.
+func (s *BenchSet) PairedInterval(name, base, unit string, f func(a, b float64) float64) (med, lo, hi float64) {
+	a, b := s.samples[name][unit], s.samples[base][unit]
+	var v []float64
+	for i := 0; i < min(len(a), len(b)); i++ {
+		v = append(v, f(a[i], b[i]))
+	}
+	med = median(v) // sorts v
+	k := medianRank(len(v), 0.95)
+	if k == 0 {
+		return med, math.NaN(), math.NaN()
+	}
+	return med, v[k-1], v[len(v)-k]
+}
+
+// medianRank is the largest k ≥ 1 such that [x(k), x(n+1−k)] covers the
+// median of n samples with probability ≥ conf: 1 − 2·P(Bin(n, ½) < k);
+// 0 when even [x(1), x(n)] does not.
+func medianRank(n int, conf float64) int {
+	best := 0
+	for k := 1; 2*k <= n; k++ {
+		below := 0.0 // P(Bin(n, ½) ≤ k−1)
+		for i := 0; i < k; i++ {
+			below += binom(n, i) / math.Pow(2, float64(n))
+		}
+		if 1-2*below < conf {
+			break
+		}
+		best = k
+	}
+	return best
+}
+
+func binom(n, k int) float64 {
+	r := 1.0
+	for i := 1; i <= k; i++ {
+		r = r * float64(n-k+i) / float64(i)
+	}
+	return r
+}
+
 func ratio(a, b float64) float64 { return a / b }
 func diff(a, b float64) float64  { return a - b }
 
@@ -147,6 +192,23 @@ func Verdict(ok bool) string {
 	return "**missed**"
 }
 
+// noisyVerdict judges a ratio r ≤ bound by its 95% confidence interval
+// ci: met when the whole interval is within the bound, missed when none of
+// it is, and "unresolved" when the interval spans the bound (the
+// machine's noise is larger than the difference to judge). Without an
+// interval (fewer than 6 runs) it judges the median.
+func noisyVerdict(r float64, ci [2]float64, bound float64) string {
+	switch {
+	case math.IsNaN(ci[0]):
+		return Verdict(r <= bound)
+	case ci[1] <= bound:
+		return "met"
+	case ci[0] > bound:
+		return "**missed**"
+	}
+	return fmt.Sprintf("unresolved (median %.2f×; the interval spans %.2f×)", r, bound)
+}
+
 // HappyRows adds the happy-path rows of s to t.
 func HappyRows(t *Table, s *BenchSet) {
 	for _, network := range []string{"mem", "loopback"} {
@@ -207,6 +269,7 @@ func happyRow(t *Table, s *BenchSet, network, body, mode string) {
 	cells := map[string]string{Bare: fmt.Sprintf("%s · %.0f allocs · %s", ns(bns), ballocs, bytesStr(bbytes))}
 	added := map[string][2]float64{}
 	ratios := map[string]float64{}
+	intervals := map[string][2]float64{} // 95% confidence of the paired ratio
 	for _, a := range Adapters[1:] {
 		n := HappyName(network, body, mode, a)
 		v, allocs, by := s.Median(n, "ns/op"), s.Median(n, "allocs/op"), s.Median(n, "B/op")
@@ -214,9 +277,14 @@ func happyRow(t *Table, s *BenchSet, network, body, mode string) {
 			continue
 		}
 		d := s.Paired(n, base, "ns/op", diff)
-		ratios[a] = s.Paired(n, base, "ns/op", ratio)
+		r, lo, hi := s.PairedInterval(n, base, "ns/op", ratio)
+		ratios[a], intervals[a] = r, [2]float64{lo, hi}
 		added[a] = [2]float64{d, allocs - ballocs}
-		cells[a] = fmt.Sprintf("%s (%.2f×, %s) · %.0f allocs (%+.0f) · %s (%+.0f)", ns(v), ratios[a], nsSigned(d), allocs, allocs-ballocs, bytesStr(by), by-bbytes)
+		rs := fmt.Sprintf("%.2f×", r)
+		if network == "loopback" && !math.IsNaN(lo) {
+			rs = fmt.Sprintf("%.2f× [%.2f–%.2f]", r, lo, hi)
+		}
+		cells[a] = fmt.Sprintf("%s (%s, %s) · %.0f allocs (%+.0f) · %s (%+.0f)", ns(v), rs, nsSigned(d), allocs, allocs-ballocs, bytesStr(by), by-bbytes)
 	}
 	where := map[string]string{"mem": "in memory", "loopback": "loopback"}[network]
 	measure := fmt.Sprintf("happy · %s · %s · %s: time/op (× bare, added), allocs/op, B/op", where, body, map[string]string{"seq": "sequential", "par": "8 goroutines"}[mode])
@@ -232,7 +300,7 @@ func happyRow(t *Table, s *BenchSet, network, body, mode string) {
 		}
 	case "loopback":
 		target = "≤ 1.05× bare (issue 17; issue 7: 1.10×)"
-		verdict = Verdict(ratios[Yunrt] <= 1.05)
+		verdict = noisyVerdict(ratios[Yunrt], intervals[Yunrt], 1.05)
 	}
 	t.Add(measure, cells, target, verdict)
 }

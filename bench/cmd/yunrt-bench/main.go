@@ -38,6 +38,7 @@ func main() {
 	count := flag.Int("count", 6, "runs of every benchmark (interleaved: the benchmark binary runs count times)")
 	benchtime := flag.String("benchtime", "150ms", "-test.benchtime of every benchmark run")
 	benchRe := flag.String("bench", "Happy|Piece", "benchmarks to run (regexp)")
+	loopbackCount := flag.Int("loopback-count", 14, "further interleaved runs of the loopback benchmarks only (their noise is the machine's: more runs narrow the 95% interval of their verdicts)")
 	pieces := flag.Bool("pieces", false, "run only the hot-path pieces (BenchmarkPiece) and print their table")
 	benchFile := flag.String("bench-file", "", "read benchmark results from this file instead of running them")
 	skipBench := flag.Bool("skip-bench", false, "skip the benchmarks")
@@ -82,7 +83,7 @@ func main() {
 		file := *benchFile
 		if file == "" {
 			file = filepath.Join(out, "bench.txt")
-			check(runBenchmarks(dir, out, file, *count, *benchtime, *benchRe))
+			check(runBenchmarks(dir, out, file, *count, *loopbackCount, *benchtime, *benchRe))
 		}
 		set := benchstatAndParse(file, filepath.Join(out, "benchstat.txt"), "-filter", ".name:Happy", "-col", "/adapter@(bare retryablehttp failsafe yunrt)")
 		bench.HappyRows(t, set)
@@ -136,8 +137,9 @@ func runScenarios(re *regexp.Regexp, runs int, timeline bool) {
 
 // runBenchmarks builds the benchmark binary once and runs it count times
 // with -test.count 1, so that the runs of the adapters interleave and a
-// slow phase of a noisy machine does not fall on one adapter only.
-func runBenchmarks(dir, out, file string, count int, benchtime, re string) error {
+// slow phase of a noisy machine does not fall on one adapter only; then
+// loopbackCount times more for the loopback benchmarks among re.
+func runBenchmarks(dir, out, file string, count, loopbackCount int, benchtime, re string) error {
 	bin := filepath.Join(out, "bench.test")
 	build := exec.Command("go", "test", "-c", "-o", bin, ".")
 	build.Dir, build.Stderr = dir, os.Stderr
@@ -149,14 +151,23 @@ func runBenchmarks(dir, out, file string, count int, benchtime, re string) error
 		return err
 	}
 	defer f.Close()
-	for i := 1; i <= count; i++ {
+	runs := make([]string, 0, count+loopbackCount)
+	for i := 0; i < count; i++ {
+		runs = append(runs, re)
+	}
+	if strings.Contains(re, "Happy") {
+		for i := 0; i < loopbackCount; i++ {
+			runs = append(runs, "Happy/net=loopback")
+		}
+	}
+	for i, re := range runs {
 		s := time.Now()
 		cmd := exec.Command(bin, "-test.run", "^$", "-test.bench", re, "-test.benchmem", "-test.count", "1", "-test.benchtime", benchtime)
 		cmd.Dir, cmd.Stdout, cmd.Stderr = dir, f, os.Stderr
 		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("benchmark run %d: %w", i, err)
+			return fmt.Errorf("benchmark run %d (%s): %w", i+1, re, err)
 		}
-		fmt.Fprintf(os.Stderr, "benchmark run %d/%d: %.1fs\n", i, count, time.Since(s).Seconds())
+		fmt.Fprintf(os.Stderr, "benchmark run %d/%d (%s): %.1fs\n", i+1, len(runs), re, time.Since(s).Seconds())
 	}
 	return nil
 }

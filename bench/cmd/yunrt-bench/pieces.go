@@ -21,7 +21,7 @@ func runPieces(dir, out, benchFile string, count int, benchtime string) {
 	file, runs := benchFile, "results of "+benchFile
 	if file == "" {
 		file, runs = filepath.Join(out, "pieces.txt"), fmt.Sprintf("%d runs of -benchtime %s", count, benchtime)
-		check(runBenchmarks(dir, out, file, count, benchtime, "Piece"))
+		check(runBenchmarks(dir, out, file, count, 0, benchtime, "Piece"))
 	}
 	set := benchstatAndParse(file, filepath.Join(out, "benchstat-pieces.txt"), "-filter", ".name:Piece")
 	var b bytes.Buffer
