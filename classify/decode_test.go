@@ -112,6 +112,17 @@ func TestDecode(t *testing.T) {
 			Result{RequestID: "B3", Class: Success}},
 		{"baidu error in 200", Baidu, 200, nil, []byte(`{"requestId":"B4","code":"InternalError","message":"m"}`), false,
 			Result{Code: "InternalError", Message: "m", RequestID: "B4", Class: Retryable, Source: FromBody}},
+		// An empty code is no code: named by the status, with the body's message.
+		{"baidu empty code in 404", Baidu, 404, nil, []byte(`{"requestId":"B5","code":"","message":"gone"}`), false,
+			Result{Code: "NotFound", Message: "gone", RequestID: "B5", Class: Permanent}},
+		// An API 2.0 codeDesc the table does not know is classified by the
+		// number (4500: a replayed nonce, re-signed), as the codeDesc names it.
+		{"tencent v2 unknown codeDesc", Tencent, 200, nil, []byte(`{"code":4500,"message":"m","codeDesc":"SomeNewDesc"}`), false,
+			Result{Code: "SomeNewDesc", Message: "m", Class: Resign, Source: FromBody}},
+		// A per-recipient limit whose message names no window gets no hint.
+		{"aliyun recipient limit without a window", Aliyun, 200, nil,
+			[]byte(`{"Message":"limited","RequestId":"R9","Code":"isv.BUSINESS_LIMIT_CONTROL"}`), false,
+			Result{Code: "isv.BUSINESS_LIMIT_CONTROL", Message: "limited", RequestID: "R9", Class: Throttled, Source: FromBody, Scope: ScopeRecipient}},
 		{"unknown provider", Unknown, 503, nil, []byte(`{"Code":"Throttling"}`), false, Result{Class: Retryable}},
 		{"bom and whitespace", Aliyun, 400, nil, []byte("\xef\xbb\xbf \n {\"Code\":\"SignatureDoesNotMatch\"}"), false,
 			Result{Code: "SignatureDoesNotMatch", Class: Permanent, Source: FromBody}},
