@@ -123,6 +123,12 @@ func TestDecode(t *testing.T) {
 		{"aliyun recipient limit without a window", Aliyun, 200, nil,
 			[]byte(`{"Message":"limited","RequestId":"R9","Code":"isv.BUSINESS_LIMIT_CONTROL"}`), false,
 			Result{Code: "isv.BUSINESS_LIMIT_CONTROL", Message: "limited", RequestID: "R9", Class: Throttled, Source: FromBody, Scope: ScopeRecipient}},
+		// Baidu's success code 1000 is no success code of Aliyun's.
+		{"aliyun 1000 in 200", Aliyun, 200, nil, []byte(`{"RequestId":"R10","Code":"1000","Message":"m"}`), false,
+			Result{Code: "1000", Message: "m", RequestID: "R10", Class: Permanent, Source: FromBody}},
+		// "Success": false does not make an error code a success.
+		{"aliyun 200 failure flag", Aliyun, 200, nil, []byte(`{"Success":false,"Code":"InternalError","Message":"m","RequestId":"R11"}`), false,
+			Result{Code: "InternalError", Message: "m", RequestID: "R11", Class: Retryable, Source: FromBody}},
 		{"unknown provider", Unknown, 503, nil, []byte(`{"Code":"Throttling"}`), false, Result{Class: Retryable}},
 		{"bom and whitespace", Aliyun, 400, nil, []byte("\xef\xbb\xbf \n {\"Code\":\"SignatureDoesNotMatch\"}"), false,
 			Result{Code: "SignatureDoesNotMatch", Class: Permanent, Source: FromBody}},
