@@ -129,6 +129,13 @@ func TestDecode(t *testing.T) {
 		// "Success": false does not make an error code a success.
 		{"aliyun 200 failure flag", Aliyun, 200, nil, []byte(`{"Success":false,"Code":"InternalError","Message":"m","RequestId":"R11"}`), false,
 			Result{Code: "InternalError", Message: "m", RequestID: "R11", Class: Retryable, Source: FromBody}},
+		// Attributes name no element, and an empty element (<Detail/>) opens
+		// no level: the fields after it are still <Error>'s children.
+		{"aliyun xml with attributes and an empty element", Aliyun, 400, nil,
+			[]byte(`<?xml version="1.0"?><Error xmlns="urn:x"><RequestId>R12</RequestId><Detail/><Code lang="en">SignatureNonceUsed</Code><Message>m</Message></Error>`), false,
+			Result{Code: "SignatureNonceUsed", Message: "m", RequestID: "R12", Class: Resign, Source: FromBody}},
+		{"whitespace before a bom", Aliyun, 400, nil, []byte(" \n\xef\xbb\xbf{\"Code\":\"SignatureDoesNotMatch\"}"), false,
+			Result{Code: "SignatureDoesNotMatch", Class: Permanent, Source: FromBody}},
 		{"unknown provider", Unknown, 503, nil, []byte(`{"Code":"Throttling"}`), false, Result{Class: Retryable}},
 		{"bom and whitespace", Aliyun, 400, nil, []byte("\xef\xbb\xbf \n {\"Code\":\"SignatureDoesNotMatch\"}"), false,
 			Result{Code: "SignatureDoesNotMatch", Class: Permanent, Source: FromBody}},
