@@ -134,6 +134,18 @@ func TestDecode(t *testing.T) {
 		{"aliyun xml with attributes and an empty element", Aliyun, 400, nil,
 			[]byte(`<?xml version="1.0"?><Error xmlns="urn:x"><RequestId>R12</RequestId><Detail/><Code lang="en">SignatureNonceUsed</Code><Message>m</Message></Error>`), false,
 			Result{Code: "SignatureNonceUsed", Message: "m", RequestID: "R12", Class: Resign, Source: FromBody}},
+		// An empty field ends where it starts; a later one is still read.
+		{"aliyun xml with an empty field", Aliyun, 400, nil,
+			[]byte(`<Error><HostId></HostId><Code>SignatureNonceUsed</Code><RequestId>R13</RequestId></Error>`), false,
+			Result{Code: "SignatureNonceUsed", RequestID: "R13", Class: Resign, Source: FromBody}},
+		// Only the children of an <Error> root are its fields: a Code under
+		// another root, or deeper in <Error>, is not.
+		{"aliyun xml code outside error", Aliyun, 400, nil,
+			[]byte(`<Response><Code>Throttling.User</Code></Response>`), false,
+			Result{Class: Permanent}},
+		{"aliyun xml nested code", Aliyun, 400, nil,
+			[]byte(`<Error><Code>SignatureNonceUsed</Code><Detail><Code>Throttling.User</Code></Detail></Error>`), false,
+			Result{Code: "SignatureNonceUsed", Class: Resign, Source: FromBody}},
 		{"whitespace before a bom", Aliyun, 400, nil, []byte(" \n\xef\xbb\xbf{\"Code\":\"SignatureDoesNotMatch\"}"), false,
 			Result{Code: "SignatureDoesNotMatch", Class: Permanent, Source: FromBody}},
 		{"unknown provider", Unknown, 503, nil, []byte(`{"Code":"Throttling"}`), false, Result{Class: Retryable}},
