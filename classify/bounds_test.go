@@ -163,3 +163,25 @@ func TestHugeGatewayHeaderCutFirst(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	assert.Less(t, (after.TotalAlloc-before.TotalAlloc)/runs, uint64(32<<10), "bytes allocated per decode")
 }
+
+// TestHugeXMLFieldsCutFirst pins that an XML field's raw text is cut to
+// what its bound can use (maxRawFactor bytes a byte) before it is
+// unescaped: a body of megabyte fields costs bounded memory.
+func TestHugeXMLFieldsCutFirst(t *testing.T) {
+	table := DefaultTable()
+	var r Response
+	for _, tt := range hugeResponses() {
+		if tt.name == "oss xml" {
+			r = tt.r
+		}
+	}
+	require.NotNil(t, r.Body, "the oss xml case of hugeResponses")
+	const runs = 10
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := 0; i < runs; i++ {
+		assertBounded(t, table.Decode(Aliyun, r))
+	}
+	runtime.ReadMemStats(&after)
+	assert.Less(t, (after.TotalAlloc-before.TotalAlloc)/runs, uint64(64<<10), "bytes allocated per decode")
+}

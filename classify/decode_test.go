@@ -146,6 +146,19 @@ func TestDecode(t *testing.T) {
 		{"aliyun xml nested code", Aliyun, 400, nil,
 			[]byte(`<Error><Code>SignatureNonceUsed</Code><Detail><Code>Throttling.User</Code></Detail></Error>`), false,
 			Result{Code: "SignatureNonceUsed", Class: Resign, Source: FromBody}},
+		// XML text is trimmed; a plain body labelled gzip is read as it is.
+		{"aliyun xml padded", Aliyun, 400, nil, []byte("<Error><Code>\n  SignatureNonceUsed\n</Code></Error>"), false,
+			Result{Code: "SignatureNonceUsed", Class: Resign, Source: FromBody}},
+		{"plain body labelled gzip", Aliyun, 400, gzHeader, []byte(`{"Code":"SignatureNonceUsed"}`), false,
+			Result{Code: "SignatureNonceUsed", Class: Resign, Source: FromBody}},
+		// An XML field of entities: exactly 6×bound raw bytes fit the bound
+		// unmarked; past them the text is cut and marked.
+		{"aliyun xml entities at the bound", Aliyun, 400, nil,
+			[]byte(`<Error><Code>SignatureNonceUsed</Code><Message>` + strings.Repeat("&quot;", MaxMessageLen) + `</Message></Error>`), false,
+			Result{Code: "SignatureNonceUsed", Message: strings.Repeat(`"`, MaxMessageLen), Class: Resign, Source: FromBody}},
+		{"aliyun xml entities past the bound", Aliyun, 400, nil,
+			[]byte(`<Error><Code>SignatureNonceUsed</Code><Message>` + strings.Repeat("&quot;", MaxMessageLen+1) + `</Message></Error>`), false,
+			Result{Code: "SignatureNonceUsed", Message: strings.Repeat(`"`, MaxMessageLen-len(Ellipsis)) + Ellipsis, Class: Resign, Source: FromBody}},
 		{"whitespace before a bom", Aliyun, 400, nil, []byte(" \n\xef\xbb\xbf{\"Code\":\"SignatureDoesNotMatch\"}"), false,
 			Result{Code: "SignatureDoesNotMatch", Class: Permanent, Source: FromBody}},
 		{"unknown provider", Unknown, 503, nil, []byte(`{"Code":"Throttling"}`), false, Result{Class: Retryable}},
@@ -184,6 +197,11 @@ func TestDecodeHints(t *testing.T) {
 		{"timeleft", http.Header{"X-Ratelimit-User-Api": {"Limit:100,Remain:0,TimeLeft:850"}}, 850 * time.Millisecond, "timeleft"},
 		{"larger wins", http.Header{"Retry-After": {"1"}, "X-Ratelimit-User": {"TimeLeft:2500"}}, 2500 * time.Millisecond, "timeleft"},
 		{"garbage", http.Header{"Retry-After": {"soon"}, "X-Ratelimit-User": {"TimeLeft:-1"}}, 0, ""},
+		// A Retry-After date is read against the server's Date, not the local clock.
+		{"retry-after date vs a Date behind the local clock", http.Header{"Retry-After": {date.Add(5 * time.Second).Format(http.TimeFormat)}, "Date": {date.Add(-5 * time.Second).Format(http.TimeFormat)}}, 10 * time.Second, "retry-after"},
+		// Of equal delays the first named keeps the source.
+		{"equal x-acs-retry-after", http.Header{"Retry-After": {"2"}, "X-Acs-Retry-After": {"2000"}}, 2 * time.Second, "retry-after"},
+		{"equal timeleft", http.Header{"Retry-After": {"2"}, "X-Ratelimit-User": {"TimeLeft:2000"}}, 2 * time.Second, "retry-after"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -192,6 +210,15 @@ func TestDecodeHints(t *testing.T) {
 			assert.Equal(t, tt.src, got.HintSource)
 		})
 	}
+}
+
+// TestDecodeHintWithoutAClock pins that a Retry-After date with neither a
+// Date header nor Response.Now is read against time.Now.
+func TestDecodeHintWithoutAClock(t *testing.T) {
+	h := http.Header{"Retry-After": {time.Now().Add(10 * time.Second).UTC().Format(http.TimeFormat)}}
+	got := DefaultTable().Decode(Aliyun, Response{Status: 400, Header: h, Body: []byte(`{"Code":"Throttling.User"}`)})
+	assert.Equal(t, "retry-after", got.HintSource)
+	assert.InDelta(t, 10*time.Second, got.Hint, float64(2*time.Second), "HTTP dates have whole seconds")
 }
 
 func TestParseRetryAfter(t *testing.T) {
