@@ -230,6 +230,7 @@ func TestParseRetryAfter(t *testing.T) {
 		"86401":                         MaxHint,
 		"Sun, 22 Nov 2026 08:00:10 GMT": 10 * time.Second,
 		"Sun, 22 Nov 2026 07:00:00 GMT": 0,
+		"Tue, 24 Nov 2026 08:00:00 GMT": MaxHint, // a date past a day is clamped, not refused
 	} {
 		got, ok := ParseRetryAfter(v, now)
 		assert.True(t, ok, v)
