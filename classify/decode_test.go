@@ -248,6 +248,8 @@ func TestParseTimeLeft(t *testing.T) {
 		"Limit:100, Remain:0, TimeLeft:20":     20 * time.Millisecond,
 		"limit:1;timeleft: 7":                  7 * time.Millisecond,
 		"TimeLeft:999999999999999999999999999": MaxHint,
+		"TimeLeft:86400001":                    MaxHint,                // a whole number past a day is clamped
+		"Limit:100,,TimeLeft:850":              850 * time.Millisecond, // an empty item is skipped
 	} {
 		got, ok := ParseTimeLeft(v)
 		assert.True(t, ok, v)
