@@ -159,6 +159,13 @@ func TestDecode(t *testing.T) {
 		{"aliyun xml entities past the bound", Aliyun, 400, nil,
 			[]byte(`<Error><Code>SignatureNonceUsed</Code><Message>` + strings.Repeat("&quot;", MaxMessageLen+1) + `</Message></Error>`), false,
 			Result{Code: "SignatureNonceUsed", Message: strings.Repeat(`"`, MaxMessageLen-len(Ellipsis)) + Ellipsis, Class: Resign, Source: FromBody}},
+		// Every string of the Result is scrubbed, OSS's EC too.
+		{"aliyun xml ec scrubbed", Aliyun, 403, nil,
+			[]byte(`<Error><Code>SignatureNonceUsed</Code><EC>0002-00000040 Signature=abc123</EC></Error>`), false,
+			Result{Code: "SignatureNonceUsed", EC: "0002-00000040 Signature=[redacted]", Class: Resign, Source: FromBody}},
+		// 300 is no 2xx: an errorCode in it is an error.
+		{"aliyun errorCode in 300", Aliyun, 300, nil, []byte(`{"errorCode":"SignatureNonceUsed","errorMessage":"m"}`), false,
+			Result{Code: "SignatureNonceUsed", Message: "m", Class: Resign, Source: FromBody}},
 		{"whitespace before a bom", Aliyun, 400, nil, []byte(" \n\xef\xbb\xbf{\"Code\":\"SignatureDoesNotMatch\"}"), false,
 			Result{Code: "SignatureDoesNotMatch", Class: Permanent, Source: FromBody}},
 		{"unknown provider", Unknown, 503, nil, []byte(`{"Code":"Throttling"}`), false, Result{Class: Retryable}},
