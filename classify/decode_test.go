@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -437,6 +438,42 @@ func TestDecodeLikeTheSDKs(t *testing.T) {
 				assert.Equal(t, tt.r, got.RequestID, "request id")
 				assert.Equal(t, got, table.decodeFull(tt.p, r), "the fast path agrees")
 			}
+		})
+	}
+}
+
+// TestPeekZeroLengthReadsNothing pins that a body whose length is known to
+// be 0 is not read at all (a read could block, or take bytes that are
+// not the body's).
+func TestPeekZeroLengthReadsNothing(t *testing.T) {
+	r := strings.NewReader("junk")
+	prefix, err, truncated := PeekPrefix(r, 0, 0)
+	assert.Nil(t, prefix)
+	assert.NoError(t, err)
+	assert.False(t, truncated)
+	assert.Equal(t, 4, r.Len(), "nothing read")
+}
+
+// TestPeekPrefixEnds pins PeekPrefix's answer for a body of unknown
+// length that ends within the limit (the whole body, io.EOF, not
+// truncated) and for one cut there (what was read, the reader's error,
+// truncated).
+func TestPeekPrefixEnds(t *testing.T) {
+	tests := []struct {
+		name      string
+		body      io.Reader
+		err       error
+		truncated bool
+	}{
+		{"ends", strings.NewReader("abc"), io.EOF, false},
+		{"cut", io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(io.ErrUnexpectedEOF)), io.ErrUnexpectedEOF, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			prefix, err, truncated := PeekPrefix(tt.body, -1, 16)
+			assert.Equal(t, "abc", string(prefix))
+			assert.ErrorIs(t, err, tt.err)
+			assert.Equal(t, tt.truncated, truncated)
 		})
 	}
 }
