@@ -477,3 +477,23 @@ func TestPeekPrefixEnds(t *testing.T) {
 		})
 	}
 }
+
+// zeroReader returns 0, nil on every read.
+type zeroReader struct{}
+
+func (zeroReader) Read([]byte) (int, error) { return 0, nil }
+
+// TestPeekPrefixReads pins readFull: a body delivered a byte a read is
+// read whole, and one that returns nothing, again and again, fails with
+// io.ErrNoProgress (after 100 empty reads, as bufio) instead of spinning.
+func TestPeekPrefixReads(t *testing.T) {
+	body := strings.Repeat("x", 300)
+	prefix, err, truncated := PeekPrefix(iotest.OneByteReader(strings.NewReader(body)), -1, 512)
+	assert.Equal(t, body, string(prefix))
+	assert.ErrorIs(t, err, io.EOF)
+	assert.False(t, truncated)
+
+	_, err, truncated = PeekPrefix(zeroReader{}, -1, 512)
+	assert.ErrorIs(t, err, io.ErrNoProgress)
+	assert.True(t, truncated)
+}
