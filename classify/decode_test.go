@@ -497,3 +497,41 @@ func TestPeekPrefixReads(t *testing.T) {
 	assert.ErrorIs(t, err, io.ErrNoProgress)
 	assert.True(t, truncated)
 }
+
+// stutterReader returns 0, nil before every byte it gives.
+type stutterReader struct {
+	r     io.Reader
+	empty bool
+}
+
+func (s *stutterReader) Read(p []byte) (int, error) {
+	if s.empty = !s.empty; s.empty {
+		return 0, nil
+	}
+	return s.r.Read(p[:min(1, len(p))])
+}
+
+// TestPeekPrefixStutter pins that only empty reads in a row count toward
+// io.ErrNoProgress: a body with an empty read before each byte is read
+// whole.
+func TestPeekPrefixStutter(t *testing.T) {
+	body := strings.Repeat("x", 300)
+	prefix, err, _ := PeekPrefix(&stutterReader{r: strings.NewReader(body)}, -1, 512)
+	assert.Equal(t, body, string(prefix))
+	assert.ErrorIs(t, err, io.EOF)
+}
+
+// TestPeekPrefixIntoExactBuffer pins that a caller's buffer exactly as
+// long as the body is used: nothing is allocated.
+func TestPeekPrefixIntoExactBuffer(t *testing.T) {
+	buf := make([]byte, 3)
+	r := strings.NewReader("abc")
+	same := true
+	allocs := testing.AllocsPerRun(10, func() {
+		r.Reset("abc")
+		prefix, _, _ := PeekPrefixInto(buf, r, 3, 16)
+		same = same && string(prefix) == "abc"
+	})
+	assert.True(t, same, "the prefix")
+	assert.Zero(t, allocs)
+}
