@@ -112,6 +112,10 @@ func TestRecovery(t *testing.T) {
 
 func TestDefaults(t *testing.T) {
 	assert.Equal(t, Settings{MinRequests: 20, FailureRatio: 0.5, Window: 10 * time.Second, OpenTimeout: 2 * time.Second, MinOpenTimeout: 50 * time.Millisecond, Probes: 1, ProbeTimeout: 30 * time.Second, MaxBreakers: 10_000, IdleTTL: 10 * time.Minute}, Settings{}.WithDefaults())
+	// MinOpenTimeout's default is OpenTimeout when that is shorter; a set
+	// one longer than OpenTimeout is cut to it.
+	assert.Equal(t, 10*time.Millisecond, Settings{OpenTimeout: 10 * time.Millisecond}.WithDefaults().MinOpenTimeout)
+	assert.Equal(t, time.Second, Settings{OpenTimeout: time.Second, MinOpenTimeout: 3 * time.Second}.WithDefaults().MinOpenTimeout)
 }
 
 // TestEvictionKeepsOpenBreakers: a flood of new endpoints keeps the Set

@@ -142,3 +142,46 @@ func BenchmarkDecodeHuge(b *testing.B) {
 		})
 	}
 }
+
+// TestHugeGatewayHeaderCutFirst pins that API Gateway's error headers are
+// cut to their bounds before anything else reads them: a megabyte of
+// secret-like pairs in X-Ca-Error-Message costs a bounded message's
+// scrubbing, not the whole header's.
+func TestHugeGatewayHeaderCutFirst(t *testing.T) {
+	table := DefaultTable()
+	msg := strings.Repeat("Signature=abcdef ", 1<<16) // ~1 MiB, every item redacted by Scrub
+	r := Response{Status: 503, Header: http.Header{"X-Ca-Error-Code": {"Throttled"}, "X-Ca-Error-Message": {msg}}}
+	res := table.Decode(Aliyun, r)
+	require.Equal(t, "Throttled", res.Code)
+	assertBounded(t, res)
+	const runs = 10
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := 0; i < runs; i++ {
+		res = table.Decode(Aliyun, r)
+	}
+	runtime.ReadMemStats(&after)
+	assert.Less(t, (after.TotalAlloc-before.TotalAlloc)/runs, uint64(32<<10), "bytes allocated per decode")
+}
+
+// TestHugeXMLFieldsCutFirst pins that an XML field's raw text is cut to
+// what its bound can use (maxRawFactor bytes a byte) before it is
+// unescaped: a body of megabyte fields costs bounded memory.
+func TestHugeXMLFieldsCutFirst(t *testing.T) {
+	table := DefaultTable()
+	var r Response
+	for _, tt := range hugeResponses() {
+		if tt.name == "oss xml" {
+			r = tt.r
+		}
+	}
+	require.NotNil(t, r.Body, "the oss xml case of hugeResponses")
+	const runs = 10
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := 0; i < runs; i++ {
+		assertBounded(t, table.Decode(Aliyun, r))
+	}
+	runtime.ReadMemStats(&after)
+	assert.Less(t, (after.TotalAlloc-before.TotalAlloc)/runs, uint64(64<<10), "bytes allocated per decode")
+}

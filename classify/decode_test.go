@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -112,6 +113,62 @@ func TestDecode(t *testing.T) {
 			Result{RequestID: "B3", Class: Success}},
 		{"baidu error in 200", Baidu, 200, nil, []byte(`{"requestId":"B4","code":"InternalError","message":"m"}`), false,
 			Result{Code: "InternalError", Message: "m", RequestID: "B4", Class: Retryable, Source: FromBody}},
+		// An empty code is no code: named by the status, with the body's message.
+		{"baidu empty code in 404", Baidu, 404, nil, []byte(`{"requestId":"B5","code":"","message":"gone"}`), false,
+			Result{Code: "NotFound", Message: "gone", RequestID: "B5", Class: Permanent}},
+		// An API 2.0 codeDesc the table does not know is classified by the
+		// number (4500: a replayed nonce, re-signed), as the codeDesc names it.
+		{"tencent v2 unknown codeDesc", Tencent, 200, nil, []byte(`{"code":4500,"message":"m","codeDesc":"SomeNewDesc"}`), false,
+			Result{Code: "SomeNewDesc", Message: "m", Class: Resign, Source: FromBody}},
+		// A per-recipient limit whose message names no window gets no hint.
+		{"aliyun recipient limit without a window", Aliyun, 200, nil,
+			[]byte(`{"Message":"limited","RequestId":"R9","Code":"isv.BUSINESS_LIMIT_CONTROL"}`), false,
+			Result{Code: "isv.BUSINESS_LIMIT_CONTROL", Message: "limited", RequestID: "R9", Class: Throttled, Source: FromBody, Scope: ScopeRecipient}},
+		// Baidu's success code 1000 is no success code of Aliyun's.
+		{"aliyun 1000 in 200", Aliyun, 200, nil, []byte(`{"RequestId":"R10","Code":"1000","Message":"m"}`), false,
+			Result{Code: "1000", Message: "m", RequestID: "R10", Class: Permanent, Source: FromBody}},
+		// "Success": false does not make an error code a success.
+		{"aliyun 200 failure flag", Aliyun, 200, nil, []byte(`{"Success":false,"Code":"InternalError","Message":"m","RequestId":"R11"}`), false,
+			Result{Code: "InternalError", Message: "m", RequestID: "R11", Class: Retryable, Source: FromBody}},
+		// Attributes name no element, and an empty element (<Detail/>) opens
+		// no level: the fields after it are still <Error>'s children.
+		{"aliyun xml with attributes and an empty element", Aliyun, 400, nil,
+			[]byte(`<?xml version="1.0"?><Error xmlns="urn:x"><RequestId>R12</RequestId><Detail/><Code lang="en">SignatureNonceUsed</Code><Message>m</Message></Error>`), false,
+			Result{Code: "SignatureNonceUsed", Message: "m", RequestID: "R12", Class: Resign, Source: FromBody}},
+		// An empty field ends where it starts; a later one is still read.
+		{"aliyun xml with an empty field", Aliyun, 400, nil,
+			[]byte(`<Error><HostId></HostId><Code>SignatureNonceUsed</Code><RequestId>R13</RequestId></Error>`), false,
+			Result{Code: "SignatureNonceUsed", RequestID: "R13", Class: Resign, Source: FromBody}},
+		// Only the children of an <Error> root are its fields: a Code under
+		// another root, or deeper in <Error>, is not.
+		{"aliyun xml code outside error", Aliyun, 400, nil,
+			[]byte(`<Response><Code>Throttling.User</Code></Response>`), false,
+			Result{Class: Permanent}},
+		{"aliyun xml nested code", Aliyun, 400, nil,
+			[]byte(`<Error><Code>SignatureNonceUsed</Code><Detail><Code>Throttling.User</Code></Detail></Error>`), false,
+			Result{Code: "SignatureNonceUsed", Class: Resign, Source: FromBody}},
+		// XML text is trimmed; a plain body labelled gzip is read as it is.
+		{"aliyun xml padded", Aliyun, 400, nil, []byte("<Error><Code>\n  SignatureNonceUsed\n</Code></Error>"), false,
+			Result{Code: "SignatureNonceUsed", Class: Resign, Source: FromBody}},
+		{"plain body labelled gzip", Aliyun, 400, gzHeader, []byte(`{"Code":"SignatureNonceUsed"}`), false,
+			Result{Code: "SignatureNonceUsed", Class: Resign, Source: FromBody}},
+		// An XML field of entities: exactly 6×bound raw bytes fit the bound
+		// unmarked; past them the text is cut and marked.
+		{"aliyun xml entities at the bound", Aliyun, 400, nil,
+			[]byte(`<Error><Code>SignatureNonceUsed</Code><Message>` + strings.Repeat("&quot;", MaxMessageLen) + `</Message></Error>`), false,
+			Result{Code: "SignatureNonceUsed", Message: strings.Repeat(`"`, MaxMessageLen), Class: Resign, Source: FromBody}},
+		{"aliyun xml entities past the bound", Aliyun, 400, nil,
+			[]byte(`<Error><Code>SignatureNonceUsed</Code><Message>` + strings.Repeat("&quot;", MaxMessageLen+1) + `</Message></Error>`), false,
+			Result{Code: "SignatureNonceUsed", Message: strings.Repeat(`"`, MaxMessageLen-len(Ellipsis)) + Ellipsis, Class: Resign, Source: FromBody}},
+		// Every string of the Result is scrubbed, OSS's EC too.
+		{"aliyun xml ec scrubbed", Aliyun, 403, nil,
+			[]byte(`<Error><Code>SignatureNonceUsed</Code><EC>0002-00000040 Signature=abc123</EC></Error>`), false,
+			Result{Code: "SignatureNonceUsed", EC: "0002-00000040 Signature=[redacted]", Class: Resign, Source: FromBody}},
+		// 300 is no 2xx: an errorCode in it is an error.
+		{"aliyun errorCode in 300", Aliyun, 300, nil, []byte(`{"errorCode":"SignatureNonceUsed","errorMessage":"m"}`), false,
+			Result{Code: "SignatureNonceUsed", Message: "m", Class: Resign, Source: FromBody}},
+		{"whitespace before a bom", Aliyun, 400, nil, []byte(" \n\xef\xbb\xbf{\"Code\":\"SignatureDoesNotMatch\"}"), false,
+			Result{Code: "SignatureDoesNotMatch", Class: Permanent, Source: FromBody}},
 		{"unknown provider", Unknown, 503, nil, []byte(`{"Code":"Throttling"}`), false, Result{Class: Retryable}},
 		{"bom and whitespace", Aliyun, 400, nil, []byte("\xef\xbb\xbf \n {\"Code\":\"SignatureDoesNotMatch\"}"), false,
 			Result{Code: "SignatureDoesNotMatch", Class: Permanent, Source: FromBody}},
@@ -148,6 +205,11 @@ func TestDecodeHints(t *testing.T) {
 		{"timeleft", http.Header{"X-Ratelimit-User-Api": {"Limit:100,Remain:0,TimeLeft:850"}}, 850 * time.Millisecond, "timeleft"},
 		{"larger wins", http.Header{"Retry-After": {"1"}, "X-Ratelimit-User": {"TimeLeft:2500"}}, 2500 * time.Millisecond, "timeleft"},
 		{"garbage", http.Header{"Retry-After": {"soon"}, "X-Ratelimit-User": {"TimeLeft:-1"}}, 0, ""},
+		// A Retry-After date is read against the server's Date, not the local clock.
+		{"retry-after date vs a Date behind the local clock", http.Header{"Retry-After": {date.Add(5 * time.Second).Format(http.TimeFormat)}, "Date": {date.Add(-5 * time.Second).Format(http.TimeFormat)}}, 10 * time.Second, "retry-after"},
+		// Of equal delays the first named keeps the source.
+		{"equal x-acs-retry-after", http.Header{"Retry-After": {"2"}, "X-Acs-Retry-After": {"2000"}}, 2 * time.Second, "retry-after"},
+		{"equal timeleft", http.Header{"Retry-After": {"2"}, "X-Ratelimit-User": {"TimeLeft:2000"}}, 2 * time.Second, "retry-after"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,6 +218,15 @@ func TestDecodeHints(t *testing.T) {
 			assert.Equal(t, tt.src, got.HintSource)
 		})
 	}
+}
+
+// TestDecodeHintWithoutAClock pins that a Retry-After date with neither a
+// Date header nor Response.Now is read against time.Now.
+func TestDecodeHintWithoutAClock(t *testing.T) {
+	h := http.Header{"Retry-After": {time.Now().Add(10 * time.Second).UTC().Format(http.TimeFormat)}}
+	got := DefaultTable().Decode(Aliyun, Response{Status: 400, Header: h, Body: []byte(`{"Code":"Throttling.User"}`)})
+	assert.Equal(t, "retry-after", got.HintSource)
+	assert.InDelta(t, 10*time.Second, got.Hint, float64(2*time.Second), "HTTP dates have whole seconds")
 }
 
 func TestParseRetryAfter(t *testing.T) {
@@ -167,6 +238,7 @@ func TestParseRetryAfter(t *testing.T) {
 		"86401":                         MaxHint,
 		"Sun, 22 Nov 2026 08:00:10 GMT": 10 * time.Second,
 		"Sun, 22 Nov 2026 07:00:00 GMT": 0,
+		"Tue, 24 Nov 2026 08:00:00 GMT": MaxHint, // a date past a day is clamped, not refused
 	} {
 		got, ok := ParseRetryAfter(v, now)
 		assert.True(t, ok, v)
@@ -184,6 +256,8 @@ func TestParseTimeLeft(t *testing.T) {
 		"Limit:100, Remain:0, TimeLeft:20":     20 * time.Millisecond,
 		"limit:1;timeleft: 7":                  7 * time.Millisecond,
 		"TimeLeft:999999999999999999999999999": MaxHint,
+		"TimeLeft:86400001":                    MaxHint,                // a whole number past a day is clamped
+		"Limit:100,,TimeLeft:850":              850 * time.Millisecond, // an empty item is skipped
 	} {
 		got, ok := ParseTimeLeft(v)
 		assert.True(t, ok, v)
@@ -366,4 +440,98 @@ func TestDecodeLikeTheSDKs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPeekZeroLengthReadsNothing pins that a body whose length is known to
+// be 0 is not read at all (a read could block, or take bytes that are
+// not the body's).
+func TestPeekZeroLengthReadsNothing(t *testing.T) {
+	r := strings.NewReader("junk")
+	prefix, err, truncated := PeekPrefix(r, 0, 0)
+	assert.Nil(t, prefix)
+	assert.NoError(t, err)
+	assert.False(t, truncated)
+	assert.Equal(t, 4, r.Len(), "nothing read")
+}
+
+// TestPeekPrefixEnds pins PeekPrefix's answer for a body of unknown
+// length that ends within the limit (the whole body, io.EOF, not
+// truncated) and for one cut there (what was read, the reader's error,
+// truncated).
+func TestPeekPrefixEnds(t *testing.T) {
+	tests := []struct {
+		name      string
+		body      io.Reader
+		err       error
+		truncated bool
+	}{
+		{"ends", strings.NewReader("abc"), io.EOF, false},
+		{"cut", io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(io.ErrUnexpectedEOF)), io.ErrUnexpectedEOF, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			prefix, err, truncated := PeekPrefix(tt.body, -1, 16)
+			assert.Equal(t, "abc", string(prefix))
+			assert.ErrorIs(t, err, tt.err)
+			assert.Equal(t, tt.truncated, truncated)
+		})
+	}
+}
+
+// zeroReader returns 0, nil on every read.
+type zeroReader struct{}
+
+func (zeroReader) Read([]byte) (int, error) { return 0, nil }
+
+// TestPeekPrefixReads pins readFull: a body delivered a byte a read is
+// read whole, and one that returns nothing, again and again, fails with
+// io.ErrNoProgress (after 100 empty reads, as bufio) instead of spinning.
+func TestPeekPrefixReads(t *testing.T) {
+	body := strings.Repeat("x", 300)
+	prefix, err, truncated := PeekPrefix(iotest.OneByteReader(strings.NewReader(body)), -1, 512)
+	assert.Equal(t, body, string(prefix))
+	assert.ErrorIs(t, err, io.EOF)
+	assert.False(t, truncated)
+
+	_, err, truncated = PeekPrefix(zeroReader{}, -1, 512)
+	assert.ErrorIs(t, err, io.ErrNoProgress)
+	assert.True(t, truncated)
+}
+
+// stutterReader returns 0, nil before every byte it gives.
+type stutterReader struct {
+	r     io.Reader
+	empty bool
+}
+
+func (s *stutterReader) Read(p []byte) (int, error) {
+	if s.empty = !s.empty; s.empty {
+		return 0, nil
+	}
+	return s.r.Read(p[:min(1, len(p))])
+}
+
+// TestPeekPrefixStutter pins that only empty reads in a row count toward
+// io.ErrNoProgress: a body with an empty read before each byte is read
+// whole.
+func TestPeekPrefixStutter(t *testing.T) {
+	body := strings.Repeat("x", 300)
+	prefix, err, _ := PeekPrefix(&stutterReader{r: strings.NewReader(body)}, -1, 512)
+	assert.Equal(t, body, string(prefix))
+	assert.ErrorIs(t, err, io.EOF)
+}
+
+// TestPeekPrefixIntoExactBuffer pins that a caller's buffer exactly as
+// long as the body is used: nothing is allocated.
+func TestPeekPrefixIntoExactBuffer(t *testing.T) {
+	buf := make([]byte, 3)
+	r := strings.NewReader("abc")
+	same := true
+	allocs := testing.AllocsPerRun(10, func() {
+		r.Reset("abc")
+		prefix, _, _ := PeekPrefixInto(buf, r, 3, 16)
+		same = same && string(prefix) == "abc"
+	})
+	assert.True(t, same, "the prefix")
+	assert.Zero(t, allocs)
 }

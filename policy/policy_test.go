@@ -183,3 +183,137 @@ func TestEveryRetryMeetsTheBounds(t *testing.T) {
 		})
 	}
 }
+
+// TestDecideReasonNamesTheAnswer pins subject: a decision's reason names
+// the answer's code, else its HTTP status, else "transport error".
+func TestDecideReasonNamesTheAnswer(t *testing.T) {
+	tests := []struct {
+		name string
+		r    classify.Result
+		want string
+	}{
+		{"code", classify.Result{Class: classify.Permanent, Code: "InvalidParameter", Status: 400}, "InvalidParameter is permanent"},
+		{"status only", classify.Result{Class: classify.Permanent, Status: 404}, "HTTP 404 is permanent"},
+		{"no answer", classify.Result{Class: classify.Permanent}, "transport error is permanent"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Policy{}.Decide(Outcome{Result: tt.r, Kind: classify.Read, Attempt: 1})
+			require.Equal(t, Stop, d.Verdict)
+			assert.Equal(t, tt.want, d.Reason)
+		})
+	}
+}
+
+// TestOutcomeUnknownOnlyForUnknownWrites pins unknownWrite: a stop at the
+// bounds leaves an outcome unknown only for a side-effect-unknown write,
+// not for a read whose outcome was unknown nor for a write the server
+// failed (Retryable: it answered).
+func TestOutcomeUnknownOnlyForUnknownWrites(t *testing.T) {
+	tests := []struct {
+		name string
+		c    classify.Class
+		kind classify.Kind
+		want bool
+	}{
+		{"unknown write", classify.SideEffectUnknown, classify.Write, true},
+		{"unknown read", classify.SideEffectUnknown, classify.Read, false},
+		{"retryable write", classify.Retryable, classify.Write, false},
+		{"retryable read", classify.Retryable, classify.Read, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := Outcome{Result: classify.Result{Class: tt.c, Code: "X", Status: 500}, Kind: tt.kind, Idempotent: true, Attempt: 3}
+			d := Policy{}.Decide(o)
+			require.Equal(t, Stop, d.Verdict, d.Reason)
+			assert.Equal(t, tt.want, d.OutcomeUnknown, d.Reason)
+		})
+	}
+}
+
+// TestRecipientLimitWindow pins recipientLimit's bounds: a per-recipient
+// limit is retried only when it names a window, the window fits in
+// MaxDelay (a window equal to it does), and the wait ends by MaxElapsed
+// (exactly at it does: the root transport's own rule for a wait).
+func TestRecipientLimitWindow(t *testing.T) {
+	p := Policy{MaxDelay: 30 * time.Second, MaxElapsed: time.Minute}
+	tests := []struct {
+		name    string
+		hint    time.Duration
+		elapsed time.Duration
+		want    Verdict
+	}{
+		{"no window", 0, 0, Stop},
+		{"negative window", -time.Second, 0, Stop},
+		{"short window", time.Second, 0, Retry},
+		{"window equal to MaxDelay", 30 * time.Second, 0, Retry},
+		{"window past MaxDelay", 31 * time.Second, 0, Stop},
+		{"window ends at MaxElapsed", 20 * time.Second, 40 * time.Second, Retry},
+		{"window ends past MaxElapsed", 30 * time.Second, 40 * time.Second, Stop},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := classify.Result{Provider: classify.Aliyun, Class: classify.Throttled, Code: "isv.BUSINESS_LIMIT_CONTROL", Status: 200,
+				Scope: classify.ScopeRecipient, Hint: tt.hint}
+			d := p.Decide(Outcome{Result: r, Kind: classify.Write, Attempt: 1, Elapsed: tt.elapsed})
+			assert.Equal(t, tt.want, d.Verdict, d.Reason)
+			assert.Contains(t, d.Reason, "limits one recipient")
+		})
+	}
+}
+
+// TestBudgetAndRateDefaults pins Budget.WithDefaults and Rate.WithDefaults
+// (zero and negative fields take the documented defaults, set ones are
+// kept; a Rate.Backoff of 1 or more cuts nothing and means 0.7), and that
+// Policy.WithDefaults applies both.
+func TestBudgetAndRateDefaults(t *testing.T) {
+	defBudget := Budget{Capacity: 100, RetryCost: 1, TimeoutCost: 2, SuccessRefund: 1.0 / 3}
+	defRate := Rate{Min: 0.5, Backoff: 0.7, Burst: 1}
+	budgets := []struct {
+		in, want Budget
+	}{
+		{Budget{}, defBudget},
+		{Budget{Capacity: -1, RetryCost: -1, TimeoutCost: -1, SuccessRefund: -1}, defBudget},
+		{Budget{Capacity: 10, RetryCost: 2, TimeoutCost: 5, SuccessRefund: 0.5, Off: true}, Budget{Capacity: 10, RetryCost: 2, TimeoutCost: 5, SuccessRefund: 0.5, Off: true}},
+	}
+	for _, tt := range budgets {
+		assert.Equal(t, tt.want, tt.in.WithDefaults(), "%+v", tt.in)
+	}
+	rates := []struct {
+		in, want Rate
+	}{
+		{Rate{}, defRate},
+		{Rate{Min: -1, Backoff: -1, Burst: -1}, defRate},
+		{Rate{Backoff: 1}, defRate},
+		{Rate{Backoff: 1.5}, defRate},
+		{Rate{Max: 100, Min: 2, Backoff: 0.5, Burst: 10, NoAdapt: true}, Rate{Max: 100, Min: 2, Backoff: 0.5, Burst: 10, NoAdapt: true}},
+	}
+	for _, tt := range rates {
+		assert.Equal(t, tt.want, tt.in.WithDefaults(), "%+v", tt.in)
+	}
+	p := Policy{}.WithDefaults()
+	assert.Equal(t, defBudget, p.Budget)
+	assert.Equal(t, defRate, p.Rate)
+}
+
+// TestBackoffDefaults pins Backoff.withDefaults and BackoffFor on a policy
+// without defaults: a Max below Initial is raised to it, a Multiplier of
+// 1 (constant delays) is kept while one below 1 means 2.
+func TestBackoffDefaults(t *testing.T) {
+	tests := []struct {
+		name     string
+		in, want Backoff
+	}{
+		{"zero", Backoff{}, Backoff{Initial: 200 * time.Millisecond, Max: 5 * time.Second, Multiplier: 2, Jitter: 0.5}},
+		{"max below initial", Backoff{Initial: 10 * time.Second}, Backoff{Initial: 10 * time.Second, Max: 10 * time.Second, Multiplier: 2, Jitter: 0.5}},
+		{"constant", Backoff{Multiplier: 1}, Backoff{Initial: 200 * time.Millisecond, Max: 5 * time.Second, Multiplier: 1, Jitter: 0.5}},
+		{"shrinking", Backoff{Multiplier: 0.5}, Backoff{Initial: 200 * time.Millisecond, Max: 5 * time.Second, Multiplier: 2, Jitter: 0.5}},
+		{"jitter over 1", Backoff{Jitter: 3}, Backoff{Initial: 200 * time.Millisecond, Max: 5 * time.Second, Multiplier: 2, Jitter: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, Policy{Retryable: tt.in}.BackoffFor(classify.Retryable))
+		})
+	}
+	assert.Equal(t, Backoff{Initial: time.Second, Max: 20 * time.Second, Multiplier: 2, Jitter: 0.5}, Policy{}.BackoffFor(classify.Throttled))
+}
