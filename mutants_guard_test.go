@@ -7,8 +7,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httptrace"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -200,4 +202,56 @@ func TestHandshakeTimeoutIsNotSent(t *testing.T) {
 			t.Fatalf("the server saw %d connections, not one per attempt", i)
 		}
 	}
+}
+
+// closeSpy records that its connection was closed.
+type closeSpy struct {
+	net.Conn
+	closed atomic.Bool
+}
+
+func (c *closeSpy) Close() error { c.closed.Store(true); return c.Conn.Close() }
+
+// tlsPair returns the client end of a TLS connection over a pipe, which
+// negotiated proto by ALPN, and the spy on its raw connection.
+func tlsPair(t *testing.T, proto string) (*tls.Conn, *closeSpy) {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	scfg := srv.TLS.Clone()
+	scfg.NextProtos = []string{proto}
+	a, b := net.Pipe()
+	spy := &closeSpy{Conn: a}
+	client := tls.Client(spy, &tls.Config{InsecureSkipVerify: true, NextProtos: []string{proto}})
+	server := tls.Server(b, scfg)
+	t.Cleanup(func() { _, _ = a.Close(), b.Close() })  // raw: no close_notify that nobody reads
+	go func() { _, _ = io.Copy(io.Discard, server) }() // handshakes, and reads the client's close_notify
+	require.NoError(t, client.Handshake())
+	require.Equal(t, proto, client.ConnectionState().NegotiatedProtocol)
+	return client, spy
+}
+
+// TestGuardClosesOnlyHTTP1Copies: a stopped copy's HTTP/1 connection over
+// TLS is closed (its writer does not look at the context), an HTTP/2
+// one, whose other streams belong to other requests, is not: multiplexed
+// tells them apart by ALPN.
+func TestGuardClosesOnlyHTTP1Copies(t *testing.T) {
+	for _, proto := range []string{"http/1.1", "h2"} {
+		t.Run(proto, func(t *testing.T) {
+			conn, spy := tlsPair(t, proto)
+			g := newSendGuard()
+			g.reset(false, func(error) {})
+			for range maxReadCopies + 1 {
+				g.trace.GotConn(httptrace.GotConnInfo{Conn: conn})
+			}
+			require.True(t, g.stopped.Load(), "the copy past the bound is stopped")
+			assert.Equal(t, proto != "h2", spy.closed.Load(), "connection closed")
+			assert.Equal(t, proto == "h2", multiplexed(conn))
+		})
+	}
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	assert.False(t, multiplexed(a), "a connection without TLS")
 }
