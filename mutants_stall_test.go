@@ -68,7 +68,7 @@ func TestStallWatch(t *testing.T) {
 			}
 			wait := 3 * stallGrace // long enough for a close that must not come
 			if tt.closed {
-				wait = time.Minute // the close comes a grace after the cancel
+				wait = 10 * time.Second // the close comes a grace after the cancel
 			}
 			assert.Equal(t, tt.closed, pipeClosed(t, client, wait), "connection closed")
 			w.end() // again, or on nil: nothing happens
