@@ -2,13 +2,18 @@ package yunrt
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/sign"
 )
 
 // TestBodyBufferLimitEdges pins body.go's buffering of a body without
@@ -62,5 +67,82 @@ func TestBodyBufferLimitEdges(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// countedBody counts its Close calls.
+type countedBody struct {
+	io.Reader
+	closes atomic.Int32
+}
+
+func (b *countedBody) Close() error { b.closes.Add(1); return nil }
+
+// hashSigner stands for a scheme that signs the body's bytes (it is held
+// whole): it records the body it was given.
+type hashSigner struct{ bodies [][]byte }
+
+func (s *hashSigner) Sign(_ context.Context, r *http.Request, body []byte, _ sign.Stamp) error {
+	s.bodies = append(s.bodies, body)
+	r.Header.Set("Authorization", "signed")
+	return nil
+}
+
+func (s *hashSigner) UsesNonce() bool { return false }
+
+// TestCallerBodyClosedOnceOnEveryBodyPath: the caller's request body is
+// closed exactly once by the time RoundTrip returns (net/http's
+// RoundTripper contract), on each of body.go's paths: held whole for a
+// signer, buffered up to the limit, streamed once past it, or resent
+// through GetBody; by yunrt when it read the body itself, by the base
+// transport when it got it. The base reads and closes every body, as
+// net/http does.
+func TestCallerBodyClosedOnceOnEveryBodyPath(t *testing.T) {
+	const limit = 64
+	tests := []struct {
+		name    string
+		size    int
+		signed  bool
+		getBody bool
+	}{
+		{"signed, held whole", 10, true, false},
+		{"buffered", 10, false, false},
+		{"streamed once", limit + 1, false, false},
+		{"GetBody", 10, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			payload := bytes.Repeat([]byte("x"), tt.size)
+			var got [][]byte
+			base := rtFunc(func(r *http.Request) (*http.Response, error) {
+				b, err := io.ReadAll(r.Body)
+				require.NoError(t, err)
+				_ = r.Body.Close()
+				got = append(got, b)
+				return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+					Body: io.NopCloser(bytes.NewReader([]byte(`{}`))), ContentLength: 2, Request: r}, nil
+			})
+			signer := &hashSigner{}
+			opts := []Option{WithBodyBufferLimit(limit)}
+			if tt.signed {
+				opts = append(opts, WithSigner(classify.Baidu, signer))
+			}
+			tr := New(base, opts...)
+			body := &countedBody{Reader: bytes.NewReader(payload)}
+			req, err := http.NewRequest(http.MethodPut, "https://b.bj.bcebos.com/object", body)
+			require.NoError(t, err)
+			if tt.getBody {
+				req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(payload)), nil }
+			}
+			resp, err := tr.RoundTrip(req)
+			require.NoError(t, err)
+			assert.Equal(t, int32(1), body.closes.Load(), "closed once when RoundTrip returns")
+			require.NoError(t, resp.Body.Close())
+			assert.Equal(t, int32(1), body.closes.Load(), "and never again")
+			assert.Equal(t, [][]byte{payload}, got, "sent whole, once")
+			if tt.signed {
+				assert.Equal(t, [][]byte{payload}, signer.bodies, "the signer got the whole body")
+			}
+		})
 	}
 }
