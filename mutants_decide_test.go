@@ -2,6 +2,7 @@ package yunrt
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/yunrt/yunrt/classify"
 	"github.com/yunrt/yunrt/policy"
+	"github.com/yunrt/yunrt/sign"
 )
 
 // decideRequest is a bare request under pol (defaults applied) that began
@@ -154,6 +156,135 @@ func TestAttemptTimeoutShares(t *testing.T) {
 				defer cancel()
 			}
 			assert.InDelta(t, tt.want, r.attemptTimeout(ctx, tt.n), float64(100*time.Millisecond))
+		})
+	}
+}
+
+// TestNeedsToken: the decision on a write depends on an idempotency token
+// when its outcome is unknown, when a retryable failure was sent, or when
+// it must be re-signed; never for a read.
+func TestNeedsToken(t *testing.T) {
+	tests := []struct {
+		class   classify.Class
+		kind    classify.Kind
+		notSent bool
+		want    bool
+	}{
+		{classify.SideEffectUnknown, classify.Write, false, true},
+		{classify.Retryable, classify.Write, false, true},
+		{classify.Retryable, classify.Write, true, false},
+		{classify.Resign, classify.Write, false, true},
+		{classify.Throttled, classify.Write, false, false},
+		{classify.Permanent, classify.Write, false, false},
+		{classify.SideEffectUnknown, classify.Read, false, false},
+		{classify.Resign, classify.Read, false, false},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, needsToken(tt.class, policy.Outcome{Kind: tt.kind, NotSent: tt.notSent}), "%v %v notSent=%v", tt.class, tt.kind, tt.notSent)
+	}
+}
+
+// TestSafeToResend: a caller's RetryCheck may resend a read, a request
+// with an idempotency token, or one not sent, with attempts left; never a
+// success, an unknown outcome, or past MaxAttempts.
+func TestSafeToResend(t *testing.T) {
+	tests := []struct {
+		name    string
+		n       int
+		class   classify.Class
+		state   SendState
+		unknown bool
+		out     policy.Outcome
+		want    bool
+	}{
+		{name: "read", n: 1, class: classify.Permanent, out: policy.Outcome{Kind: classify.Read}, want: true},
+		{name: "read, last attempt", n: 3, class: classify.Permanent, out: policy.Outcome{Kind: classify.Read}, want: false},
+		{name: "read, success", n: 1, class: classify.Success, out: policy.Outcome{Kind: classify.Read}, want: false},
+		{name: "read, outcome unknown", n: 1, class: classify.Permanent, unknown: true, out: policy.Outcome{Kind: classify.Read}, want: false},
+		{name: "write with a token", n: 2, class: classify.Permanent, out: policy.Outcome{Kind: classify.Write, Idempotent: true}, want: true},
+		{name: "write not sent", n: 1, class: classify.Retryable, state: NotSent, out: policy.Outcome{Kind: classify.Write}, want: true},
+		{name: "write answered", n: 1, class: classify.Permanent, out: policy.Outcome{Kind: classify.Write}, want: false},
+	}
+	for _, tt := range tests {
+		pol := policy.Policy{MaxAttempts: 3}.WithDefaults()
+		r := &request{pol: &pol}
+		a := &Attempt{N: tt.n, State: tt.state, Result: classify.Result{Class: tt.class}, Decision: policy.Decision{OutcomeUnknown: tt.unknown}}
+		assert.Equal(t, tt.want, r.safeToResend(a, tt.out), tt.name)
+	}
+}
+
+// TestRetryCheckApplied: a RetryCheck's false stops a retry or a re-sign
+// (an unknown write's outcome stays unknown); its true turns a stop into a
+// retry only where a resend is safe; otherwise the decision stands.
+func TestRetryCheckApplied(t *testing.T) {
+	read := policy.Outcome{Kind: classify.Read, Result: classify.Result{Class: classify.Permanent}}
+	unknownWrite := policy.Outcome{Kind: classify.Write, Result: classify.Result{Class: classify.SideEffectUnknown}}
+	tests := []struct {
+		name        string
+		retry       bool
+		verdict     policy.Verdict
+		out         policy.Outcome
+		want        policy.Verdict
+		wantUnknown bool
+	}{
+		{name: "declines a retry", retry: false, verdict: policy.Retry, out: read, want: policy.Stop},
+		{name: "declines a re-sign", retry: false, verdict: policy.Resign, out: read, want: policy.Stop},
+		{name: "declines an unknown write's retry", retry: false, verdict: policy.Retry, out: unknownWrite, want: policy.Stop, wantUnknown: true},
+		{name: "agrees to a retry", retry: true, verdict: policy.Retry, out: read, want: policy.Retry},
+		{name: "agrees to a stop", retry: false, verdict: policy.Stop, out: read, want: policy.Stop},
+		{name: "asks to retry a read", retry: true, verdict: policy.Stop, out: read, want: policy.Retry},
+		{name: "asks to retry an unknown write", retry: true, verdict: policy.Stop, out: unknownWrite, want: policy.Stop},
+		{name: "agrees to a re-sign", retry: true, verdict: policy.Resign, out: read, want: policy.Resign},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := New(nil, WithRetryCheck(func(context.Context, RequestInfo, Attempt) bool { return tt.retry }))
+			pol := policy.Policy{MaxAttempts: 3}.WithDefaults()
+			r := &request{t: tr, pol: &pol}
+			a := &Attempt{N: 1, Result: tt.out.Result, Decision: policy.Decision{Verdict: tt.verdict, Reason: "policy"}}
+			r.check(context.Background(), a, tt.out)
+			assert.Equal(t, tt.want, a.Decision.Verdict)
+			assert.Equal(t, tt.wantUnknown, a.Decision.OutcomeUnknown)
+			if tt.want != tt.verdict {
+				assert.Contains(t, a.Decision.Reason, "RetryCheck")
+			}
+		})
+	}
+}
+
+// TestOutcomeForeignNonce: the policy hears of a nonce signed elsewhere
+// only for an Aliyun request yunrt does not sign, on a failure; the
+// idempotency token is looked for only when the decision needs it.
+func TestOutcomeForeignNonce(t *testing.T) {
+	tests := []struct {
+		name      string
+		p         classify.Provider
+		signer    bool
+		class     classify.Class
+		nonce     bool
+		wantNonce bool
+	}{
+		{name: "aliyun, signed elsewhere", p: classify.Aliyun, class: classify.Resign, nonce: true, wantNonce: true},
+		{name: "aliyun, no nonce", p: classify.Aliyun, class: classify.Resign},
+		{name: "aliyun, signed by yunrt", p: classify.Aliyun, signer: true, class: classify.Resign, nonce: true},
+		{name: "aliyun, success", p: classify.Aliyun, class: classify.Success, nonce: true},
+		{name: "tencent", p: classify.Tencent, class: classify.Resign, nonce: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodGet, "https://ecs.aliyuncs.com/?Action=X", nil)
+			require.NoError(t, err)
+			if tt.nonce {
+				req.URL.RawQuery += "&SignatureNonce=n1&ClientToken=c1"
+			}
+			pol := policy.Policy{}.WithDefaults()
+			r := &request{p: tt.p, pol: &pol, orig: req, info: RequestInfo{Kind: classify.Write}}
+			if tt.signer {
+				r.signer = sign.AliyunRPC(testCreds)
+			}
+			out := r.outcome(&Attempt{N: 1, Result: classify.Result{Class: tt.class}})
+			assert.Equal(t, tt.wantNonce, out.ForeignNonce)
+			assert.Equal(t, tt.nonce && tt.class != classify.Success, out.Idempotent, "ClientToken, looked for when needed")
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package yunrt
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -214,6 +215,109 @@ func TestThrottledAtScopes(t *testing.T) {
 				assert.True(t, l.created.IsZero(), "never cut")
 				assert.Equal(t, -tt.hint, l.reserve(t0, rateStep), "held for the hint")
 			}
+		})
+	}
+}
+
+// TestWaitFor pins waitFor against a scripted reserve: a slot taken now
+// (0) or ahead (its wait, slept once); no slot (minus the wait): a step
+// of at most rateStep, then ask again; the step offered to reserve ends
+// before the context's deadline; a wait that reaches the deadline is
+// refused (ErrDeadline); a context ending during a sleep ends the wait.
+func TestWaitFor(t *testing.T) {
+	tests := []struct {
+		name      string
+		answers   []time.Duration
+		deadline  time.Duration // from lastNow; 0: none
+		cancel    bool          // the context ends before the wait
+		wantErr   error
+		wantSleep []time.Duration
+		wantSteps []time.Duration // the steps reserve was offered
+	}{
+		{name: "free", answers: []time.Duration{0}, wantSteps: []time.Duration{rateStep}},
+		{name: "slot ahead", answers: []time.Duration{30 * time.Millisecond}, wantSleep: []time.Duration{30 * time.Millisecond}, wantSteps: []time.Duration{rateStep}},
+		{name: "no slot, in steps", answers: []time.Duration{-250 * time.Millisecond, -150 * time.Millisecond, -50 * time.Millisecond, 0},
+			wantSleep: []time.Duration{rateStep, rateStep, 50 * time.Millisecond}, wantSteps: []time.Duration{rateStep, rateStep, rateStep, rateStep}},
+		{name: "no slot, then one ahead", answers: []time.Duration{-50 * time.Millisecond, 20 * time.Millisecond},
+			wantSleep: []time.Duration{50 * time.Millisecond, 20 * time.Millisecond}, wantSteps: []time.Duration{rateStep, rateStep}},
+		{name: "deadline within a step", answers: []time.Duration{0}, deadline: 50 * time.Millisecond, wantSteps: []time.Duration{50*time.Millisecond - 1}},
+		{name: "deadline beyond a step", answers: []time.Duration{0}, deadline: time.Second, wantSteps: []time.Duration{rateStep}},
+		{name: "next slot at the deadline", answers: []time.Duration{-time.Second}, deadline: time.Second, wantErr: ErrDeadline, wantSteps: []time.Duration{rateStep}},
+		{name: "next slot before the deadline", answers: []time.Duration{-time.Second + 1, 0}, deadline: time.Second,
+			wantSleep: []time.Duration{rateStep}, wantSteps: []time.Duration{rateStep, rateStep}},
+		{name: "context ends", answers: []time.Duration{-50 * time.Millisecond}, cancel: true, wantErr: context.Canceled,
+			wantSleep: []time.Duration{50 * time.Millisecond}, wantSteps: []time.Duration{rateStep}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr, fc := New(nil), newFakeClock()
+			tr.cfg.clk = fc
+			r := &request{t: tr, lastNow: fc.Now()}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tt.deadline > 0 {
+				ctx, cancel = context.WithDeadline(ctx, r.lastNow.Add(tt.deadline))
+				defer cancel()
+			}
+			if tt.cancel {
+				cancel()
+			}
+			var steps []time.Duration
+			reserve := func(_ time.Time, step time.Duration) time.Duration {
+				steps = append(steps, step)
+				require.NotEmpty(t, tt.answers, "asked once too often")
+				d := tt.answers[0]
+				tt.answers = tt.answers[1:]
+				return d
+			}
+			a := &Attempt{}
+			err := r.waitFor(ctx, a, reserve)
+			if tt.wantErr != nil {
+				assert.ErrorIs(t, err, tt.wantErr)
+			} else {
+				assert.NoError(t, err)
+				assert.Empty(t, tt.answers, "every answer read")
+			}
+			assert.Equal(t, tt.wantSleep, fc.Sleeps())
+			assert.Equal(t, tt.wantSteps, steps)
+			var slept time.Duration
+			for _, d := range fc.Sleeps() {
+				slept += d
+			}
+			if tt.cancel {
+				slept = 0 // the sleep was cut short
+			}
+			assert.Equal(t, slept, a.RateWait)
+		})
+	}
+}
+
+// TestScopeWaitEveryScope: a request waits for each of its throttled
+// scopes, past the ones that are not throttled, for as long as the
+// transport's last throttle is within scopeRelease.
+func TestScopeWaitEveryScope(t *testing.T) {
+	tests := []struct {
+		name     string
+		scope    classify.Scope
+		after    time.Duration // from the throttle to the wait
+		wantWait bool
+	}{
+		{name: "the action", scope: classify.ScopeAction, wantWait: true},
+		{name: "the host, after four scopes untouched", scope: classify.ScopeHost, wantWait: true},
+		{name: "the client", scope: classify.ScopeClient, wantWait: true},
+		{name: "released", scope: classify.ScopeHost, after: scopeRelease + 1, wantWait: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr, fc := New(nil), newFakeClock()
+			tr.cfg.clk = fc
+			r := scopeRequest(tr, classify.Aliyun, policy.Policy{})
+			r.throttledAt(fc.Now(), classify.Result{Class: classify.Throttled, Scope: tt.scope, Hint: 2 * scopeRelease})
+			fc.Advance(tt.after)
+			r.lastNow = fc.Now()
+			a := &Attempt{}
+			require.NoError(t, r.scopeWait(context.Background(), a))
+			assert.Equal(t, tt.wantWait, a.RateWait > 0, "waited %v", a.RateWait)
 		})
 	}
 }
