@@ -187,3 +187,34 @@ func TestSharedRecheckWithinWhatTheFirstAskLeft(t *testing.T) {
 		})
 	}
 }
+
+// cancelStore is a SharedStore whose Admit ends the caller's context,
+// then blocks until release (ignoring its own context).
+type cancelStore struct {
+	*fakeStore
+	cancel context.CancelFunc
+}
+
+func (c *cancelStore) Admit(_ context.Context, _ SharedAdmit) (SharedVerdict, error) {
+	c.cancel()
+	<-c.release
+	return SharedVerdict{}, nil
+}
+
+// TestSharedCallerGivesUpDuringAdmit: a caller whose context ends while
+// the store is asked ends the attempt at once with its context's error:
+// nothing is sent, nothing slept, and the store is not degraded (a caller
+// giving up is no store failure).
+func TestSharedCallerGivesUpDuringAdmit(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	store := &cancelStore{fakeStore: newFakeStore(), cancel: cancel}
+	defer close(store.release)
+	srv, tr, fc := sharedTransport(t, store, WithSharedState(store, SharedSettings{CallTimeout: time.Hour}))
+	_, err := sharedDo(t, srv, tr, "gone", ctx)
+	require.ErrorIs(t, err, context.Canceled)
+	sent, _ := srv.Totals()
+	assert.Zero(t, sent)
+	assert.Empty(t, fc.Sleeps())
+	assert.False(t, tr.SharedState().Degraded)
+}
