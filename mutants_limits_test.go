@@ -142,3 +142,38 @@ func TestRequestAccessKey(t *testing.T) {
 		})
 	}
 }
+
+// TestEndpointFor: an endpoint is made once per key, with the policy's
+// budget (full) and, when Rate.Max is set, a ceiling at Max with its
+// burst; Max 0 is no ceiling.
+func TestEndpointFor(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	tr := New(nil)
+	tests := []struct {
+		name      string
+		key       endpointKey
+		pol       policy.Policy
+		wantLimit float64 // 0: no ceiling
+		wantBurst int
+	}{
+		{name: "no ceiling", key: endpointKey{p: classify.Aliyun, host: "a.example.com"}, pol: policy.Policy{}},
+		{name: "ceiling", key: endpointKey{p: classify.Aliyun, host: "b.example.com"}, pol: policy.Policy{Rate: policy.Rate{Max: 5, Burst: 3}}, wantLimit: 5, wantBurst: 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pol := tt.pol.WithDefaults()
+			pol.Budget.Capacity = 7
+			e := tr.endpointFor(tt.key, &pol, now)
+			assert.Same(t, e, tr.endpointFor(tt.key, &pol, now), "made once")
+			assert.Equal(t, "aliyun/"+tt.key.host, e.name)
+			assert.Equal(t, 7.0, e.budget.left(), "the policy's budget, full")
+			if tt.wantLimit == 0 {
+				assert.Nil(t, e.ceiling)
+				return
+			}
+			require.NotNil(t, e.ceiling)
+			assert.Equal(t, tt.wantLimit, float64(e.ceiling.lim.Limit()))
+			assert.Equal(t, tt.wantBurst, e.ceiling.lim.Burst())
+		})
+	}
+}
