@@ -163,7 +163,8 @@ func TestSharedVerdicts(t *testing.T) {
 			store := newFakeStore()
 			store.set(tt.verdict, nil, false)
 			store.recheck, store.first = tt.recheck, tt.first
-			var opts []Option
+			rec := &recorder{}
+			opts := []Option{WithObserver(rec)}
 			if tt.breakerOff {
 				opts = append(opts, WithBreaker(classify.Aliyun, breaker.Settings{Off: true}))
 			}
@@ -183,6 +184,13 @@ func TestSharedVerdicts(t *testing.T) {
 			sent, _ := srv.Totals()
 			assert.Equal(t, tt.wantSent, sent)
 			assert.Equal(t, tt.wantSleep, fc.Sleeps())
+			var slept time.Duration
+			for _, d := range tt.wantSleep {
+				slept += d
+			}
+			atts := rec.Attempts()
+			require.Len(t, atts, 1)
+			assert.Equal(t, slept, atts[0].RateWait, "the attempt's wait for the fleet's rate")
 			require.NotEmpty(t, store.Admits())
 			slots := 0
 			for _, q := range store.Admits() {
@@ -231,6 +239,7 @@ func TestSharedDegradation(t *testing.T) {
 			_, err = sharedDo(t, srv, tr, "d2", context.Background())
 			require.NoError(t, err)
 			assert.Len(t, store.Admits(), 1, "no store call while degraded")
+			assert.Empty(t, fc.Sleeps(), "a failed or skipped store call: no wait at all")
 
 			fc.Sleep(context.Background(), time.Second) // the backoff passes: one probe, which fails
 			_, err = sharedDo(t, srv, tr, "d3", context.Background())
