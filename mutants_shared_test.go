@@ -36,7 +36,8 @@ func peeked(s *sharedState) beginWant {
 // healthy → (a call fails) degraded for Backoff, no call, no second
 // failure or late success of a call begun before changes anything → one
 // probe at a time → a failed probe doubles the period → a good probe
-// recovers. peek (async's question) agrees with begin.
+// recovers, leaving no probe in flight; a later failure starts again
+// from Backoff. peek (async's question) agrees with begin.
 func TestSharedStateMachine(t *testing.T) {
 	obs := &sharedEvents{}
 	s, fc := newTestSharedState(obs)
@@ -70,11 +71,19 @@ func TestSharedStateMachine(t *testing.T) {
 	assert.Equal(t, SharedStatus{Installed: true, Degraded: false, Degradations: 1}, s.status())
 	assert.Equal(t, beginWant{true, false}, begun(s, fc.Now()))
 
+	// Degraded again: the period starts from Backoff again, and its probe
+	// is made (no probe is left in flight by the recovery).
+	s.end(fc.Now(), "throttled", false, down)
+	assert.Equal(t, SharedStatus{Installed: true, Degraded: true, Degradations: 2}, s.status())
+	fc.Advance(time.Second)
+	assert.Equal(t, beginWant{true, true}, begun(s, fc.Now()), "the next period's probe")
+
 	evs := obs.Events()
-	require.Len(t, evs, 3)
+	require.Len(t, evs, 4)
 	assert.Equal(t, SharedStateEvent{Degraded: true, Op: "admit", Err: down, Retry: time.Second}, evs[0])
 	assert.Equal(t, SharedStateEvent{Degraded: true, Op: "admit", Err: down, Retry: 2 * time.Second}, evs[1])
 	assert.Equal(t, SharedStateEvent{Op: "admit"}, evs[2])
+	assert.Equal(t, SharedStateEvent{Degraded: true, Op: "throttled", Err: down, Retry: time.Second}, evs[3])
 }
 
 // TestSharedCallAbandoned: a caller giving up during a store call is no
