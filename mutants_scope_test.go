@@ -86,6 +86,7 @@ func TestScopeLimiterHintAndRelease(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, l.reserve(last.Add(tt.at), rateStep), "at %v", tt.at)
 	}
+	assert.Equal(t, time.Duration(0), l.reserve(last.Add(scopeRelease+2), rateStep), "released, asked again (the lock was released)")
 
 	g := newScopeLimiter(policy.Rate{}.WithDefaults(), 100)
 	g.cut(t0, 0)
