@@ -126,7 +126,8 @@ func TestSharedVerdicts(t *testing.T) {
 		wantErr    error
 		wantSent   int
 		wantSleep  []time.Duration
-		wantAdmits int // asks for a slot, the breaker's re-check not counted; 0: 1
+		wantAdmits int  // asks for a slot, the breaker's re-check not counted; 0: 1
+		breakerOff bool // the provider's breakers are off: the store is asked for no verdict
 	}{
 		{name: "go now", verdict: SharedVerdict{}, wantSent: 1},
 		{name: "open fleet-wide", verdict: SharedVerdict{Open: time.Second}, wantErr: breaker.ErrOpen},
@@ -140,13 +141,34 @@ func TestSharedVerdicts(t *testing.T) {
 			wantSent: 1, wantSleep: []time.Duration{30 * time.Second}, wantAdmits: 2},
 		{name: "next slots past the horizon, then one taken", first: []SharedVerdict{{Wait: 75 * time.Second}, {Wait: 45 * time.Second}}, verdict: SharedVerdict{Wait: 15 * time.Second},
 			wantSent: 1, wantSleep: []time.Duration{30 * time.Second, 30 * time.Second, 15 * time.Second}, wantAdmits: 3},
+		// The horizon is MaxDelay (30 s), the deadline further: a next slot
+		// past the horizon but before the deadline is asked for again, not
+		// refused with ErrDeadline.
+		{name: "next slot past the horizon, before the deadline", first: []SharedVerdict{{Wait: 45 * time.Second}}, verdict: SharedVerdict{}, deadline: time.Minute,
+			wantSent: 1, wantSleep: []time.Duration{30 * time.Second}, wantAdmits: 2},
+		// A slot exactly a horizon away is taken (Wait in (0, Horizon]).
+		{name: "slot exactly at the horizon", verdict: SharedVerdict{Wait: 30 * time.Second}, wantSent: 1, wantSleep: []time.Duration{30 * time.Second}},
+		// The breaker is asked again after a wait of sharedRecheck or more,
+		// not after a shorter one.
+		{name: "a wait of sharedRecheck: re-checked", verdict: SharedVerdict{Wait: sharedRecheck}, recheck: SharedVerdict{Open: time.Second},
+			wantErr: breaker.ErrOpen, wantSleep: []time.Duration{sharedRecheck}},
+		{name: "a shorter wait: not re-checked", verdict: SharedVerdict{Wait: sharedRecheck - time.Millisecond}, recheck: SharedVerdict{Open: time.Second},
+			wantSent: 1, wantSleep: []time.Duration{sharedRecheck - time.Millisecond}},
+		// Without breakers there is no verdict to re-check after a wait.
+		{name: "breakers off: no re-check", verdict: SharedVerdict{Wait: 40 * time.Millisecond}, recheck: SharedVerdict{Open: time.Second}, breakerOff: true,
+			wantSent: 1, wantSleep: []time.Duration{40 * time.Millisecond}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			store := newFakeStore()
 			store.set(tt.verdict, nil, false)
 			store.recheck, store.first = tt.recheck, tt.first
-			srv, tr, fc := sharedTransport(t, store)
+			rec := &recorder{}
+			opts := []Option{WithObserver(rec)}
+			if tt.breakerOff {
+				opts = append(opts, WithBreaker(classify.Aliyun, breaker.Settings{Off: true}))
+			}
+			srv, tr, fc := sharedTransport(t, store, opts...)
 			ctx := context.Background()
 			if tt.deadline > 0 {
 				var cancel context.CancelFunc
@@ -162,6 +184,13 @@ func TestSharedVerdicts(t *testing.T) {
 			sent, _ := srv.Totals()
 			assert.Equal(t, tt.wantSent, sent)
 			assert.Equal(t, tt.wantSleep, fc.Sleeps())
+			var slept time.Duration
+			for _, d := range tt.wantSleep {
+				slept += d
+			}
+			atts := rec.Attempts()
+			require.Len(t, atts, 1)
+			assert.Equal(t, slept, atts[0].RateWait, "the attempt's wait for the fleet's rate")
 			require.NotEmpty(t, store.Admits())
 			slots := 0
 			for _, q := range store.Admits() {
@@ -171,9 +200,12 @@ func TestSharedVerdicts(t *testing.T) {
 			}
 			assert.Equal(t, max(tt.wantAdmits, 1), slots, "asks for a slot")
 			q := store.Admits()[0]
-			assert.Equal(t, "aliyun/"+srv.Host(), q.Breaker)
+			assert.Equal(t, map[bool]string{false: "aliyun/" + srv.Host(), true: ""}[tt.breakerOff], q.Breaker)
 			assert.Equal(t, sharedKey("aliyun/host:"+srv.Host()+"/QuerySendDetails"), q.Scope, "the scope of the action (issue 13), hashed")
-			assert.Equal(t, map[bool]time.Duration{false: 30 * time.Second, true: tt.deadline}[tt.deadline > 0], q.Horizon)
+			assert.Equal(t, map[bool]time.Duration{false: 30 * time.Second, true: min(tt.deadline, 30*time.Second)}[tt.deadline > 0], q.Horizon)
+			if tt.breakerOff {
+				assert.Len(t, store.Admits(), slots, "no breaker verdict asked for")
+			}
 			assert.Equal(t, 1, q.Burst)
 		})
 	}
@@ -207,6 +239,7 @@ func TestSharedDegradation(t *testing.T) {
 			_, err = sharedDo(t, srv, tr, "d2", context.Background())
 			require.NoError(t, err)
 			assert.Len(t, store.Admits(), 1, "no store call while degraded")
+			assert.Empty(t, fc.Sleeps(), "a failed or skipped store call: no wait at all")
 
 			fc.Sleep(context.Background(), time.Second) // the backoff passes: one probe, which fails
 			_, err = sharedDo(t, srv, tr, "d3", context.Background())
@@ -262,6 +295,12 @@ func TestSharedSettingsDefaults(t *testing.T) {
 	}{
 		{SharedSettings{}, SharedSettings{CallTimeout: 20 * time.Millisecond, Backoff: time.Second, MaxBackoff: 30 * time.Second}},
 		{SharedSettings{CallTimeout: time.Millisecond, Backoff: time.Minute}, SharedSettings{CallTimeout: time.Millisecond, Backoff: time.Minute, MaxBackoff: time.Minute}},
+		// Negative means the default too.
+		{SharedSettings{CallTimeout: -1, Backoff: -1, MaxBackoff: -1}, SharedSettings{CallTimeout: 20 * time.Millisecond, Backoff: time.Second, MaxBackoff: 30 * time.Second}},
+		// A MaxBackoff equal to Backoff is kept (a fixed degraded period);
+		// a larger one too.
+		{SharedSettings{Backoff: 2 * time.Second, MaxBackoff: 2 * time.Second}, SharedSettings{CallTimeout: 20 * time.Millisecond, Backoff: 2 * time.Second, MaxBackoff: 2 * time.Second}},
+		{SharedSettings{Backoff: 2 * time.Second, MaxBackoff: 5 * time.Second}, SharedSettings{CallTimeout: 20 * time.Millisecond, Backoff: 2 * time.Second, MaxBackoff: 5 * time.Second}},
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, tt.in.WithDefaults())
