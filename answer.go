@@ -1,6 +1,7 @@
 package yunrt
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -340,11 +341,37 @@ func discard(resp *http.Response) {
 		_ = resp.Body.Close()
 		return
 	}
-	cancel := x.cancel // this attempt's, whenever the timer fires
 	stall := watchStall(x.ctx, resp, x.conn)
-	stop := time.AfterFunc(drainTimeout, func() { cancel(errDrainTimeout) })
+	fire := &drainTimer{cancel: x.cancel} // this attempt's, whenever the timer fires
+	stop := time.AfterFunc(drainTimeout, fire.run)
 	_, _ = io.CopyN(io.Discard, resp.Body, drainLimit)
 	stop.Stop()
+	fire.drop()
 	_ = resp.Body.Close()
 	stall.end()
+}
+
+// drainTimer ends a discarded answer's attempt when its drain takes too
+// long. It is dropped once the drain ended: a stopped timer can stay in
+// the runtime's timer heap until its P next runs timers, and would keep
+// the attempt's context (the caller's context and its values) reachable
+// meanwhile.
+type drainTimer struct {
+	mu     sync.Mutex
+	cancel context.CancelCauseFunc // nil once dropped
+}
+
+func (d *drainTimer) run() {
+	d.mu.Lock()
+	cancel := d.cancel
+	d.mu.Unlock()
+	if cancel != nil {
+		cancel(errDrainTimeout)
+	}
+}
+
+func (d *drainTimer) drop() {
+	d.mu.Lock()
+	d.cancel = nil
+	d.mu.Unlock()
 }
