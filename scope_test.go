@@ -1,6 +1,7 @@
 package yunrt
 
 import (
+	"net/http"
 	"testing"
 	"time"
 
@@ -95,6 +96,50 @@ func TestPerRecipientMinuteWindowWaits(t *testing.T) {
 	require.Len(t, atts, 2)
 	assert.Equal(t, time.Minute, atts[0].Delay, "waited for the window")
 	assert.Contains(t, fc.Sleeps(), time.Minute)
+}
+
+// TestPerRecipientWindowMeetsEveryRetryBound: over the emulator's wire, a
+// per-recipient limit whose minute window clears within the policy is not
+// waited for when the policy does not retry throttles, nor when the
+// request carries a nonce signed elsewhere (the resend would be refused
+// as SignatureNonceUsed): the server sees one attempt, and the caller
+// gets the limit's own answer.
+func TestPerRecipientWindowMeetsEveryRetryBound(t *testing.T) {
+	long := policy.Policy{MaxDelay: 2 * time.Minute, MaxElapsed: 5 * time.Minute}
+	noThrottleRetry := long
+	noThrottleRetry.NoRetry = []classify.Class{classify.Throttled}
+	tests := []struct {
+		name    string
+		pol     policy.Policy
+		foreign bool
+	}{
+		{name: "NoRetry of Throttled", pol: noThrottleRetry},
+		{name: "a nonce signed elsewhere", pol: long, foreign: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := testserver.New(classify.Aliyun)
+			defer srv.Close()
+			rec := &recorder{}
+			tr, fc := newTestTransport(srv, nil, WithObserver(rec), WithPolicy(classify.Aliyun, tt.pol))
+			srv.Script("minute", testserver.Fault{Code: "isv.BUSINESS_LIMIT_CONTROL", Message: "触发分钟级流控Permits:1", Format: testserver.Format200})
+			c := writeCall(classify.Aliyun)
+			c.key = "minute"
+			req := c.request(t, srv.URL())
+			if tt.foreign {
+				req.URL.RawQuery += "&SignatureNonce=signed-elsewhere"
+			}
+			status, err := do(t, tr, req)
+			require.NoError(t, err, "the limit's own answer is handed back")
+			assert.Equal(t, http.StatusOK, status)
+			atts := rec.Attempts()
+			require.Len(t, atts, 1, "not waited for")
+			assert.Equal(t, policy.Stop, atts[0].Decision.Verdict, atts[0].Decision.Reason)
+			assert.Equal(t, classify.ScopeRecipient, atts[0].Result.Scope)
+			assert.Equal(t, 1, srv.Attempts("minute"), "the server saw one attempt")
+			assert.Empty(t, fc.Sleeps(), "no wait for the window")
+		})
+	}
 }
 
 // TestScopeReleasedAfterThrottlesStop: after a single throttle, the
