@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"sync"
 	"time"
 
 	"github.com/yunrt/yunrt/breaker"
@@ -125,9 +126,9 @@ type exchange struct {
 	t      *Transport
 	ctx    context.Context
 	cancel context.CancelCauseFunc
-	timer  *time.Timer // nil: no attempt timeout running
-	guard  *sendGuard  // nil once the attempt ended
-	conn   net.Conn    // an HTTP/2 answer's connection, closed if a read of it stalls (stall.go)
+	timer  *attemptTimer // nil: no attempt timeout running
+	guard  *sendGuard    // nil once the attempt ended
+	conn   net.Conn      // an HTTP/2 answer's connection, closed if a read of it stalls (stall.go)
 
 	watching bool // the watchdog watches the read-ahead (the owner's: unwatch must follow)
 
@@ -149,7 +150,7 @@ func (r *request) newExchange(ctx context.Context, n int) *exchange {
 	x.guard.reset(r.info.Kind != classify.Read, cancel)
 	x.ctx = r.withTrace(actx, x.guard, n)
 	if d := r.attemptTimeout(ctx, n); d > 0 {
-		x.timer = time.AfterFunc(d, func() { cancel(ErrAttemptTimeout) })
+		x.timer = r.t.armTimeout(d, cancel)
 	}
 	return x
 }
@@ -197,9 +198,68 @@ func (x *exchange) stopTimer() (fired bool) {
 	if x.timer == nil {
 		return false
 	}
-	fired = !x.timer.Stop()
+	fired = x.timer.stop(&x.t.timers)
 	x.timer = nil
 	return fired
+}
+
+// attemptTimer is an attempt timeout: a timer that ends its attempt's
+// context with ErrAttemptTimeout. Its function reaches the attempt only
+// through cancel, which stop empties: a stopped timer can stay in the
+// runtime's timer heap until its P next runs timers, and must keep no
+// caller's context reachable meanwhile. A Transport recycles the timers
+// that stop stopped before they fired (Transport.timers): a late firing
+// of one that fired can then only reach its own, emptied, attemptTimer.
+type attemptTimer struct {
+	timer *time.Timer // its function is fire
+
+	mu     sync.Mutex
+	cancel context.CancelCauseFunc // nil: not armed
+}
+
+// armTimeout starts a timeout of d that ends an attempt with cancel.
+func (t *Transport) armTimeout(d time.Duration, cancel context.CancelCauseFunc) *attemptTimer {
+	at, _ := t.timers.Get().(*attemptTimer)
+	if at == nil {
+		at = new(attemptTimer)
+	}
+	at.mu.Lock()
+	at.cancel = cancel
+	at.mu.Unlock()
+	if at.timer == nil {
+		at.timer = time.AfterFunc(d, at.fire)
+	} else {
+		at.timer.Reset(d)
+	}
+	return at
+}
+
+func (at *attemptTimer) fire() {
+	at.mu.Lock()
+	cancel := at.cancel
+	at.mu.Unlock()
+	if cancel != nil {
+		cancel(ErrAttemptTimeout)
+	}
+}
+
+// stop stops the timeout and reports whether it fired (or is firing);
+// the attempt's context has then ended when stop returns. A timer stopped
+// before it fired goes back to pool.
+func (at *attemptTimer) stop(pool *sync.Pool) (fired bool) {
+	fired = !at.timer.Stop()
+	at.mu.Lock()
+	cancel := at.cancel
+	at.cancel = nil
+	at.mu.Unlock()
+	if fired {
+		if cancel != nil {
+			cancel(ErrAttemptTimeout) // its function may not have run yet
+		}
+		return true
+	}
+	pool.Put(at)
+	return false
 }
 
 // end releases the attempt's context and recycles its guard. Calling it

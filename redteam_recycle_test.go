@@ -706,11 +706,53 @@ func TestRedteamPooledGuardKeepsContext(t *testing.T) {
 	assert.Zero(t, vals, "context values reachable through pooled send guards after one GC")
 }
 
-// recycleRetained makes 320 requests through a Transport, each with a
-// context value, reads their answers through, and closes them 16 at a
-// time (closeIt) or never, and returns weak pointers to all of them.
-func recycleRetained(t *testing.T, closeIt bool) *recycleWeak {
-	tr := newRecycleTransport(&recycleBase{throttled: map[uint64]bool{}})
+// TestAttemptTimeoutKeepsNoContext: an attempt timeout's timer, stopped
+// when the read-ahead ends, keeps no caller's context reachable. Go keeps
+// a stopped timer in its P's timer heap until that P next runs its
+// timers; a timer whose function held the attempt's cancel function (and
+// so the caller's context and its values) kept them reachable meanwhile,
+// as the drain timer did (discard). attemptTimer's function reaches the
+// attempt only through what stop empties.
+//
+// The runtime removes stopped timers from the head and the tail of a
+// timer heap, and all of them once they are more than a quarter of it.
+// So the test runs on one P (GOMAXPROCS 1) whose heap holds, as a busy
+// program's would, a live timer due before the attempts' (the head) and
+// 4,095 due after them (a new attempt timer rises above them, off the
+// tail). Before attemptTimer, 5 context values of 320 stayed reachable
+// (10 runs of 10 failed); the count depends on when the runtime adjusts
+// the heap.
+func TestAttemptTimeoutKeepsNoContext(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	live := make([]*time.Timer, 4096)
+	for i := range live {
+		due := 2 * time.Hour
+		if i == 0 {
+			due = 30 * time.Minute
+		}
+		live[i] = time.AfterFunc(due, func() {})
+	}
+	defer func() {
+		for _, tm := range live {
+			tm.Stop()
+		}
+	}()
+	pol := fastPolicy()
+	pol.AttemptTimeout = time.Hour // armed on every attempt, never firing
+	w := recycleRetained(t, true, WithPolicy(classify.Tencent, pol))
+	runtime.GC()
+	runtime.GC()
+	runtime.GC()
+	_, vals := w.alive()
+	assert.Zero(t, vals, "context values reachable after three GCs, with an attempt timeout on every attempt")
+}
+
+// recycleRetained makes 320 requests through a Transport (with opts),
+// each with a context value, reads their answers through, and closes them
+// 16 at a time (closeIt) or never, and returns weak pointers to all of
+// them.
+func recycleRetained(t *testing.T, closeIt bool, opts ...Option) *recycleWeak {
+	tr := newRecycleTransport(&recycleBase{throttled: map[uint64]bool{}}, opts...)
 	w := &recycleWeak{}
 	var open []*http.Response
 	for i := range 320 { // 20 batches of 16: the last batch closed too
