@@ -934,3 +934,37 @@ func TestRedteamRecycleNested(t *testing.T) {
 	wg.Wait()
 	assert.Zero(t, inner.watchdog.watched()+outer.watchdog.watched(), "read-aheads still watched")
 }
+
+// TestAttemptTimerRecycling: a timeout stopped before it fired goes back
+// to the Transport's pool and serves the next attempt; one that fired
+// ends its attempt with ErrAttemptTimeout and is never reused, so its
+// function, however late it runs, can reach no later attempt.
+func TestAttemptTimerRecycling(t *testing.T) {
+	tr := New(http.DefaultTransport)
+	causes := make(chan error, 4)
+	cancel := func(err error) { causes <- err }
+
+	at := tr.armTimeout(time.Hour, cancel)
+	require.False(t, at.stop(&tr.timers), "stopped before it fired")
+	assert.Nil(t, at.cancel, "a stopped timer keeps no cancel function")
+	again := tr.armTimeout(time.Hour, cancel)
+	if !raceEnabled { // sync.Pool drops items at random under the race detector
+		assert.Same(t, at, again, "the stopped timer serves the next attempt")
+	}
+	require.False(t, again.stop(&tr.timers))
+
+	fired := tr.armTimeout(time.Nanosecond, cancel)
+	assert.Equal(t, ErrAttemptTimeout, <-causes, "the timeout ends its attempt")
+	assert.True(t, fired.stop(&tr.timers), "stop reports that it fired")
+	next := tr.armTimeout(time.Hour, cancel)
+	assert.NotSame(t, fired, next, "a timer that fired is not reused")
+	next.stop(&tr.timers)
+	fired.fire() // a late run of its function
+	select {
+	case err := <-causes: // stop's own cancel, which it calls as the function may not have run
+		assert.Equal(t, ErrAttemptTimeout, err)
+	default:
+		t.Fatal("stop did not end the attempt of a timer that fired")
+	}
+	assert.Empty(t, causes, "a late run of a stopped timer's function cancels nothing")
+}
