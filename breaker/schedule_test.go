@@ -170,3 +170,28 @@ func TestOpenTimeGrowsWhileProbesFail(t *testing.T) {
 	fail()
 	assert.Equal(t, 100*time.Millisecond, openFor(), "a new outage starts short again")
 }
+
+// TestOpenEndsOnTime: a tripped breaker refuses until its open time has
+// passed, to the nanosecond, and grants its probe at that very instant
+// (the closed fast path's ns >= openUntil and allowSlow's ns < openUntil
+// meet there without a gap or an overlap).
+func TestOpenEndsOnTime(t *testing.T) {
+	s := NewSet(Settings{MinRequests: 4}, nil)
+	t0 := time.Unix(1_800_000_000, 0)
+	for range 4 {
+		_, tk, err := s.AllowAt("h", t0)
+		require.NoError(t, err)
+		tk.DoneAt(Outcome{Class: classify.Retryable}, t0)
+	}
+	open := Settings{}.WithDefaults().MinOpenTimeout
+	state, _, err := s.AllowAt("h", t0.Add(open-time.Nanosecond))
+	require.ErrorIs(t, err, ErrOpen, "a nanosecond before the open time ends")
+	assert.Equal(t, "open", state)
+	state, tk, err := s.AllowAt("h", t0.Add(open))
+	require.NoError(t, err, "the probe is granted as the open time ends")
+	assert.Equal(t, "half-open", state)
+	tk.DoneAt(Outcome{Class: classify.Success}, t0.Add(open))
+	state, _, err = s.AllowAt("h", t0.Add(open))
+	require.NoError(t, err)
+	assert.Equal(t, "closed", state, "the probe's success closed it")
+}
