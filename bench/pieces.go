@@ -399,6 +399,7 @@ func transportPieces(p classify.Provider) []Piece {
 		{Name: pre + "breaker-off", Base: bare, Ref: def, Notes: "WithBreaker(p, breaker.Settings{Off: true})", New: rt(true, false, yunrt.WithBreaker(p, breaker.Settings{Off: true}))},
 		{Name: pre + "observer", Base: bare, Ref: def, Notes: "WithObserver of an observer doing nothing (not NopObserver)", New: rt(true, false, yunrt.WithObserver(setObserver{}))},
 		{Name: pre + "read", Base: bare, Ref: def, Notes: "the request made a read: ForRequest(ctx, AsRead())", New: rt(true, true)},
+		{Name: pre + "attempt-timeout", Base: bare, Ref: def, Notes: "WithPolicy(p, policy.Policy{AttemptTimeout: time.Minute}): a timer per attempt (recycled) instead of the watchdog", New: rt(true, false, yunrt.WithPolicy(p, policy.Policy{AttemptTimeout: time.Minute}))},
 	}
 }
 
