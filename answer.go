@@ -1,7 +1,6 @@
 package yunrt
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -342,36 +341,9 @@ func discard(resp *http.Response) {
 		return
 	}
 	stall := watchStall(x.ctx, resp, x.conn)
-	fire := &drainTimer{cancel: x.cancel} // this attempt's, whenever the timer fires
-	stop := time.AfterFunc(drainTimeout, fire.run)
+	tm := x.t.armTimer(drainTimeout, x.cancel, errDrainTimeout)
 	_, _ = io.CopyN(io.Discard, resp.Body, drainLimit)
-	stop.Stop()
-	fire.drop()
+	tm.stop(&x.t.timers)
 	_ = resp.Body.Close()
 	stall.end()
-}
-
-// drainTimer ends a discarded answer's attempt when its drain takes too
-// long. It is dropped once the drain ended: a stopped timer can stay in
-// the runtime's timer heap until its P next runs timers, and would keep
-// the attempt's context (the caller's context and its values) reachable
-// meanwhile.
-type drainTimer struct {
-	mu     sync.Mutex
-	cancel context.CancelCauseFunc // nil once dropped
-}
-
-func (d *drainTimer) run() {
-	d.mu.Lock()
-	cancel := d.cancel
-	d.mu.Unlock()
-	if cancel != nil {
-		cancel(errDrainTimeout)
-	}
-}
-
-func (d *drainTimer) drop() {
-	d.mu.Lock()
-	d.cancel = nil
-	d.mu.Unlock()
 }

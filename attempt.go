@@ -6,8 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
-	"sync"
-	"time"
 
 	"github.com/yunrt/yunrt/breaker"
 	"github.com/yunrt/yunrt/classify"
@@ -150,7 +148,7 @@ func (r *request) newExchange(ctx context.Context, n int) *exchange {
 	x.guard.reset(r.info.Kind != classify.Read, cancel)
 	x.ctx = r.withTrace(actx, x.guard, n)
 	if d := r.attemptTimeout(ctx, n); d > 0 {
-		x.timer = r.t.armTimeout(d, cancel)
+		x.timer = r.t.armTimer(d, cancel, ErrAttemptTimeout)
 	}
 	return x
 }
@@ -201,65 +199,6 @@ func (x *exchange) stopTimer() (fired bool) {
 	fired = x.timer.stop(&x.t.timers)
 	x.timer = nil
 	return fired
-}
-
-// attemptTimer is an attempt timeout: a timer that ends its attempt's
-// context with ErrAttemptTimeout. Its function reaches the attempt only
-// through cancel, which stop empties: a stopped timer can stay in the
-// runtime's timer heap until its P next runs timers, and must keep no
-// caller's context reachable meanwhile. A Transport recycles the timers
-// that stop stopped before they fired (Transport.timers): a late firing
-// of one that fired can then only reach its own, emptied, attemptTimer.
-type attemptTimer struct {
-	timer *time.Timer // its function is fire
-
-	mu     sync.Mutex
-	cancel context.CancelCauseFunc // nil: not armed
-}
-
-// armTimeout starts a timeout of d that ends an attempt with cancel.
-func (t *Transport) armTimeout(d time.Duration, cancel context.CancelCauseFunc) *attemptTimer {
-	at, _ := t.timers.Get().(*attemptTimer)
-	if at == nil {
-		at = new(attemptTimer)
-	}
-	at.mu.Lock()
-	at.cancel = cancel
-	at.mu.Unlock()
-	if at.timer == nil {
-		at.timer = time.AfterFunc(d, at.fire)
-	} else {
-		at.timer.Reset(d)
-	}
-	return at
-}
-
-func (at *attemptTimer) fire() {
-	at.mu.Lock()
-	cancel := at.cancel
-	at.mu.Unlock()
-	if cancel != nil {
-		cancel(ErrAttemptTimeout)
-	}
-}
-
-// stop stops the timeout and reports whether it fired (or is firing);
-// the attempt's context has then ended when stop returns. A timer stopped
-// before it fired goes back to pool.
-func (at *attemptTimer) stop(pool *sync.Pool) (fired bool) {
-	fired = !at.timer.Stop()
-	at.mu.Lock()
-	cancel := at.cancel
-	at.cancel = nil
-	at.mu.Unlock()
-	if fired {
-		if cancel != nil {
-			cancel(ErrAttemptTimeout) // its function may not have run yet
-		}
-		return true
-	}
-	pool.Put(at)
-	return false
 }
 
 // end releases the attempt's context and recycles its guard. Calling it

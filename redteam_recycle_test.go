@@ -944,19 +944,19 @@ func TestAttemptTimerRecycling(t *testing.T) {
 	causes := make(chan error, 4)
 	cancel := func(err error) { causes <- err }
 
-	at := tr.armTimeout(time.Hour, cancel)
+	at := tr.armTimer(time.Hour, cancel, ErrAttemptTimeout)
 	require.False(t, at.stop(&tr.timers), "stopped before it fired")
 	assert.Nil(t, at.cancel, "a stopped timer keeps no cancel function")
-	again := tr.armTimeout(time.Hour, cancel)
+	again := tr.armTimer(time.Hour, cancel, ErrAttemptTimeout)
 	if !raceEnabled { // sync.Pool drops items at random under the race detector
 		assert.Same(t, at, again, "the stopped timer serves the next attempt")
 	}
 	require.False(t, again.stop(&tr.timers))
 
-	fired := tr.armTimeout(time.Nanosecond, cancel)
+	fired := tr.armTimer(time.Nanosecond, cancel, ErrAttemptTimeout)
 	assert.Equal(t, ErrAttemptTimeout, <-causes, "the timeout ends its attempt")
 	assert.True(t, fired.stop(&tr.timers), "stop reports that it fired")
-	next := tr.armTimeout(time.Hour, cancel)
+	next := tr.armTimer(time.Hour, cancel, ErrAttemptTimeout)
 	assert.NotSame(t, fired, next, "a timer that fired is not reused")
 	next.stop(&tr.timers)
 	fired.fire() // a late run of its function
