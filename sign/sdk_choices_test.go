@@ -183,6 +183,7 @@ func TestGatewayBlankParams(t *testing.T) {
 		{"figure and narrow no-break spaces are values", "a=%E2%80%87%E2%80%AF", "/p?a=\u2007\u202f"},
 		{"no-break space is a value", "a=%C2%A0", "/p?a=\u00a0"},
 		{"blank name left out", "+=1&b=2", "/p?b=2"},
+		{"empty pairs skipped, not the end", "&a=1&&b=2&", "/p?a=1&b=2"},
 		{"only blank names", "%20=1", "/p"},
 	}
 	for _, tt := range tests {
