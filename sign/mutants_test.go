@@ -67,3 +67,56 @@ func TestSpellingsSignedInWireOrder(t *testing.T) {
 		})
 	}
 }
+
+// The three canonical query orders on one parameter set: RPC and ACS3 sort
+// by decoded name, BCE sorts the encoded "k=v" strings (bce-sdk-go's
+// getCanonicalQueryString: "a-b=2" before "a=1", as '-' < '='), leaving out
+// a parameter named authorization in any case. A '/' in a name or a value
+// is encoded (%2F): only paths keep it.
+func TestCanonicalQueryOrders(t *testing.T) {
+	ps := []param{{"b", "x/y"}, {"a-b", "2"}, {"a", "1"}, {"c/d", ""}, {"AUTHORIZATION", "z"}}
+	tests := []struct {
+		name string
+		got  func([]param) string
+		want string
+	}{
+		{"rpc", rpcCanonicalQuery, "AUTHORIZATION=z&a=1&a-b=2&b=x%2Fy&c%2Fd="},
+		{"acs3", queryByKey, "AUTHORIZATION=z&a=1&a-b=2&b=x%2Fy&c%2Fd="},
+		{"bce", queryByPair, "a-b=2&a=1&b=x%2Fy&c%2Fd="},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := append([]param(nil), ps...)
+			assert.Equal(t, tt.want, tt.got(in))
+			assert.Equal(t, ps, in, "the caller's parameters keep their order")
+		})
+	}
+}
+
+// isHex accepts exactly n lower-case hexadecimal digits: the signatures of
+// ACS3, TC3 and BCE.
+func TestIsHex(t *testing.T) {
+	tests := []struct {
+		in   string
+		n    int
+		want bool
+	}{
+		{"0123456789abcdef", 16, true},
+		{"", 0, true},
+		{"0123456789abcdef", 15, false},
+		{"0123456789abcdef", 17, false},
+		{"0123456789abcdeg", 16, false},
+		{"0123456789abcdeF", 16, false},
+		{"/", 1, false}, // '0'-1
+		{":", 1, false}, // '9'+1
+		{"`", 1, false}, // 'a'-1
+		{"g", 1, false}, // 'f'+1
+		{"0", 1, true},
+		{"9", 1, true},
+		{"a", 1, true},
+		{"f", 1, true},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, isHex(tt.in, tt.n), "%q %d", tt.in, tt.n)
+	}
+}
