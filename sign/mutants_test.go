@@ -120,3 +120,21 @@ func TestIsHex(t *testing.T) {
 		assert.Equal(t, tt.want, isHex(tt.in, tt.n), "%q %d", tt.in, tt.n)
 	}
 }
+
+// plainToken (a Stamp nonce, a TC3 service) is non-empty ASCII letters,
+// digits, '-', '_' and '.'; each range's edges pinned.
+func TestPlainToken(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"", false},
+		{"azAZ09-_.", true},
+		{"a", true}, {"z", true}, {"A", true}, {"Z", true}, {"0", true}, {"9", true},
+		{"`", false}, {"{", false}, {"@", false}, {"[", false}, {"/", false}, {":", false},
+		{"a b", false}, {"a/b", false}, {"a+b", false}, {"ä", false}, {"x\x00", false},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, plainToken(tt.in), "%q", tt.in)
+	}
+}
