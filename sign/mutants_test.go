@@ -74,7 +74,7 @@ func TestSpellingsSignedInWireOrder(t *testing.T) {
 // a parameter named authorization in any case. A '/' in a name or a value
 // is encoded (%2F): only paths keep it.
 func TestCanonicalQueryOrders(t *testing.T) {
-	ps := []param{{"b", "x/y"}, {"a-b", "2"}, {"a", "1"}, {"c/d", ""}, {"AUTHORIZATION", "z"}}
+	ps := []param{{"b", "x/y"}, {"AUTHORIZATION", "z"}, {"a-b", "2"}, {"a", "1"}, {"c/d", ""}}
 	tests := []struct {
 		name string
 		got  func([]param) string
