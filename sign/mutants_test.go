@@ -138,3 +138,19 @@ func TestPlainToken(t *testing.T) {
 		assert.Equal(t, tt.want, plainToken(tt.in), "%q", tt.in)
 	}
 }
+
+// ACS3 signs host, content-type and every x-acs-* header, and no other
+// (darabonba-openapi's getCanonicalHeaders): User-Agent, Accept and a custom
+// header stay out of SignedHeaders.
+func TestACS3SignedHeaderSelection(t *testing.T) {
+	r := newClientRequest(t, http.MethodPost, "https://ecs.cn-hangzhou.aliyuncs.com/", map[string]string{
+		"x-acs-action": "A", "x-acs-version": "1", "X-Acs-Region-Id": "cn-hangzhou",
+		"Content-Type": "application/json", "User-Agent": "ua/1", "Accept": "application/json", "X-Custom": "c",
+	}, nil)
+	c := explainOK(t, AliyunV3(testCreds), r, nil)
+	const want = "content-type;host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-region-id;x-acs-signature-nonce;x-acs-version"
+	assert.Equal(t, want, c.SignedHeaders)
+	assert.Contains(t, r.Header.Get("Authorization"), ",SignedHeaders="+want+",")
+	assert.Contains(t, c.Request, "\ncontent-type:application/json\nhost:ecs.cn-hangzhou.aliyuncs.com\n")
+	verifyOK(t, SchemeAliyunV3, r, nil)
+}
