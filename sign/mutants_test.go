@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -153,4 +154,78 @@ func TestACS3SignedHeaderSelection(t *testing.T) {
 	assert.Contains(t, r.Header.Get("Authorization"), ",SignedHeaders="+want+",")
 	assert.Contains(t, c.Request, "\ncontent-type:application/json\nhost:ecs.cn-hangzhou.aliyuncs.com\n")
 	verifyOK(t, SchemeAliyunV3, r, nil)
+}
+
+// signedServer is the server's view of the first round-trip case of
+// scheme, signed with fixedStamp.
+func signedServer(t *testing.T, scheme string) (*http.Request, []byte) {
+	t.Helper()
+	for _, tc := range roundTripCases() {
+		if tc.scheme == scheme {
+			body := []byte(tc.body)
+			r := newClientRequest(t, tc.method, tc.url, tc.header, body)
+			require.NoError(t, tc.signer.Sign(context.Background(), r, body, fixedStamp))
+			return toServer(t, r, body)
+		}
+	}
+	t.Fatalf("no round-trip case of %s", scheme)
+	return nil, nil
+}
+
+// editHeader returns an edit replacing old by new in header name's value.
+func editHeader(name, old, new string) func(*http.Request) {
+	return func(r *http.Request) {
+		v := r.Header.Get(name)
+		r.Header.Set(name, strings.Replace(v, old, new, 1))
+	}
+}
+
+// editHeaderFunc returns an edit setting header name to f(its value).
+func editHeaderFunc(name string, f func(string) string) func(*http.Request) {
+	return func(r *http.Request) { r.Header.Set(name, f(r.Header.Get(name))) }
+}
+
+// A signed request with one field of its signature edited: Verify fails
+// with the sentinel (and message) of the parse step that must reject it,
+// before any signature is recomputed (an ErrSignatureMismatch here means
+// the parser let the edit through). A nil want: the edit is accepted.
+func TestVerifyRejectsEditedField(t *testing.T) {
+	authSig := func(v string) string { // the Authorization's Signature=<hex> item
+		i := strings.Index(v, "Signature=")
+		return v[i:]
+	}
+	tests := []struct {
+		name, scheme string
+		edit         func(*http.Request)
+		want         error
+		msg          string
+	}{
+		{"v3 Credential renamed", SchemeAliyunV3, editHeader("Authorization", "Credential=", "Cred="),
+			ErrMalformedAuthorization, "want Credential, SignedHeaders and Signature"},
+		{"v3 Signature repeated", SchemeAliyunV3, editHeaderFunc("Authorization", func(v string) string { return v + "," + authSig(v) }),
+			ErrMalformedAuthorization, "want Credential, SignedHeaders and Signature"},
+		{"v3 SignedHeaders name repeated", SchemeAliyunV3, editHeader("Authorization", "SignedHeaders=", "SignedHeaders=host;"),
+			ErrMalformedAuthorization, "bad SignedHeaders"},
+		{"v3 SignedHeaders name upper-case", SchemeAliyunV3, editHeader("Authorization", "SignedHeaders=", "SignedHeaders=Accept;"),
+			ErrMalformedAuthorization, "bad SignedHeaders"},
+		{"v3 SignedHeaders empty name", SchemeAliyunV3, editHeader("Authorization", "SignedHeaders=", "SignedHeaders=;"),
+			ErrMalformedAuthorization, "bad SignedHeaders"},
+		{"v3 SignedHeaders name not a token", SchemeAliyunV3, editHeader("Authorization", "SignedHeaders=", "SignedHeaders=a(b);"),
+			ErrMalformedAuthorization, "bad SignedHeaders"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, body := signedServer(t, tt.scheme)
+			tt.edit(s)
+			_, err := Verify(tt.scheme, s, body, testSecret)
+			if tt.want == nil {
+				assert.NoError(t, err)
+				return
+			}
+			assert.ErrorIs(t, err, tt.want)
+			if assert.Error(t, err) {
+				assert.Contains(t, err.Error(), tt.msg)
+			}
+		})
+	}
 }
