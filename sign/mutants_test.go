@@ -204,6 +204,8 @@ func TestVerifyRejectsEditedField(t *testing.T) {
 			ErrMalformedAuthorization, "want Credential, SignedHeaders and Signature"},
 		{"v3 Signature repeated", SchemeAliyunV3, editHeaderFunc("Authorization", func(v string) string { return v + "," + authSig(v) }),
 			ErrMalformedAuthorization, "want Credential, SignedHeaders and Signature"},
+		{"v3 Credential empty", SchemeAliyunV3, editHeader("Authorization", "Credential="+testAK, "Credential="),
+			ErrMalformedAuthorization, "want Credential, SignedHeaders and Signature"},
 		{"v3 SignedHeaders name repeated", SchemeAliyunV3, editHeader("Authorization", "SignedHeaders=", "SignedHeaders=host;"),
 			ErrMalformedAuthorization, "bad SignedHeaders"},
 		{"v3 SignedHeaders name upper-case", SchemeAliyunV3, editHeader("Authorization", "SignedHeaders=", "SignedHeaders=Accept;"),
@@ -227,5 +229,24 @@ func TestVerifyRejectsEditedField(t *testing.T) {
 				assert.Contains(t, err.Error(), tt.msg)
 			}
 		})
+	}
+}
+
+// validHeaderName is RFC 7230's token: letters, digits and
+// !#$%&'*+-.^_`|~; each range's edges and a bad byte after a good one.
+func TestValidHeaderName(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"", false},
+		{"azAZ09!#$%&'*+-.^_`|~", true},
+		{"a", true}, {"z", true}, {"A", true}, {"Z", true}, {"0", true}, {"9", true}, {"!", true}, {"~", true},
+		{"/", false}, {":", false}, {"@", false}, {"[", false}, {"{", false}, {" ", false},
+		{`"`, false}, {"(", false}, {",", false}, {";", false}, {"\x7f", false}, {"é", false},
+		{"a(", false}, {"x-ca-key ", false},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, validHeaderName(tt.in), "%q", tt.in)
 	}
 }
