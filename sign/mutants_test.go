@@ -156,19 +156,19 @@ func TestACS3SignedHeaderSelection(t *testing.T) {
 	verifyOK(t, SchemeAliyunV3, r, nil)
 }
 
-// signedServer is the server's view of the first round-trip case of
-// scheme, signed with fixedStamp.
-func signedServer(t *testing.T, scheme string) (*http.Request, []byte) {
+// signedServer is the server's view of a round-trip case of scheme, signed
+// with fixedStamp: the one named name, the first when name is "".
+func signedServer(t *testing.T, scheme, name string) (*http.Request, []byte) {
 	t.Helper()
 	for _, tc := range roundTripCases() {
-		if tc.scheme == scheme {
+		if tc.scheme == scheme && (name == "" || tc.name == name) {
 			body := []byte(tc.body)
 			r := newClientRequest(t, tc.method, tc.url, tc.header, body)
 			require.NoError(t, tc.signer.Sign(context.Background(), r, body, fixedStamp))
 			return toServer(t, r, body)
 		}
 	}
-	t.Fatalf("no round-trip case of %s", scheme)
+	t.Fatalf("no round-trip case %q of %s", name, scheme)
 	return nil, nil
 }
 
@@ -199,25 +199,28 @@ func TestVerifyRejectsEditedField(t *testing.T) {
 		edit         func(*http.Request)
 		want         error
 		msg          string
+		base         string // round-trip case; "" for the scheme's first
 	}{
 		{"v3 Credential renamed", SchemeAliyunV3, editHeader("Authorization", "Credential=", "Cred="),
-			ErrMalformedAuthorization, "want Credential, SignedHeaders and Signature"},
+			ErrMalformedAuthorization, "want Credential, SignedHeaders and Signature", ""},
 		{"v3 Signature repeated", SchemeAliyunV3, editHeaderFunc("Authorization", func(v string) string { return v + "," + authSig(v) }),
-			ErrMalformedAuthorization, "want Credential, SignedHeaders and Signature"},
+			ErrMalformedAuthorization, "want Credential, SignedHeaders and Signature", ""},
 		{"v3 Credential empty", SchemeAliyunV3, editHeader("Authorization", "Credential="+testAK, "Credential="),
-			ErrMalformedAuthorization, "want Credential, SignedHeaders and Signature"},
+			ErrMalformedAuthorization, "want Credential, SignedHeaders and Signature", ""},
+		{"v3 token header present but unsigned", SchemeAliyunV3, editHeader("Authorization", ";x-acs-security-token", ""),
+			ErrMalformedAuthorization, "SignedHeaders lacks x-acs-security-token", "aliyun v3 GET with encoded path and token"},
 		{"v3 SignedHeaders name repeated", SchemeAliyunV3, editHeader("Authorization", "SignedHeaders=", "SignedHeaders=host;"),
-			ErrMalformedAuthorization, "bad SignedHeaders"},
+			ErrMalformedAuthorization, "bad SignedHeaders", ""},
 		{"v3 SignedHeaders name upper-case", SchemeAliyunV3, editHeader("Authorization", "SignedHeaders=", "SignedHeaders=Accept;"),
-			ErrMalformedAuthorization, "bad SignedHeaders"},
+			ErrMalformedAuthorization, "bad SignedHeaders", ""},
 		{"v3 SignedHeaders empty name", SchemeAliyunV3, editHeader("Authorization", "SignedHeaders=", "SignedHeaders=;"),
-			ErrMalformedAuthorization, "bad SignedHeaders"},
+			ErrMalformedAuthorization, "bad SignedHeaders", ""},
 		{"v3 SignedHeaders name not a token", SchemeAliyunV3, editHeader("Authorization", "SignedHeaders=", "SignedHeaders=a(b);"),
-			ErrMalformedAuthorization, "bad SignedHeaders"},
+			ErrMalformedAuthorization, "bad SignedHeaders", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, body := signedServer(t, tt.scheme)
+			s, body := signedServer(t, tt.scheme, tt.base)
 			tt.edit(s)
 			_, err := Verify(tt.scheme, s, body, testSecret)
 			if tt.want == nil {
