@@ -185,6 +185,21 @@ func editHeaderFunc(name string, f func(string) string) func(*http.Request) {
 	return func(r *http.Request) { r.Header.Set(name, f(r.Header.Get(name))) }
 }
 
+// setValues returns an edit setting header name's values (none: removed).
+func setValues(name string, vs ...string) func(*http.Request) {
+	return func(r *http.Request) {
+		r.Header.Del(name)
+		for _, v := range vs {
+			r.Header.Add(name, v)
+		}
+	}
+}
+
+// editQuery returns an edit replacing old by new in the raw query.
+func editQuery(old, new string) func(*http.Request) {
+	return func(r *http.Request) { r.URL.RawQuery = strings.Replace(r.URL.RawQuery, old, new, 1) }
+}
+
 // A signed request with one field of its signature edited: Verify fails
 // with the sentinel (and message) of the parse step that must reject it,
 // before any signature is recomputed (an ErrSignatureMismatch here means
@@ -209,6 +224,106 @@ func TestVerifyRejectsEditedField(t *testing.T) {
 			ErrMalformedAuthorization, "want Credential, SignedHeaders and Signature", ""},
 		{"v3 token header present but unsigned", SchemeAliyunV3, editHeader("Authorization", ";x-acs-security-token", ""),
 			ErrMalformedAuthorization, "SignedHeaders lacks x-acs-security-token", "aliyun v3 GET with encoded path and token"},
+		// TC3 (the case signs at 2024-05-06T07:08:09Z = 1714979289, service sms).
+		{"tc3 scope terminator", SchemeTencentTC3, editHeader("Authorization", "/tc3_request", "/tc3_requesu"),
+			ErrMalformedAuthorization, "bad Credential scope", ""},
+		{"tc3 scope extra part", SchemeTencentTC3, editHeader("Authorization", "/sms/", "/sms/x/"),
+			ErrMalformedAuthorization, "bad Credential scope", ""},
+		{"tc3 empty SecretId", SchemeTencentTC3, editHeader("Authorization", "Credential="+testAK+"/", "Credential=/"),
+			ErrMalformedAuthorization, "bad Credential scope", ""},
+		{"tc3 empty service", SchemeTencentTC3, editHeader("Authorization", "/sms/", "//"),
+			ErrMalformedAuthorization, "bad Credential scope", ""},
+		{"tc3 service not a token", SchemeTencentTC3, editHeader("Authorization", "/sms/", "/s+s/"),
+			ErrMalformedAuthorization, "bad Credential scope", ""},
+		{"tc3 host unsigned", SchemeTencentTC3, editHeader("Authorization", "content-type;host", "content-type"),
+			ErrMalformedAuthorization, "SignedHeaders must include content-type and host", ""},
+		{"tc3 content-type unsigned", SchemeTencentTC3, editHeader("Authorization", "content-type;host", "host"),
+			ErrMalformedAuthorization, "SignedHeaders must include content-type and host", ""},
+		{"tc3 bad SignedHeaders", SchemeTencentTC3, editHeader("Authorization", "content-type;host", "content-type;host;host"),
+			ErrMalformedAuthorization, "SignedHeaders must include content-type and host", ""},
+		{"tc3 timestamp absent", SchemeTencentTC3, setValues("X-TC-Timestamp"), ErrMissingHeader, "X-TC-Timestamp", ""},
+		{"tc3 timestamp blank", SchemeTencentTC3, setValues("X-TC-Timestamp", " "), ErrMissingHeader, "X-TC-Timestamp", ""},
+		{"tc3 timestamp repeated", SchemeTencentTC3, setValues("X-TC-Timestamp", "1714979289", "1714979289"),
+			ErrMalformedTimestamp, "repeated X-TC-Timestamp", ""},
+		{"tc3 timestamp with +", SchemeTencentTC3, setValues("X-TC-Timestamp", "+1714979289"), ErrMalformedTimestamp, "X-TC-Timestamp", ""},
+		{"tc3 timestamp leading zero", SchemeTencentTC3, setValues("X-TC-Timestamp", "01714979289"), ErrMalformedTimestamp, "X-TC-Timestamp", ""},
+		{"tc3 timestamp negative", SchemeTencentTC3, setValues("X-TC-Timestamp", "-1"), ErrMalformedTimestamp, "X-TC-Timestamp", ""},
+		{"tc3 timestamp not a number", SchemeTencentTC3, setValues("X-TC-Timestamp", "17149792x9"), ErrMalformedTimestamp, "X-TC-Timestamp", ""},
+		{"tc3 timestamp past 9999", SchemeTencentTC3, setValues("X-TC-Timestamp", "253402300800"), ErrMalformedTimestamp, "X-TC-Timestamp", ""},
+		{"tc3 timestamp last second of 9999 parses", SchemeTencentTC3, setValues("X-TC-Timestamp", "253402300799"),
+			ErrMalformedAuthorization, "Credential date is not the UTC date of X-TC-Timestamp", ""},
+		{"tc3 timestamp a day earlier", SchemeTencentTC3, setValues("X-TC-Timestamp", "1714892889"),
+			ErrMalformedAuthorization, "Credential date is not the UTC date of X-TC-Timestamp", ""},
+		{"tc3 timestamp same day parses", SchemeTencentTC3, setValues("X-TC-Timestamp", "1714979290"),
+			ErrSignatureMismatch, "tencent-tc3", ""},
+		// BCE (bce-auth-v1/AK/2024-05-06T07:08:09Z/1800/headers/signature).
+		{"bce other version", SchemeBaiduBCE, editHeader("Authorization", "bce-auth-v1/", "bce-auth-v2/"),
+			ErrMalformedAuthorization, "want bce-auth-v1/", ""},
+		{"bce empty AK", SchemeBaiduBCE, editHeader("Authorization", "/"+testAK+"/", "//"),
+			ErrMalformedAuthorization, "want bce-auth-v1/", ""},
+		{"bce extra part", SchemeBaiduBCE, editHeader("Authorization", "/1800/", "/1800/x/"),
+			ErrMalformedAuthorization, "want bce-auth-v1/", ""},
+		{"bce signature not hex", SchemeBaiduBCE, editHeaderFunc("Authorization", func(v string) string { return v[:len(v)-1] + "g" }),
+			ErrMalformedAuthorization, "signature is not 64 hex digits", ""},
+		{"bce bad timestamp", SchemeBaiduBCE, editHeader("Authorization", "2024-05-06T07:08:09Z", "2024-05-06T7:08:09Z"),
+			ErrMalformedTimestamp, "Authorization timestamp", ""},
+		{"bce zero expiration", SchemeBaiduBCE, editHeader("Authorization", "/1800/", "/0/"), ErrMalformedAuthorization, "bad expiration", ""},
+		{"bce negative expiration", SchemeBaiduBCE, editHeader("Authorization", "/1800/", "/-1/"), ErrMalformedAuthorization, "bad expiration", ""},
+		{"bce expiration with +", SchemeBaiduBCE, editHeader("Authorization", "/1800/", "/+1800/"), ErrMalformedAuthorization, "bad expiration", ""},
+		{"bce expiration not a number", SchemeBaiduBCE, editHeader("Authorization", "/1800/", "/18x0/"), ErrMalformedAuthorization, "bad expiration", ""},
+		{"bce expiration past 100 years", SchemeBaiduBCE, editHeader("Authorization", "/1800/", "/3153600001/"), ErrMalformedAuthorization, "bad expiration", ""},
+		{"bce expiration of 100 years parses", SchemeBaiduBCE, editHeader("Authorization", "/1800/", "/3153600000/"), ErrSignatureMismatch, "baidu-bce", ""},
+		{"bce expiration of 1 s parses", SchemeBaiduBCE, editHeader("Authorization", "/1800/", "/1/"), ErrSignatureMismatch, "baidu-bce", ""},
+		{"bce host unsigned", SchemeBaiduBCE, editHeader("Authorization", ";host;", ";"), ErrMalformedAuthorization, "bad signed headers", ""},
+		{"bce signed header upper-case", SchemeBaiduBCE, editHeader("Authorization", ";host;", ";Host;"), ErrMalformedAuthorization, "bad signed headers", ""},
+		{"bce Authorization repeated", SchemeBaiduBCE, func(r *http.Request) { r.Header.Add("Authorization", r.Header.Get("Authorization")) },
+			ErrMalformedAuthorization, "repeated Authorization header", ""},
+		// RPC (query parameters).
+		{"rpc other SignatureMethod", SchemeAliyunRPC, editQuery("SignatureMethod=HMAC-SHA1", "SignatureMethod=HMAC-SHA256"),
+			ErrMalformedAuthorization, "unsupported SignatureMethod", ""},
+		{"rpc other SignatureVersion", SchemeAliyunRPC, editQuery("SignatureVersion=1.0", "SignatureVersion=2.0"),
+			ErrMalformedAuthorization, "unsupported SignatureVersion", ""},
+		{"rpc Signature not base64", SchemeAliyunRPC, editQuery("&Signature=", "&Signature=%21"),
+			ErrMalformedAuthorization, "Signature is not base64 HMAC-SHA1", ""},
+		{"rpc Signature too long", SchemeAliyunRPC, editQuery("&Signature=", "&Signature=AAAA"),
+			ErrMalformedAuthorization, "Signature is not base64 HMAC-SHA1", ""},
+		{"rpc SecurityToken repeated", SchemeAliyunRPC, editQuery("&Timestamp=", "&SecurityToken=a&SecurityToken=a&Timestamp="),
+			ErrMalformedAuthorization, "repeated parameter SecurityToken", ""},
+		{"rpc one SecurityToken parses", SchemeAliyunRPC, editQuery("&Timestamp=", "&SecurityToken=a&Timestamp="),
+			ErrSignatureMismatch, "aliyun-rpc", ""},
+		{"rpc AccessKeyId empty", SchemeAliyunRPC, editQuery("AccessKeyId="+testAK, "AccessKeyId="),
+			ErrMissingParameter, "AccessKeyId", ""},
+		{"rpc Timestamp repeated", SchemeAliyunRPC, editQuery("&Timestamp=", "&Timestamp=2024-05-06T07%3A08%3A09Z&Timestamp="),
+			ErrMalformedAuthorization, "repeated parameter Timestamp", ""},
+		// API Gateway (X-Ca-* headers).
+		{"gateway SHA1 method with a SHA256 signature", SchemeAliyunGateway, setValues("X-Ca-Signature-Method", "HmacSHA1"),
+			ErrMalformedAuthorization, "X-Ca-Signature is not a base64 HMAC", ""},
+		{"gateway other method", SchemeAliyunGateway, setValues("X-Ca-Signature-Method", "HmacMD5"),
+			ErrMalformedAuthorization, "unsupported X-Ca-Signature-Method", ""},
+		{"gateway method repeated", SchemeAliyunGateway, setValues("X-Ca-Signature-Method", "HmacSHA256", "HmacSHA256"),
+			ErrMalformedAuthorization, "unsupported X-Ca-Signature-Method", ""},
+		{"gateway method absent is HmacSHA256", SchemeAliyunGateway, setValues("X-Ca-Signature-Method"),
+			ErrSignatureMismatch, "aliyun-gateway", ""},
+		{"gateway key repeated", SchemeAliyunGateway, setValues("X-Ca-Key", testAK, testAK),
+			ErrMalformedAuthorization, "repeated header X-Ca-Key", ""},
+		{"gateway blank nonce", SchemeAliyunGateway, setValues("X-Ca-Nonce", " "), ErrMissingHeader, "X-Ca-Nonce", ""},
+		{"gateway nonce unsigned", SchemeAliyunGateway, editHeader("X-Ca-Signature-Headers", "x-ca-nonce,", ""),
+			ErrMalformedAuthorization, "X-Ca-Signature-Headers lacks x-ca-nonce", ""},
+		{"gateway key unsigned", SchemeAliyunGateway, editHeader("X-Ca-Signature-Headers", "x-ca-key,", ""),
+			ErrMalformedAuthorization, "X-Ca-Signature-Headers lacks x-ca-key", ""},
+		{"gateway timestamp unsigned", SchemeAliyunGateway, editHeader("X-Ca-Signature-Headers", ",x-ca-timestamp", ""),
+			ErrMalformedAuthorization, "X-Ca-Signature-Headers lacks x-ca-timestamp", ""},
+		{"gateway lists Content-Type", SchemeAliyunGateway, editHeader("X-Ca-Signature-Headers", "x-ca-key", "Content-Type,x-ca-key"),
+			ErrMalformedAuthorization, "bad X-Ca-Signature-Headers", ""},
+		{"gateway lists a name twice", SchemeAliyunGateway, editHeader("X-Ca-Signature-Headers", "x-ca-key", "X-Ca-Key,x-ca-key"),
+			ErrMalformedAuthorization, "bad X-Ca-Signature-Headers", ""},
+		{"gateway lists an empty name", SchemeAliyunGateway, editHeader("X-Ca-Signature-Headers", "x-ca-key", ",x-ca-key"),
+			ErrMalformedAuthorization, "bad X-Ca-Signature-Headers", ""},
+		{"gateway timestamp with +", SchemeAliyunGateway, setValues("X-Ca-Timestamp", "+1714979289000"), ErrMalformedTimestamp, "X-Ca-Timestamp", ""},
+		{"gateway timestamp negative", SchemeAliyunGateway, setValues("X-Ca-Timestamp", "-1"), ErrMalformedTimestamp, "X-Ca-Timestamp", ""},
+		{"gateway timestamp past 9999", SchemeAliyunGateway, setValues("X-Ca-Timestamp", "253402300800000"), ErrMalformedTimestamp, "X-Ca-Timestamp", ""},
+		{"gateway timestamp last ms of 9999 parses", SchemeAliyunGateway, setValues("X-Ca-Timestamp", "253402300799999"), ErrSignatureMismatch, "aliyun-gateway", ""},
+		{"gateway timestamp 0 parses", SchemeAliyunGateway, setValues("X-Ca-Timestamp", "0"), ErrSignatureMismatch, "aliyun-gateway", ""},
 		{"v3 SignedHeaders name repeated", SchemeAliyunV3, editHeader("Authorization", "SignedHeaders=", "SignedHeaders=host;"),
 			ErrMalformedAuthorization, "bad SignedHeaders", ""},
 		{"v3 SignedHeaders name upper-case", SchemeAliyunV3, editHeader("Authorization", "SignedHeaders=", "SignedHeaders=Accept;"),
