@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -366,5 +367,138 @@ func TestValidHeaderName(t *testing.T) {
 	}
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, validHeaderName(tt.in), "%q", tt.in)
+	}
+}
+
+// The constructors' names as String prints them (TencentTC3Service keeps
+// its service, which the credential scope then carries whatever the host).
+func TestSignerNames(t *testing.T) {
+	tests := []struct {
+		signer Signer
+		want   string
+	}{
+		{AliyunRPC(testCreds), "sign.AliyunRPC(StaticCredentials{REDACTED})"},
+		{AliyunV3(&testCreds), "sign.AliyunV3(StaticCredentials{REDACTED})"},
+		{AliyunGateway(nil), "sign.AliyunGateway(nil)"},
+		{TencentTC3(CredentialsFunc(nil)), "sign.TencentTC3(CredentialsFunc)"},
+		{TencentTC3Service(testCreds, ""), "sign.TencentTC3(StaticCredentials{REDACTED})"},
+		{TencentTC3Service(testCreds, "sms"), "sign.TencentTC3Service(StaticCredentials{REDACTED}, sms)"},
+		{BaiduBCE(testCreds, 0), "sign.BaiduBCE(StaticCredentials{REDACTED}, 30m0s)"},
+		{BaiduBCE(foreignProvider{}, time.Hour), "sign.BaiduBCE(sign.foreignProvider, 1h0m0s)"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, fmt.Sprint(tt.signer))
+		assert.Equal(t, tt.want, fmt.Sprintf("%#v", tt.signer))
+	}
+	r := newClientRequest(t, http.MethodPost, "https://cvm.tencentcloudapi.com/", nil, nil)
+	require.NoError(t, TencentTC3Service(testCreds, "sms").Sign(context.Background(), r, nil, fixedStamp))
+	assert.Contains(t, r.Header.Get("Authorization"), "/2024-05-06/sms/tc3_request,")
+}
+
+type foreignProvider struct{}
+
+func (foreignProvider) Retrieve(context.Context) (Credentials, error) { return Credentials(testCreds), nil }
+
+// TC3 and BCE have no nonce: Sign ignores the Stamp's, even one that would
+// be invalid for the other schemes.
+func TestNonceIgnoredWithoutNonce(t *testing.T) {
+	bad := Stamp{Time: fixedStamp.Time, Nonce: "not a valid nonce"}
+	for _, s := range []Signer{TencentTC3(testCreds), BaiduBCE(testCreds, 0)} {
+		r := newClientRequest(t, http.MethodGet, "https://cvm.tencentcloudapi.com/v2/x", nil, nil)
+		assert.NoError(t, s.Sign(context.Background(), r, nil, bad), "%v", s)
+	}
+}
+
+// A TC3 POST without a Content-Type gets application/json; charset=utf-8
+// and signs it; any other method without one sends and signs none.
+func TestTC3DefaultContentType(t *testing.T) {
+	tests := []struct{ method, want string }{
+		{http.MethodPost, "application/json; charset=utf-8"},
+		{http.MethodGet, ""},
+		{http.MethodPut, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method, func(t *testing.T) {
+			r := newClientRequest(t, tt.method, "https://cvm.tencentcloudapi.com/", nil, nil)
+			c := explainOK(t, TencentTC3(testCreds), r, nil)
+			assert.Equal(t, tt.want, r.Header.Get("Content-Type"))
+			assert.Contains(t, c.Request, "\ncontent-type:"+tt.want+"\nhost:")
+			verifyOK(t, SchemeTencentTC3, r, nil)
+		})
+	}
+}
+
+// With token credentials every scheme sends the token: TC3 in X-TC-Token
+// (unsigned, so only this test sees it), ACS3 in x-acs-security-token, BCE
+// in x-bce-security-token, RPC in the SecurityToken parameter; the gateway
+// has none.
+func TestSecurityTokenSent(t *testing.T) {
+	acs := map[string]string{"x-acs-action": "A", "x-acs-version": "1"}
+	tests := []struct {
+		signer Signer
+		header map[string]string
+		got    func(*http.Request) string
+		want   string
+	}{
+		{TencentTC3(testCredsToken), nil, func(r *http.Request) string { return r.Header.Get("X-TC-Token") }, testToken},
+		{AliyunV3(testCredsToken), acs, func(r *http.Request) string { return r.Header.Get("x-acs-security-token") }, testToken},
+		{BaiduBCE(testCredsToken, 0), nil, func(r *http.Request) string { return r.Header.Get("x-bce-security-token") }, testToken},
+		{AliyunRPC(testCredsToken), nil, func(r *http.Request) string { return r.URL.Query().Get("SecurityToken") }, testToken},
+		{AliyunGateway(testCredsToken), nil, func(r *http.Request) string { return fmt.Sprint(r.Header) }, ""},
+	}
+	for _, tt := range tests {
+		r := newClientRequest(t, http.MethodPost, "https://cvm.tencentcloudapi.com/", tt.header, nil)
+		require.NoError(t, tt.signer.Sign(context.Background(), r, nil, fixedStamp))
+		if tt.want == "" {
+			assert.NotContains(t, tt.got(r), testToken, "%v", tt.signer)
+			continue
+		}
+		assert.Equal(t, tt.want, tt.got(r), "%v", tt.signer)
+	}
+}
+
+// The LengthSigners: TC3 signs length only under UNSIGNED-PAYLOAD, BCE
+// always; SignLength signs exactly as Sign with a body of that length
+// (for BCE content-length signed and r.ContentLength set), and n <= 0
+// means no body.
+func TestLengthSigners(t *testing.T) {
+	body := []byte("0123456789")
+	tests := []struct {
+		name   string
+		scheme string
+		signer Signer
+		header map[string]string
+		want   bool
+	}{
+		{"tc3 unsigned payload", SchemeTencentTC3, TencentTC3(testCreds), map[string]string{"X-TC-Content-SHA256": "UNSIGNED-PAYLOAD"}, true},
+		{"tc3 other payload hash", SchemeTencentTC3, TencentTC3(testCreds), map[string]string{"X-TC-Content-SHA256": "abc"}, false},
+		{"tc3 body signed", SchemeTencentTC3, TencentTC3(testCreds), nil, false},
+		{"bce", SchemeBaiduBCE, BaiduBCE(testCreds, 0), nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ls, ok := tt.signer.(LengthSigner)
+			require.True(t, ok)
+			url := "https://cvm.tencentcloudapi.com/v1/o"
+			r := newClientRequest(t, http.MethodPut, url, tt.header, nil)
+			r.ContentLength = 0
+			assert.Equal(t, tt.want, ls.SignsLengthOnly(r))
+			if !tt.want {
+				return
+			}
+			for _, n := range []int64{int64(len(body)), 0, -1} {
+				r := newClientRequest(t, http.MethodPut, url, tt.header, nil)
+				r.ContentLength = 0
+				require.NoError(t, ls.SignLength(context.Background(), r, n, fixedStamp))
+				full := body[:max(n, 0)]
+				w := newClientRequest(t, http.MethodPut, url, tt.header, full)
+				require.NoError(t, ls.Sign(context.Background(), w, full, fixedStamp))
+				assert.Equal(t, w.Header.Get("Authorization"), r.Header.Get("Authorization"), "n=%d", n)
+				if tt.scheme == SchemeBaiduBCE { // TC3 does not sign the length
+					assert.Equal(t, max(n, 0), r.ContentLength, "n=%d", n)
+				}
+				verifyOK(t, tt.scheme, r, full)
+			}
+		})
 	}
 }
