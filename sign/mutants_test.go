@@ -253,6 +253,8 @@ func TestVerifyRejectsEditedField(t *testing.T) {
 		{"tc3 timestamp past 9999", SchemeTencentTC3, setValues("X-TC-Timestamp", "253402300800"), ErrMalformedTimestamp, "X-TC-Timestamp", ""},
 		{"tc3 timestamp last second of 9999 parses", SchemeTencentTC3, setValues("X-TC-Timestamp", "253402300799"),
 			ErrMalformedAuthorization, "Credential date is not the UTC date of X-TC-Timestamp", ""},
+		{"tc3 timestamp 0 parses", SchemeTencentTC3, setValues("X-TC-Timestamp", "0"),
+			ErrMalformedAuthorization, "Credential date is not the UTC date of X-TC-Timestamp", ""},
 		{"tc3 timestamp a day earlier", SchemeTencentTC3, setValues("X-TC-Timestamp", "1714892889"),
 			ErrMalformedAuthorization, "Credential date is not the UTC date of X-TC-Timestamp", ""},
 		{"tc3 timestamp same day parses", SchemeTencentTC3, setValues("X-TC-Timestamp", "1714979290"),
@@ -397,7 +399,9 @@ func TestSignerNames(t *testing.T) {
 
 type foreignProvider struct{}
 
-func (foreignProvider) Retrieve(context.Context) (Credentials, error) { return Credentials(testCreds), nil }
+func (foreignProvider) Retrieve(context.Context) (Credentials, error) {
+	return Credentials(testCreds), nil
+}
 
 // TC3 and BCE have no nonce: Sign ignores the Stamp's, even one that would
 // be invalid for the other schemes.
