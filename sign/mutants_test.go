@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -549,4 +550,31 @@ func TestBCEDefaultSignedHeaders(t *testing.T) {
 			})
 		}
 	}
+}
+
+// The RPC Signature parameter is written in Aliyun's percentEncode, so a
+// '/' of the base64 signature travels as %2F (nonce-0 gives one).
+func TestRPCSignatureEncoded(t *testing.T) {
+	r := newClientRequest(t, http.MethodGet, "http://ecs.aliyuncs.com/?Action=DescribeRegions", nil, nil)
+	st := Stamp{Time: fixedStamp.Time, Nonce: "nonce-0"}
+	require.NoError(t, AliyunRPC(testCreds).Sign(context.Background(), r, nil, st))
+	sig := r.URL.Query().Get("Signature")
+	require.Contains(t, sig, "/")
+	aliyun := strings.NewReplacer("+", "%20", "*", "%2A", "%7E", "~").Replace(url.QueryEscape(sig))
+	assert.True(t, strings.HasSuffix(r.URL.RawQuery, "&Signature="+aliyun), r.URL.RawQuery)
+	assert.Contains(t, aliyun, "%2F")
+}
+
+// An RPC form body with more parameters than the query signs and verifies.
+func TestRPCLargeForm(t *testing.T) {
+	var form []string
+	for i := range 12 {
+		form = append(form, fmt.Sprintf("P%02d=%d", i, i))
+	}
+	body := []byte(strings.Join(form, "&"))
+	r := newClientRequest(t, http.MethodPost, "http://ecs.aliyuncs.com/",
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, body)
+	c := explainOK(t, AliyunRPC(testCreds), r, body)
+	assert.Contains(t, c.Request, "&P00=0&P01=1&")
+	verifyOK(t, SchemeAliyunRPC, r, body)
 }
