@@ -578,3 +578,20 @@ func TestRPCLargeForm(t *testing.T) {
 	assert.Contains(t, c.Request, "&P00=0&P01=1&")
 	verifyOK(t, SchemeAliyunRPC, r, body)
 }
+
+// Parsed prints its fields, the signature as REDACTED (or "" when empty),
+// under every verb.
+func TestParsedPrints(t *testing.T) {
+	p := Parsed{Scheme: SchemeBaiduBCE, AccessKeyID: "ak", Nonce: "n", Time: fixedStamp.Time, Expiration: time.Second, Signature: "s3cr3t-signature"}
+	const str = "Parsed{Scheme: baidu-bce, AccessKeyID: ak, Nonce: n, Time: 2024-05-06T07:08:09Z, Expiration: 1s, Signature: REDACTED}"
+	const gostr = `sign.Parsed{Scheme:"baidu-bce", AccessKeyID:"ak", Nonce:"n", Time:"2024-05-06T07:08:09Z", Expiration:1000000000, Signature:"REDACTED"}`
+	assert.Equal(t, str, p.String())
+	assert.Equal(t, gostr, p.GoString())
+	assert.Equal(t, str, fmt.Sprint(p))
+	assert.Equal(t, str, fmt.Sprintf("%+v", p))
+	assert.Equal(t, gostr, fmt.Sprintf("%#v", p))
+	assert.Equal(t, `"`+str+`"`, fmt.Sprintf("%q", p))
+	p.Signature = ""
+	assert.Contains(t, p.String(), "Signature: }")
+	assert.Contains(t, p.GoString(), `Signature:""}`)
+}
