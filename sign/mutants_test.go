@@ -595,3 +595,41 @@ func TestParsedPrints(t *testing.T) {
 	assert.Contains(t, p.String(), "Signature: }")
 	assert.Contains(t, p.GoString(), `Signature:""}`)
 }
+
+// Credentials and StaticCredentials print their id, the secret and token
+// as REDACTED only when set, under every verb.
+func TestCredentialsPrints(t *testing.T) {
+	id := Credentials{AccessKeyID: "id"}
+	assert.Equal(t, `sign.Credentials{AccessKeyID:"id", AccessKeySecret:"", SecurityToken:""}`, fmt.Sprintf("%#v", id))
+	assert.Equal(t, "Credentials{AccessKeyID: id, AccessKeySecret: REDACTED}", fmt.Sprint(id))
+	assert.Equal(t, `"Credentials{AccessKeyID: id, AccessKeySecret: REDACTED}"`, fmt.Sprintf("%q", id))
+	sc := StaticCredentials{AccessKeyID: "id", AccessKeySecret: "s"}
+	assert.Equal(t, `sign.StaticCredentials{AccessKeyID:"id", AccessKeySecret:"REDACTED", SecurityToken:""}`, fmt.Sprintf("%#v", sc))
+	assert.Equal(t, "StaticCredentials{AccessKeyID: id, AccessKeySecret: REDACTED}", fmt.Sprint(sc))
+	assert.Equal(t, `"StaticCredentials{AccessKeyID: id, AccessKeySecret: REDACTED}"`, fmt.Sprintf("%q", sc))
+	assert.Equal(t, "StaticCredentials{AccessKeyID: id, AccessKeySecret: REDACTED}", fmt.Sprintf("%x", sc))
+}
+
+// A Stamp: its time is signed in UTC whatever its location; a nonce of up
+// to 128 bytes is used as given, a longer one refused; credentials without
+// an access key id are refused.
+func TestStampAndCredentialEdges(t *testing.T) {
+	acs := map[string]string{"x-acs-action": "A", "x-acs-version": "1"}
+	sign := func(c CredentialsProvider, st Stamp) (*http.Request, error) {
+		r := newClientRequest(t, http.MethodGet, "https://ecs.aliyuncs.com/", acs, nil)
+		return r, AliyunV3(c).Sign(context.Background(), r, nil, st)
+	}
+	east := Stamp{Time: fixedStamp.Time.In(time.FixedZone("CST", 8*3600)), Nonce: "n"}
+	r, err := sign(testCreds, east)
+	require.NoError(t, err)
+	assert.Equal(t, "2024-05-06T07:08:09Z", r.Header.Get("x-acs-date"))
+
+	r, err = sign(testCreds, Stamp{Time: fixedStamp.Time, Nonce: strings.Repeat("n", 128)})
+	require.NoError(t, err)
+	assert.Equal(t, strings.Repeat("n", 128), r.Header.Get("x-acs-signature-nonce"))
+	_, err = sign(testCreds, Stamp{Time: fixedStamp.Time, Nonce: strings.Repeat("n", 129)})
+	assert.ErrorIs(t, err, ErrInvalidNonce)
+
+	_, err = sign(StaticCredentials{AccessKeySecret: "s"}, fixedStamp)
+	assert.ErrorIs(t, err, ErrMissingCredentials)
+}
