@@ -633,3 +633,24 @@ func TestStampAndCredentialEdges(t *testing.T) {
 	_, err = sign(StaticCredentials{AccessKeySecret: "s"}, fixedStamp)
 	assert.ErrorIs(t, err, ErrMissingCredentials)
 }
+
+// A request with a nil Header map (built by hand) is signed: Sign makes one.
+func TestSignNilHeader(t *testing.T) {
+	tests := []struct {
+		scheme, url string
+		signer      Signer
+	}{
+		{SchemeAliyunRPC, "http://ecs.aliyuncs.com/?Action=A", AliyunRPC(testCreds)},
+		{SchemeAliyunGateway, "http://abc.alicloudapi.com/p", AliyunGateway(testCreds)},
+		{SchemeTencentTC3, "https://cvm.tencentcloudapi.com/", TencentTC3(testCreds)},
+		{SchemeBaiduBCE, "http://bcc.bj.baidubce.com/v2/instance", BaiduBCE(testCreds, 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scheme, func(t *testing.T) {
+			r := newClientRequest(t, http.MethodGet, tt.url, nil, nil)
+			r.Header = nil
+			require.NoError(t, tt.signer.Sign(context.Background(), r, nil, fixedStamp))
+			verifyOK(t, tt.scheme, r, nil)
+		})
+	}
+}
