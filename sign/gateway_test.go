@@ -109,6 +109,28 @@ func TestGatewayStringToSignLiterals(t *testing.T) {
 			wantMD5: "DRXNMZcezQ1VSgYs3bq4RA==",
 		},
 		{
+			// An empty path is signed as "/", the path the server sees; only
+			// X-Ca-* headers are signed, never User-Agent or another custom
+			// header (the demo's buildHeaders).
+			name: "no path is /, only X-Ca-* headers signed", method: http.MethodGet,
+			url:    "http://abc123-cn-hangzhou.alicloudapi.com?x=1",
+			header: map[string]string{"User-Agent": "ua/1", "X-Custom": "c", "X-Ca-Stage": "TEST"},
+			wantSTS: "GET\n\n\n\n\n" +
+				"x-ca-key:" + testAK + "\nx-ca-nonce:" + fixedStamp.Nonce + "\nx-ca-signature-method:HmacSHA256\n" +
+				"x-ca-stage:TEST\nx-ca-timestamp:1714979289000\n/?x=1",
+		},
+		{
+			// A body without a Content-Type is not a form (isForm): it gets
+			// a Content-MD5 and its bytes are not read as parameters.
+			name: "body without Content-Type gets Content-MD5", method: http.MethodPost,
+			url:  "http://abc123-cn-hangzhou.alicloudapi.com/v1/raw",
+			body: "a=1",
+			wantSTS: "POST\n\nOHLJrj9CevC+Dq0J0Hrizw==\n\n\n" +
+				"x-ca-key:" + testAK + "\nx-ca-nonce:" + fixedStamp.Nonce + "\nx-ca-signature-method:HmacSHA256\n" +
+				"x-ca-timestamp:1714979289000\n/v1/raw",
+			wantMD5: "OHLJrj9CevC+Dq0J0Hrizw==",
+		},
+		{
 			name: "GET without params", method: http.MethodGet,
 			url: "http://abc123-cn-hangzhou.alicloudapi.com/",
 			wantSTS: "GET\n\n\n\n\n" +

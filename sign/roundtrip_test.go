@@ -464,6 +464,8 @@ func TestBaiduExpiration(t *testing.T) {
 		{"zero means 1800 s", 0, 1800 * time.Second},
 		{"negative means 1800 s", -time.Minute, 1800 * time.Second},
 		{"whole seconds", time.Hour, time.Hour},
+		{"one second is kept", time.Second, time.Second},
+		{"under one second means 1800 s", time.Second - 1, 1800 * time.Second},
 		{"truncated to seconds", 90*time.Second + 500*time.Millisecond, 90 * time.Second},
 	}
 	for _, tt := range tests {

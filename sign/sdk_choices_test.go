@@ -172,8 +172,18 @@ func TestGatewayBlankParams(t *testing.T) {
 		{"empty value", "a=", "/p?a"},
 		{"space value", "a=+", "/p?a"},
 		{"tab value", "a=%09", "/p?a"},
+		{"line feed value", "a=%0A", "/p?a"},
+		{"vertical tab value", "a=%0B", "/p?a"},
+		{"form feed value", "a=%0C", "/p?a"},
+		{"carriage return value", "a=%0D", "/p?a"},
+		{"file to unit separators", "a=%1C%1D%1E%1F", "/p?a"},
+		{"before file separator is a value", "a=%1B", "/p?a=\x1b"},
+		{"after unit separator is a value", "a=%20%21", "/p?a= !"},
+		{"ideographic space, line and paragraph separators", "a=%E3%80%80%E2%80%A8%E2%80%A9", "/p?a"},
+		{"figure and narrow no-break spaces are values", "a=%E2%80%87%E2%80%AF", "/p?a=\u2007\u202f"},
 		{"no-break space is a value", "a=%C2%A0", "/p?a=\u00a0"},
 		{"blank name left out", "+=1&b=2", "/p?b=2"},
+		{"empty pairs skipped, not the end", "&a=1&&b=2&", "/p?a=1&b=2"},
 		{"only blank names", "%20=1", "/p"},
 	}
 	for _, tt := range tests {

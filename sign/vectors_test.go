@@ -36,7 +36,10 @@ func TestAliyunRPCVector(t *testing.T) {
 	assert.Equal(t, "3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf", q.Get("SignatureNonce"))
 	assert.Equal(t, "2016-02-23T12:46:24Z", q.Get("Timestamp"))
 	assert.Len(t, q, 9, "exactly the vector's 8 params plus Signature")
-	assert.True(t, strings.HasSuffix(r.URL.RawQuery, "&Signature=OLeaidS1JvxuMvnyHOwuJ%2BuX5qY%3D"), r.URL.RawQuery)
+	// The query is written back sorted, in RFC 3986 encoding, Signature last.
+	assert.Equal(t, "AccessKeyId=testid&Action=DescribeRegions&Format=XML&SignatureMethod=HMAC-SHA1"+
+		"&SignatureNonce=3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf&SignatureVersion=1.0"+
+		"&Timestamp=2016-02-23T12%3A46%3A24Z&Version=2014-05-26&Signature=OLeaidS1JvxuMvnyHOwuJ%2BuX5qY%3D", r.URL.RawQuery)
 
 	// Intermediate values.
 	params := []param{
