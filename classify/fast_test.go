@@ -108,6 +108,9 @@ func successBodies(t testing.TB) []struct {
 		{Baidu, []byte(`{"requestId":12345,"code":null,"error_code":0}`)},
 		{Aliyun, nil},
 		{Tencent, []byte("OK")},
+		// One byte of gzip's two-byte magic: not a gzip stream, and
+		// decodeSuccess must not read a second byte it does not have.
+		{Aliyun, []byte{0x1f}},
 	}
 	files, err := filepath.Glob(filepath.Join("testdata", "shapes", "*success*.http"))
 	require.NoError(t, err)
@@ -150,6 +153,11 @@ func TestFastPathTaken(t *testing.T) {
 		{Tencent, 0, `{"code":4100,"message":"m","codeDesc":"AuthFailure"}`},
 		{Baidu, 0, `{"error_code":18,"error_msg":"Open api qps request limit reached","log_id":1}`},
 		{Baidu, 0, `{"requestId":"B4","code":"InternalError","message":"m"}`},
+		// A gzip-encoded error (both bytes of the magic checked) and one
+		// after a leading blank (trimmed before its first byte is read).
+		{Aliyun, 1 << 2, string(gz(t, `{"RequestId":"R","Code":"Throttling.User"}`))},
+		{Baidu, 1 << 2, string(gz(t, `{"error_code":18,"error_msg":"Open api qps request limit reached"}`))},
+		{Aliyun, 0, ` {"RequestId":"R","Code":"Throttling.User"}`},
 	}
 	for _, e := range errs {
 		r := Response{Status: 200, Header: header(e.bits), Body: []byte(e.body)}
