@@ -111,6 +111,8 @@ func successBodies(t testing.TB) []struct {
 		// One byte of gzip's two-byte magic: not a gzip stream, and
 		// decodeSuccess must not read a second byte it does not have.
 		{Aliyun, []byte{0x1f}},
+		// An empty object read to its end: the scan goes on after it.
+		{Tencent, []byte(`{"Response":{},"code":0}`)},
 	}
 	files, err := filepath.Glob(filepath.Join("testdata", "shapes", "*success*.http"))
 	require.NoError(t, err)
@@ -190,6 +192,10 @@ func TestTruncatedSuccess(t *testing.T) {
 		{"aliyun code before the payload", Aliyun, 0, `{"RequestId":"R1","Code":"Throttling.User","Data":[` + pad, false, Throttled, "R1", "Throttling.User", ""},
 		{"aliyun success before the payload", Aliyun, 0, `{"RequestId":"R2","Code":"OK","Data":[` + pad, true, Success, "R2", "", "["},
 		{"aliyun long message, no code seen", Aliyun, 1 << 3, `{"Message":"` + strings.Repeat("m", 5000), true, Success, "HA-1", "", ""},
+		// A cut inside a key, plain or escaped: what came before decides,
+		// and the scan read all of the prefix.
+		{"aliyun cut inside a key", Aliyun, 0, `{"RequestId":"R1","` + strings.Repeat("k", 5000), true, Success, "R1", "", ""},
+		{"aliyun cut inside an escaped key", Aliyun, 0, `{"RequestId":"R1","\u0043` + strings.Repeat("k", 5000), true, Success, "R1", "", ""},
 		{"baidu ai payload first", Baidu, 1 << 5, `{"words_result":[` + pad, true, Success, "HB-1", "", "["},
 		{"baidu ai error code", Baidu, 0, `{"error_code":18,"error_msg":"` + strings.Repeat("x", 5000), false, Throttled, "", "18", ""},
 		{"tencent malformed response, then an api 2.0 error", Tencent, 0, `{"Response":{"a" 1},"code":5100,"message":"` + strings.Repeat("x", 5000), false, Retryable, "", "5100", ""},
