@@ -113,6 +113,11 @@ func successBodies(t testing.TB) []struct {
 		{Aliyun, []byte{0x1f}},
 		// An empty object read to its end: the scan goes on after it.
 		{Tencent, []byte(`{"Response":{},"code":0}`)},
+		// Every JSON blank between tokens (pretty-printed, CRLF); a number
+		// that starts with 9; a repeated Success whose null leaves true.
+		{Aliyun, []byte("{\r\n\t\"RequestId\" : \"R10\",\r\n\t\"Code\": \"OK\"\n}")},
+		{Baidu, []byte(`{"error_code":0,"log_id":9584051565053}`)},
+		{Aliyun, []byte(`{"Success":true,"Code":"Whatever","Success":null}`)},
 	}
 	files, err := filepath.Glob(filepath.Join("testdata", "shapes", "*success*.http"))
 	require.NoError(t, err)
@@ -160,6 +165,10 @@ func TestFastPathTaken(t *testing.T) {
 		{Aliyun, 1 << 2, string(gz(t, `{"RequestId":"R","Code":"Throttling.User"}`))},
 		{Baidu, 1 << 2, string(gz(t, `{"error_code":18,"error_msg":"Open api qps request limit reached"}`))},
 		{Aliyun, 0, ` {"RequestId":"R","Code":"Throttling.User"}`},
+		// Tencent API 2.0's code in another letter case (the SDK's struct
+		// matches it so); a Success that is a string, not true.
+		{Tencent, 0, `{"CODE":4100,"message":"m","codeDesc":"AuthFailure"}`},
+		{Aliyun, 0, `{"Success":"true","Code":"Throttling.User","RequestId":"R"}`},
 	}
 	for _, e := range errs {
 		r := Response{Status: 200, Header: header(e.bits), Body: []byte(e.body)}
