@@ -118,6 +118,8 @@ func successBodies(t testing.TB) []struct {
 		{Aliyun, []byte("{\r\n\t\"RequestId\" : \"R10\",\r\n\t\"Code\": \"OK\"\n}")},
 		{Baidu, []byte(`{"error_code":0,"log_id":9584051565053}`)},
 		{Aliyun, []byte(`{"Success":true,"Code":"Whatever","Success":null}`)},
+		// Only an object under Response.Error is an error.
+		{Tencent, []byte(`{"Response":{"Error":[],"RequestId":"T5"}}`)},
 	}
 	files, err := filepath.Glob(filepath.Join("testdata", "shapes", "*success*.http"))
 	require.NoError(t, err)
@@ -169,6 +171,13 @@ func TestFastPathTaken(t *testing.T) {
 		// matches it so); a Success that is a string, not true.
 		{Tencent, 0, `{"CODE":4100,"message":"m","codeDesc":"AuthFailure"}`},
 		{Aliyun, 0, `{"Success":"true","Code":"Throttling.User","RequestId":"R"}`},
+		// Repeated codes, read as the SDKs read them: Aliyun takes a later
+		// Code, and a code after an empty Code or after another code;
+		// Baidu (any letter case) the last one.
+		{Aliyun, 0, `{"Code":"OK","Code":"Throttling.User"}`},
+		{Aliyun, 0, `{"Code":"","code":"Throttling.User"}`},
+		{Aliyun, 0, `{"code":"200","code":"Throttling.User"}`},
+		{Baidu, 0, `{"Code":"OK","code":"InternalError"}`},
 	}
 	for _, e := range errs {
 		r := Response{Status: 200, Header: header(e.bits), Body: []byte(e.body)}
