@@ -120,6 +120,10 @@ func successBodies(t testing.TB) []struct {
 		{Aliyun, []byte(`{"Success":true,"Code":"Whatever","Success":null}`)},
 		// Only an object under Response.Error is an error.
 		{Tencent, []byte(`{"Response":{"Error":[],"RequestId":"T5"}}`)},
+		// A string that starts with an escaped quote; a payload nested
+		// exactly maxDepth deep (skipped as the full path skips it).
+		{Aliyun, []byte(`{"Message":"\"OK\" said the server","RequestId":"R12","Code":"OK"}`)},
+		{Aliyun, []byte(`{"RequestId":"R13","Data":` + strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth) + `}`)},
 	}
 	files, err := filepath.Glob(filepath.Join("testdata", "shapes", "*success*.http"))
 	require.NoError(t, err)
