@@ -183,6 +183,49 @@ func TestHeaderValueAnySpelling(t *testing.T) {
 	assert.Zero(t, allocs)
 }
 
+// TestHeaderValuePrecedence pins the order of HeaderValue's lookups when
+// keys that differ only in case hold different values: as spelled, then
+// canonical, then (in a map of more than walkBelow keys) lower case, and
+// a walk over the map only when none of them is there; names up to
+// maxFoldName bytes are respelled. Each case is asked many times: a walk's
+// answer would follow the map's random order.
+func TestHeaderValuePrecedence(t *testing.T) {
+	odd := func(s string) string { // every other letter in upper case: none of the usual spellings
+		b := []byte(strings.ToLower(s))
+		for i := 1; i < len(b); i += 2 {
+			b[i] = byte(unicode.ToUpper(rune(b[i])))
+		}
+		return string(b)
+	}
+	for _, name := range []string{"x-acs-zone", "za-az", "X-TC-Action", strings.Repeat("a", maxFoldName)} {
+		canon, lower, upper := http.CanonicalHeaderKey(name), strings.ToLower(name), strings.ToUpper(name)
+		tests := []struct {
+			name, ask string
+			keys      []string // each key's value is its own name
+			want      string
+		}{
+			{"canonical first", upper, []string{canon, lower, odd(name)}, canon},
+			{"then lower case", upper, []string{lower, odd(name)}, lower},
+			{"canonical before a walk", lower, []string{canon, odd(name)}, canon},
+			{"as spelled first", odd(name), []string{canon, lower, upper, odd(name)}, odd(name)},
+			{"a walk at last", upper, []string{odd(name)}, odd(name)},
+		}
+		for _, tt := range tests {
+			h := http.Header{"Host": {"h"}, "Date": {"d"}, "Content-Type": {"c"}, "Accept": {"a"}}
+			for _, k := range tt.keys {
+				h[k] = []string{k}
+			}
+			require.Greater(t, len(h), walkBelow)
+			for range 64 {
+				require.Equal(t, tt.want, HeaderValue(h, tt.ask), "%s: %q in %v", tt.name, tt.ask, h)
+			}
+		}
+	}
+	// A key without values is no value, in every lookup and in the walk.
+	assert.Equal(t, "", HeaderValue(http.Header{"X-Tc-Action": {}}, "x-tc-ACTION"))
+	assert.Equal(t, "", HeaderValue(http.Header{"X-Tc-Action": {}, "A": {"a"}, "B": {"b"}, "C": {"c"}, "D": {"d"}}, "X-TC-ACTION"))
+}
+
 func TestQueryValue(t *testing.T) {
 	q := "Action=SendSms&Sign%4eame=a%20b&Empty=&Plus=a+b&Dup=1&Dup=2&Bad=%zz"
 	for key, want := range map[string]string{
