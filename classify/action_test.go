@@ -44,6 +44,9 @@ func TestActionOf(t *testing.T) {
 		{"baidu head", Baidu, req("HEAD", "https://bj.bcebos.com/v1/bucket/key", nil), nil, Action{"HEAD /v1/bucket/key", Read}},
 		{"baidu put", Baidu, req("PUT", "https://bj.bcebos.com/v1/bucket/key", nil), nil, Action{"PUT /v1/bucket/key", Write}},
 		{"unknown", Unknown, req("DELETE", "http://127.0.0.1/x", nil), nil, Action{"DELETE /x", Write}},
+		// A request built by hand: no path, or no URL at all, is "/".
+		{"empty path", Baidu, &http.Request{Method: "POST", URL: &url.URL{Scheme: "https", Host: "bcc.bj.baidubce.com"}}, nil, Action{"POST /", Write}},
+		{"no url", Aliyun, &http.Request{Method: "GET", Header: http.Header{}}, nil, Action{"GET /", Read}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -227,9 +230,10 @@ func TestHeaderValuePrecedence(t *testing.T) {
 }
 
 func TestQueryValue(t *testing.T) {
-	q := "Action=SendSms&Sign%4eame=a%20b&Empty=&Plus=a+b&Dup=1&Dup=2&Bad=%zz"
+	// "Sign+Key": an escaped key as long as the key it unescapes to.
+	q := "Action=SendSms&Sign%4eame=a%20b&Empty=&Plus=a+b&Dup=1&Dup=2&Bad=%zz&Sign+Key=k"
 	for key, want := range map[string]string{
-		"Action": "SendSms", "SignName": "a b", "Empty": "", "Plus": "a b", "Dup": "1", "Missing": "", "Bad": "",
+		"Action": "SendSms", "SignName": "a b", "Empty": "", "Plus": "a b", "Dup": "1", "Missing": "", "Bad": "", "Sign Key": "k",
 	} {
 		assert.Equal(t, want, QueryValue(q, key), key)
 		if key != "Bad" && key != "SignName" {
