@@ -58,7 +58,7 @@ func TestActionOf(t *testing.T) {
 func TestKindOf(t *testing.T) {
 	for name, want := range map[string]Kind{
 		"DescribeInstances": Read, "Describe": Read, "QuerySendDetails": Read, "ListTagResources": Read,
-		"GetApi": Read, "CheckDomain": Read, "SearchLogs": Read,
+		"GetApi": Read, "CheckDomain": Read, "SearchLogs": Read, "DescribeZones": Read, "ListAccessKeys": Read,
 		"Describer": Write, "Getaway": Write, "Querying": Write,
 		"SendSms": Write, "Push": Write, "PushNoticeToAndroid": Write, "CreateInstance": Write, "RunInstances": Write,
 		"DeleteApi": Write, "ModifyApi": Write, "": Write, "describeInstances": Write,
