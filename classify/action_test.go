@@ -116,6 +116,18 @@ func TestHasIdempotencyToken(t *testing.T) {
 	assert.True(t, HasIdempotencyToken(Aliyun, r("https://x.aliyuncs.com/?RequestToken=1"), nil, nil, "RequestToken"))
 	assert.True(t, HasIdempotencyToken(Baidu, r("https://x.baidubce.com/"), nil, []byte(`{"idempotencyKey":"k"}`), "idempotencyKey"))
 	assert.False(t, HasIdempotencyToken(Baidu, r("https://x.baidubce.com/"), nil, []byte(`{"ClientToken":"k"}`)), "Baidu's token is clientToken, in the query")
+	assert.False(t, HasIdempotencyToken(Tencent, r("https://cvm.tencentcloudapi.com/"), nil, []byte(`{"ClientToken":""}`)), "an empty token is none")
+	// Only the body's first DefaultPeekLimit bytes are looked at.
+	pad := `{"Pad":"` + strings.Repeat("p", DefaultPeekLimit) + `",`
+	for _, tt := range []struct {
+		body string
+		want bool
+	}{
+		{pad[:DefaultPeekLimit-len(`","ClientToken":"t"}`)] + `","ClientToken":"t"}`, true}, // the whole body, DefaultPeekLimit bytes
+		{pad + `"ClientToken":"t"}`, false},
+	} {
+		assert.Equal(t, tt.want, HasIdempotencyToken(Tencent, r("https://cvm.tencentcloudapi.com/"), nil, []byte(tt.body)), "a token ending at byte %d", len(tt.body))
+	}
 }
 
 func TestHeaderValue(t *testing.T) {
