@@ -59,3 +59,17 @@ func TestRecipientWindow(t *testing.T) {
 		assert.Equal(t, want, RecipientWindow(msg), msg)
 	}
 }
+
+// TestScopeNames pins each scope's name (its String and MarshalText,
+// used in attributes) and the name of a value past the last scope.
+func TestScopeNames(t *testing.T) {
+	for s, want := range map[Scope]string{
+		NoScope: "none", ScopeRecipient: "recipient", ScopeAction: "action", ScopeAPI: "api",
+		ScopeAccount: "account", ScopeHost: "host", ScopeClient: "client", ScopeClient + 1: "scope(7)",
+	} {
+		assert.Equal(t, want, s.String())
+		text, err := s.MarshalText()
+		assert.NoError(t, err)
+		assert.Equal(t, want, string(text))
+	}
+}
