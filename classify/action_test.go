@@ -44,6 +44,9 @@ func TestActionOf(t *testing.T) {
 		{"baidu head", Baidu, req("HEAD", "https://bj.bcebos.com/v1/bucket/key", nil), nil, Action{"HEAD /v1/bucket/key", Read}},
 		{"baidu put", Baidu, req("PUT", "https://bj.bcebos.com/v1/bucket/key", nil), nil, Action{"PUT /v1/bucket/key", Write}},
 		{"unknown", Unknown, req("DELETE", "http://127.0.0.1/x", nil), nil, Action{"DELETE /x", Write}},
+		// A request built by hand: no path, or no URL at all, is "/".
+		{"empty path", Baidu, &http.Request{Method: "POST", URL: &url.URL{Scheme: "https", Host: "bcc.bj.baidubce.com"}}, nil, Action{"POST /", Write}},
+		{"no url", Aliyun, &http.Request{Method: "GET", Header: http.Header{}}, nil, Action{"GET /", Read}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,7 +58,7 @@ func TestActionOf(t *testing.T) {
 func TestKindOf(t *testing.T) {
 	for name, want := range map[string]Kind{
 		"DescribeInstances": Read, "Describe": Read, "QuerySendDetails": Read, "ListTagResources": Read,
-		"GetApi": Read, "CheckDomain": Read, "SearchLogs": Read,
+		"GetApi": Read, "CheckDomain": Read, "SearchLogs": Read, "DescribeZones": Read, "ListAccessKeys": Read,
 		"Describer": Write, "Getaway": Write, "Querying": Write,
 		"SendSms": Write, "Push": Write, "PushNoticeToAndroid": Write, "CreateInstance": Write, "RunInstances": Write,
 		"DeleteApi": Write, "ModifyApi": Write, "": Write, "describeInstances": Write,
@@ -113,6 +116,18 @@ func TestHasIdempotencyToken(t *testing.T) {
 	assert.True(t, HasIdempotencyToken(Aliyun, r("https://x.aliyuncs.com/?RequestToken=1"), nil, nil, "RequestToken"))
 	assert.True(t, HasIdempotencyToken(Baidu, r("https://x.baidubce.com/"), nil, []byte(`{"idempotencyKey":"k"}`), "idempotencyKey"))
 	assert.False(t, HasIdempotencyToken(Baidu, r("https://x.baidubce.com/"), nil, []byte(`{"ClientToken":"k"}`)), "Baidu's token is clientToken, in the query")
+	assert.False(t, HasIdempotencyToken(Tencent, r("https://cvm.tencentcloudapi.com/"), nil, []byte(`{"ClientToken":""}`)), "an empty token is none")
+	// Only the body's first DefaultPeekLimit bytes are looked at.
+	pad := `{"Pad":"` + strings.Repeat("p", DefaultPeekLimit) + `",`
+	for _, tt := range []struct {
+		body string
+		want bool
+	}{
+		{pad[:DefaultPeekLimit-len(`","ClientToken":"t"}`)] + `","ClientToken":"t"}`, true}, // the whole body, DefaultPeekLimit bytes
+		{pad + `"ClientToken":"t"}`, false},
+	} {
+		assert.Equal(t, tt.want, HasIdempotencyToken(Tencent, r("https://cvm.tencentcloudapi.com/"), nil, []byte(tt.body)), "a token ending at byte %d", len(tt.body))
+	}
 }
 
 func TestHeaderValue(t *testing.T) {
@@ -183,10 +198,54 @@ func TestHeaderValueAnySpelling(t *testing.T) {
 	assert.Zero(t, allocs)
 }
 
+// TestHeaderValuePrecedence pins the order of HeaderValue's lookups when
+// keys that differ only in case hold different values: as spelled, then
+// canonical, then (in a map of more than walkBelow keys) lower case, and
+// a walk over the map only when none of them is there; names up to
+// maxFoldName bytes are respelled. Each case is asked many times: a walk's
+// answer would follow the map's random order.
+func TestHeaderValuePrecedence(t *testing.T) {
+	odd := func(s string) string { // every other letter in upper case: none of the usual spellings
+		b := []byte(strings.ToLower(s))
+		for i := 1; i < len(b); i += 2 {
+			b[i] = byte(unicode.ToUpper(rune(b[i])))
+		}
+		return string(b)
+	}
+	for _, name := range []string{"x-acs-zone", "za-az", "X-TC-Action", strings.Repeat("a", maxFoldName)} {
+		canon, lower, upper := http.CanonicalHeaderKey(name), strings.ToLower(name), strings.ToUpper(name)
+		tests := []struct {
+			name, ask string
+			keys      []string // each key's value is its own name
+			want      string
+		}{
+			{"canonical first", upper, []string{canon, lower, odd(name)}, canon},
+			{"then lower case", upper, []string{lower, odd(name)}, lower},
+			{"canonical before a walk", lower, []string{canon, odd(name)}, canon},
+			{"as spelled first", odd(name), []string{canon, lower, upper, odd(name)}, odd(name)},
+			{"a walk at last", upper, []string{odd(name)}, odd(name)},
+		}
+		for _, tt := range tests {
+			h := http.Header{"Host": {"h"}, "Date": {"d"}, "Content-Type": {"c"}, "Accept": {"a"}}
+			for _, k := range tt.keys {
+				h[k] = []string{k}
+			}
+			require.Greater(t, len(h), walkBelow)
+			for range 64 {
+				require.Equal(t, tt.want, HeaderValue(h, tt.ask), "%s: %q in %v", tt.name, tt.ask, h)
+			}
+		}
+	}
+	// A key without values is no value, in every lookup and in the walk.
+	assert.Equal(t, "", HeaderValue(http.Header{"X-Tc-Action": {}}, "x-tc-ACTION"))
+	assert.Equal(t, "", HeaderValue(http.Header{"X-Tc-Action": {}, "A": {"a"}, "B": {"b"}, "C": {"c"}, "D": {"d"}}, "X-TC-ACTION"))
+}
+
 func TestQueryValue(t *testing.T) {
-	q := "Action=SendSms&Sign%4eame=a%20b&Empty=&Plus=a+b&Dup=1&Dup=2&Bad=%zz"
+	// "Sign+Key": an escaped key as long as the key it unescapes to.
+	q := "Action=SendSms&Sign%4eame=a%20b&Empty=&Plus=a+b&Dup=1&Dup=2&Bad=%zz&Sign+Key=k"
 	for key, want := range map[string]string{
-		"Action": "SendSms", "SignName": "a b", "Empty": "", "Plus": "a b", "Dup": "1", "Missing": "", "Bad": "",
+		"Action": "SendSms", "SignName": "a b", "Empty": "", "Plus": "a b", "Dup": "1", "Missing": "", "Bad": "", "Sign Key": "k",
 	} {
 		assert.Equal(t, want, QueryValue(q, key), key)
 		if key != "Bad" && key != "SignName" {

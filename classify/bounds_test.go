@@ -24,12 +24,16 @@ func TestCut(t *testing.T) {
 		{"éééé", 6, "é…"},
 		{"abc", 2, "…"},
 		{"", 0, ""},
+		// No rune starts in the part kept: the cut walks back to nothing.
+		{"\x80\x80\x80\x80\x80\x80", 4, "…"},
+		{"\x80\x80\x80", 2, "…"},
 	}
 	for _, tt := range tests {
 		got := Cut(tt.s, tt.max)
 		assert.Equal(t, tt.want, got, "%q/%d", tt.s, tt.max)
 		assert.True(t, utf8.ValidString(got))
 	}
+	assert.Equal(t, "ab…", mark("ab", 10), "mark marks a string that fits too")
 }
 
 func TestBoundedText(t *testing.T) {

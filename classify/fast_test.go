@@ -108,6 +108,22 @@ func successBodies(t testing.TB) []struct {
 		{Baidu, []byte(`{"requestId":12345,"code":null,"error_code":0}`)},
 		{Aliyun, nil},
 		{Tencent, []byte("OK")},
+		// One byte of gzip's two-byte magic: not a gzip stream, and
+		// decodeSuccess must not read a second byte it does not have.
+		{Aliyun, []byte{0x1f}},
+		// An empty object read to its end: the scan goes on after it.
+		{Tencent, []byte(`{"Response":{},"code":0}`)},
+		// Every JSON blank between tokens (pretty-printed, CRLF); a number
+		// that starts with 9; a repeated Success whose null leaves true.
+		{Aliyun, []byte("{\r\n\t\"RequestId\" : \"R10\",\r\n\t\"Code\": \"OK\"\n}")},
+		{Baidu, []byte(`{"error_code":0,"log_id":9584051565053}`)},
+		{Aliyun, []byte(`{"Success":true,"Code":"Whatever","Success":null}`)},
+		// Only an object under Response.Error is an error.
+		{Tencent, []byte(`{"Response":{"Error":[],"RequestId":"T5"}}`)},
+		// A string that starts with an escaped quote; a payload nested
+		// exactly maxDepth deep (skipped as the full path skips it).
+		{Aliyun, []byte(`{"Message":"\"OK\" said the server","RequestId":"R12","Code":"OK"}`)},
+		{Aliyun, []byte(`{"RequestId":"R13","Data":` + strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth) + `}`)},
 	}
 	files, err := filepath.Glob(filepath.Join("testdata", "shapes", "*success*.http"))
 	require.NoError(t, err)
@@ -150,6 +166,22 @@ func TestFastPathTaken(t *testing.T) {
 		{Tencent, 0, `{"code":4100,"message":"m","codeDesc":"AuthFailure"}`},
 		{Baidu, 0, `{"error_code":18,"error_msg":"Open api qps request limit reached","log_id":1}`},
 		{Baidu, 0, `{"requestId":"B4","code":"InternalError","message":"m"}`},
+		// A gzip-encoded error (both bytes of the magic checked) and one
+		// after a leading blank (trimmed before its first byte is read).
+		{Aliyun, 1 << 2, string(gz(t, `{"RequestId":"R","Code":"Throttling.User"}`))},
+		{Baidu, 1 << 2, string(gz(t, `{"error_code":18,"error_msg":"Open api qps request limit reached"}`))},
+		{Aliyun, 0, ` {"RequestId":"R","Code":"Throttling.User"}`},
+		// Tencent API 2.0's code in another letter case (the SDK's struct
+		// matches it so); a Success that is a string, not true.
+		{Tencent, 0, `{"CODE":4100,"message":"m","codeDesc":"AuthFailure"}`},
+		{Aliyun, 0, `{"Success":"true","Code":"Throttling.User","RequestId":"R"}`},
+		// Repeated codes, read as the SDKs read them: Aliyun takes a later
+		// Code, and a code after an empty Code or after another code;
+		// Baidu (any letter case) the last one.
+		{Aliyun, 0, `{"Code":"OK","Code":"Throttling.User"}`},
+		{Aliyun, 0, `{"Code":"","code":"Throttling.User"}`},
+		{Aliyun, 0, `{"code":"200","code":"Throttling.User"}`},
+		{Baidu, 0, `{"Code":"OK","code":"InternalError"}`},
 	}
 	for _, e := range errs {
 		r := Response{Status: 200, Header: header(e.bits), Body: []byte(e.body)}
@@ -182,6 +214,10 @@ func TestTruncatedSuccess(t *testing.T) {
 		{"aliyun code before the payload", Aliyun, 0, `{"RequestId":"R1","Code":"Throttling.User","Data":[` + pad, false, Throttled, "R1", "Throttling.User", ""},
 		{"aliyun success before the payload", Aliyun, 0, `{"RequestId":"R2","Code":"OK","Data":[` + pad, true, Success, "R2", "", "["},
 		{"aliyun long message, no code seen", Aliyun, 1 << 3, `{"Message":"` + strings.Repeat("m", 5000), true, Success, "HA-1", "", ""},
+		// A cut inside a key, plain or escaped: what came before decides,
+		// and the scan read all of the prefix.
+		{"aliyun cut inside a key", Aliyun, 0, `{"RequestId":"R1","` + strings.Repeat("k", 5000), true, Success, "R1", "", ""},
+		{"aliyun cut inside an escaped key", Aliyun, 0, `{"RequestId":"R1","\u0043` + strings.Repeat("k", 5000), true, Success, "R1", "", ""},
 		{"baidu ai payload first", Baidu, 1 << 5, `{"words_result":[` + pad, true, Success, "HB-1", "", "["},
 		{"baidu ai error code", Baidu, 0, `{"error_code":18,"error_msg":"` + strings.Repeat("x", 5000), false, Throttled, "", "18", ""},
 		{"tencent malformed response, then an api 2.0 error", Tencent, 0, `{"Response":{"a" 1},"code":5100,"message":"` + strings.Repeat("x", 5000), false, Retryable, "", "5100", ""},

@@ -48,6 +48,19 @@ func TestScopes(t *testing.T) {
 	}
 }
 
+// TestScopeOfOwnCodes: a Throttled code a caller's table adds without a
+// scope limits ScopeAction (Entry.Scope's doc), as does its dotted
+// sub-code; one with a scope limits that scope.
+func TestScopeOfOwnCodes(t *testing.T) {
+	table := NewTable(Entry{Provider: Aliyun, Code: "MyLimit", Class: Throttled},
+		Entry{Provider: Aliyun, Code: "MyHostLimit", Class: Throttled, Scope: ScopeHost})
+	for code, want := range map[string]Scope{"MyLimit": ScopeAction, "MyLimit.Burst": ScopeAction, "MyHostLimit": ScopeHost, "MyHostLimit.Burst": ScopeHost} {
+		class := table.Class(Aliyun, code, 200)
+		assert.Equal(t, Throttled, class, code)
+		assert.Equal(t, want, table.Scope(Aliyun, code, class), code)
+	}
+}
+
 func TestRecipientWindow(t *testing.T) {
 	for msg, want := range map[string]time.Duration{
 		"触发分钟级流控Permits:1":    time.Minute,
@@ -57,5 +70,19 @@ func TestRecipientWindow(t *testing.T) {
 		"flow control":        0,
 	} {
 		assert.Equal(t, want, RecipientWindow(msg), msg)
+	}
+}
+
+// TestScopeNames pins each scope's name (its String and MarshalText,
+// used in attributes) and the name of a value past the last scope.
+func TestScopeNames(t *testing.T) {
+	for s, want := range map[Scope]string{
+		NoScope: "none", ScopeRecipient: "recipient", ScopeAction: "action", ScopeAPI: "api",
+		ScopeAccount: "account", ScopeHost: "host", ScopeClient: "client", ScopeClient + 1: "scope(7)",
+	} {
+		assert.Equal(t, want, s.String())
+		text, err := s.MarshalText()
+		assert.NoError(t, err)
+		assert.Equal(t, want, string(text))
 	}
 }
