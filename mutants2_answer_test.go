@@ -2,6 +2,7 @@ package yunrt
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -89,5 +90,78 @@ func TestUnframedCutTruncatesTheResult(t *testing.T) {
 		attempts := rec.Attempts()
 		require.Len(t, attempts, 1)
 		assert.Equal(t, at < len(whole), attempts[0].Result.Truncated, "cut at %d of %d", at, len(whole))
+	}
+}
+
+// TestEmptyReadAheadRecyclesTheRequest: an answer whose read-ahead found
+// no byte (an empty 2xx of unknown length) has nothing left to replay, so
+// its Close recycles the request as a short answer's does: the two cost
+// the same allocations (a request not recycled costs one more).
+func TestEmptyReadAheadRecyclesTheRequest(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates, and drops sync.Pool items at random")
+	}
+	allocs := func(body []byte) float64 {
+		tr := New(cannedBase{body: body, header: http.Header{"Content-Type": {"application/json"}}, noLength: true})
+		req := happyRequest(classify.Tencent)
+		return testing.AllocsPerRun(200, func() {
+			resp, err := tr.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		})
+	}
+	short := allocs(successBody(classify.Tencent, 200))
+	empty := allocs(nil)
+	assert.Equal(t, short, empty, "allocations of an empty answer (%v) and of a short one (%v)", empty, short)
+}
+
+// rwBody is a 101 Switching Protocols answer's body, as net/http makes it.
+type rwBody struct{ io.Reader }
+
+func (rwBody) Write(p []byte) (int, error) { return len(p), nil }
+func (rwBody) Close() error                { return nil }
+
+// TestClosingTheAnswerEndsTheAttempt: the attempt's context (the one the
+// base transport saw) lives while the caller holds the answer's body and
+// ends when the caller closes it, whatever the body: read ahead, not read
+// ahead (an event stream), a 101 answer's writable body; an answer
+// without a body ends it at once.
+func TestClosingTheAnswerEndsTheAttempt(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+		ctype  string
+		body   func() io.ReadCloser
+	}{
+		{"read ahead", 200, "application/json", func() io.ReadCloser { return io.NopCloser(strings.NewReader(`{}`)) }},
+		{"not read ahead", 200, "text/event-stream", func() io.ReadCloser { return io.NopCloser(strings.NewReader("data: x\n\n")) }},
+		{"switching protocols", 101, "", func() io.ReadCloser { return rwBody{strings.NewReader("")} }},
+		{"no body", 200, "application/json", func() io.ReadCloser { return nil }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var seen context.Context
+			base := rtFunc(func(r *http.Request) (*http.Response, error) {
+				seen = r.Context()
+				return &http.Response{StatusCode: tt.status, ProtoMajor: 1, Header: http.Header{"Content-Type": {tt.ctype}},
+					ContentLength: -1, Body: tt.body()}, nil
+			})
+			tr := New(base, WithHost("api.example", classify.Baidu))
+			req, err := http.NewRequest(http.MethodGet, "http://api.example/v1/stream", nil)
+			require.NoError(t, err)
+			resp, err := tr.RoundTrip(req)
+			require.NoError(t, err)
+			require.NotNil(t, seen)
+			if resp.Body == nil {
+				assert.Error(t, seen.Err(), "an answer without a body leaves nothing to close: the attempt ends at once")
+				return
+			}
+			assert.NoError(t, seen.Err(), "the attempt lives while the caller holds its body")
+			require.NoError(t, resp.Body.Close())
+			assert.Error(t, seen.Err(), "closing the body ends the attempt")
+		})
 	}
 }
