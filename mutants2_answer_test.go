@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -164,4 +166,40 @@ func TestClosingTheAnswerEndsTheAttempt(t *testing.T) {
 			assert.Error(t, seen.Err(), "closing the body ends the attempt")
 		})
 	}
+}
+
+// TestDiscardedAnswerKeepsItsConnection: an error answer longer than the
+// read-ahead (20 KB, within the 64 KiB drain) that yunrt discards before
+// a retry is drained, so that the retry goes out on the same connection:
+// the server sees one connection for both attempts.
+func TestDiscardedAnswerKeepsItsConnection(t *testing.T) {
+	long := `{"Response":{"Error":{"Code":"InternalError","Message":"` + strings.Repeat("m", 20000) + `"},"RequestId":"r-1"}}`
+	var conns, calls atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if calls.Add(1) == 1 {
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = io.WriteString(w, long)
+			return
+		}
+		_, _ = io.WriteString(w, `{"Response":{"RequestId":"r-2"}}`)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	base := srv.Client().Transport.(*http.Transport)
+	defer base.CloseIdleConnections()
+	tr := New(base, WithHost(srv.Listener.Addr().String(), classify.Tencent),
+		WithPolicy(classify.Tencent, policy.Policy{MaxAttempts: 2}))
+	tr.cfg.clk = newFakeClock()
+	resp, err := tr.RoundTrip(readCall(classify.Tencent).request(t, srv.URL))
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, int32(2), calls.Load())
+	assert.Equal(t, int32(1), conns.Load(), "the retry reused the drained connection")
 }
