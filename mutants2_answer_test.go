@@ -203,3 +203,19 @@ func TestDiscardedAnswerKeepsItsConnection(t *testing.T) {
 	assert.Equal(t, int32(2), calls.Load())
 	assert.Equal(t, int32(1), conns.Load(), "the retry reused the drained connection")
 }
+
+// TestBaseAnswerWithErrorIsClosed: a misbehaving base transport that
+// returns a response and an error: the error is the attempt's, and the
+// response (never seen by the caller, its body never wrapped) is closed
+// once.
+func TestBaseAnswerWithErrorIsClosed(t *testing.T) {
+	body := &closeCounter{Reader: strings.NewReader(`{}`)}
+	base := rtFunc(func(*http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: 200, ProtoMajor: 1, Body: body}, io.ErrUnexpectedEOF
+	})
+	tr := New(base, WithHost("api.example", classify.Tencent), WithPolicy(classify.Tencent, policy.Policy{MaxAttempts: 1}))
+	resp, err := tr.RoundTrip(readCall(classify.Tencent).request(t, "http://api.example"))
+	assert.Nil(t, resp)
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	assert.Equal(t, int32(1), body.closes.Load())
+}
