@@ -1,9 +1,12 @@
 package yunrt
 
 import (
+	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +16,7 @@ import (
 	"github.com/yunrt/yunrt/breaker"
 	"github.com/yunrt/yunrt/classify"
 	"github.com/yunrt/yunrt/policy"
+	"github.com/yunrt/yunrt/sign"
 )
 
 // TestAttemptRecord pins what the observer hears of each attempt of a
@@ -99,4 +103,79 @@ func TestVetoedRetryDecidesNoWait(t *testing.T) {
 	assert.Equal(t, policy.Stop, at[0].Decision.Verdict)
 	assert.Zero(t, at[0].Delay)
 	assert.Empty(t, at[0].DelaySource)
+}
+
+// flakySigner signs nothing, and fails while fail is set.
+type flakySigner struct{ fail atomic.Bool }
+
+func (s *flakySigner) Sign(context.Context, *http.Request, []byte, sign.Stamp) error {
+	if s.fail.Load() {
+		return errors.New("credentials unavailable")
+	}
+	return nil
+}
+
+func (s *flakySigner) UsesNonce() bool { return false }
+
+// TestRefusedProbeIsNoSuccess: an attempt yunrt refused to send after the
+// breaker let it through (its signing failed) tells the breaker nothing:
+// a half-open breaker whose probe could not be signed is still half-open
+// for the next request, not closed as if the probe had succeeded.
+func TestRefusedProbeIsNoSuccess(t *testing.T) {
+	base := rtFunc(func(*http.Request) (*http.Response, error) { return nil, io.ErrUnexpectedEOF })
+	signer := &flakySigner{}
+	rec := &recorder{}
+	tr := New(base, WithHost("api.example", classify.Tencent), WithObserver(rec), WithSigner(classify.Tencent, signer),
+		WithPolicy(classify.Tencent, policy.Policy{MaxAttempts: 1}),
+		WithBreaker(classify.Tencent, breaker.Settings{MinRequests: 1, OpenTimeout: time.Second}))
+	fc := newFakeClock()
+	tr.cfg.clk = fc
+	call := func() {
+		resp, err := tr.RoundTrip(readCall(classify.Tencent).request(t, "http://api.example"))
+		require.Nil(t, resp)
+		require.Error(t, err)
+	}
+	call() // a reset: the breaker opens
+	fc.Advance(2 * time.Second)
+	signer.fail.Store(true)
+	call() // the probe is refused: signing failed
+	signer.fail.Store(false)
+	call()
+	at := rec.Attempts()
+	require.Len(t, at, 3)
+	assert.Equal(t, "closed", at[0].Breaker)
+	assert.Equal(t, "half-open", at[1].Breaker)
+	assert.ErrorIs(t, at[1].Err, ErrSign)
+	assert.Equal(t, "half-open", at[2].Breaker, "the unsigned probe closed nothing")
+}
+
+// TestBasePanicEndsTheAttemptForTheObserver: when the base transport
+// panics on the second attempt, the observer hears that attempt's end
+// (sent, no answer, ErrBasePanic) and the request's (two attempts), and
+// the panic goes on to the caller.
+func TestBasePanicEndsTheAttemptForTheObserver(t *testing.T) {
+	n := 0
+	base := rtFunc(func(*http.Request) (*http.Response, error) {
+		if n++; n == 2 {
+			panic("base transport bug")
+		}
+		return nil, io.ErrUnexpectedEOF
+	})
+	rec := &recorder{}
+	tr := New(base, WithHost("api.example", classify.Tencent), WithObserver(rec),
+		WithPolicy(classify.Tencent, policy.Policy{MaxAttempts: 3}))
+	tr.cfg.clk = newFakeClock()
+	func() {
+		defer func() { assert.Equal(t, "base transport bug", recover()) }()
+		_, _ = tr.RoundTrip(readCall(classify.Tencent).request(t, "http://api.example"))
+	}()
+	at := rec.Attempts()
+	require.Len(t, at, 2)
+	assert.Equal(t, 2, at[1].N)
+	assert.Equal(t, SentNoAnswer, at[1].State)
+	assert.ErrorIs(t, at[1].Err, ErrBasePanic)
+	ends := rec.Ends()
+	require.Len(t, ends, 1)
+	assert.Equal(t, 2, ends[0].Attempts)
+	assert.ErrorIs(t, ends[0].Err, ErrBasePanic)
 }
