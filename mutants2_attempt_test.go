@@ -179,3 +179,26 @@ func TestBasePanicEndsTheAttemptForTheObserver(t *testing.T) {
 	assert.Equal(t, 2, ends[0].Attempts)
 	assert.ErrorIs(t, ends[0].Err, ErrBasePanic)
 }
+
+// TestFailedAttemptEndsItsContext: an attempt that failed (in transport,
+// or with an answer the request does not return) has its context ended
+// by the time RoundTrip returns: nothing of it stays registered with the
+// caller's context.
+func TestFailedAttemptEndsItsContext(t *testing.T) {
+	var seen []context.Context
+	base := rtFunc(func(r *http.Request) (*http.Response, error) {
+		seen = append(seen, r.Context())
+		return nil, io.ErrUnexpectedEOF
+	})
+	tr := New(base, WithHost("api.example", classify.Tencent), WithPolicy(classify.Tencent, policy.Policy{MaxAttempts: 2}))
+	tr.cfg.clk = newFakeClock()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req := readCall(classify.Tencent).request(t, "http://api.example").WithContext(ctx)
+	_, err := tr.RoundTrip(req)
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	require.Len(t, seen, 2)
+	for i, c := range seen {
+		assert.Error(t, c.Err(), "attempt %d's context", i+1)
+	}
+}
