@@ -206,33 +206,40 @@ func TestFailedAttemptEndsItsContext(t *testing.T) {
 // TestRefusalReleasesTheProbe: when a half-open breaker lets an attempt
 // through as its probe and yunrt then refuses to send it (the caller's
 // context already ended; the rate limiter's wait would pass the
-// deadline), the probe is given back, counting neither way: the next
-// request is the probe, sent under a breaker still half-open (not refused
-// as if a probe were in flight, not closed as if the refused one had
-// succeeded).
+// deadline; the fleet's store says the breaker is open fleet-wide), the
+// probe is given back, counting neither way: the next request is the
+// probe, sent under a breaker still half-open (not refused as if a probe
+// were in flight, not closed as if the refused one had succeeded).
 func TestRefusalReleasesTheProbe(t *testing.T) {
 	tests := []struct {
 		name    string
-		refused func(fc *fakeClock) (context.Context, context.CancelFunc)
+		refused func(fc *fakeClock, store *fakeStore) (context.Context, context.CancelFunc)
 		want    error
+		breaker string // the refused attempt's
 	}{
-		{"context ended", func(*fakeClock) (context.Context, context.CancelFunc) {
+		{"context ended", func(*fakeClock, *fakeStore) (context.Context, context.CancelFunc) {
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
 			return ctx, cancel
-		}, context.Canceled},
-		{"rate wait past the deadline", func(fc *fakeClock) (context.Context, context.CancelFunc) {
+		}, context.Canceled, "half-open"},
+		{"rate wait past the deadline", func(fc *fakeClock, _ *fakeStore) (context.Context, context.CancelFunc) {
 			return context.WithDeadline(context.Background(), fc.Now().Add(100*time.Millisecond))
-		}, ErrDeadline},
+		}, ErrDeadline, "half-open"},
+		{"open fleet-wide", func(_ *fakeClock, store *fakeStore) (context.Context, context.CancelFunc) {
+			store.set(SharedVerdict{Open: time.Minute}, nil, false)
+			return context.WithCancel(context.Background())
+		}, breaker.ErrOpen, "open"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sent := 0
 			base := rtFunc(func(*http.Request) (*http.Response, error) { sent++; return nil, io.ErrUnexpectedEOF })
 			rec := &recorder{}
+			store := newFakeStore()
 			pol := policy.Policy{MaxAttempts: 1, Rate: policy.Rate{Max: 0.5, Burst: 1}} // a slot every 2 s
 			tr := New(base, WithHost("api.example", classify.Tencent), WithObserver(rec), WithPolicy(classify.Tencent, pol),
-				WithBreaker(classify.Tencent, breaker.Settings{MinRequests: 1, OpenTimeout: time.Second}))
+				WithBreaker(classify.Tencent, breaker.Settings{MinRequests: 1, OpenTimeout: time.Second}),
+				WithSharedState(store, SharedSettings{}))
 			fc := newFakeClock()
 			tr.cfg.clk = fc
 			call := func(ctx context.Context) error {
@@ -242,14 +249,15 @@ func TestRefusalReleasesTheProbe(t *testing.T) {
 			}
 			require.ErrorIs(t, call(context.Background()), io.ErrUnexpectedEOF) // the breaker opens
 			fc.Advance(1500 * time.Millisecond)                                   // half-open; the next slot 500 ms away
-			ctx, cancel := tt.refused(fc)
+			ctx, cancel := tt.refused(fc, store)
 			defer cancel()
 			require.ErrorIs(t, call(ctx), tt.want)
-			fc.Advance(time.Second) // the slot is free
+			store.set(SharedVerdict{}, nil, false)
+			fc.Advance(time.Second)
 			require.ErrorIs(t, call(context.Background()), io.ErrUnexpectedEOF, "the probe is sent")
 			at := rec.Attempts()
 			require.Len(t, at, 3)
-			assert.Equal(t, []string{"closed", "half-open", "half-open"}, []string{at[0].Breaker, at[1].Breaker, at[2].Breaker})
+			assert.Equal(t, []string{"closed", tt.breaker, "half-open"}, []string{at[0].Breaker, at[1].Breaker, at[2].Breaker})
 			assert.Equal(t, Refused, at[1].State)
 			assert.Equal(t, classify.Tencent, at[1].Result.Provider, "a refused attempt's result names its provider")
 			assert.Equal(t, 2, sent)
