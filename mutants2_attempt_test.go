@@ -248,7 +248,7 @@ func TestRefusalReleasesTheProbe(t *testing.T) {
 				return err
 			}
 			require.ErrorIs(t, call(context.Background()), io.ErrUnexpectedEOF) // the breaker opens
-			fc.Advance(1500 * time.Millisecond)                                   // half-open; the next slot 500 ms away
+			fc.Advance(1500 * time.Millisecond)                                 // half-open; the next slot 500 ms away
 			ctx, cancel := tt.refused(fc, store)
 			defer cancel()
 			require.ErrorIs(t, call(ctx), tt.want)
