@@ -264,3 +264,67 @@ func TestRefusalReleasesTheProbe(t *testing.T) {
 		})
 	}
 }
+
+// TestRateWaitNotInTheAttempt: an attempt that waited for the
+// endpoint's rate ceiling starts when the wait ends: its Duration is
+// the base transport's time alone, and its signing time is the time it
+// was sent, not the time it began to wait.
+func TestRateWaitNotInTheAttempt(t *testing.T) {
+	const took = 40 * time.Millisecond
+	fc := newFakeClock()
+	var sentAt []time.Time
+	base := rtFunc(func(*http.Request) (*http.Response, error) {
+		sentAt = append(sentAt, fc.Now())
+		fc.Advance(took)
+		return &http.Response{StatusCode: 200, ProtoMajor: 1, Header: http.Header{"Content-Type": {"application/json"}},
+			ContentLength: 2, Body: io.NopCloser(strings.NewReader(`{}`))}, nil
+	})
+	signer := &stampSigner{}
+	rec := &recorder{}
+	pol := policy.Policy{MaxAttempts: 1, Rate: policy.Rate{Max: 0.5, Burst: 1}} // a slot every 2 s
+	tr := New(base, WithHost("api.example", classify.Tencent), WithObserver(rec), WithPolicy(classify.Tencent, pol),
+		WithSigner(classify.Tencent, signer))
+	tr.cfg.clk = fc
+	for range 2 {
+		resp, err := tr.RoundTrip(readCall(classify.Tencent).request(t, "http://api.example"))
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+	}
+	at := rec.Attempts()
+	require.Len(t, at, 2)
+	assert.Zero(t, at[0].RateWait)
+	assert.Greater(t, at[1].RateWait, time.Second, "the second waited for its slot")
+	assert.Equal(t, []time.Duration{took, took}, []time.Duration{at[0].Duration, at[1].Duration})
+	assert.Equal(t, sentAt, signer.stamps, "signed at the time of sending")
+}
+
+// stampSigner signs nothing and records each signing time.
+type stampSigner struct{ stamps []time.Time }
+
+func (s *stampSigner) Sign(_ context.Context, _ *http.Request, _ []byte, st sign.Stamp) error {
+	s.stamps = append(s.stamps, st.Time)
+	return nil
+}
+
+func (s *stampSigner) UsesNonce() bool { return false }
+
+// TestExchangeEndTwice: end may run twice for one attempt (a read-ahead
+// cut by the attempt timeout closes the answer's body, which ends the
+// attempt, and the attempt ends it again on its way out): the second
+// does nothing, and the attempt's recycled send guard goes back to the
+// pool once (twice would hand it to two attempts at once).
+func TestExchangeEndTwice(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector drops sync.Pool items at random")
+	}
+	tr := New(nil)
+	g := tr.guards.Get().(*sendGuard)
+	g.pooled = true
+	ends := 0
+	x := &exchange{t: tr, guard: g, cancel: func(error) { ends++ }}
+	x.end()
+	x.end()
+	assert.Equal(t, 2, ends, "the context's cancel may run again: it does nothing")
+	first, second := tr.guards.Get(), tr.guards.Get()
+	assert.NotSame(t, first, second, "the guard was given back once")
+}
