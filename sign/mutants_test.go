@@ -654,3 +654,23 @@ func TestSignNilHeader(t *testing.T) {
 		})
 	}
 }
+
+// An STS token is base64-like ('/', '+', '='): Explain hides it raw,
+// percent-encoded once (the RPC canonical query) and twice (the RPC
+// string-to-sign) in every scheme that sends it.
+func TestExplainRedactsEncodedToken(t *testing.T) {
+	const token = "STS.tok/en+val=="
+	creds := StaticCredentials{AccessKeyID: testAK, AccessKeySecret: testSecret, SecurityToken: token}
+	acs := map[string]string{"x-acs-action": "A", "x-acs-version": "1"}
+	once := strings.NewReplacer("/", "%2F", "+", "%2B", "=", "%3D").Replace(token)
+	twice := strings.ReplaceAll(once, "%", "%25")
+	for _, s := range []Signer{AliyunRPC(creds), AliyunV3(creds), BaiduBCE(creds, 0)} {
+		r := newClientRequest(t, http.MethodGet, "https://ecs.aliyuncs.com/?Action=A", acs, nil)
+		c := explainOK(t, s, r, nil)
+		out := c.String()
+		assert.Contains(t, out, "REDACTED", "%v", s)
+		for _, form := range []string{token, once, twice, "tok/en", "tok%2Fen", "tok%252Fen"} {
+			assert.NotContains(t, out, form, "%v", s)
+		}
+	}
+}
