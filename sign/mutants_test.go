@@ -319,6 +319,9 @@ func TestVerifyRejectsEditedField(t *testing.T) {
 			ErrMalformedAuthorization, "X-Ca-Signature-Headers lacks x-ca-key", ""},
 		{"gateway timestamp unsigned", SchemeAliyunGateway, editHeader("X-Ca-Signature-Headers", ",x-ca-timestamp", ""),
 			ErrMalformedAuthorization, "X-Ca-Signature-Headers lacks x-ca-timestamp", ""},
+		{"gateway list spaced after commas verifies", SchemeAliyunGateway, editHeaderFunc("X-Ca-Signature-Headers", func(v string) string {
+			return strings.ReplaceAll(v, ",", " , ")
+		}), nil, "", ""},
 		{"gateway lists Content-Type", SchemeAliyunGateway, editHeader("X-Ca-Signature-Headers", "x-ca-key", "Content-Type,x-ca-key"),
 			ErrMalformedAuthorization, "bad X-Ca-Signature-Headers", ""},
 		{"gateway lists a name twice", SchemeAliyunGateway, editHeader("X-Ca-Signature-Headers", "x-ca-key", "X-Ca-Key,x-ca-key"),
