@@ -134,12 +134,6 @@ func delHeader(h http.Header, name string) {
 	}
 }
 
-// setHeader replaces every spelling of name by one canonical key.
-func setHeader(h http.Header, name, value string) {
-	delHeader(h, name)
-	h.Set(name, value)
-}
-
 // lowerHeaders groups headers by lower-cased name, values in wire order,
 // keeping only names for which keep returns true.
 func lowerHeaders(h http.Header, keep func(lower string) bool) map[string][]string {
