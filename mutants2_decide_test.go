@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -50,4 +51,26 @@ func TestStopAfterTheCallerLeft(t *testing.T) {
 			assert.Equal(t, context.Canceled, e.Reason)
 		})
 	}
+}
+
+// laterClock is a backoff.Clock reading a fixed time.
+type laterClock struct{ t time.Time }
+
+func (c laterClock) Now() time.Time { return c.t }
+
+// TestBackoffNeverStopsOnItsOwn: a class's backoff keeps growing however
+// long the request has run (16 min here, past the backoff library's own
+// 15 min default): MaxElapsed and the context bound a request, and a
+// backoff that gave up would answer a negative delay, a retry at once.
+func TestBackoffNeverStopsOnItsOwn(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	pol := policy.Policy{Retryable: policy.Backoff{Initial: time.Second, Max: 4 * time.Second, Multiplier: 2, Jitter: -1}}
+	r := decideRequest(pol, now, now)
+	retryable := classify.Result{Class: classify.Retryable}
+	d, _ := r.delay(retryable)
+	require.Equal(t, time.Second, d)
+	r.backoffs[0].Clock = laterClock{time.Now().Add(16 * time.Minute)}
+	d, src := r.delay(retryable)
+	assert.Equal(t, 2*time.Second, d)
+	assert.Equal(t, "backoff", src)
 }
