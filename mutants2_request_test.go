@@ -124,3 +124,26 @@ func TestPanicAfterAttemptEndReportsItOnce(t *testing.T) {
 	require.Len(t, ends, 1)
 	assert.ErrorIs(t, ends[0].Err, ErrBasePanic)
 }
+
+// panickyEndObserver records the request's end, then panics.
+type panickyEndObserver struct{ recorder }
+
+func (o *panickyEndObserver) RequestEnd(ctx context.Context, info RequestInfo, e End) {
+	o.recorder.RequestEnd(ctx, info, e)
+	panic("observer bug")
+}
+
+// TestObserverPanicAtTheEndEndsOnce: an observer that panics in
+// RequestEnd hears the request's end once: yunrt's own end-on-panic does
+// not end the request again.
+func TestObserverPanicAtTheEndEndsOnce(t *testing.T) {
+	base := rtFunc(func(*http.Request) (*http.Response, error) { return nil, io.ErrUnexpectedEOF })
+	obs := &panickyEndObserver{}
+	tr := New(base, WithHost("api.example", classify.Tencent), WithObserver(obs), WithPolicy(classify.Tencent, policy.Policy{MaxAttempts: 1}))
+	func() {
+		defer func() { assert.Equal(t, "observer bug", recover()) }()
+		_, _ = tr.RoundTrip(readCall(classify.Tencent).request(t, "http://api.example"))
+	}()
+	assert.Len(t, obs.Ends(), 1)
+	assert.Len(t, obs.Attempts(), 1)
+}
