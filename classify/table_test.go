@@ -255,4 +255,5 @@ func TestParseNames(t *testing.T) {
 	}
 	_, err = ParseClass("nope")
 	assert.Error(t, err)
+	assert.Equal(t, "class(6)", (Permanent + 1).String(), "a value past the last class")
 }
