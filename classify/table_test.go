@@ -256,4 +256,10 @@ func TestParseNames(t *testing.T) {
 	_, err = ParseClass("nope")
 	assert.Error(t, err)
 	assert.Equal(t, "class(6)", (Permanent + 1).String(), "a value past the last class")
+	// UnmarshalText sets a class from its name, and leaves it on an error.
+	c := Resign
+	require.NoError(t, c.UnmarshalText([]byte("throttled")))
+	assert.Equal(t, Throttled, c)
+	assert.Error(t, c.UnmarshalText([]byte("nope")))
+	assert.Equal(t, Throttled, c)
 }
