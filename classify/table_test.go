@@ -205,6 +205,29 @@ func TestNewTableOverrides(t *testing.T) {
 	assert.Equal(t, Retryable, DefaultTable().Class(Aliyun, "InternalError", 500), "the default table is not shared")
 	var zero Table
 	assert.Equal(t, Retryable, zero.Class(Aliyun, "InternalError", 500), "zero table classifies by status")
+	// A later placeholder pattern replaces the earlier one for the codes
+	// it matches, not only for the pattern's own spelling.
+	pattern := Entry{Provider: Aliyun, Code: "Missing{ParameterName}", Status: 400, Class: Retryable, Message: "mine"}
+	table = NewTable(append(DefaultEntries(), pattern)...)
+	assert.Equal(t, Permanent, DefaultTable().Class(Aliyun, "MissingPhoneNumbers", 400))
+	assert.Equal(t, Retryable, table.Class(Aliyun, "MissingPhoneNumbers", 400))
+	assert.Equal(t, Retryable, table.Class(Aliyun, "Missing{ParameterName}", 400))
+}
+
+// TestNames pins the names of kinds and sources and Result.Failed.
+func TestNames(t *testing.T) {
+	for k, want := range map[Kind]string{Read: "read", Write: "write"} {
+		assert.Equal(t, want, k.String())
+		text, err := k.MarshalText()
+		require.NoError(t, err)
+		assert.Equal(t, want, string(text))
+	}
+	for s, want := range map[Source]string{FromStatus: "status", FromBody: "body", FromHeader: "header"} {
+		assert.Equal(t, want, s.String())
+	}
+	for c := Success; c <= Permanent; c++ {
+		assert.Equal(t, c != Success, Result{Class: c}.Failed(), c)
+	}
 }
 
 func TestEntriesUnique(t *testing.T) {
