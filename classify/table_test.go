@@ -214,6 +214,55 @@ func TestNewTableOverrides(t *testing.T) {
 	assert.Equal(t, Retryable, table.Class(Aliyun, "Missing{ParameterName}", 400))
 }
 
+// TestPatternsMostSpecificFirst: of two placeholder patterns matching a
+// code, the one with more literal text wins, whatever the entries' order;
+// a repeated pattern replaces the earlier one and the entries after it
+// are still read.
+func TestPatternsMostSpecificFirst(t *testing.T) {
+	specific := Entry{Provider: Aliyun, Code: "Invalid{ParameterName}.NotFound", Class: Permanent, Message: "specific"}
+	general := Entry{Provider: Aliyun, Code: "{ParameterName}.NotFound", Class: Retryable, Message: "general"}
+	again := general
+	again.Class = Resign
+	later := Entry{Provider: Aliyun, Code: "Later", Class: Throttled, Message: "later"}
+	for _, entries := range [][]Entry{{specific, general}, {general, specific}, {general, again, specific, later}} {
+		table := NewTable(entries...)
+		e, ok := table.Lookup(Aliyun, "InvalidDeviceId.NotFound")
+		require.True(t, ok)
+		assert.Equal(t, "specific", e.Message)
+		e, ok = table.Lookup(Aliyun, "DeviceId.NotFound")
+		require.True(t, ok)
+		assert.Equal(t, entries[len(entries)-1] == later, e.Class == Resign, "a repeated pattern replaces the earlier one")
+	}
+	assert.Equal(t, Throttled, NewTable(general, again, specific, later).Class(Aliyun, "Later", 200), "entries after a repeated pattern are read")
+}
+
+// TestEntries: a table's entries of one provider, or of all, each once,
+// sorted by provider and code.
+func TestEntries(t *testing.T) {
+	table := DefaultTable()
+	count := map[Provider]int{}
+	for _, e := range DefaultEntries() {
+		count[e.Provider]++
+	}
+	sorted := func(es []Entry) bool {
+		return sort.SliceIsSorted(es, func(i, j int) bool {
+			return es[i].Provider < es[j].Provider || es[i].Provider == es[j].Provider && es[i].Code < es[j].Code
+		})
+	}
+	for _, p := range Providers() {
+		es := table.Entries(p)
+		assert.Len(t, es, count[p], p)
+		assert.True(t, sorted(es), p)
+		for _, e := range es {
+			require.Equal(t, p, e.Provider)
+		}
+	}
+	all := table.Entries(Unknown)
+	assert.Len(t, all, len(DefaultEntries()))
+	assert.True(t, sorted(all))
+	assert.Empty(t, NewTable(Entry{Provider: Aliyun, Code: "A"}).Entries(Tencent))
+}
+
 // TestNames pins the names of kinds and sources and Result.Failed.
 func TestNames(t *testing.T) {
 	for k, want := range map[Kind]string{Read: "read", Write: "write"} {
