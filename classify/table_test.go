@@ -205,6 +205,10 @@ func TestNewTableOverrides(t *testing.T) {
 	assert.Equal(t, Retryable, DefaultTable().Class(Aliyun, "InternalError", 500), "the default table is not shared")
 	var zero Table
 	assert.Equal(t, Retryable, zero.Class(Aliyun, "InternalError", 500), "zero table classifies by status")
+	var none *Table
+	_, ok := none.Lookup(Aliyun, "InternalError")
+	assert.False(t, ok, "a nil table has no entries")
+	assert.Equal(t, Retryable, none.Class(Aliyun, "InternalError", 500), "a nil table classifies by status")
 	// A later placeholder pattern replaces the earlier one for the codes
 	// it matches, not only for the pattern's own spelling.
 	pattern := Entry{Provider: Aliyun, Code: "Missing{ParameterName}", Status: 400, Class: Retryable, Message: "mine"}
