@@ -190,6 +190,12 @@ func TestClassRules(t *testing.T) {
 		{"placeholder rejects dots", Aliyun, "InvalidFoo.Bar.LengthLimit", 400, Permanent},
 		{"pattern is per provider", Baidu, "MissingPhoneNumbers", 500, Retryable},
 		{"codes are per provider", Baidu, "SignatureNonceUsed", 400, Permanent},
+		// The flow-control families by prefix alone (no documented base),
+		// each for its own provider only.
+		{"aliyun throttling prefix", Aliyun, "ThrottlingNew", 400, Throttled},
+		{"tencent limit prefix", Tencent, "RequestLimitExceededNew", 200, Throttled},
+		{"throttling prefix is aliyun's", Baidu, "ThrottlingNew", 400, Permanent},
+		{"limit prefix is tencent's", Aliyun, "RequestLimitExceededNew", 400, Permanent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -205,8 +211,17 @@ func TestNewTableOverrides(t *testing.T) {
 	assert.Equal(t, Retryable, DefaultTable().Class(Aliyun, "InternalError", 500), "the default table is not shared")
 	var zero Table
 	assert.Equal(t, Retryable, zero.Class(Aliyun, "InternalError", 500), "zero table classifies by status")
+	// A code shorter than a pattern's literal text, whose prefix and
+	// suffix overlap, does not match it (and does not slice backwards).
+	overlap := NewTable(Entry{Provider: Aliyun, Code: "Ab%sba", Class: Throttled})
+	for code, want := range map[string]bool{"Aba": false, "Abba": false, "Abxba": true} {
+		_, ok := overlap.Lookup(Aliyun, code)
+		assert.Equal(t, want, ok, code)
+	}
+	_, ok := DefaultTable().Lookup(Aliyun, "")
+	assert.False(t, ok, "no entry for no code")
 	var none *Table
-	_, ok := none.Lookup(Aliyun, "InternalError")
+	_, ok = none.Lookup(Aliyun, "InternalError")
 	assert.False(t, ok, "a nil table has no entries")
 	assert.Equal(t, Retryable, none.Class(Aliyun, "InternalError", 500), "a nil table classifies by status")
 	// A later placeholder pattern replaces the earlier one for the codes
