@@ -354,3 +354,19 @@ func TestParseNames(t *testing.T) {
 	assert.Error(t, c.UnmarshalText([]byte("nope")))
 	assert.Equal(t, Throttled, c)
 }
+
+// TestIsName pins what a placeholder stands for (Entry.Code's doc): one
+// or more ASCII letters, digits or underscores, each range to its ends.
+func TestIsName(t *testing.T) {
+	for s, want := range map[string]bool{
+		"a": true, "z": true, "A": true, "Z": true, "0": true, "9": true, "_": true, "PhoneNumbers_2": true,
+		"": false, ".": false, "-": false, "`": false, "{": false, "@": false, "[": false, "/": false, ":": false,
+		"é": false, "Foo.Bar": false, "a b": false,
+	} {
+		assert.Equal(t, want, isName(s), "%q", s)
+	}
+	// As Lookup applies it: Missing{ParameterName} matches MissingZ_9.
+	e, ok := DefaultTable().Lookup(Aliyun, "MissingZ_9")
+	require.True(t, ok)
+	assert.Equal(t, "Missing{ParameterName}", e.Code)
+}
