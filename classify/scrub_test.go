@@ -50,6 +50,12 @@ func TestScrub(t *testing.T) {
 			"Authorization bce-auth-v1/[redacted] is invalid, retry"},
 		{"bce in a json message", `{"message":"bad bce-auth-v1/AK/t/1800/content-type;host/d74a","code":"x"}`,
 			`{"message":"bad bce-auth-v1/[redacted]","code":"x"}`},
+		// A quoted value cut before its closing quote goes whole (its last
+		// byte too), and so does nothing after an opening quote at the end.
+		{"json value cut", `{"SecurityToken":"abcdef`, `{"SecurityToken":"[redacted]`},
+		{"json value cut at its quote", `{"SecurityToken":"`, `{"SecurityToken":"[redacted]`},
+		// After a name inside a redacted value, the scan goes on.
+		{"a credential after a nested one", "Authorization=Signature=abc token=def", "Authorization=[redacted] token=[redacted]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,6 +68,14 @@ func TestScrub(t *testing.T) {
 func TestScrubAllocs(t *testing.T) {
 	s := strings.Repeat("plain text without separators ", 100)
 	assert.Equal(t, 0.0, testing.AllocsPerRun(10, func() { _ = Scrub(s) }))
+	// With a credential: the result only, made in one allocation (4106
+	// bytes: with 10 bytes less room, malloc's size class of 4096 bytes
+	// would not hold the result).
+	s = "SecurityToken=abc " + s
+	s += strings.Repeat(".", 4106-len(s))
+	if !raceEnabled {
+		assert.Equal(t, 1.0, testing.AllocsPerRun(10, func() { _ = Scrub(s) }))
+	}
 }
 
 // scrubInputs are 1 MiB adversarial inputs for the scrubber.
