@@ -56,6 +56,15 @@ func TestScrub(t *testing.T) {
 		{"json value cut at its quote", `{"SecurityToken":"`, `{"SecurityToken":"[redacted]`},
 		// After a name inside a redacted value, the scan goes on.
 		{"a credential after a nested one", "Authorization=Signature=abc token=def", "Authorization=[redacted] token=[redacted]"},
+		// Each form alone, with no '=' or ':' elsewhere in the text.
+		{"encoded pair alone", "SecurityToken%3Dabc%26x", "SecurityToken%3D[redacted]%26x"},
+		{"encoded pair, lower-case escape", "SecurityToken%3dabc%26x", "SecurityToken%3d[redacted]%26x"},
+		{"bce alone", "bad bce-auth-v1/AK/t/1800/host/d74a here", "bad bce-auth-v1/[redacted] here"},
+		{"bce in capitals alone", "bad BCE-AUTH-V1/AK/t/1800/host/d74a here", "bad BCE-AUTH-V1/[redacted] here"},
+		// An escape cut at the end, or another escape: nothing to redact.
+		{"escape cut at the end", "a=b Signature%3", "a=b Signature%3"},
+		{"percent at the end", "a=b Signature%", "a=b Signature%"},
+		{"another escape", "a=b Signature%3Aabc", "a=b Signature%3Aabc"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
