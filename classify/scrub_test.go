@@ -65,6 +65,11 @@ func TestScrub(t *testing.T) {
 		{"escape cut at the end", "a=b Signature%3", "a=b Signature%3"},
 		{"percent at the end", "a=b Signature%", "a=b Signature%"},
 		{"another escape", "a=b Signature%3Aabc", "a=b Signature%3Aabc"},
+		// A five-byte name at the very start; the name is looked for in
+		// the maxKeyLen bytes before the separator, not further.
+		{"a five-byte name at the start", "token=abc", "token=[redacted]"},
+		{"a name within maxKeyLen", "token" + strings.Repeat("a", maxKeyLen-5) + "=x", "token" + strings.Repeat("a", maxKeyLen-5) + "=[redacted]"},
+		{"a name past maxKeyLen", "token" + strings.Repeat("a", maxKeyLen-4) + "=x", "token" + strings.Repeat("a", maxKeyLen-4) + "=x"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
