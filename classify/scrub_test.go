@@ -76,6 +76,14 @@ func TestScrub(t *testing.T) {
 			assert.Equal(t, tt.want, Scrub(tt.in))
 		})
 	}
+	// A bce-auth-v1 value ends at each of its separators.
+	for _, sep := range []string{" ", "\t", "'", ",", "&", "<", ">"} {
+		assert.Equal(t, "got bce-auth-v1/[redacted]"+sep+"tail", Scrub("got bce-auth-v1/AK/t/1800/host/d74a"+sep+"tail"), "%q", sep)
+	}
+	// A name=value value ends at each of its separators.
+	for _, sep := range []string{"&", ",", ";", " ", "\t", "'", "<", ">", "%26", "\n", "\r", `"`} {
+		assert.Equal(t, "Signature=[redacted]"+sep+"tail", Scrub("Signature=abc"+sep+"tail"), "%q", sep)
+	}
 }
 
 // TestScrubAllocs: text without a separator is returned as is.
