@@ -46,6 +46,13 @@ func TestBoundedText(t *testing.T) {
 		{"escapes", `a\"b\u53f7`, `a"b号`},
 		{"long escapes cut", strings.Repeat(`\u53f7`, 100), strings.Repeat("号", 4) + "…"},
 		{"raw cut mid escape", strings.Repeat("a", 6*16-3) + `\u53f7`, "aaaaaaaaaaaaa…"},
+		// The raw bytes read end mid escape (\u53f, or a lone backslash):
+		// the partial escape is dropped and the rest unescaped, not shown
+		// raw. Each \u0041 is one byte of text, so the text is short.
+		{"escapes, raw cut mid \\u escape", strings.Repeat(`\u0041`, 15) + "b" + `\u53f7` + "zzzz", strings.Repeat("A", 13) + "…"},
+		{"escapes, raw cut after a backslash", strings.Repeat(`\u0041`, 15) + "bbbbb" + `\n` + "zz", strings.Repeat("A", 13) + "…"},
+		{"escapes, an escaped backslash last", strings.Repeat(`\u0041`, 15) + "bbbb" + `\\` + "zz", strings.Repeat("A", 13) + "…"},
+		{"exactly the raw limit", strings.Repeat(`\u0041`, 16), strings.Repeat("A", 16)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

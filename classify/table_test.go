@@ -190,6 +190,12 @@ func TestClassRules(t *testing.T) {
 		{"placeholder rejects dots", Aliyun, "InvalidFoo.Bar.LengthLimit", 400, Permanent},
 		{"pattern is per provider", Baidu, "MissingPhoneNumbers", 500, Retryable},
 		{"codes are per provider", Baidu, "SignatureNonceUsed", 400, Permanent},
+		// The flow-control families by prefix alone (no documented base),
+		// each for its own provider only.
+		{"aliyun throttling prefix", Aliyun, "ThrottlingNew", 400, Throttled},
+		{"tencent limit prefix", Tencent, "RequestLimitExceededNew", 200, Throttled},
+		{"throttling prefix is aliyun's", Baidu, "ThrottlingNew", 400, Permanent},
+		{"limit prefix is tencent's", Aliyun, "RequestLimitExceededNew", 400, Permanent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -205,6 +211,91 @@ func TestNewTableOverrides(t *testing.T) {
 	assert.Equal(t, Retryable, DefaultTable().Class(Aliyun, "InternalError", 500), "the default table is not shared")
 	var zero Table
 	assert.Equal(t, Retryable, zero.Class(Aliyun, "InternalError", 500), "zero table classifies by status")
+	// A code shorter than a pattern's literal text, whose prefix and
+	// suffix overlap, does not match it (and does not slice backwards).
+	overlap := NewTable(Entry{Provider: Aliyun, Code: "Ab%sba", Class: Throttled})
+	for code, want := range map[string]bool{"Aba": false, "Abba": false, "Abxba": true} {
+		_, ok := overlap.Lookup(Aliyun, code)
+		assert.Equal(t, want, ok, code)
+	}
+	_, ok := DefaultTable().Lookup(Aliyun, "")
+	assert.False(t, ok, "no entry for no code")
+	var none *Table
+	_, ok = none.Lookup(Aliyun, "InternalError")
+	assert.False(t, ok, "a nil table has no entries")
+	assert.Equal(t, Retryable, none.Class(Aliyun, "InternalError", 500), "a nil table classifies by status")
+	// A later placeholder pattern replaces the earlier one for the codes
+	// it matches, not only for the pattern's own spelling.
+	pattern := Entry{Provider: Aliyun, Code: "Missing{ParameterName}", Status: 400, Class: Retryable, Message: "mine"}
+	table = NewTable(append(DefaultEntries(), pattern)...)
+	assert.Equal(t, Permanent, DefaultTable().Class(Aliyun, "MissingPhoneNumbers", 400))
+	assert.Equal(t, Retryable, table.Class(Aliyun, "MissingPhoneNumbers", 400))
+	assert.Equal(t, Retryable, table.Class(Aliyun, "Missing{ParameterName}", 400))
+}
+
+// TestPatternsMostSpecificFirst: of two placeholder patterns matching a
+// code, the one with more literal text wins, whatever the entries' order;
+// a repeated pattern replaces the earlier one and the entries after it
+// are still read.
+func TestPatternsMostSpecificFirst(t *testing.T) {
+	specific := Entry{Provider: Aliyun, Code: "Invalid{ParameterName}.NotFound", Class: Permanent, Message: "specific"}
+	general := Entry{Provider: Aliyun, Code: "{ParameterName}.NotFound", Class: Retryable, Message: "general"}
+	again := general
+	again.Class = Resign
+	later := Entry{Provider: Aliyun, Code: "Later", Class: Throttled, Message: "later"}
+	for _, entries := range [][]Entry{{specific, general}, {general, specific}, {general, again, specific, later}} {
+		table := NewTable(entries...)
+		e, ok := table.Lookup(Aliyun, "InvalidDeviceId.NotFound")
+		require.True(t, ok)
+		assert.Equal(t, "specific", e.Message)
+		e, ok = table.Lookup(Aliyun, "DeviceId.NotFound")
+		require.True(t, ok)
+		assert.Equal(t, entries[len(entries)-1] == later, e.Class == Resign, "a repeated pattern replaces the earlier one")
+	}
+	assert.Equal(t, Throttled, NewTable(general, again, specific, later).Class(Aliyun, "Later", 200), "entries after a repeated pattern are read")
+}
+
+// TestEntries: a table's entries of one provider, or of all, each once,
+// sorted by provider and code.
+func TestEntries(t *testing.T) {
+	table := DefaultTable()
+	count := map[Provider]int{}
+	for _, e := range DefaultEntries() {
+		count[e.Provider]++
+	}
+	sorted := func(es []Entry) bool {
+		return sort.SliceIsSorted(es, func(i, j int) bool {
+			return es[i].Provider < es[j].Provider || es[i].Provider == es[j].Provider && es[i].Code < es[j].Code
+		})
+	}
+	for _, p := range Providers() {
+		es := table.Entries(p)
+		assert.Len(t, es, count[p], p)
+		assert.True(t, sorted(es), p)
+		for _, e := range es {
+			require.Equal(t, p, e.Provider)
+		}
+	}
+	all := table.Entries(Unknown)
+	assert.Len(t, all, len(DefaultEntries()))
+	assert.True(t, sorted(all))
+	assert.Empty(t, NewTable(Entry{Provider: Aliyun, Code: "A"}).Entries(Tencent))
+}
+
+// TestNames pins the names of kinds and sources and Result.Failed.
+func TestNames(t *testing.T) {
+	for k, want := range map[Kind]string{Read: "read", Write: "write"} {
+		assert.Equal(t, want, k.String())
+		text, err := k.MarshalText()
+		require.NoError(t, err)
+		assert.Equal(t, want, string(text))
+	}
+	for s, want := range map[Source]string{FromStatus: "status", FromBody: "body", FromHeader: "header"} {
+		assert.Equal(t, want, s.String())
+	}
+	for c := Success; c <= Permanent; c++ {
+		assert.Equal(t, c != Success, Result{Class: c}.Failed(), c)
+	}
 }
 
 func TestEntriesUnique(t *testing.T) {
@@ -255,4 +346,27 @@ func TestParseNames(t *testing.T) {
 	}
 	_, err = ParseClass("nope")
 	assert.Error(t, err)
+	assert.Equal(t, "class(6)", (Permanent + 1).String(), "a value past the last class")
+	// UnmarshalText sets a class from its name, and leaves it on an error.
+	c := Resign
+	require.NoError(t, c.UnmarshalText([]byte("throttled")))
+	assert.Equal(t, Throttled, c)
+	assert.Error(t, c.UnmarshalText([]byte("nope")))
+	assert.Equal(t, Throttled, c)
+}
+
+// TestIsName pins what a placeholder stands for (Entry.Code's doc): one
+// or more ASCII letters, digits or underscores, each range to its ends.
+func TestIsName(t *testing.T) {
+	for s, want := range map[string]bool{
+		"a": true, "z": true, "A": true, "Z": true, "0": true, "9": true, "_": true, "PhoneNumbers_2": true,
+		"": false, ".": false, "-": false, "`": false, "{": false, "@": false, "[": false, "/": false, ":": false,
+		"é": false, "Foo.Bar": false, "a b": false,
+	} {
+		assert.Equal(t, want, isName(s), "%q", s)
+	}
+	// As Lookup applies it: Missing{ParameterName} matches MissingZ_9.
+	e, ok := DefaultTable().Lookup(Aliyun, "MissingZ_9")
+	require.True(t, ok)
+	assert.Equal(t, "Missing{ParameterName}", e.Code)
 }
