@@ -86,10 +86,3 @@ func dropPartialEscape(raw []byte) []byte {
 	return raw
 }
 
-// cutBytes is Cut for bytes, copying at most max bytes.
-func cutBytes(b []byte, max int) string {
-	if len(b) <= max {
-		return string(b)
-	}
-	return mark(string(b[:max]), max)
-}

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -38,7 +39,7 @@ func (s Scope) String() string {
 	if int(s) < len(scopeNames) {
 		return scopeNames[s]
 	}
-	return "scope(" + string(rune('0'+s)) + ")"
+	return "scope(" + strconv.Itoa(int(s)) + ")"
 }
 
 // MarshalText implements encoding.TextMarshaler.

@@ -78,7 +78,7 @@ func TestRecipientWindow(t *testing.T) {
 func TestScopeNames(t *testing.T) {
 	for s, want := range map[Scope]string{
 		NoScope: "none", ScopeRecipient: "recipient", ScopeAction: "action", ScopeAPI: "api",
-		ScopeAccount: "account", ScopeHost: "host", ScopeClient: "client", ScopeClient + 1: "scope(7)",
+		ScopeAccount: "account", ScopeHost: "host", ScopeClient: "client", ScopeClient + 1: "scope(7)", Scope(10): "scope(10)", Scope(255): "scope(255)",
 	} {
 		assert.Equal(t, want, s.String())
 		text, err := s.MarshalText()
