@@ -40,7 +40,7 @@ type Transport struct {
 	guards   sync.Pool // *sendGuard, recycled across attempts
 	requests sync.Pool // *request: recycled once their answer's body was read through and closed
 	aheads   sync.Pool // *aheadBuf: read-aheads longer than a request's own buffer, up to 4 KiB
-	timers   sync.Pool // *attemptTimer: attempt timeouts stopped before they fired
+	timers   sync.Pool // *attemptTimer: attempt timeouts and drain timers stopped before they fired
 	watchdog *watchdog // bounds read-aheads without an attempt timeout
 
 	scopes       *stateTable[scopeKey, *scopeLimiter] // adaptive limits of throttled scopes
