@@ -85,4 +85,3 @@ func dropPartialEscape(raw []byte) []byte {
 	}
 	return raw
 }
-
