@@ -58,8 +58,11 @@ func TestWatchdogUnwatchAfterExpiry(t *testing.T) {
 // starts the timer again.
 func TestWatchdogRunsOnlyWhileWatching(t *testing.T) {
 	w := newWatchdog(time.Hour)
-	defer w.timer.Stop()
 	require.False(t, w.running.Load(), "a new watchdog's timer is stopped")
+	// Stop reports a pending timer: a new watchdog's must not tick (a tick
+	// while nothing is watched would age the first watches by a tick).
+	require.False(t, w.timer.Stop(), "a new watchdog's timer is not pending")
+	defer w.timer.Stop()
 	x, _ := watchedExchange()
 	x.t = &Transport{watchdog: w}
 	w.watch(x)
