@@ -26,3 +26,17 @@ func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	}
 }
+
+// later returns the time now, given an earlier reading t of the same
+// clock. On the real clock it is t plus the monotonic time elapsed since
+// t: one clock read where time.Now makes two (wall and monotonic, ~25 ns
+// each on a virtual machine's clock), with the same monotonic reading, so
+// durations and comparisons are time.Now's; its wall time does not follow
+// a step of the system clock made since t (a request's later readings
+// follow its first one).
+func later(c clock, t time.Time) time.Time {
+	if _, ok := c.(realClock); ok {
+		return t.Add(time.Since(t))
+	}
+	return c.Now()
+}

@@ -34,10 +34,10 @@ type sendGuard struct {
 	write  bool                    // under connMu: late hooks may read it
 	cancel context.CancelCauseFunc // under connMu; cancelNothing while the guard is recycled
 
-	getConn atomic.Bool  // net/http asked for a connection
-	copies  atomic.Int32 // connections net/http got for this attempt
-	wrote   atomic.Bool  // headers (or a failed body) went out on some copy
-	stopped atomic.Bool  // a copy was stopped
+	// marks holds what the hooks learned of the attempt, in one word so
+	// that reset clears it with one store: the flags below and, from
+	// copyUnit up, how many connections net/http got for it (copies).
+	marks atomic.Uint32
 
 	trace  httptrace.ClientTrace
 	pooled bool // recycled: its trace is never given where a caller's trace is composed into it
@@ -62,13 +62,24 @@ func newSendGuard() *sendGuard {
 	return g
 }
 
+// The flags of sendGuard.marks, and its copy count's unit.
+const (
+	markGetConn uint32 = 1 << iota // net/http asked for a connection
+	markWrote                      // headers (or a failed body) went out on some copy
+	markStopped                    // a copy was stopped
+	copyUnit                       // one connection net/http got for the attempt
+)
+
+// copies is how many connections net/http got for the attempt.
+func (g *sendGuard) copies() int32 { return int32(g.marks.Load() / copyUnit) }
+
+func (g *sendGuard) wrote() bool   { return g.marks.Load()&markWrote != 0 }
+func (g *sendGuard) stopped() bool { return g.marks.Load()&markStopped != 0 }
+
 // reset arms g for one attempt of a write (or a read); cancel ends the
 // attempt's context.
 func (g *sendGuard) reset(write bool, cancel context.CancelCauseFunc) {
-	g.getConn.Store(false)
-	g.copies.Store(0)
-	g.wrote.Store(false)
-	g.stopped.Store(false)
+	g.marks.Store(0)
 	g.connMu.Lock()
 	g.write, g.cancel, g.conn = write, cancel, nil
 	g.connMu.Unlock()
@@ -95,20 +106,20 @@ func (g *sendGuard) lastConn() net.Conn {
 	return g.conn
 }
 
-func (g *sendGuard) onGetConn(string)                          { g.getConn.Store(true) }
-func (g *sendGuard) onWrote()                                  { g.wrote.Store(true) }
-func (g *sendGuard) onWroteRequest(httptrace.WroteRequestInfo) { g.wrote.Store(true) }
+func (g *sendGuard) onGetConn(string)                          { g.marks.Or(markGetConn) }
+func (g *sendGuard) onWrote()                                  { g.marks.Or(markWrote) }
+func (g *sendGuard) onWroteRequest(httptrace.WroteRequestInfo) { g.marks.Or(markWrote) }
 
 func (g *sendGuard) onGotConn(info httptrace.GotConnInfo) {
 	g.connMu.Lock()
 	g.conn = info.Conn
 	write, cancel := g.write, g.cancel
 	g.connMu.Unlock()
-	n := g.copies.Add(1)
+	n := int32(g.marks.Add(copyUnit) / copyUnit)
 	if n == 1 || !g.mustStop(write, n) {
 		return
 	}
-	g.stopped.Store(true)
+	g.marks.Or(markStopped)
 	cancel(ErrReplayStopped)
 	if info.Conn != nil && !multiplexed(info.Conn) {
 		// An HTTP/1 connection serves this copy alone; closing it before
@@ -124,7 +135,7 @@ func (g *sendGuard) mustStop(write bool, n int32) bool {
 		// A write may go out again only when no earlier copy wrote
 		// anything (net/http's nothingWrittenError), and never more than
 		// the read bound allows.
-		return g.wrote.Load() || n > maxReadCopies
+		return g.wrote() || n > maxReadCopies
 	}
 	return n > maxReadCopies
 }
@@ -143,10 +154,10 @@ func multiplexed(conn net.Conn) bool {
 // hooks at all, the error is one that happens before any connection
 // exists (dial, DNS, refused, certificate).
 func (g *sendGuard) state(err error) SendState {
-	switch {
-	case g.stopped.Load(), g.wrote.Load():
+	switch m := g.marks.Load(); {
+	case m&(markStopped|markWrote) != 0:
 		return SentNoAnswer
-	case g.copies.Load() > 0, g.getConn.Load():
+	case m != 0: // a connection was asked for, or obtained
 		return NotSent
 	case beforeConnection(err):
 		return NotSent

@@ -51,7 +51,7 @@ func dirtyGuard(t *testing.T, write bool) *sendGuard {
 	g := newSendGuard()
 	g.reset(true, func(error) {})
 	guardHooks{getConn: true, gotConns: maxReadCopies + 1, wroteHeaders: true, wroteRequest: true}.play(g)
-	require.True(t, g.stopped.Load(), "precondition: the last attempt's copy was stopped")
+	require.True(t, g.stopped(), "precondition: the last attempt's copy was stopped")
 	require.Equal(t, SentNoAnswer, g.state(errors.New("reset by peer")))
 	g.release()
 	g.reset(write, func(error) {})
@@ -133,7 +133,7 @@ func TestGuardStopsCopies(t *testing.T) {
 				g.trace.GotConn(httptrace.GotConnInfo{Conn: client})
 				assert.Same(t, client, g.lastConn(), "copy %d: the latest copy's connection", n)
 				stopped := tt.stoppedAt != 0 && n >= tt.stoppedAt
-				assert.Equal(t, stopped, g.stopped.Load(), "copy %d stopped", n)
+				assert.Equal(t, stopped, g.stopped(), "copy %d stopped", n)
 				if n == tt.stoppedAt {
 					require.Len(t, causes, 1, "copy %d: the attempt's context ended", n)
 					assert.ErrorIs(t, causes[0], ErrReplayStopped)
@@ -152,7 +152,7 @@ func TestGuardStopsCopies(t *testing.T) {
 			if tt.stoppedAt == 0 {
 				assert.Empty(t, causes, "no copy stopped: the context lives on")
 			}
-			assert.Equal(t, int32(tt.copies), g.copies.Load())
+			assert.Equal(t, int32(tt.copies), g.copies())
 		})
 	}
 }
@@ -245,7 +245,7 @@ func TestGuardClosesOnlyHTTP1Copies(t *testing.T) {
 			for range maxReadCopies + 1 {
 				g.trace.GotConn(httptrace.GotConnInfo{Conn: conn})
 			}
-			require.True(t, g.stopped.Load(), "the copy past the bound is stopped")
+			require.True(t, g.stopped(), "the copy past the bound is stopped")
 			assert.Equal(t, proto != "h2", spy.closed.Load(), "connection closed")
 			assert.Equal(t, proto == "h2", multiplexed(conn))
 		})
