@@ -7,7 +7,14 @@
 // mutant the tests did not kill. A mutant that does not compile is
 // skipped. The original file is restored after every mutant.
 //
+// With -locks it makes only lock mutants instead: each Lock or RLock call
+// deleted together with its Unlock (the deferred or plain Unlock of the
+// same receiver later in the same block), which only a test that runs the
+// critical section concurrently under the race detector can kill: run
+// them with -extra '-race'.
+//
 //	go run ./scripts/mutate -pkg ./policy [-files decide.go] [-funcs Decide,bounded] [-run Regexp] [-timeout 120s] [-list] [-only 3,7]
+//	go run ./scripts/mutate -pkg ./breaker -locks -extra '-race' [-run Regexp]
 //
 // Run it from the module root of a scratch worktree (git worktree add): it
 // rewrites files in place while it runs, and restores them on Ctrl-C.
@@ -52,13 +59,18 @@ func main() {
 	list := flag.Bool("list", false, "list the mutants, run nothing")
 	tags := flag.String("extra", "", "extra go test flags, space-separated (e.g. -short)")
 	only := flag.String("only", "", "comma-separated mutant indices to run")
+	locks := flag.Bool("locks", false, "only lock mutants: a Lock and its Unlock deleted together (run with -extra '-race')")
 	flag.Parse()
 
 	names := fileNames(*pkg, *files)
 	want := set(*funcs)
 	var all []mutant
 	for _, f := range names {
-		all = append(all, mutantsOf(filepath.Join(*pkg, f), want)...)
+		if *locks {
+			all = append(all, lockMutantsOf(filepath.Join(*pkg, f), want)...)
+		} else {
+			all = append(all, mutantsOf(filepath.Join(*pkg, f), want)...)
+		}
 	}
 	if *list {
 		for i, m := range all {
@@ -245,6 +257,71 @@ func mutantsOf(path string, funcs map[string]bool) []mutant {
 		})
 	}
 	return out
+}
+
+// unlockOf names the method that releases each lock method.
+var unlockOf = map[string]string{"Lock": "Unlock", "RLock": "RUnlock"}
+
+// lockMutantsOf makes the lock mutants of a file: in every block, a
+// statement R.Lock() (or R.RLock()) deleted with the first later statement
+// of the block that is R.Unlock() (R.RUnlock()), deferred or not. A Lock
+// whose Unlock lies in another block makes no mutant.
+func lockMutantsOf(path string, funcs map[string]bool) []mutant {
+	fset := token.NewFileSet()
+	src, err := os.ReadFile(path)
+	check(err)
+	f, err := parser.ParseFile(fset, path, src, 0)
+	check(err)
+	off := func(p token.Pos) int { return fset.Position(p).Offset }
+	var out []mutant
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok || fd.Body == nil || funcs != nil && !funcs[fd.Name.Name] {
+			continue
+		}
+		ast.Inspect(fd.Body, func(n ast.Node) bool {
+			b, ok := n.(*ast.BlockStmt)
+			if !ok {
+				return true
+			}
+			for i, st := range b.List {
+				recv, method := lockCall(src, off, st)
+				if unlockOf[method] == "" {
+					continue
+				}
+				for _, later := range b.List[i+1:] {
+					if r, m := lockCall(src, off, later); r == recv && m == unlockOf[method] {
+						out = append(out, mutant{file: path, line: fset.Position(st.Pos()).Line, fn: fd.Name.Name,
+							desc:  "delete " + recv + "." + method + "() and its " + snippet(src, off(later.Pos()), off(later.End())),
+							edits: []edit{{off(st.Pos()), off(st.End()), ""}, {off(later.Pos()), off(later.End()), ""}}})
+						break
+					}
+				}
+			}
+			return true
+		})
+	}
+	return out
+}
+
+// lockCall returns the receiver and method of a statement R.M() or
+// defer R.M() without arguments; "" when st is neither.
+func lockCall(src []byte, off func(token.Pos) int, st ast.Stmt) (recv, method string) {
+	var call *ast.CallExpr
+	switch st := st.(type) {
+	case *ast.ExprStmt:
+		call, _ = st.X.(*ast.CallExpr)
+	case *ast.DeferStmt:
+		call = st.Call
+	}
+	if call == nil || len(call.Args) != 0 {
+		return "", ""
+	}
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return "", ""
+	}
+	return string(src[off(sel.X.Pos()):off(sel.X.End())]), sel.Sel.Name
 }
 
 // isStringish guesses a string concatenation (a string literal operand):
