@@ -171,13 +171,13 @@ func (r *request) succeededAt(now time.Time) {
 type scopeLimiter struct {
 	lim *limiter
 	cfg policy.Rate
+	acc meter // successes at this scope (safe for concurrent use without the lock)
 
 	mu      sync.Mutex
 	base    float64   // the rate set at the last throttle
 	lastCut time.Time // the last throttle
 	blocked time.Time // a server hint holds the scope until then
 	created time.Time
-	acc     meter // successes at this scope
 }
 
 func newScopeLimiter(cfg policy.Rate, seed float64) *scopeLimiter {
@@ -221,10 +221,11 @@ func (l *scopeLimiter) hold(now time.Time, hint time.Duration) {
 	l.lastCut = now
 }
 
+// succeeded counts a success at the scope. It takes no lock: the meter
+// needs none, and a success counted just before or just after a
+// concurrent cut reads its rate is the same to it.
 func (l *scopeLimiter) succeeded(now time.Time) {
-	l.mu.Lock()
 	l.acc.add(now)
-	l.mu.Unlock()
 }
 
 // bounded keeps r within [Rate.Min, Rate.Max].
