@@ -1,16 +1,19 @@
 package yunrttest
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/sign"
 )
 
 // TestServerConcurrent: a test scripting and reading the emulator while
@@ -19,13 +22,19 @@ import (
 // Under the race detector it fails when a lock of the emulator's state is
 // taken away (scripts/mutate -locks).
 func TestServerConcurrent(t *testing.T) {
-	t.Run("emulator", func(t *testing.T) { serveConcurrently(t, NewServer(classify.Aliyun)) })
-	// A strict gateway turns the unsigned requests away: rejections are
-	// counted as attempts too.
-	t.Run("strict", func(t *testing.T) { serveConcurrently(t, NewServer(classify.Aliyun, WithStrict("ak", "secret"))) })
+	t.Run("emulator", func(t *testing.T) { serveConcurrently(t, NewServer(classify.Aliyun), nil) })
+	// A strict gateway verifies signed requests and remembers their
+	// nonces, and turns unsigned ones away (counted as attempts too).
+	signer := sign.AliyunRPC(sign.StaticCredentials{AccessKeyID: "ak", AccessKeySecret: "secret"})
+	t.Run("strict", func(t *testing.T) {
+		serveConcurrently(t, NewServer(classify.Aliyun, WithStrict("ak", "secret")), signer)
+	})
+	t.Run("strict-unsigned", func(t *testing.T) { serveConcurrently(t, NewServer(classify.Aliyun, WithStrict("ak", "secret")), nil) })
 }
 
-func serveConcurrently(t *testing.T, srv *Server) {
+// serveConcurrently sends requests to srv, signed by signer unless it is
+// nil, from 4 goroutines, while the test's calls script and read srv.
+func serveConcurrently(t *testing.T, srv *Server, signer sign.Signer) {
 	defer srv.Close()
 	const senders, each, keys = 4, 40, 8
 	key := func(i int) string { return fmt.Sprint("k", i%keys) }
@@ -45,6 +54,11 @@ func serveConcurrently(t *testing.T, srv *Server) {
 					return
 				}
 				req.Header.Set(KeyHeader, key(g*each+i))
+				if signer != nil {
+					nonce, err := sign.NewNonce()
+					require.NoError(t, err)
+					require.NoError(t, signer.Sign(context.Background(), req, nil, sign.Stamp{Time: time.Now(), Nonce: nonce}))
+				}
 				resp, err := http.DefaultClient.Do(req)
 				if assert.NoError(t, err) {
 					_ = resp.Body.Close()
@@ -83,6 +97,9 @@ func serveConcurrently(t *testing.T, srv *Server) {
 	require.EqualValues(t, sent.Load(), attempts, "every attempt counted once")
 	assert.Len(t, srv.Requests(), attempts)
 	assert.LessOrEqual(t, performed, attempts)
+	if signer != nil {
+		assert.Positive(t, performed, "the strict gateway verified signed requests")
+	}
 	for i := range keys {
 		assert.LessOrEqual(t, srv.Performed(key(i)), srv.Attempts(key(i)), key(i))
 	}
