@@ -195,20 +195,38 @@ var swaps = map[token.Token]token.Token{
 	token.ADD: token.SUB, token.SUB: token.ADD,
 }
 
-func mutantsOf(path string, funcs map[string]bool) []mutant {
+// parsed is a file read and parsed, and the functions of it to mutate.
+type parsed struct {
+	fset  *token.FileSet
+	src   []byte
+	funcs []*ast.FuncDecl
+}
+
+// parse reads and parses path and picks the functions with a body named
+// in funcs (all when funcs is nil).
+func parse(path string, funcs map[string]bool) parsed {
 	fset := token.NewFileSet()
 	src, err := os.ReadFile(path)
 	check(err)
 	f, err := parser.ParseFile(fset, path, src, 0)
 	check(err)
-	off := func(p token.Pos) int { return fset.Position(p).Offset }
-	line := func(p token.Pos) int { return fset.Position(p).Line }
-	var out []mutant
+	p := parsed{fset: fset, src: src}
 	for _, d := range f.Decls {
-		fd, ok := d.(*ast.FuncDecl)
-		if !ok || fd.Body == nil || funcs != nil && !funcs[fd.Name.Name] {
-			continue
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil && (funcs == nil || funcs[fd.Name.Name]) {
+			p.funcs = append(p.funcs, fd)
 		}
+	}
+	return p
+}
+
+func (p parsed) off(pos token.Pos) int  { return p.fset.Position(pos).Offset }
+func (p parsed) line(pos token.Pos) int { return p.fset.Position(pos).Line }
+
+func mutantsOf(path string, funcs map[string]bool) []mutant {
+	p := parse(path, funcs)
+	src, off, line := p.src, p.off, p.line
+	var out []mutant
+	for _, fd := range p.funcs {
 		fn := fd.Name.Name
 		add := func(p token.Pos, desc string, es ...edit) {
 			out = append(out, mutant{file: path, line: line(p), fn: fn, desc: desc, edits: es})
@@ -267,18 +285,10 @@ var unlockOf = map[string]string{"Lock": "Unlock", "RLock": "RUnlock"}
 // of the block that is R.Unlock() (R.RUnlock()), deferred or not. A Lock
 // whose Unlock lies in another block makes no mutant.
 func lockMutantsOf(path string, funcs map[string]bool) []mutant {
-	fset := token.NewFileSet()
-	src, err := os.ReadFile(path)
-	check(err)
-	f, err := parser.ParseFile(fset, path, src, 0)
-	check(err)
-	off := func(p token.Pos) int { return fset.Position(p).Offset }
+	p := parse(path, funcs)
+	src, off := p.src, p.off
 	var out []mutant
-	for _, d := range f.Decls {
-		fd, ok := d.(*ast.FuncDecl)
-		if !ok || fd.Body == nil || funcs != nil && !funcs[fd.Name.Name] {
-			continue
-		}
+	for _, fd := range p.funcs {
 		ast.Inspect(fd.Body, func(n ast.Node) bool {
 			b, ok := n.(*ast.BlockStmt)
 			if !ok {
@@ -291,7 +301,7 @@ func lockMutantsOf(path string, funcs map[string]bool) []mutant {
 				}
 				for _, later := range b.List[i+1:] {
 					if r, m := lockCall(src, off, later); r == recv && m == unlockOf[method] {
-						out = append(out, mutant{file: path, line: fset.Position(st.Pos()).Line, fn: fd.Name.Name,
+						out = append(out, mutant{file: path, line: p.line(st.Pos()), fn: fd.Name.Name,
 							desc:  "delete " + recv + "." + method + "() and its " + snippet(src, off(later.Pos()), off(later.End())),
 							edits: []edit{{off(st.Pos()), off(st.End()), ""}, {off(later.Pos()), off(later.End()), ""}}})
 						break
