@@ -9,6 +9,7 @@ import (
 
 	"github.com/yunrt/yunrt"
 	"github.com/yunrt/yunrt/classify"
+	yunrtotel "github.com/yunrt/yunrt/otel"
 	"github.com/yunrt/yunrt/policy"
 )
 
@@ -21,10 +22,26 @@ import (
 // fails when the request state's lock is taken away (scripts/mutate
 // -locks).
 func TestRequestHooksConcurrent(t *testing.T) {
-	h := newHarness(t)
+	t.Run("recording", func(t *testing.T) {
+		h := newHarness(t)
+		hooksConcurrently(t, h.obs)
+		assert.GreaterOrEqual(t, len(h.spans()), hooksGoroutines*hooksEach+1, "a span per attempt and the request's")
+		assert.Len(t, h.rec.Started(), len(h.spans()), "every span started is ended")
+	})
+	// Without a recording provider nothing but the request state's lock
+	// orders the hooks (a span recorder's lock would order them too).
+	t.Run("not-recording", func(t *testing.T) { hooksConcurrently(t, yunrtotel.NewObserver()) })
+}
+
+const hooksGoroutines, hooksEach = 4, 50
+
+// hooksConcurrently runs the hooks of one request on obs from
+// hooksGoroutines goroutines of attempts and one that ends the request
+// meanwhile; every error type read on the way names the failure.
+func hooksConcurrently(t *testing.T, obs *yunrtotel.Observer) {
 	info := yunrt.RequestInfo{Provider: classify.Aliyun, Action: "SendSms", Kind: classify.Write, Method: "POST", Host: "dysmsapi.aliyuncs.com"}
-	ctx := h.obs.RequestStart(context.Background(), info)
-	const goroutines, each = 4, 50
+	ctx := obs.RequestStart(context.Background(), info)
+	const goroutines, each = hooksGoroutines, hooksEach
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for g := range goroutines {
@@ -34,11 +51,12 @@ func TestRequestHooksConcurrent(t *testing.T) {
 			<-start
 			for i := range each {
 				n := g*each + i + 1
-				actx := h.obs.AttemptStart(ctx, info, n)
-				h.obs.AttemptEnd(actx, info, yunrt.Attempt{N: n, State: yunrt.SentNoAnswer,
+				actx := obs.AttemptStart(ctx, info, n)
+				obs.AttemptEnd(actx, info, yunrt.Attempt{N: n, State: yunrt.SentNoAnswer,
 					Result:   classify.Result{Provider: classify.Aliyun, Class: classify.SideEffectUnknown},
 					Decision: policy.Decision{Verdict: policy.Stop}})
-				_ = h.obs.RequestErrorType(ctx, info, yunrt.End{Attempts: n, Err: context.Canceled})
+				typ := obs.RequestErrorType(ctx, info, yunrt.End{Attempts: n, Err: context.Canceled})
+				assert.NotEmpty(t, typ, "a failed request has an error type")
 			}
 		}()
 	}
@@ -46,11 +64,9 @@ func TestRequestHooksConcurrent(t *testing.T) {
 	go func() { // the request ended while attempts still report
 		defer wg.Done()
 		<-start
-		h.obs.RequestEnd(ctx, info, yunrt.End{Attempts: 1, Err: context.Canceled})
+		obs.RequestEnd(ctx, info, yunrt.End{Attempts: 1, Err: context.Canceled})
 	}()
 	close(start)
 	wg.Wait()
-	h.obs.RequestEnd(ctx, info, yunrt.End{Attempts: goroutines * each}) // ends the attempts that started after the first
-	assert.GreaterOrEqual(t, len(h.spans()), goroutines*each+1, "a span per attempt and the request's")
-	assert.Len(t, h.rec.Started(), len(h.spans()), "every span started is ended")
+	obs.RequestEnd(ctx, info, yunrt.End{Attempts: goroutines * each}) // ends the attempts that started after the first
 }
