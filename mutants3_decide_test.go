@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/yunrt/yunrt/breaker"
 	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/internal/testserver"
 	"github.com/yunrt/yunrt/policy"
 )
 
@@ -122,4 +124,74 @@ func failingSigner() *flakySigner {
 	s := &flakySigner{}
 	s.fail.Store(true)
 	return s
+}
+
+// TestVetoedRetryKeepsTheOutcome: a retry turned into a stop by what the
+// policy does not see (the retry budget spent, or the caller's
+// RetryCheck declining) says the outcome is unknown exactly when the
+// policy would: for a write whose outcome is unknown (a token made its
+// retry safe), not for a write provably never sent (connection refused),
+// nor for a read cut after it was sent. It kills unknownWrite's `&&` →
+// `||` (a never-sent write, or a read, then failed with
+// ErrOutcomeUnknown).
+func TestVetoedRetryKeepsTheOutcome(t *testing.T) {
+	srv := testserver.New(classify.Aliyun)
+	defer srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	refused := ln.Addr().String()
+	require.NoError(t, ln.Close()) // connection refused: provably not sent
+
+	tests := []struct {
+		name        string
+		c           call
+		refused     bool // send to the closed port
+		token       bool
+		wantErr     error
+		wantUnknown bool
+	}{
+		{name: "write never sent", c: writeCall(classify.Aliyun), refused: true, wantErr: errConnRefused(t)},
+		{name: "read cut after sending", c: readCall(classify.Aliyun)},
+		{name: "write with a token cut after sending", c: writeCall(classify.Aliyun), token: true, wantErr: ErrOutcomeUnknown, wantUnknown: true},
+	}
+	vetoes := []struct {
+		name string
+		why  string // in the stop's reason
+		opts []Option
+	}{
+		{name: "budget spent", why: "retry budget is spent", opts: []Option{WithPolicy(classify.Aliyun, policy.Policy{Budget: policy.Budget{Capacity: 1, RetryCost: 2, TimeoutCost: 2}})}},
+		{name: "RetryCheck declines", why: "RetryCheck declined", opts: []Option{WithRetryCheck(func(context.Context, RequestInfo, Attempt) bool { return false })}},
+	}
+	for _, v := range vetoes {
+		for _, tt := range tests {
+			t.Run(v.name+"/"+tt.name, func(t *testing.T) {
+				host := srv.Host()
+				if tt.refused {
+					host = refused
+				}
+				rec := &recorder{}
+				tr := New(nil, append([]Option{WithHost(host, classify.Aliyun), WithObserver(rec)}, v.opts...)...)
+				tr.cfg.clk = newFakeClock()
+				tt.c.key = v.name + tt.name
+				srv.Script(tt.c.key, testserver.Fault{Reset: true})
+				req := tt.c.request(t, "http://"+host)
+				if tt.token {
+					req = req.WithContext(ForRequest(req.Context(), IdempotencyToken("order-7")))
+				}
+				resp, err := tr.RoundTrip(req)
+				require.Nil(t, resp)
+				at := rec.Attempts()
+				require.Len(t, at, 1, "the retry was vetoed")
+				require.Equal(t, policy.Stop, at[0].Decision.Verdict)
+				require.Contains(t, at[0].Decision.Reason, v.why, "the policy's retry, vetoed")
+				assert.Equal(t, tt.wantUnknown, at[0].Decision.OutcomeUnknown, "%s", at[0].Decision.Reason)
+				if tt.wantErr != nil {
+					assert.ErrorIs(t, err, tt.wantErr)
+				}
+				if !tt.wantUnknown {
+					assert.NotErrorIs(t, err, ErrOutcomeUnknown)
+				}
+			})
+		}
+	}
 }
