@@ -195,3 +195,25 @@ func TestVetoedRetryKeepsTheOutcome(t *testing.T) {
 		}
 	}
 }
+
+// TestAttemptTimeoutLastAttempt: the last attempt of a read gets
+// AttemptTimeout as it is (0: no bound but the context's), not a share
+// of the remaining time, which would race the context's own deadline
+// and could end the request with an attempt timeout instead of the
+// caller's deadline. It kills attemptTimeout's `n >= MaxAttempts` → `>`.
+func TestAttemptTimeoutLastAttempt(t *testing.T) {
+	tests := []struct {
+		timeout time.Duration
+		want    time.Duration
+	}{
+		{timeout: 0, want: 0},
+		{timeout: 30 * time.Second, want: 30 * time.Second},
+	}
+	for _, tt := range tests {
+		pol := policy.Policy{MaxAttempts: 3, AttemptTimeout: tt.timeout}.WithDefaults()
+		r := &request{pol: &pol, info: RequestInfo{Kind: classify.Read}}
+		ctx, cancel := context.WithTimeout(context.Background(), 9*time.Second) // attemptTimeout reads the real clock
+		assert.Equal(t, tt.want, r.attemptTimeout(ctx, 3), "AttemptTimeout %v", tt.timeout)
+		cancel()
+	}
+}
