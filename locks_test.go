@@ -16,8 +16,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/yunrt/yunrt/breaker"
 	"github.com/yunrt/yunrt/classify"
 	"github.com/yunrt/yunrt/policy"
+	"github.com/yunrt/yunrt/yunrttest/faultnet"
 )
 
 // The tests in this file run each lock's critical section from several
@@ -271,4 +273,66 @@ func TestAttemptTimerStopWhileFiring(t *testing.T) {
 			assert.Zero(t, cancels.Load(), "a timer stopped in time ended nothing (%d)", i)
 		}
 	}
+}
+
+// TestWireConcurrentReplaysRecycledGuards: writes and reads from 8
+// goroutines through one Transport (its send guards recycled among
+// them), each goroutine over real HTTP/2 connections of its own
+// (faultnet h2c); each request's first copy is acted on and then refused
+// (REFUSED_STREAM), so that net/http replays it on its own: every write
+// is performed exactly once and ends outcome-unknown (its replay
+// stopped), every read is answered by its replay and read whole. Under
+// -race it also checks the guard against net/http's own hook calls.
+func TestWireConcurrentReplaysRecycledGuards(t *testing.T) {
+	const goroutines, each = 8, 10
+	srvs := make([]*faultnet.Server, goroutines)
+	opts := []Option{WithPolicy(classify.Aliyun, fastPolicy()), WithBreaker(classify.Aliyun, breaker.Settings{Off: true})}
+	bases := map[string]http.RoundTripper{}
+	for g := range srvs {
+		srvs[g] = faultnet.New(faultnet.H2C)
+		defer srvs[g].Close()
+		base := srvs[g].Transport()
+		defer base.CloseIdleConnections()
+		bases[srvs[g].Host()] = base
+		opts = append(opts, WithHost(srvs[g].Host(), classify.Aliyun))
+	}
+	tr := New(hostRouter(bases), opts...)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for g, srv := range srvs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			for i := range each {
+				key, write := fmt.Sprintf("g%d-%d", g, i), (g+i)%2 == 0
+				srv.Script(key, faultnet.Fault{Kind: faultnet.RefuseStream})
+				// GET, without a body: net/http replays it on its own.
+				resp, err := tr.RoundTrip(wireRequest(t, srv.URL(), classify.Aliyun, write, http.MethodGet, 0, key))
+				if write {
+					assert.ErrorIs(t, err, ErrOutcomeUnknown, key)
+					assert.Nil(t, resp, key)
+					assert.Equal(t, 1, srv.Performed(key), "%s: performed once", key)
+					continue
+				}
+				if !assert.NoError(t, err, key) {
+					continue
+				}
+				body, err := io.ReadAll(resp.Body)
+				assert.NoError(t, err, key)
+				assert.NoError(t, resp.Body.Close())
+				assert.Contains(t, string(body), "RequestId", key)
+				assert.Equal(t, 2, srv.Arrived(key), "%s: net/http's own replay answered it", key)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+}
+
+// hostRouter sends each request through the base transport of its host.
+type hostRouter map[string]http.RoundTripper
+
+func (h hostRouter) RoundTrip(req *http.Request) (*http.Response, error) {
+	return h[req.URL.Host].RoundTrip(req)
 }
