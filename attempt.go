@@ -178,7 +178,7 @@ func (r *request) withTrace(ctx context.Context, g *sendGuard, n int) context.Co
 // dial, an HTTP/2 write) may still read it.
 func (r *request) guard(ctx context.Context) *sendGuard {
 	if httptrace.ContextClientTrace(ctx) != nil {
-		return newSendGuard()
+		return r.t.newGuard()
 	}
 	g := r.t.guards.Get().(*sendGuard)
 	g.pooled = true

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"net"
+	"net/http"
 	"net/http/httptrace"
 	"sync"
 	"sync/atomic"
@@ -39,8 +40,9 @@ type sendGuard struct {
 	// copyUnit up, how many connections net/http got for it (copies).
 	marks atomic.Uint32
 
-	trace  httptrace.ClientTrace
-	pooled bool // recycled: its trace is never given where a caller's trace is composed into it
+	trace   httptrace.ClientTrace
+	pooled  bool // recycled: its trace is never given where a caller's trace is composed into it
+	plainH2 bool // the base speaks HTTP/2 over plain connections (h2c); set before the guard is first used
 
 	connMu sync.Mutex
 	conn   net.Conn // the connection of the latest copy (GotConn)
@@ -121,7 +123,7 @@ func (g *sendGuard) onGotConn(info httptrace.GotConnInfo) {
 	}
 	g.marks.Or(markStopped)
 	cancel(ErrReplayStopped)
-	if info.Conn != nil && !multiplexed(info.Conn) {
+	if info.Conn != nil && !multiplexed(info.Conn, g.plainH2) {
 		// An HTTP/1 connection serves this copy alone; closing it before
 		// the write starts keeps every byte of the copy off the wire.
 		_ = info.Conn.Close()
@@ -140,11 +142,26 @@ func (g *sendGuard) mustStop(write bool, n int32) bool {
 	return n > maxReadCopies
 }
 
-// multiplexed reports whether conn carries HTTP/2 (negotiated by ALPN),
-// whose other streams belong to other requests.
-func multiplexed(conn net.Conn) bool {
-	tc, ok := conn.(*tls.Conn)
-	return ok && tc.ConnectionState().NegotiatedProtocol == "h2"
+// multiplexed reports whether conn carries HTTP/2, whose other streams
+// belong to other requests: a TLS connection (or a wrapper that exposes
+// its state) that negotiated h2 by ALPN, or a plain one when the base
+// speaks HTTP/2 without TLS (plainH2). A connection it cannot tell is
+// taken as HTTP/1, which errs on the side of never sending twice: closing
+// it also fails the other streams of an HTTP/2 connection, without
+// sending anything again.
+func multiplexed(conn net.Conn, plainH2 bool) bool {
+	if tc, ok := conn.(interface{ ConnectionState() tls.ConnectionState }); ok {
+		return tc.ConnectionState().NegotiatedProtocol == "h2"
+	}
+	return plainH2
+}
+
+// speaksPlainH2 reports whether base sends http:// requests as HTTP/2
+// with prior knowledge (h2c): an *http.Transport whose Protocols allow
+// unencrypted HTTP/2 and not HTTP/1.
+func speaksPlainH2(base http.RoundTripper) bool {
+	tr, ok := base.(*http.Transport)
+	return ok && tr.Protocols != nil && tr.Protocols.UnencryptedHTTP2() && !tr.Protocols.HTTP1()
 }
 
 // state says how far the attempt got, given the error that ended it.

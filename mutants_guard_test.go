@@ -247,11 +247,28 @@ func TestGuardClosesOnlyHTTP1Copies(t *testing.T) {
 			}
 			require.True(t, g.stopped(), "the copy past the bound is stopped")
 			assert.Equal(t, proto != "h2", spy.closed.Load(), "connection closed")
-			assert.Equal(t, proto == "h2", multiplexed(conn))
+			assert.Equal(t, proto == "h2", multiplexed(conn, false))
 		})
 	}
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()
-	assert.False(t, multiplexed(a), "a connection without TLS")
+	assert.False(t, multiplexed(a, false), "a connection without TLS")
+	assert.True(t, multiplexed(a, true), "a plain connection of a base that speaks h2c")
+	h2conn, _ := tlsPair(t, "h2")
+	assert.True(t, multiplexed(stateWrapper{h2conn}, false), "a wrapper exposing its TLS state")
+
+	h2c := &http.Transport{Protocols: new(http.Protocols)}
+	h2c.Protocols.SetUnencryptedHTTP2(true)
+	both := &http.Transport{Protocols: new(http.Protocols)}
+	both.Protocols.SetUnencryptedHTTP2(true)
+	both.Protocols.SetHTTP1(true)
+	assert.True(t, speaksPlainH2(h2c), "h2c only")
+	assert.False(t, speaksPlainH2(both), "HTTP/1 allowed: http:// requests go as HTTP/1")
+	assert.False(t, speaksPlainH2(&http.Transport{}), "the default")
+	assert.False(t, speaksPlainH2(http.DefaultTransport.(*http.Transport)))
 }
+
+// stateWrapper is a connection wrapping a TLS one (as instrumented
+// dialers return), exposing its state.
+type stateWrapper struct{ *tls.Conn }

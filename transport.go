@@ -51,6 +51,14 @@ type Transport struct {
 	observed bool // an observer other than NopObserver is set: the request and attempt hooks are called
 	readsIDs bool // an observer or a RetryCheck reads a success's request and host ids
 	traceKey any  // httptrace's context key (traceCtx); nil: httptrace.WithClientTrace is used
+	plainH2  bool // the base speaks HTTP/2 over plain connections (h2c): see multiplexed
+}
+
+// newGuard returns a send guard for the transport's base.
+func (t *Transport) newGuard() *sendGuard {
+	g := newSendGuard()
+	g.plainH2 = t.plainH2
+	return g
 }
 
 // New returns a Transport that sends through base (http.DefaultTransport
@@ -67,7 +75,8 @@ func New(base http.RoundTripper, opts ...Option) *Transport {
 	t.skews = newStateTable[string, *atomic.Int64](t.cfg.limits)
 	t.endpoints = newStateTable[endpointKey, *endpoint](t.cfg.limits)
 	t.scopes = newStateTable[scopeKey, *scopeLimiter](t.cfg.limits)
-	t.guards.New = func() any { return newSendGuard() }
+	t.plainH2 = speaksPlainH2(base)
+	t.guards.New = func() any { return t.newGuard() }
 	t.watchdog = newWatchdog(ReadAheadTimeout / watchTicks)
 	t.shared = newSharedState(t.cfg) // issue 14
 	for _, p := range classify.Providers() {

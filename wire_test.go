@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -349,4 +350,47 @@ func TestWireLaterAttemptGuarded(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestWireH2CSharedConnection: writes and reads from 8 goroutines share
+// one h2c connection (HTTP/2 without TLS, prior knowledge), each first
+// copy acted on and then refused so that net/http replays it on its own.
+// Stopping a write's replay cancels its stream and leaves the connection
+// to the other requests: every write is performed exactly once and every
+// read is answered. The send guard used to close the connection, as it
+// does an HTTP/1 one (it told HTTP/2 only by ALPN), which failed the
+// other requests' streams, writes among them before they arrived.
+func TestWireH2CSharedConnection(t *testing.T) {
+	srv := faultnet.New(faultnet.H2C)
+	defer srv.Close()
+	tr, _ := wireTransport(t, srv, wireCase{classify.Aliyun, false}, fastPolicy())
+	warm, err := tr.RoundTrip(wireRequest(t, srv.URL(), classify.Aliyun, false, http.MethodGet, 0, "warm-up"))
+	require.NoError(t, err, "a connection to share")
+	_, _ = io.Copy(io.Discard, warm.Body)
+	_ = warm.Body.Close()
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 5 {
+				key, write := fmt.Sprintf("g%d-%d", g, i), (g+i)%2 == 0
+				srv.Script(key, faultnet.Fault{Kind: faultnet.RefuseStream})
+				// GET, without a body: net/http replays it on its own.
+				resp, err := tr.RoundTrip(wireRequest(t, srv.URL(), classify.Aliyun, write, http.MethodGet, 0, key))
+				if write {
+					assert.ErrorIs(t, err, ErrOutcomeUnknown, key)
+					assert.Equal(t, 1, srv.Performed(key), "%s: performed once: %v", key, err)
+					continue
+				}
+				if assert.NoError(t, err, key) {
+					_, err = io.Copy(io.Discard, resp.Body)
+					assert.NoError(t, err, key)
+					_ = resp.Body.Close()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, 1, srv.Connections(), "one connection served them all")
 }
