@@ -274,7 +274,7 @@ func (r *request) send(x *exchange, out *http.Request, a *Attempt) (*http.Respon
 	sent := r.lastNow // fresh: refreshed after every wait
 	r.bodyGiven = r.bodyGiven || r.givesCallerBody(out)
 	resp, err := r.t.base.RoundTrip(out)
-	r.lastNow = later(r.t.cfg.clk, sent)
+	r.lastNow = r.t.cfg.clk.Later(sent)
 	a.Duration = r.lastNow.Sub(sent)
 	a.Copies = int(x.guard.copies())
 	switch {

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// TestLaterReadsTheClockOnce pins later: on the real clock, t plus the
+// TestLaterReadsTheClockOnce pins Later: on the real clock, t plus the
 // monotonic time elapsed since t (between two time.Now readings around
 // it, with a monotonic reading of its own); on any other clock, its Now.
 func TestLaterReadsTheClockOnce(t *testing.T) {
@@ -15,7 +15,7 @@ func TestLaterReadsTheClockOnce(t *testing.T) {
 	for time.Since(t0) < time.Millisecond { // spin: time must pass, nothing to wait for
 	}
 	before := time.Now()
-	got := later(realClock{}, t0)
+	got := realClock{}.Later(t0)
 	after := time.Now()
 	assert.False(t, got.Before(before), "later %v is before a reading taken before it (%v)", got, before)
 	assert.False(t, got.After(after), "later %v is after a reading taken after it (%v)", got, after)
@@ -26,5 +26,5 @@ func TestLaterReadsTheClockOnce(t *testing.T) {
 
 	fc := newFakeClock()
 	fc.Advance(time.Hour)
-	assert.Equal(t, fc.Now(), later(fc, t0), "another clock is read as it is")
+	assert.Equal(t, fc.Now(), fc.Later(t0), "another clock is read as it is")
 }

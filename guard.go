@@ -75,8 +75,7 @@ const (
 // copies is how many connections net/http got for the attempt.
 func (g *sendGuard) copies() int32 { return int32(g.marks.Load() / copyUnit) }
 
-func (g *sendGuard) wrote() bool   { return g.marks.Load()&markWrote != 0 }
-func (g *sendGuard) stopped() bool { return g.marks.Load()&markStopped != 0 }
+func (g *sendGuard) wrote() bool { return g.marks.Load()&markWrote != 0 }
 
 // reset arms g for one attempt of a write (or a read); cancel ends the
 // attempt's context.

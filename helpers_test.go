@@ -41,6 +41,12 @@ func (c *fakeClock) Now() time.Time {
 	return c.now
 }
 
+// Later is Now: the fake clock moves only when told to.
+func (c *fakeClock) Later(time.Time) time.Time { return c.Now() }
+
+// stopped reports whether the guard stopped a copy of its attempt.
+func (g *sendGuard) stopped() bool { return g.marks.Load()&markStopped != 0 }
+
 func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 	c.mu.Lock()
 	c.sleeps = append(c.sleeps, d)
