@@ -125,3 +125,38 @@ func ExampleNewServer_allProviders() {
 	fmt.Println(errors.Is(err, yunrt.ErrOutcomeUnknown), srv.Requests()[0].Provider, "sent:", srv.Performed("order-7"))
 	// Output: true tencent sent: 1
 }
+
+// A quota of one attempt a second, by a server clock that stands still:
+// yunrt meets Aliyun's Throttling.User on the second send, retries it
+// once it may, and hands the caller the provider's answer; nothing over
+// the quota was sent. (With a clock that moves, the retry gets through
+// once the quota refills.)
+func ExampleServer_SetQuota() {
+	frozen := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	srv := yunrttest.NewServer(classify.Aliyun, yunrttest.WithClock(func() time.Time { return frozen }))
+	defer srv.Close()
+	srv.SetQuota(1, 1)
+
+	client := &http.Client{Transport: yunrt.New(nil,
+		yunrt.WithHost(srv.Host(), classify.Aliyun),
+		yunrt.WithPolicy(classify.Aliyun, policy.Policy{MaxAttempts: 2, Throttled: policy.Backoff{Initial: 5 * time.Millisecond}}),
+	)}
+	for _, key := range []string{"sms-1", "sms-2"} {
+		resp, err := client.Post(srv.URL()+"/?Action=SendSms&OutId="+key, "application/x-www-form-urlencoded", nil)
+		if err != nil {
+			fmt.Println(key, err)
+			continue
+		}
+		resp.Body.Close()
+		fmt.Println(key, resp.StatusCode, "attempts:", srv.Attempts(key), "sent:", srv.Performed(key))
+	}
+	for _, r := range srv.Requests() {
+		fmt.Printf("%s attempt %d: %q\n", r.Key, r.N, r.Fault.Code)
+	}
+	// Output:
+	// sms-1 200 attempts: 1 sent: 1
+	// sms-2 400 attempts: 2 sent: 0
+	// sms-1 attempt 1: ""
+	// sms-2 attempt 1: "Throttling.User"
+	// sms-2 attempt 2: "Throttling.User"
+}

@@ -203,6 +203,65 @@ func (s *Server) SetDefault(faults ...Fault) {
 	}
 }
 
+// SetOutage makes every attempt that arrives before until (by the
+// server's clock) fail with f; after it the endpoint is healthy again. A
+// Fault without Code, Status, Reset or Hangup gets HTTP 503
+// ServiceUnavailable, its other fields (a RetryAfter, a Latency) kept. A
+// zero until ends an outage.
+// Outage answers count as attempts, never perform the action and do not
+// consume scripts: scripts say what happens once the endpoint is back. A
+// server of all providers has the outage at each of them.
+func (s *Server) SetOutage(until time.Time, f Fault) {
+	in := f.internal()
+	for _, srv := range s.inner {
+		srv.SetOutage(until, in)
+	}
+}
+
+// SetFlaky makes a fixed share of attempts (0 ≤ fraction ≤ 1; outside it
+// is clamped) fail with f, spread evenly and deterministically: with 0.2,
+// exactly the 5th, 10th, 15th … attempt since SetFlaky, whatever the
+// interleaving of concurrent callers. A Fault without Code, Status, Reset
+// or Hangup gets HTTP 503 ServiceUnavailable, as SetOutage's; fraction 0
+// ends it. Flaky answers count as attempts,
+// never perform the action and do not consume scripts. A server of all
+// providers counts each provider's attempts apart.
+func (s *Server) SetFlaky(fraction float64, f Fault) {
+	in := f.internal()
+	for _, srv := range s.inner {
+		srv.SetFlaky(fraction, in)
+	}
+}
+
+// SetQuota makes the server enforce perSecond attempts (a token bucket
+// holding burst, at least 1, full when set; refilled by the server's
+// clock) and answer the attempts over it with the provider's flow-control
+// error: Aliyun Throttling.User (HTTP 400), Tencent RequestLimitExceeded
+// (inside HTTP 200), Baidu RequestRateExceeded (HTTP 429). perSecond 0
+// removes the quota. Throttled attempts count as attempts, never perform
+// the action and do not consume scripts. A server of all providers gives
+// each provider a quota of its own.
+func (s *Server) SetQuota(perSecond float64, burst int) {
+	for _, srv := range s.inner {
+		srv.SetQuota(perSecond, burst)
+	}
+}
+
+// SetActionQuota limits one action (as Request.Action names it: Aliyun's
+// Action, Tencent's X-TC-Action, Baidu's "METHOD /path") to perSecond
+// attempts with a burst, as Aliyun's Throttling.Api limits one API while
+// the others are served. The attempts over it get f; a Fault without
+// Code, Status, Reset or Hangup gets the provider's flow-control error (as
+// SetQuota's), its other fields (a RetryAfter, a TimeLeft) kept.
+// perSecond 0 removes it. It applies after SetQuota's quota, to the
+// attempts that quota let through.
+func (s *Server) SetActionQuota(action string, perSecond float64, burst int, f Fault) {
+	in := f.internal()
+	for _, srv := range s.inner {
+		srv.SetActionQuota(action, perSecond, burst, in)
+	}
+}
+
 // Attempts returns how many attempts of key the server has received,
 // including those a strict gateway rejected and those answered with a
 // reset, a hang-up or nothing at all.

@@ -39,13 +39,11 @@ type actionQuota struct {
 
 // SetActionQuota limits one action (as Attempt.Action names it) to
 // perSecond attempts with a burst, answering the attempts over it with f
-// (the provider's throttling answer when f is the zero Fault), as
-// Throttling.Api limits one API while the others are served. perSecond 0
-// removes it.
+// (the provider's throttling code and status when f has none; see
+// orDefault), as Throttling.Api limits one API while the others are
+// served. perSecond 0 removes it.
 func (s *Server) SetActionQuota(action string, perSecond float64, burst int, f Fault) {
-	if f.Code == "" && f.Status == 0 {
-		f = throttleFault(s.p)
-	}
+	f = orDefault(f, throttleFault(s.p))
 	s.load.mu.Lock()
 	defer s.load.mu.Unlock()
 	if s.load.actions == nil {
@@ -78,14 +76,12 @@ func (s *Server) actionCondition(action string, now time.Time) (Fault, bool) {
 }
 
 // SetOutage makes every attempt that arrives before until (by the
-// server's clock) fail with f, then the endpoint is healthy again. The
-// zero Fault means HTTP 503 ServiceUnavailable. A zero until ends an
-// outage. Outage answers count as attempts, never perform the action and
+// server's clock) fail with f, then the endpoint is healthy again. A
+// Fault that says nothing of how the attempt fails means HTTP 503
+// ServiceUnavailable (orDefault). A zero until ends an outage. Outage answers count as attempts, never perform the action and
 // do not consume scripts.
 func (s *Server) SetOutage(until time.Time, f Fault) {
-	if f.Code == "" && f.Status == 0 && !f.Reset && !f.Hangup {
-		f = Fault{Code: "ServiceUnavailable", Status: http.StatusServiceUnavailable}
-	}
+	f = orDefault(f, unavailable())
 	s.load.mu.Lock()
 	s.load.outageUntil, s.load.outage = until, f
 	s.load.mu.Unlock()
@@ -93,13 +89,12 @@ func (s *Server) SetOutage(until time.Time, f Fault) {
 
 // SetFlaky makes a fixed share of attempts (0 ≤ fraction ≤ 1) fail with f,
 // spread evenly and deterministically: with 0.2, exactly one attempt in
-// five, whatever the interleaving of concurrent callers. The zero Fault
-// means HTTP 503 ServiceUnavailable. Flaky answers count as attempts, never
+// five, whatever the interleaving of concurrent callers. A Fault that
+// says nothing of how the attempt fails means HTTP 503 ServiceUnavailable
+// (orDefault). Flaky answers count as attempts, never
 // perform the action and do not consume scripts.
 func (s *Server) SetFlaky(fraction float64, f Fault) {
-	if f.Code == "" && f.Status == 0 && !f.Reset && !f.Hangup {
-		f = Fault{Code: "ServiceUnavailable", Status: http.StatusServiceUnavailable}
-	}
+	f = orDefault(f, unavailable())
 	s.load.mu.Lock()
 	s.load.flaky, s.load.flakyF, s.load.flakySeen = math.Max(0, math.Min(1, fraction)), f, 0
 	s.load.mu.Unlock()
@@ -116,6 +111,21 @@ func (s *Server) SetQuota(perSecond float64, burst int) {
 	defer s.load.mu.Unlock()
 	s.load.quota, s.load.burst = perSecond, math.Max(1, float64(burst))
 	s.load.tokens, s.load.refilled = s.load.burst, s.cfg.clock()
+}
+
+// unavailable is the default answer of an outage and a flaky endpoint.
+func unavailable() Fault {
+	return Fault{Code: "ServiceUnavailable", Status: http.StatusServiceUnavailable}
+}
+
+// orDefault is f, or, when f says nothing of how the attempt fails (no
+// Code, Status, Reset or Hangup), f with d's code, message and status: its
+// other fields (a Retry-After, a Latency, a Format) are kept.
+func orDefault(f, d Fault) Fault {
+	if f.Code == "" && f.Status == 0 && !f.Reset && !f.Hangup {
+		f.Code, f.Message, f.Status = d.Code, d.Message, d.Status
+	}
+	return f
 }
 
 // throttleFault is the provider's answer to a request over quota.

@@ -1,0 +1,180 @@
+package yunrttest
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/yunrt/yunrt/classify"
+)
+
+// stepClock is a server clock that moves only when the test moves it.
+type stepClock struct{ ns atomic.Int64 }
+
+func newStepClock() *stepClock {
+	c := &stepClock{}
+	c.ns.Store(time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC).UnixNano())
+	return c
+}
+
+func (c *stepClock) now() time.Time               { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *stepClock) step(d time.Duration)         { c.ns.Add(int64(d)) }
+func (c *stepClock) option() Option               { return WithClock(c.now) }
+func (c *stepClock) at(d time.Duration) time.Time { return c.now().Add(d) }
+
+// answer is what a plain client saw of one attempt.
+type answer struct {
+	status int
+	code   string // the provider error code found in the body or the gateway headers, "" for a success
+	header http.Header
+}
+
+// post sends one attempt of key (and action) to srv as provider p's
+// request, and reads its code with classify's decoder.
+func post(t *testing.T, srv *Server, p classify.Provider, key, action string) answer {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, srv.URL()+"/?Action="+action+"&TestKey="+key, strings.NewReader("{}"))
+	require.NoError(t, err)
+	req.Header.Set(ProviderHeader, p.String())
+	if p == classify.Tencent {
+		req.Header.Set("X-TC-Action", action)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	res := classify.DefaultTable().Decode(p, classify.Response{Status: resp.StatusCode, Header: resp.Header, Body: body})
+	return answer{status: resp.StatusCode, code: res.Code, header: resp.Header}
+}
+
+// TestOutage: attempts before the outage's end fail with its fault (503
+// ServiceUnavailable by default, its hints kept), count as attempts,
+// perform nothing and leave the key's script for after the outage.
+func TestOutage(t *testing.T) {
+	clk := newStepClock()
+	srv := NewServer(classify.Aliyun, clk.option())
+	defer srv.Close()
+	srv.Script("k", Fault{Code: "InternalError"})
+	srv.SetOutage(clk.at(time.Second), Fault{RetryAfter: "1"})
+
+	for range 2 {
+		got := post(t, srv, classify.Aliyun, "k", "SendSms")
+		assert.Equal(t, 503, got.status)
+		assert.Equal(t, "ServiceUnavailable", got.code)
+		assert.Equal(t, "1", got.header.Get("Retry-After"), "the fault's other fields are kept")
+	}
+	clk.step(time.Second) // the outage ends at its instant
+	assert.Equal(t, "InternalError", post(t, srv, classify.Aliyun, "k", "SendSms").code, "the script was not consumed")
+	assert.Equal(t, answer{status: 200}, stripHeader(post(t, srv, classify.Aliyun, "k", "SendSms")))
+	assert.Equal(t, 4, srv.Attempts("k"))
+	assert.Equal(t, 1, srv.Performed("k"))
+
+	srv.SetOutage(clk.at(time.Hour), Fault{Reset: true})
+	_, err := http.Post(srv.URL()+"/?TestKey=r", "text/plain", nil)
+	assert.Error(t, err, "an outage of resets drops the connection")
+	srv.SetOutage(time.Time{}, Fault{})
+	assert.Equal(t, 200, post(t, srv, classify.Aliyun, "r", "SendSms").status, "a zero until ends the outage")
+}
+
+// TestFlaky: exactly the attempts that complete each share fail, counted
+// from SetFlaky, whatever key they belong to.
+func TestFlaky(t *testing.T) {
+	srv := NewServer(classify.Aliyun)
+	defer srv.Close()
+	srv.SetFlaky(0.25, Fault{})
+	var failed []int
+	for i := 1; i <= 8; i++ {
+		if got := post(t, srv, classify.Aliyun, "k"+strconv.Itoa(i%3), "SendSms"); got.status != 200 {
+			assert.Equal(t, answer{status: 503, code: "ServiceUnavailable"}, stripHeader(got))
+			failed = append(failed, i)
+		}
+	}
+	assert.Equal(t, []int{4, 8}, failed)
+	_, performed := srv.Totals()
+	assert.Equal(t, 6, performed)
+	srv.SetFlaky(0, Fault{})
+	for range 4 {
+		assert.Equal(t, 200, post(t, srv, classify.Aliyun, "k", "SendSms").status, "fraction 0 ends it")
+	}
+}
+
+// TestQuota: a quota throttles the attempts over its burst with each
+// provider's own flow-control answer, refills by the server's clock, and
+// is each provider's own on a server of all three.
+func TestQuota(t *testing.T) {
+	tests := []struct {
+		p      classify.Provider
+		status int
+		code   string
+	}{
+		{classify.Aliyun, 400, "Throttling.User"},
+		{classify.Tencent, 200, "RequestLimitExceeded"},
+		{classify.Baidu, 429, "RequestRateExceeded"},
+	}
+	clk := newStepClock()
+	all := NewServer(classify.Unknown, clk.option())
+	defer all.Close()
+	all.SetQuota(2, 2)
+	for _, tt := range tests {
+		t.Run(tt.p.String(), func(t *testing.T) {
+			own := NewServer(tt.p, clk.option())
+			defer own.Close()
+			own.SetQuota(2, 2)
+			for _, srv := range []*Server{own, all} {
+				key := "q-" + tt.p.String()
+				for range 2 {
+					assert.Equal(t, "", post(t, srv, tt.p, key, "SendSms").code, "the burst")
+				}
+				got := post(t, srv, tt.p, key, "SendSms")
+				assert.Equal(t, [2]any{tt.status, tt.code}, [2]any{got.status, got.code}, "over the quota")
+				assert.Equal(t, 3, srv.Attempts(key))
+				assert.Equal(t, 2, srv.Performed(key))
+			}
+		})
+	}
+	clk.step(500 * time.Millisecond) // one token for each provider
+	for _, tt := range tests {
+		assert.Equal(t, "", post(t, all, tt.p, "later", "SendSms").code, tt.p)
+		assert.Equal(t, tt.code, post(t, all, tt.p, "later", "SendSms").code, tt.p)
+	}
+	all.SetQuota(0, 0)
+	assert.Equal(t, "", post(t, all, classify.Aliyun, "later", "SendSms").code, "perSecond 0 removes the quota")
+}
+
+// TestActionQuota: one action is throttled while the others are served;
+// its fault's hints are kept under the provider's code.
+func TestActionQuota(t *testing.T) {
+	clk := newStepClock()
+	srv := NewServer(classify.Aliyun, clk.option())
+	defer srv.Close()
+	srv.SetActionQuota("SendSms", 1, 1, Fault{RetryAfter: "2"})
+	assert.Equal(t, "", post(t, srv, classify.Aliyun, "a", "SendSms").code)
+	got := post(t, srv, classify.Aliyun, "a", "SendSms")
+	assert.Equal(t, [2]any{400, "Throttling.User"}, [2]any{got.status, got.code})
+	assert.Equal(t, "2", got.header.Get("Retry-After"))
+	for range 3 {
+		assert.Equal(t, "", post(t, srv, classify.Aliyun, "b", "QuerySendDetails").code, "another action is served")
+	}
+	srv.SetActionQuota("SendSms", 1, 1, Fault{Code: "Throttling.Api", Status: 400})
+	post(t, srv, classify.Aliyun, "a", "SendSms")
+	assert.Equal(t, "Throttling.Api", post(t, srv, classify.Aliyun, "a", "SendSms").code, "a fault's own code")
+	srv.SetActionQuota("SendSms", 0, 0, Fault{})
+	assert.Equal(t, "", post(t, srv, classify.Aliyun, "a", "SendSms").code, "perSecond 0 removes it")
+	reqs := srv.Requests()
+	require.NotEmpty(t, reqs)
+	assert.Equal(t, "Throttling.User", reqs[1].Fault.Code, "Requests reports the throttled attempt")
+}
+
+// stripHeader drops the headers of a, for comparing status and code.
+func stripHeader(a answer) answer {
+	a.header = nil
+	return a
+}
