@@ -1,6 +1,8 @@
 package main
 
 import (
+	"math"
+	"strings"
 	"testing"
 )
 
@@ -47,6 +49,33 @@ func FuzzParseScript(f *testing.F) {
 					t.Fatalf("checked script has a bad fault: %v", err)
 				}
 			}
+		}
+	})
+}
+
+// FuzzServeQuota: any -quota value parses or fails cleanly, and what
+// parses is a usable bucket (a finite rate above 0, a burst of 1 or more)
+// whose description names it.
+func FuzzServeQuota(f *testing.F) {
+	for _, s := range []string{"20", "20:5", "0.001:2", "0", "-1", "Inf", "NaN", "1e308:1", "5:", ":5", "5:0", "5:-1", "1:99999999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		var l serveLoad
+		if err := l.check(in); err != nil {
+			return
+		}
+		if in == "" { // the flag left out: no quota
+			if l != (serveLoad{}) {
+				t.Fatalf("no -quota set %+v", l)
+			}
+			return
+		}
+		if !(l.rate > 0) || math.IsInf(l.rate, 0) || l.burst < 1 {
+			t.Fatalf("%q parsed to rate %v, burst %d", in, l.rate, l.burst)
+		}
+		if !strings.Contains(l.String(), "a quota of") {
+			t.Fatalf("%q: description %q", in, l.String())
 		}
 	})
 }

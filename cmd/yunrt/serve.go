@@ -5,18 +5,22 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net"
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/yunrt/yunrt/classify"
 	"github.com/yunrt/yunrt/yunrttest"
 )
 
 const serveUsage = `Usage: yunrt serve [-addr HOST:PORT] [-provider P] [-fault SPEC]... [-script FILE] [-strict AK:SECRET]
+                   [-outage DURATION] [-flaky FRACTION] [-quota RATE[:BURST]]
 
 Runs the provider emulator (package yunrttest) until interrupted, so an
 SDK or a program in any language can be tried against the failures of
@@ -45,6 +49,14 @@ gateway-headers empty html), retry-after=, timeleft= (1500ms), latency=
 {"code", "message", "status", "format", "retry_after", "time_left",
 "latency", "header": {…}, "body", "gzip", "reset", "hangup", "performed"}.
 
+The load of the whole endpoint is answered before any script (such
+attempts count, perform nothing, and leave the scripts for later):
+-outage 30s fails every attempt of the first 30 seconds with 503
+ServiceUnavailable, then the endpoint recovers; -flaky 0.2 fails exactly
+every fifth attempt so; -quota 20:5 answers the attempts over 20 a second
+(a burst of 5; default 1) with the provider's flow-control error (Aliyun
+Throttling.User, Tencent RequestLimitExceeded, Baidu RequestRateExceeded).
+
 Flags:
 `
 
@@ -67,11 +79,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	})
 	scriptFile := cmd.fs.String("script", "", "read the script from this JSON `file`")
 	strict := cmd.fs.String("strict", "", "check signatures with these credentials, `AK:SECRET` (strict gateway: nonces, timestamps)")
+	var ld serveLoad
+	cmd.fs.DurationVar(&ld.outage, "outage", 0, "fail every attempt for this `DURATION` after the start (503), then recover")
+	cmd.fs.Float64Var(&ld.flaky, "flaky", 0, "fail this `FRACTION` (0 to 1) of attempts (503), evenly spread")
+	quota := cmd.fs.String("quota", "", "throttle the attempts over `RATE[:BURST]` a second with the provider's code")
 	if code, done := cmd.parsed(cmd.fs.Parse(args)); done {
 		return code
 	}
 	if cmd.fs.NArg() > 0 {
 		return cmd.usageErr("unexpected arguments %q", cmd.fs.Args())
+	}
+	if err := ld.check(*quota); err != nil {
+		return cmd.usageErr("%v", err)
 	}
 	p := classify.Unknown
 	if *provider != "" {
@@ -99,11 +118,74 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	for k, fs := range sc.Keys {
 		srv.Script(k, faults(fs)...)
 	}
-	printEndpoints(stdout, srv, sc)
+	ld.apply(srv, time.Now())
+	printEndpoints(stdout, srv, sc, ld)
 	<-ctx.Done()
 	attempts, performed := srv.Totals()
 	fmt.Fprintf(stdout, "yunrt serve: stopped after %d attempts, %d side effects performed\n", attempts, performed)
 	return exitOK
+}
+
+// serveLoad is the endpoint's load conditions set by -outage, -flaky and
+// -quota; the zero value sets none.
+type serveLoad struct {
+	outage time.Duration
+	flaky  float64
+	rate   float64 // attempts a second; 0: no quota
+	burst  int
+}
+
+// check validates the flags and parses -quota's RATE[:BURST].
+func (l *serveLoad) check(quota string) error {
+	if l.outage < 0 {
+		return fmt.Errorf("-outage wants a duration of 0 or more, not %v", l.outage)
+	}
+	if !(l.flaky >= 0 && l.flaky <= 1) {
+		return fmt.Errorf("-flaky wants a fraction from 0 to 1, not %v", l.flaky)
+	}
+	if quota == "" {
+		return nil
+	}
+	rate, burst, hasBurst := strings.Cut(quota, ":")
+	r, err := strconv.ParseFloat(rate, 64)
+	if err != nil || !(r > 0) || math.IsInf(r, 0) {
+		return fmt.Errorf("-quota wants RATE[:BURST] with a rate above 0, not %q", quota)
+	}
+	l.rate, l.burst = r, 1
+	if hasBurst {
+		if l.burst, err = strconv.Atoi(burst); err != nil || l.burst < 1 {
+			return fmt.Errorf("-quota wants a burst of 1 or more, not %q", burst)
+		}
+	}
+	return nil
+}
+
+// apply sets the conditions on srv, the outage from now on.
+func (l serveLoad) apply(srv *yunrttest.Server, now time.Time) {
+	if l.outage > 0 {
+		srv.SetOutage(now.Add(l.outage), yunrttest.Fault{})
+	}
+	if l.flaky > 0 {
+		srv.SetFlaky(l.flaky, yunrttest.Fault{})
+	}
+	if l.rate > 0 {
+		srv.SetQuota(l.rate, l.burst)
+	}
+}
+
+// String describes the conditions set, "" when none.
+func (l serveLoad) String() string {
+	var parts []string
+	if l.outage > 0 {
+		parts = append(parts, fmt.Sprintf("an outage (503) for %v from the start", l.outage))
+	}
+	if l.flaky > 0 {
+		parts = append(parts, fmt.Sprintf("%g%% of attempts fail (503)", l.flaky*100))
+	}
+	if l.rate > 0 {
+		parts = append(parts, fmt.Sprintf("a quota of %g a second (burst %d)", l.rate, l.burst))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // loadServeScript reads the script file, if any, and appends the -fault
@@ -165,7 +247,7 @@ func specOf(f yunrttest.Fault) faultSpec {
 
 // printEndpoints tells the user where to point an SDK, and what the
 // server will do. Its first line is "yunrt serve: listening on URL".
-func printEndpoints(w io.Writer, srv *yunrttest.Server, sc serveScript) {
+func printEndpoints(w io.Writer, srv *yunrttest.Server, sc serveScript, ld serveLoad) {
 	fmt.Fprintf(w, "yunrt serve: listening on %s\n", srv.URL())
 	host := srv.Host()
 	show := func(p classify.Provider, how string) {
@@ -194,6 +276,9 @@ func printEndpoints(w io.Writer, srv *yunrttest.Server, sc serveScript) {
 	}
 	if sc.Strict != nil {
 		fmt.Fprintf(w, "  strict gateway: signatures checked for access key %s\n", sc.Strict.AccessKeyID)
+	}
+	if d := ld.String(); d != "" {
+		fmt.Fprintf(w, "  load:    %s\n", d)
 	}
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
 }

@@ -216,3 +216,46 @@ func TestParseScript(t *testing.T) {
 		})
 	}
 }
+
+// TestServeLoad: -outage, -flaky and -quota set the endpoint's load
+// conditions, answered before the script, and the banner names them.
+func TestServeLoad(t *testing.T) {
+	statuses := func(url string, n int) []int {
+		var out []int
+		for range n {
+			resp, err := http.Post(url+"/?Action=SendSms&OutId=o", "application/json", nil)
+			require.NoError(t, err)
+			resp.Body.Close()
+			out = append(out, resp.StatusCode)
+		}
+		return out
+	}
+	tests := []struct {
+		args   []string
+		want   []int
+		banner string
+	}{
+		{[]string{"-outage", "1h"}, []int{503, 503, 503}, "load:    an outage (503) for 1h0m0s from the start"},
+		{[]string{"-flaky", "0.5"}, []int{200, 503, 200, 503}, "load:    50% of attempts fail (503)"},
+		// A rate that refills one attempt in 1,000 s: the burst, then throttled.
+		{[]string{"-quota", "0.001:2"}, []int{200, 200, 400, 400}, "load:    a quota of 0.001 a second (burst 2)"},
+		{[]string{"-quota", "0.001", "-fault", "InternalError"}, []int{500, 400, 400}, "a quota of 0.001 a second (burst 1)"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			url, stop := startServe(t, tt.args...)
+			assert.Equal(t, tt.want, statuses(url, len(tt.want)))
+			code, out := stop()
+			assert.Equal(t, exitOK, code)
+			assert.Contains(t, out, tt.banner)
+		})
+	}
+	for _, bad := range [][]string{
+		{"-flaky", "1.5"}, {"-flaky", "-0.1"}, {"-flaky", "NaN"}, {"-outage", "-1s"},
+		{"-quota", "x"}, {"-quota", "0"}, {"-quota", "-2"}, {"-quota", "Inf"}, {"-quota", "5:0"}, {"-quota", "5:b"},
+	} {
+		code, _, errOut := runCmd(append([]string{"serve"}, bad...)...)
+		assert.Equal(t, exitUsage, code, bad)
+		assert.Contains(t, errOut, bad[0], bad)
+	}
+}
