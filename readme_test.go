@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -197,4 +198,46 @@ func goOffline(t *testing.T, dir string, args ...string) ([]byte, error) {
 		return run()
 	}
 	return out, err
+}
+
+// TestReadmeNamesExistingTests: every test, fuzz target, benchmark and
+// example the README or the CHANGELOG names in backquotes is defined in some _test.go file
+// of the repository (any of its modules); a name ending in * names a
+// family by its prefix. A renamed or deleted test fails it, so the docs
+// never cite evidence that is gone.
+func TestReadmeNamesExistingTests(t *testing.T) {
+	notTests := map[string]bool{"TestKey": true} // yunrttest's query parameter
+	cited := map[string]string{}                 // name → the file citing it
+	citeRE := regexp.MustCompile("`(?:[\\w./]+/)?((?:Test|Fuzz|Benchmark|Example)\\w*\\*?)")
+	for _, doc := range []string{"README.md", "CHANGELOG.md"} {
+		b, err := os.ReadFile(doc)
+		require.NoError(t, err)
+		for _, m := range citeRE.FindAllSubmatch(b, -1) {
+			if name := string(m[1]); !notTests[name] {
+				cited[name] = doc
+			}
+		}
+	}
+	require.NotEmpty(t, cited)
+	defined := map[string]bool{}
+	funcRE := regexp.MustCompile(`(?m)^func (?:\([^)]*\) )?((?:Test|Fuzz|Benchmark|Example)\w*)\(`)
+	err := filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		for _, m := range funcRE.FindAllSubmatch(b, -1) {
+			defined[string(m[1])] = true
+		}
+		return err
+	})
+	require.NoError(t, err)
+	for name, doc := range cited {
+		prefix, family := strings.CutSuffix(name, "*")
+		found := defined[name]
+		for d := range defined {
+			found = found || family && strings.HasPrefix(d, prefix)
+		}
+		assert.True(t, found, "%s cites %s, which no _test.go file defines", doc, name)
+	}
 }
