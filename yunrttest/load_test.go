@@ -56,8 +56,9 @@ func post(t *testing.T, srv *Server, p classify.Provider, key, action string) an
 }
 
 // TestOutage: attempts before the outage's end fail with its fault (503
-// ServiceUnavailable by default, its hints kept), count as attempts,
-// perform nothing and leave the key's script for after the outage.
+// ServiceUnavailable by default, its hints and latency kept), count as
+// attempts, perform nothing and leave the key's script for after the
+// outage.
 func TestOutage(t *testing.T) {
 	clk := newStepClock()
 	srv := NewServer(classify.Aliyun, clk.option())
@@ -76,6 +77,11 @@ func TestOutage(t *testing.T) {
 	assert.Equal(t, answer{status: 200}, stripHeader(post(t, srv, classify.Aliyun, "k", "SendSms")))
 	assert.Equal(t, 4, srv.Attempts("k"))
 	assert.Equal(t, 1, srv.Performed("k"))
+
+	srv.SetOutage(clk.at(time.Hour), Fault{Latency: 30 * time.Millisecond})
+	start := time.Now()
+	assert.Equal(t, 503, post(t, srv, classify.Aliyun, "slow", "SendSms").status)
+	assert.GreaterOrEqual(t, time.Since(start), 30*time.Millisecond, "a slow outage answers after its latency")
 
 	srv.SetOutage(clk.at(time.Hour), Fault{Reset: true})
 	_, err := http.Post(srv.URL()+"/?TestKey=r", "text/plain", nil)

@@ -78,8 +78,9 @@ func (s *Server) actionCondition(action string, now time.Time) (Fault, bool) {
 // SetOutage makes every attempt that arrives before until (by the
 // server's clock) fail with f, then the endpoint is healthy again. A
 // Fault that says nothing of how the attempt fails means HTTP 503
-// ServiceUnavailable (orDefault). A zero until ends an outage. Outage answers count as attempts, never perform the action and
-// do not consume scripts.
+// ServiceUnavailable (orDefault). A zero until ends an outage. Outage
+// answers count as attempts, never perform the action and do not consume
+// scripts.
 func (s *Server) SetOutage(until time.Time, f Fault) {
 	f = orDefault(f, unavailable())
 	s.load.mu.Lock()

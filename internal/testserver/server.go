@@ -365,6 +365,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if ok {
 		a = s.rejected(a, f)
+		s.linger(r, f.Latency)
 		if f.Reset || f.Hangup {
 			s.drop(w, f.Reset)
 			return
@@ -374,20 +375,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	a = s.next(a)
 	f = a.Fault
-
-	if f.Latency > 0 {
-		t := time.NewTimer(f.Latency)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			panic(http.ErrAbortHandler)
-		case <-s.closing:
-			t.Stop()
-			panic(http.ErrAbortHandler)
-		}
-	}
-
+	s.linger(r, f.Latency)
 	if f.Reset || f.Hangup {
 		s.drop(w, f.Reset)
 		return
@@ -396,6 +384,23 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.perform(a.Key)
 	}
 	s.respond(w, r, a)
+}
+
+// linger waits d before an answer. When the client goes away or the
+// server closes first, it aborts the handler: no answer is sent.
+func (s *Server) linger(r *http.Request, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+		panic(http.ErrAbortHandler)
+	case <-s.closing:
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // drop closes the connection under w without answering; with reset it
