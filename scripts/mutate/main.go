@@ -3,9 +3,12 @@
 // comparison, logical or arithmetic operator swapped, an if condition
 // negated, a statement or a bare return deleted, a boolean flipped,
 // continue and break swapped),
-// runs the package's tests (a -run subset if given), and reports every
-// mutant the tests did not kill. A mutant that does not compile is
-// skipped. The original file is restored after every mutant.
+// runs the package's tests (a -run subset if given), and prints a line
+// per mutant: SURVIVED, KILLED with the tests that failed on it, INVALID
+// (it does not compile) or TIMEOUT. With -confirm a kill is checked by
+// running its killers once more on the mutant: a kill they do not repeat
+// (a test that flaked under load) is FLAKY and counts as a survivor. The
+// original file is restored after every mutant.
 //
 // With -locks it makes only lock mutants instead: each Lock or RLock call
 // deleted together with its Unlock (the deferred or plain Unlock of the
@@ -13,7 +16,7 @@
 // critical section concurrently under the race detector can kill: run
 // them with -extra '-race'.
 //
-//	go run ./scripts/mutate -pkg ./policy [-files decide.go] [-funcs Decide,bounded] [-run Regexp] [-timeout 120s] [-list] [-only 3,7]
+//	go run ./scripts/mutate -pkg ./policy [-files decide.go] [-funcs Decide,bounded] [-run Regexp] [-timeout 120s] [-list] [-only 3,7] [-confirm]
 //	go run ./scripts/mutate -pkg ./breaker -locks -extra '-race' [-run Regexp]
 //
 // Run it from the module root of a scratch worktree (git worktree add): it
@@ -59,6 +62,7 @@ func main() {
 	list := flag.Bool("list", false, "list the mutants, run nothing")
 	tags := flag.String("extra", "", "extra go test flags, space-separated (e.g. -short)")
 	only := flag.String("only", "", "comma-separated mutant indices to run")
+	confirm := flag.Bool("confirm", false, "run the tests that killed a mutant once more on it; a kill they do not repeat (a test flaky under load) counts as a survivor")
 	locks := flag.Bool("locks", false, "only lock mutants: a Lock and its Unlock deleted together (run with -extra '-race')")
 	flag.Parse()
 
@@ -120,16 +124,17 @@ func main() {
 		}
 		orig := restore[m.file]
 		check(os.WriteFile(m.file, apply(orig, m.edits), 0o644))
-		st, _ := runTests(args, *timeout+30*time.Second)
+		st, by := runMutant(args, *timeout+30*time.Second, *confirm)
 		check(os.WriteFile(m.file, orig, 0o644))
 		counts[st]++
-		if st == "survived" {
+		if st == "survived" || st == "flaky" {
 			survivors = append(survivors, m)
-			fmt.Printf("SURVIVED %4d %s:%d %s: %s\n", i, m.file, m.line, m.fn, m.desc)
 		}
+		fmt.Printf("%-8s %4d %s:%d %s: %s%s\n", strings.ToUpper(st), i, m.file, m.line, m.fn, m.desc, by)
 	}
-	fmt.Printf("\n%d mutants: %d killed, %d survived, %d did not compile, %d timed out (%v)\n",
-		len(all), counts["killed"], counts["survived"], counts["invalid"], counts["timeout"], time.Since(start).Round(time.Second))
+	fmt.Printf("\n%d mutants run: %d killed, %d survived, %d killed only by a test that then passed (-confirm), %d did not compile, %d timed out (%v)\n",
+		len(survivors)+counts["killed"]+counts["invalid"]+counts["timeout"], counts["killed"], counts["survived"], counts["flaky"],
+		counts["invalid"], counts["timeout"], time.Since(start).Round(time.Second))
 }
 
 func set(csv string) map[string]bool {
@@ -157,6 +162,54 @@ func fileNames(dir, csv string) []string {
 		}
 	}
 	return out
+}
+
+// runMutant runs the tests on the mutant in place and returns its status
+// ("killed", "survived", "invalid", "timeout", or with confirm "flaky")
+// and, for a kill, " (by TestA, TestB)": the top-level tests that failed.
+func runMutant(args []string, limit time.Duration, confirm bool) (status, by string) {
+	st, out := runTests(args, limit)
+	if st != "killed" {
+		return st, ""
+	}
+	killers := failedTests(out)
+	if len(killers) == 0 {
+		return st, " (by a panic or a failure outside any test)"
+	}
+	by = " (by " + strings.Join(killers, ", ") + ")"
+	if confirm {
+		if again, _ := runTests(withRun(args, "^("+strings.Join(killers, "|")+")$"), limit); again == "survived" {
+			return "flaky", by + ", not again"
+		}
+	}
+	return st, by
+}
+
+// failedTests returns the top-level tests a go test output reports as
+// failed, in order.
+func failedTests(out string) []string {
+	var names []string
+	for _, line := range strings.Split(out, "\n") {
+		if name, ok := strings.CutPrefix(line, "--- FAIL: "); ok {
+			name, _, _ = strings.Cut(name, " ")
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// withRun returns args with its -run pattern replaced by re.
+func withRun(args []string, re string) []string {
+	out := make([]string, 0, len(args)+2)
+	for i := 0; i < len(args); i++ {
+		if args[i] == "-run" {
+			i++
+			continue
+		}
+		out = append(out, args[i])
+	}
+	pkg := out[len(out)-1]
+	return append(append(out[:len(out)-1], "-run", re), pkg)
 }
 
 func runTests(args []string, limit time.Duration) (status, output string) {
