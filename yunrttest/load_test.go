@@ -78,10 +78,13 @@ func TestOutage(t *testing.T) {
 	assert.Equal(t, 4, srv.Attempts("k"))
 	assert.Equal(t, 1, srv.Performed("k"))
 
-	srv.SetOutage(clk.at(time.Hour), Fault{Latency: 30 * time.Millisecond})
+	srv.SetOutage(clk.at(time.Hour), Fault{Latency: 30 * time.Millisecond, Performed: true})
 	start := time.Now()
 	assert.Equal(t, 503, post(t, srv, classify.Aliyun, "slow", "SendSms").status)
 	assert.GreaterOrEqual(t, time.Since(start), 30*time.Millisecond, "a slow outage answers after its latency")
+	reqs := srv.Requests()
+	assert.False(t, reqs[len(reqs)-1].Fault.Performed, "an outage answer never performs")
+	assert.Zero(t, srv.Performed("slow"))
 
 	srv.SetOutage(clk.at(time.Hour), Fault{Reset: true})
 	_, err := http.Post(srv.URL()+"/?TestKey=r", "text/plain", nil)

@@ -208,8 +208,9 @@ func (s *Server) SetDefault(faults ...Fault) {
 // Fault without Code, Status, Reset or Hangup gets HTTP 503
 // ServiceUnavailable, its other fields (a RetryAfter, a Latency) kept. A
 // zero until ends an outage.
-// Outage answers count as attempts, never perform the action and do not
-// consume scripts: scripts say what happens once the endpoint is back. A
+// Outage answers count as attempts, never perform the action (f's
+// Performed is ignored) and do not consume scripts: scripts say what
+// happens once the endpoint is back. A
 // server of all providers has the outage at each of them.
 func (s *Server) SetOutage(until time.Time, f Fault) {
 	in := f.internal()

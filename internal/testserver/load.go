@@ -40,10 +40,10 @@ type actionQuota struct {
 // SetActionQuota limits one action (as Attempt.Action names it) to
 // perSecond attempts with a burst, answering the attempts over it with f
 // (the provider's throttling code and status when f has none; see
-// orDefault), as Throttling.Api limits one API while the others are
+// loadFault), as Throttling.Api limits one API while the others are
 // served. perSecond 0 removes it.
 func (s *Server) SetActionQuota(action string, perSecond float64, burst int, f Fault) {
-	f = orDefault(f, throttleFault(s.p))
+	f = loadFault(f, throttleFault(s.p))
 	s.load.mu.Lock()
 	defer s.load.mu.Unlock()
 	if s.load.actions == nil {
@@ -78,11 +78,11 @@ func (s *Server) actionCondition(action string, now time.Time) (Fault, bool) {
 // SetOutage makes every attempt that arrives before until (by the
 // server's clock) fail with f, then the endpoint is healthy again. A
 // Fault that says nothing of how the attempt fails means HTTP 503
-// ServiceUnavailable (orDefault). A zero until ends an outage. Outage
+// ServiceUnavailable (loadFault). A zero until ends an outage. Outage
 // answers count as attempts, never perform the action and do not consume
 // scripts.
 func (s *Server) SetOutage(until time.Time, f Fault) {
-	f = orDefault(f, unavailable())
+	f = loadFault(f, unavailable())
 	s.load.mu.Lock()
 	s.load.outageUntil, s.load.outage = until, f
 	s.load.mu.Unlock()
@@ -92,10 +92,10 @@ func (s *Server) SetOutage(until time.Time, f Fault) {
 // spread evenly and deterministically: with 0.2, exactly one attempt in
 // five, whatever the interleaving of concurrent callers. A Fault that
 // says nothing of how the attempt fails means HTTP 503 ServiceUnavailable
-// (orDefault). Flaky answers count as attempts, never
+// (loadFault). Flaky answers count as attempts, never
 // perform the action and do not consume scripts.
 func (s *Server) SetFlaky(fraction float64, f Fault) {
-	f = orDefault(f, unavailable())
+	f = loadFault(f, unavailable())
 	s.load.mu.Lock()
 	s.load.flaky, s.load.flakyF, s.load.flakySeen = math.Max(0, math.Min(1, fraction)), f, 0
 	s.load.mu.Unlock()
@@ -119,13 +119,16 @@ func unavailable() Fault {
 	return Fault{Code: "ServiceUnavailable", Status: http.StatusServiceUnavailable}
 }
 
-// orDefault is f, or, when f says nothing of how the attempt fails (no
-// Code, Status, Reset or Hangup), f with d's code, message and status: its
-// other fields (a Retry-After, a Latency, a Format) are kept.
-func orDefault(f, d Fault) Fault {
+// loadFault is f as a load condition answers with it: when f says nothing
+// of how the attempt fails (no Code, Status, Reset or Hangup), with d's
+// code, message and status, its other fields (a Retry-After, a Latency, a
+// Format) kept; and never Performed, as the attempts a load condition
+// answers never perform the action (so Log tells no other story).
+func loadFault(f, d Fault) Fault {
 	if f.Code == "" && f.Status == 0 && !f.Reset && !f.Hangup {
 		f.Code, f.Message, f.Status = d.Code, d.Message, d.Status
 	}
+	f.Performed = false
 	return f
 }
 
