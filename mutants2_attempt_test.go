@@ -265,6 +265,18 @@ func TestRefusalReleasesTheProbe(t *testing.T) {
 	}
 }
 
+// slowBase is a base transport that answers {} after took on fc, and
+// records the time each attempt was sent.
+func slowBase(fc *fakeClock, took time.Duration) (rtFunc, *[]time.Time) {
+	var sentAt []time.Time
+	return func(*http.Request) (*http.Response, error) {
+		sentAt = append(sentAt, fc.Now())
+		fc.Advance(took)
+		return &http.Response{StatusCode: 200, ProtoMajor: 1, Header: http.Header{"Content-Type": {"application/json"}},
+			ContentLength: 2, Body: io.NopCloser(strings.NewReader(`{}`))}, nil
+	}, &sentAt
+}
+
 // TestRateWaitNotInTheAttempt: an attempt that waited for the
 // endpoint's rate ceiling starts when the wait ends: its Duration is
 // the base transport's time alone, and its signing time is the time it
@@ -272,13 +284,7 @@ func TestRefusalReleasesTheProbe(t *testing.T) {
 func TestRateWaitNotInTheAttempt(t *testing.T) {
 	const took = 40 * time.Millisecond
 	fc := newFakeClock()
-	var sentAt []time.Time
-	base := rtFunc(func(*http.Request) (*http.Response, error) {
-		sentAt = append(sentAt, fc.Now())
-		fc.Advance(took)
-		return &http.Response{StatusCode: 200, ProtoMajor: 1, Header: http.Header{"Content-Type": {"application/json"}},
-			ContentLength: 2, Body: io.NopCloser(strings.NewReader(`{}`))}, nil
-	})
+	base, sent := slowBase(fc, took)
 	signer := &stampSigner{}
 	rec := &recorder{}
 	pol := policy.Policy{MaxAttempts: 1, Rate: policy.Rate{Max: 0.5, Burst: 1}} // a slot every 2 s
@@ -295,7 +301,7 @@ func TestRateWaitNotInTheAttempt(t *testing.T) {
 	assert.Zero(t, at[0].RateWait)
 	assert.Greater(t, at[1].RateWait, time.Second, "the second waited for its slot")
 	assert.Equal(t, []time.Duration{took, took}, []time.Duration{at[0].Duration, at[1].Duration})
-	assert.Equal(t, sentAt, signer.stamps, "signed at the time of sending")
+	assert.Equal(t, *sent, signer.stamps, "signed at the time of sending")
 }
 
 // stampSigner signs nothing and records each signing time.

@@ -37,13 +37,7 @@ func (s *clockStore) Admit(context.Context, SharedAdmit) (SharedVerdict, error) 
 func TestSharedStoreCallNotInTheAttempt(t *testing.T) {
 	const took, storeTook = 40 * time.Millisecond, 15 * time.Millisecond
 	fc := newFakeClock()
-	var sentAt []time.Time
-	base := rtFunc(func(*http.Request) (*http.Response, error) {
-		sentAt = append(sentAt, fc.Now())
-		fc.Advance(took)
-		return &http.Response{StatusCode: 200, ProtoMajor: 1, Header: http.Header{"Content-Type": {"application/json"}},
-			ContentLength: 2, Body: io.NopCloser(strings.NewReader(`{}`))}, nil
-	})
+	base, sent := slowBase(fc, took)
 	signer := &stampSigner{}
 	rec := &recorder{}
 	store := &clockStore{fakeStore: newFakeStore(), fc: fc, took: storeTook}
@@ -61,7 +55,7 @@ func TestSharedStoreCallNotInTheAttempt(t *testing.T) {
 	assert.Equal(t, []time.Duration{0, 0}, []time.Duration{at[0].RateWait, at[1].RateWait}, "no wait for a slot")
 	assert.Equal(t, []time.Duration{took, took}, []time.Duration{at[0].Duration, at[1].Duration},
 		"the store's time is not the attempt's")
-	assert.Equal(t, sentAt, signer.stamps, "signed at the time of sending")
+	assert.Equal(t, *sent, signer.stamps, "signed at the time of sending")
 }
 
 // TestLaterAttemptsGetTheirOwnContext pins that a retry's attempt gets a
