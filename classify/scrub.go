@@ -14,7 +14,10 @@ const maxKeyLen = 64
 //
 //   - name=value and name%3Dvalue pairs (query strings, form bodies and the
 //     percent-encoded string-to-sign Aliyun echoes in SignatureDoesNotMatch
-//     messages), name: value header lines (up to the line's end) and JSON
+//     messages), name: value header lines (up to the line's end or a
+//     quote: a Digest response="…" parameter is kept; the spans, logs
+//     and error texts of yunrt and its observers redact the whole
+//     header value) and JSON
 //     "name": "value" members, whenever the name ends in "signature"
 //     (Signature, X-Ca-Signature) or holds "token" (SecurityToken,
 //     x-acs-security-token, access_token), "secret" (AccessKeySecret),

@@ -34,8 +34,13 @@ var (
 	// credential.
 	secretRE = regexp.MustCompile(`(?i)([\w.-]*(?:signature|token|secret|password|credential|accesskey)[\w.-]*\s*=\s*)("[^"]*"|[^\s&,;"']+)`)
 	jsonRE   = regexp.MustCompile(`(?i)("[\w.-]*(?:signature|token|secret|password|credential|accesskey|authorization)[\w.-]*"\s*:\s*)"(?:[^"\\]|\\.)*"`)
-	// Credential headers written as "Name: value", up to the line's end.
-	headerRE = regexp.MustCompile(`(?i)\b((?:proxy-)?authorization|x-acs-security-token|x-tc-token|x-bce-security-token)(\s*:\s*)[^\r\n"]*`)
+	// Credential headers written as "Name: value": the value runs to the
+	// line's end or a quote, and takes in the quoted auth-params of a
+	// scheme such as Digest (response="…", also JSON-escaped: response=\"…\").
+	// A value that is only a quoted string is left to classify.Scrub,
+	// which keeps its quotes; an empty one gets no mark.
+	headerRE = regexp.MustCompile(`(?i)\b((?:proxy-)?authorization|x-acs-security-token|x-tc-token|x-bce-security-token)(\s*:\s*)` +
+		`(?:` + authParam + `|[^\r\n"\s])(?:` + authParam + `|[^\r\n"])*`)
 	// A BCE authorization string, bce-auth-v1/{ak}/{time}/{expiry}/
 	// {signed headers, ';'-separated}/{signature}: all of it after the
 	// prefix (classify.Scrub stops at the first ';', before the signature).
@@ -45,6 +50,10 @@ var (
 	// Aliyun echoes the string to sign in SignatureDoesNotMatch messages.
 	stringToSignRE = regexp.MustCompile(`(?is)(string\s*to\s*sign\s*(?:is)?\s*[:=]?).*$`)
 )
+
+// authParam is a quoted auth-parameter value after its '=', its quotes
+// JSON-escaped or not.
+const authParam = `=\\?"[^"\r\n]*"`
 
 // Text removes what could be a credential from a free text (a provider
 // message, an error text) and cuts it to MaxText bytes: URL query
@@ -74,10 +83,10 @@ func Values(s string) string {
 	s = userinfoRE.ReplaceAllString(s, "${1}"+Mark+"@")
 	s = queryRE.ReplaceAllStringFunc(s, redactQuery) // names in any escaping (%53ignature)
 	s = bceRE.ReplaceAllString(s, "${1}"+Mark)       // before Scrub, which keeps what follows a ';'
+	s = headerRE.ReplaceAllString(s, "$1$2"+Mark)    // before Scrub, which ends a header's value at a quote
 	s = classify.Scrub(s)
 	s = stringToSignRE.ReplaceAllString(s, "$1 "+Mark)
 	s = jsonRE.ReplaceAllString(s, `$1"`+Mark+`"`)
-	s = headerRE.ReplaceAllString(s, "$1$2"+Mark)
 	return secretRE.ReplaceAllString(s, "$1"+Mark)
 }
 

@@ -65,6 +65,45 @@ func FuzzText(f *testing.F) {
 	})
 }
 
+// FuzzTextHides plants a credential (its bytes marked by '~', which the
+// surroundings never hold) in each form a server, a base transport's
+// error or a logged request may carry it, between arbitrary texts, and
+// asserts that neither Text nor Values (spans and logs; yunrt.Error's
+// text) keeps any of it. The forms with quoted auth-params are the ones
+// Text cut at their first quote until 2026-12-02.
+func FuzzTextHides(f *testing.F) {
+	f.Add("prefix", uint8(0), "suffix")
+	f.Add(`{"m":"`, uint8(2), `"}`)
+	f.Add(`"`, uint8(1), `"`)
+	f.Add("", uint8(9), "\n")
+	f.Fuzz(func(t *testing.T, before string, form uint8, after string) {
+		before, after = strings.ReplaceAll(before, "~", ""), strings.ReplaceAll(after, "~", "")
+		in := before + " " + strings.ReplaceAll(hideForms[int(form)%len(hideForms)], "%s", "~S3CR3T~") + after
+		for name, got := range map[string]string{"Text": Text(in), "Values": Values(in)} {
+			if strings.Contains(got, "~") {
+				t.Fatalf("%s kept the credential: %q -> %q", name, in, got)
+			}
+		}
+	})
+}
+
+// hideForms are the forms FuzzTextHides plants a credential in (%s).
+var hideForms = [...]string{
+	`Authorization: Digest username="u", realm="r", response="%s", nonce="n"`,
+	`Proxy-Authorization: Digest username="u", response="%s"`,
+	`Authorization: Digest username=\"u\", response=\"%s\"`,
+	"Authorization: Bearer %s",
+	`Authorization: "%s"`,
+	"x-acs-security-token: %s",
+	"X-Ca-Signature: %s",
+	"SecurityToken=%s&x=1",
+	`"AccessKeySecret": "%s"`,
+	"bce-auth-v1/ak/2026-12-02T00:00:00Z/1800/host;x-bce-date/%s",
+	"https://h.example/?Action=A&Signature=%s#f",
+	"http://user:%s@h.example/",
+	"string to sign is: GET&%2F&%s",
+}
+
 func TestURL(t *testing.T) {
 	tests := []struct {
 		name, in, want string

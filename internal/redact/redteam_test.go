@@ -83,3 +83,25 @@ func TestRedteamErrorValues(t *testing.T) {
 	assert.Equal(t, `wrapped: Post "https://[redacted]@h/?Action=A&SecurityToken=[redacted]&Signature=[redacted]": connection reset by peer`, got)
 	assert.Empty(t, ErrorValues(nil))
 }
+
+// TestRedteamQuotedHeaderValues: a credential header whose scheme quotes
+// its parameters (Digest's response="…", raw or JSON-escaped inside a
+// message) is redacted to the end of its value, not to its first quote,
+// which kept the response; a value that is a quoted string alone gets one
+// mark inside its quotes (it got "[redacted]\"[redacted]\"" before), and
+// what follows the header's value stays.
+func TestRedteamQuotedHeaderValues(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`Authorization: Digest username="u", response="RESP0001", nonce="n"`, `Authorization: [redacted]`},
+		{`{"msg":"Proxy-Authorization: Digest username=\"u\", response=\"RESP0002\"","x":"y"}`,
+			`{"msg":"Proxy-Authorization: [redacted]","x":"y"}`},
+		{"Authorization: Digest response=\"RESP0003\"\nHost: h", "Authorization: [redacted]\nHost: h"},
+		{`Authorization: "QUOTED04" tail`, `Authorization: "[redacted]" tail`},
+		{`{"h":"Authorization: Bearer TOKEN005","next":"keep"}`, `{"h":"Authorization: [redacted]","next":"keep"}`},
+		{`x-acs-security-token: TOKEN006`, `x-acs-security-token: [redacted]`},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, Text(tt.in), tt.in)
+		assert.Equal(t, tt.want, Values(tt.in), tt.in)
+	}
+}
