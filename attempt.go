@@ -76,6 +76,11 @@ func (r *request) refuse(a *Attempt, err error) error {
 // to send. The ticket's Done must be called once when it is granted.
 func (r *request) admit(ctx context.Context, a *Attempt) (breaker.Ticket, error) {
 	var ticket breaker.Ticket // the zero ticket reports nothing
+	if err := ctx.Err(); err != nil {
+		// The caller's end comes first: whatever else would refuse the
+		// attempt (an open breaker), the caller asked to stop.
+		return ticket, context.Cause(ctx)
+	}
 	if r.breakers != nil {
 		state, t, err := r.breakers.AllowAt(r.breakerName, r.lastNow)
 		a.Breaker = state
@@ -83,10 +88,6 @@ func (r *request) admit(ctx context.Context, a *Attempt) (breaker.Ticket, error)
 			return ticket, err
 		}
 		ticket = t
-	}
-	if err := ctx.Err(); err != nil {
-		ticket.DoneAt(breaker.Outcome{Canceled: true}, r.lastNow)
-		return breaker.Ticket{}, context.Cause(ctx)
 	}
 	if err := r.rateWait(ctx, a); err != nil {
 		ticket.DoneAt(breaker.Outcome{Canceled: true}, r.lastNow) // not the endpoint's doing

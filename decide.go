@@ -24,6 +24,7 @@ func (r *request) decide(ctx context.Context, a *Attempt, err error) error {
 	if err == nil {
 		r.last, r.answered = a.Result, true
 	}
+	r.lastErr = err
 	out := r.outcome(a)
 	a.Decision = r.pol.Decide(out)
 	if r.t.cfg.retryCheck != nil {

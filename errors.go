@@ -123,8 +123,9 @@ type Error struct {
 	// ErrBodyNotRewindable, context.Canceled, context.DeadlineExceeded, or
 	// nil when the transport error speaks for itself.
 	Reason error
-	// Err is the last transport error, nil when the last attempt got an
-	// answer.
+	// Err is the transport error of the last attempt sent, nil when that
+	// attempt got an answer. When a later attempt was refused or a wait
+	// ended the request (Reason says), Err is still that earlier error.
 	Err error
 }
 

@@ -204,11 +204,11 @@ func TestFailedAttemptEndsItsContext(t *testing.T) {
 }
 
 // TestRefusalReleasesTheProbe: when a half-open breaker lets an attempt
-// through as its probe and yunrt then refuses to send it (the caller's
-// context already ended; the rate limiter's wait would pass the
-// deadline; the fleet's store says the breaker is open fleet-wide), the
-// probe is given back, counting neither way: the next request is the
-// probe, sent under a breaker still half-open (not refused as if a probe
+// through as its probe and yunrt then refuses to send it (the rate
+// limiter's wait would pass the deadline; the fleet's store says the
+// breaker is open fleet-wide), the probe is given back; a request whose
+// context already ended never takes it (the breaker is not asked).
+// Either way nothing is counted: the next request is the probe, sent under a breaker still half-open (not refused as if a probe
 // were in flight, not closed as if the refused one had succeeded).
 func TestRefusalReleasesTheProbe(t *testing.T) {
 	tests := []struct {
@@ -221,7 +221,7 @@ func TestRefusalReleasesTheProbe(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
 			return ctx, cancel
-		}, context.Canceled, "half-open"},
+		}, context.Canceled, ""}, // the caller's end comes first: the breaker is not asked
 		{"rate wait past the deadline", func(fc *fakeClock, _ *fakeStore) (context.Context, context.CancelFunc) {
 			return context.WithDeadline(context.Background(), fc.Now().Add(100*time.Millisecond))
 		}, ErrDeadline, "half-open"},

@@ -51,6 +51,7 @@ type request struct {
 
 	last       classify.Result // the last answer's classification
 	answered   bool            // some attempt got an answer
+	lastErr    error           // the transport error of the last attempt sent; nil when it was answered
 	resigned   bool            // an attempt of this request was re-signed
 	resignNext bool            // the next attempt is re-signed after a rejection
 
@@ -234,6 +235,11 @@ func (r *request) fail(ctx context.Context, a *Attempt, reason, err error) *Erro
 	}
 	if err == reason {
 		err = nil // said once is enough
+	}
+	if err == nil && r.lastErr != reason {
+		// Stopped by a refusal or a wait after an attempt that failed
+		// in transport: that failure is still the one to unwrap to.
+		err = r.lastErr
 	}
 	e := &Error{Provider: r.p, Action: r.info.Action, Attempts: a.N, Reason: reason, Err: err}
 	if r.answered {

@@ -270,7 +270,9 @@ func hget(h http.Header, name string) string {
 }
 
 // scanXML reads <Error><Code/><Message/><RequestId/><HostId/><EC/></Error>
-// (Aliyun's XML format; OSS adds EC), tolerating truncation. It is a
+// (Aliyun's XML format; OSS adds EC), tolerating truncation: the fields
+// before the cut are read, and a text the cut runs into is not (a code
+// cut to "Throttling.U" would be another code). It is a
 // small linear scanner, not encoding/xml, so a huge text node costs only
 // its field's bound: text is cut before entities are decoded.
 func scanXML(b []byte) errFields {
@@ -311,7 +313,7 @@ func scanXML(b []byte) errFields {
 		}
 		end := bytes.IndexByte(b[i:], '<')
 		if end < 0 {
-			end = len(b) - i
+			return f // a text the body cuts is not read, as a cut JSON string is not
 		}
 		f.xmlField(string(name), b[i:i+end])
 		i += end

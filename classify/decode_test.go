@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -534,4 +535,37 @@ func TestPeekPrefixIntoExactBuffer(t *testing.T) {
 	})
 	assert.True(t, same, "the prefix")
 	assert.Zero(t, allocs)
+}
+
+// TestCutBodyNeverPartialField cuts error bodies of every shape at every
+// byte and decodes each prefix as a truncated body: a field is either
+// read whole or not at all, never as the part before the cut (an XML
+// <Code> cut to "Throttling.U" was read as that code until 2026-12-02,
+// found by the contract red team; a cut JSON string was never read).
+func TestCutBodyNeverPartialField(t *testing.T) {
+	tests := []struct {
+		p    Provider
+		body string
+	}{
+		{Aliyun, `{"RequestId":"7A1C-R","HostId":"ecs.aliyuncs.com","Code":"Throttling.User","Message":"Request was denied due to user flow control."}`},
+		{Aliyun, `<?xml version="1.0" encoding="UTF-8"?><Error><RequestId>7A1C-R</RequestId><HostId>oss.aliyuncs.com</HostId><Code>Throttling.User</Code><Message>Request was denied &amp; more.</Message><EC>0003-00000001</EC></Error>`},
+		{Tencent, `{"Response":{"Error":{"Code":"RequestLimitExceeded","Message":"Your current request times equals to ` + "`" + `120` + "`" + ` in a second."},"RequestId":"b5b41468-520d"}}`},
+		{Baidu, `{"requestId":"a1b2-R","code":"RequestRateExceeded","message":"Your request rate is too high."}`},
+	}
+	for _, tt := range tests {
+		full := DefaultTable().Decode(tt.p, Response{Status: 429, Body: []byte(tt.body)})
+		require.NotEmpty(t, full.Code, "%s: the whole body", tt.body)
+		require.NotEmpty(t, full.Message)
+		require.NotEmpty(t, full.RequestID)
+		status := DefaultTable().Decode(tt.p, Response{Status: 429}) // no body: the status alone
+		for n := range len(tt.body) {
+			got := DefaultTable().Decode(tt.p, Response{Status: 429, Body: []byte(tt.body[:n]), Truncated: true})
+			where := fmt.Sprintf("%s cut to %q", tt.p, tt.body[:n])
+			assert.Contains(t, []string{status.Code, full.Code}, got.Code, where)
+			assert.Contains(t, []string{"", status.Message, full.Message}, got.Message, where)
+			assert.Contains(t, []string{"", full.RequestID}, got.RequestID, where)
+			assert.Contains(t, []string{"", full.HostID}, got.HostID, where)
+			assert.Contains(t, []string{"", full.EC}, got.EC, where)
+		}
+	}
 }
