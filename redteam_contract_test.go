@@ -1,0 +1,1791 @@
+package yunrt_test
+
+// A black-box red team of the RoundTripper contract (helper rt1, session 11).
+//
+// Written from the public contract only: SPEC.md "The RoundTripper contract
+// (net/http)", "net/http below yunrt", "Backoff, budgets, deadlines"; the
+// README sections "Reads, writes and the never-twice rule", "Every bound,
+// as a number", "Per-request control", "Errors", "Request bodies"; and
+// `go doc` of yunrt, policy, breaker and classify. No library source or
+// existing test was read before this file was written and run.
+//
+// TestRedteamContract draws random cases (a provider, an action that reads
+// or writes, a caller's request body, a context, a policy, breakers on or
+// off) and, per attempt, a programmable base transport's behaviour (a
+// response of a random status with a provider error or success body, with
+// or without Content-Length, cut, failing or blocking; a dial refusal; a
+// reset before or after the request body was read; nil, nil; a hang until
+// the context ends), and checks nine clauses of the contract on every case.
+//
+//	YUNRT_RT1_N=20000    run more cases (default 2000)
+//	YUNRT_RT1_SEED=7     another seed (default 20261202)
+//	YUNRT_RT1_CASE=123   run only that case, and log its plan
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand"
+	"net"
+	"net/http"
+	"os"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/yunrt/yunrt"
+	"github.com/yunrt/yunrt/breaker"
+	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/policy"
+)
+
+// rt1Grace is how long past the caller's deadline RoundTrip may return.
+// The README's "Every bound, as a number" states one number for it:
+// "RoundTrip's own reads of an HTTP/2 answer (read-ahead, drain, close):
+// 100 ms past the attempt's context" (stallGrace); everything else (waits,
+// the read-ahead, drains: "an attempt's timeout covers its read-ahead and
+// any drain") ends with the context. rt1Slack is scheduling noise on this
+// shared 2-core machine, not a bound of yunrt's.
+const (
+	rt1Grace = 100 * time.Millisecond
+	rt1Slack = 50 * time.Millisecond
+	// rt1CloseWait bounds the wait for a body to be closed after
+	// RoundTrip returned (net/http allows closing it later).
+	rt1CloseWait = 2 * time.Second
+)
+
+// rt1Class is this test's own reading of a code's class (README "What
+// yunrt decides", SPEC "Classes"); it decides which resends are forbidden.
+type rt1Class uint8
+
+const (
+	rt1Success rt1Class = iota
+	rt1Retryable
+	rt1Throttled
+	rt1Resign
+	rt1SEU
+	rt1Permanent
+	rt1Recipient // a per-recipient limit: nothing was done, never a double send
+)
+
+func (c rt1Class) String() string {
+	return [...]string{"success", "retryable", "throttled", "resign", "side-effect-unknown", "permanent", "recipient"}[c]
+}
+
+type rt1Code struct {
+	code   string
+	status int // as documented in the seeds
+	class  rt1Class
+	msg    string
+}
+
+// Codes from /work/shared/seeds (000, 001, 003: Aliyun; 002: Tencent;
+// 004: Baidu), plus dysmsapi's isv.BUSINESS_LIMIT_CONTROL (SPEC, README).
+var rt1Codes = map[classify.Provider][]rt1Code{
+	classify.Aliyun: {
+		{"Throttling.User", 400, rt1Throttled, "Request was denied due to user flow control."},
+		{"Throttling.Api", 400, rt1Throttled, "Request was denied due to api flow control."},
+		{"Throttling", 400, rt1Throttled, "Request was denied due to request throttling."},
+		{"ServiceUnavailable", 503, rt1Retryable, "The request has failed due to a temporary failure of the server."},
+		{"InternalError", 500, rt1Retryable, "The request processing has failed due to some unknown error, exception or failure."},
+		{"Timeout", 500, rt1SEU, "The request processing is timeout."},
+		{"SignatureDoesNotMatch", 400, rt1Permanent, "Specified signature is not matched with our calculation."},
+		{"InvalidAccessKeyId.NotFound", 400, rt1Permanent, "Specified access key is not found."},
+		{"MissingAppKey", 400, rt1Permanent, "AppKey is mandatory for this action."},
+		{"AccountInDebt", 400, rt1Permanent, "Your account is in debt."},
+		{"SignatureNonceUsed", 400, rt1Resign, "Specified signature nonce was used already."},
+		{"InvalidTimeStamp.Expired", 400, rt1Resign, "Specified time stamp or date value is expired."},
+		{"isv.BUSINESS_LIMIT_CONTROL", 200, rt1Recipient, "触发分钟级流控Permits:1"},
+	},
+	classify.Tencent: {
+		{"RequestLimitExceeded", 200, rt1Throttled, "请求的次数超过了频率限制。"},
+		{"RequestLimitExceeded.UinLimitExceeded", 200, rt1Throttled, "主账号限频。"},
+		{"InternalError", 200, rt1Retryable, "内部错误。"},
+		{"InternalError.ConstructUserDataFail", 200, rt1Retryable, "后台构造用户参数失败"},
+		{"InternalError.Timeout", 200, rt1SEU, "请求下发短信超时"},
+		{"InternalError.SendAndRecvFail", 200, rt1SEU, "接口超时或短信收发包超时"},
+		{"AuthFailure.SignatureFailure", 200, rt1Permanent, "The provided credentials could not be validated."},
+		{"AuthFailure.SignatureExpire", 200, rt1Resign, "签名过期。"},
+		{"FailedOperation.InsufficientBalanceInSmsPackage", 200, rt1Permanent, "套餐包余量不足"},
+		{"LimitExceeded.PhoneNumberDailyLimit", 200, rt1Recipient, "单个手机号日下发短信条数超过设定的上限 (day)"},
+	},
+	classify.Baidu: {
+		{"AccessDenied", 403, rt1Permanent, "Access denied."},
+		{"InternalError", 500, rt1Retryable, "We encountered an internal error. Please try again."},
+		{"RequestExpired", 400, rt1Resign, "Request has expired. Timestamp date is XXX."},
+		{"SignatureDoesNotMatch", 400, rt1Permanent, "The request signature we calculated does not match the signature you provided."},
+		{"InvalidParameter", 400, rt1Permanent, "Invalid parameter"},
+		{"MalformedJSON", 400, rt1Permanent, "The JSON you provided was not well-formed."},
+	},
+}
+
+// rt1StatusClass is the class of a status alone (classify.StatusClass's
+// documented rule, restated).
+func rt1StatusClass(status int) rt1Class {
+	switch {
+	case status < 400:
+		return rt1Success
+	case status == 408:
+		return rt1Retryable
+	case status == 429:
+		return rt1Throttled
+	case status < 500:
+		return rt1Permanent
+	default:
+		return rt1Retryable
+	}
+}
+
+type rt1Outcome uint8
+
+const (
+	rt1Respond     rt1Outcome = iota
+	rt1DialRefused            // refused before a byte was written; body not read
+	rt1ResetBefore            // reset before the request body was read
+	rt1ResetAfter             // reset after the request body was read
+	rt1NilNil                 // nil response, nil error (body read)
+	rt1Hang                   // blocks until its context ends (body read)
+)
+
+func (o rt1Outcome) String() string {
+	return [...]string{"respond", "dial-refused", "reset-before-body", "reset-after-body", "nil-nil", "hang"}[o]
+}
+
+type rt1Shape uint8
+
+const (
+	rt1ShapeSuccess rt1Shape = iota
+	rt1ShapeError
+	rt1ShapeEmpty
+)
+
+type rt1Mode uint8
+
+const (
+	rt1Full    rt1Mode = iota
+	rt1Cut             // io.ErrUnexpectedEOF after at bytes
+	rt1ReadErr         // a connection reset from Read after at bytes
+	rt1Block           // blocks after at bytes until its context ends
+)
+
+func (m rt1Mode) String() string { return [...]string{"full", "cut", "read-error", "block"}[m] }
+
+// rt1Attempt is what the base does on one call.
+type rt1Attempt struct {
+	outcome rt1Outcome
+	cancel  bool // cancel the caller's context as this call begins
+	status  int
+	shape   rt1Shape
+	code    *rt1Code
+	xml     bool
+	pad     int
+	withCL  bool
+	chunked bool
+	mode    rt1Mode
+	at      int
+	partial bool // the base answers after reading only part of the request body
+	eager   bool // deliver the end (EOF or error) with the last data
+	chunk   int  // most bytes one Read delivers
+	data    []byte
+	ctype   string
+}
+
+func (a rt1Attempt) String() string {
+	var b strings.Builder
+	b.WriteString(a.outcome.String())
+	if a.cancel {
+		b.WriteString("+cancel-caller")
+	}
+	if a.outcome != rt1Respond {
+		return b.String()
+	}
+	fmt.Fprintf(&b, " %d", a.status)
+	switch a.shape {
+	case rt1ShapeSuccess:
+		b.WriteString(" success-body")
+	case rt1ShapeEmpty:
+		b.WriteString(" empty-body")
+	case rt1ShapeError:
+		fmt.Fprintf(&b, " error %s(%s)", a.code.code, a.code.class)
+		if a.xml {
+			b.WriteString(" xml")
+		}
+	}
+	fmt.Fprintf(&b, " pad=%d cl=%v chunked=%v len=%d %s", a.pad, a.withCL, a.chunked, len(a.data), a.mode)
+	if a.mode != rt1Full {
+		fmt.Fprintf(&b, "@%d", a.at)
+		if rt1CodeVisible(&a) {
+			b.WriteString(" (code visible)")
+		}
+	}
+	if a.eager {
+		b.WriteString(" eager")
+	}
+	if a.partial {
+		b.WriteString(" answers-before-reading-the-whole-request-body")
+	}
+	return b.String()
+}
+
+type rt1ReqKind uint8
+
+const (
+	rt1ReqNil rt1ReqKind = iota
+	rt1ReqNoBody
+	rt1ReqGetBody   // bytes, with GetBody
+	rt1ReqNoGetBody // a reader without GetBody
+	rt1ReqFailing   // a reader whose Read fails after some bytes
+	rt1ReqKinds
+)
+
+func (k rt1ReqKind) String() string {
+	return [...]string{"nil", "NoBody", "bytes+GetBody", "reader-no-GetBody", "failing-reader"}[k]
+}
+
+type rt1CtxKind uint8
+
+const (
+	rt1CtxNone rt1CtxKind = iota
+	rt1CtxDeadline
+	rt1CtxCancel
+	rt1CtxEnded // cancelled before RoundTrip is called
+)
+
+// rt1Case is one drawn case.
+type rt1Case struct {
+	idx            int
+	seed           int64
+	prov           classify.Provider
+	url            string
+	tcAction       string
+	method         string
+	action         string
+	override       int // 0 none, 1 AsRead, 2 AsWrite
+	write          bool
+	reqKind        rt1ReqKind
+	reqBody        []byte // the bytes the caller's body yields (before failing)
+	reqCL          int64
+	ctxKind        rt1CtxKind
+	deadline       time.Duration
+	maxAttempts    int
+	attemptTimeout time.Duration
+	breakerOn      bool
+	breakerSet     breaker.Settings
+	bufLimit       int64
+	policyVia      int // 0 WithPolicy, 1 WithRequestPolicy, 2 NoRetry (and WithPolicy)
+	shared         int // 0: a Transport of its own; 1, 2: one shared by many cases
+	readHanded     int // 0 read it all, 1 close after a few bytes, 2 close unread
+	attempts       []rt1Attempt
+}
+
+func (c *rt1Case) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "case %d (seed %d): %s %s %s action=%s", c.idx, c.seed, c.prov, c.method, c.url, c.action)
+	kind := "read"
+	if c.write {
+		kind = "write"
+	}
+	fmt.Fprintf(&b, " kind=%s override=%v body=%s(len %d, CL %d)", kind, []string{"none", "AsRead", "AsWrite"}[c.override], c.reqKind, len(c.reqBody), c.reqCL)
+	switch c.ctxKind {
+	case rt1CtxDeadline:
+		fmt.Fprintf(&b, " deadline=%v", c.deadline)
+	case rt1CtxCancel:
+		b.WriteString(" cancel-mid-way")
+	case rt1CtxEnded:
+		b.WriteString(" cancelled-before-RoundTrip")
+	}
+	fmt.Fprintf(&b, " MaxAttempts=%d AttemptTimeout=%v breaker=%v bufLimit=%d policy-via=%s shared=%d read-handed=%s", c.maxAttempts, c.attemptTimeout, c.breakerOn, c.bufLimit,
+		[]string{"WithPolicy", "WithRequestPolicy", "NoRetry"}[c.policyVia], c.shared, []string{"all", "close-early", "close-unread"}[c.readHanded])
+	for i, a := range c.attempts {
+		fmt.Fprintf(&b, "\n    call %d: %s", i+1, a)
+	}
+	return b.String()
+}
+
+func rt1Pick[T any](r *rand.Rand, xs ...T) T { return xs[r.Intn(len(xs))] }
+
+// rt1Draw draws case idx of seed.
+func rt1Draw(seed int64, idx int) *rt1Case {
+	cs := seed*1_000_003 + int64(idx)
+	r := rand.New(rand.NewSource(cs))
+	c := &rt1Case{idx: idx, seed: seed}
+	c.prov = rt1Pick(r, classify.Aliyun, classify.Tencent, classify.Baidu)
+	c.method = rt1Pick(r, http.MethodGet, http.MethodPost)
+	readAction := r.Intn(2) == 0
+	switch c.prov {
+	case classify.Aliyun:
+		c.action = "Push"
+		if readAction {
+			c.action = "QueryPushStatByApp"
+		}
+		c.url = "https://cloudpush.aliyuncs.com/?Action=" + c.action + "&AppKey=23267207&Format=JSON&Version=2016-08-01"
+	case classify.Tencent:
+		c.action = "SendSms"
+		if readAction {
+			c.action = "DescribeSmsSignList"
+		}
+		c.tcAction = c.action
+		c.url = "https://sms.tencentcloudapi.com/"
+	case classify.Baidu:
+		// Baidu uses methods honestly: the method is the kind.
+		if c.method == http.MethodGet {
+			c.url = "https://sms.bj.baidubce.com/api/v3/template/abc"
+			readAction = true
+		} else {
+			c.url = "https://sms.bj.baidubce.com/api/v3/sendsms"
+			readAction = false
+		}
+		c.action = c.method + " " + c.url[len("https://sms.bj.baidubce.com"):]
+	}
+	c.write = !readAction
+	switch r.Intn(5) {
+	case 0:
+		c.override, c.write = 1, false
+	case 1:
+		c.override, c.write = 2, true
+	}
+
+	c.reqKind = rt1ReqKind(r.Intn(int(rt1ReqKinds)))
+	if c.reqKind >= rt1ReqGetBody {
+		n := rt1Pick(r, 0, 1+r.Intn(64), 1+r.Intn(512), 100+r.Intn(4000))
+		c.reqBody = rt1RequestPayload(c.prov, n, r)
+		c.reqCL = int64(len(c.reqBody))
+		if c.reqKind == rt1ReqFailing {
+			// The declared length is what the producer meant to write.
+			c.reqCL += int64(1 + r.Intn(100))
+		}
+		if c.reqKind != rt1ReqGetBody && r.Intn(3) == 0 {
+			c.reqCL = 0 // unknown length
+		}
+	}
+	if r.Intn(4) == 0 {
+		c.bufLimit = int64(16 + r.Intn(256))
+	}
+
+	switch x := r.Intn(40); {
+	case x < 10:
+		c.ctxKind = rt1CtxDeadline
+		c.deadline = time.Duration(50+r.Intn(251)) * time.Millisecond
+	case x < 16:
+		c.ctxKind = rt1CtxCancel
+	case x < 17:
+		c.ctxKind = rt1CtxEnded
+	}
+	c.maxAttempts = 1 + r.Intn(4)
+	c.policyVia = rt1Pick(r, 0, 0, 0, 1, 2)
+	c.shared = rt1Pick(r, 0, 0, 0, 0, 1, 2)
+	if c.shared > 0 {
+		c.policyVia = 1 // a shared Transport takes the request's policy
+		c.bufLimit = 0
+	}
+	if c.policyVia == 2 {
+		c.maxAttempts = 1
+	}
+	c.readHanded = rt1Pick(r, 0, 0, 0, 0, 0, 0, 1, 2)
+	if r.Intn(10) < 3 {
+		c.attemptTimeout = time.Duration(20+r.Intn(101)) * time.Millisecond
+	}
+	c.breakerOn = r.Intn(2) == 0
+	if c.breakerOn {
+		if r.Intn(3) == 0 {
+			c.breakerSet = breaker.Settings{} // the defaults
+		} else {
+			c.breakerSet = breaker.Settings{
+				MinRequests:    uint32(1 + r.Intn(2)),
+				FailureRatio:   0.5,
+				MinOpenTimeout: time.Duration(1+r.Intn(30)) * time.Millisecond,
+				OpenTimeout:    100 * time.Millisecond,
+			}
+		}
+	}
+
+	cancelAt := 0
+	if c.ctxKind == rt1CtxCancel {
+		cancelAt = 1 + r.Intn(c.maxAttempts)
+	}
+	for i := 1; i <= c.maxAttempts; i++ {
+		a := rt1Attempt{cancel: i == cancelAt}
+		ctxEnds := c.ctxKind == rt1CtxDeadline || c.ctxKind == rt1CtxEnded || (cancelAt > 0 && cancelAt <= i)
+		mayHang := ctxEnds || c.attemptTimeout > 0
+		switch x := r.Intn(100); {
+		case x < 8:
+			a.outcome = rt1DialRefused
+		case x < 15:
+			a.outcome = rt1ResetBefore
+		case x < 22:
+			a.outcome = rt1ResetAfter
+		case x < 27:
+			a.outcome = rt1NilNil
+		case x < 33 && mayHang:
+			a.outcome = rt1Hang
+		default:
+			a.outcome = rt1Respond
+		}
+		if a.outcome == rt1Respond {
+			rt1DrawResponse(r, c.prov, &a, ctxEnds)
+			a.partial = r.Intn(8) == 0
+			a.data, a.ctype = rt1ResponseBody(c.prov, &a, i)
+			a.at %= len(a.data) + 1
+			if a.mode == rt1Full {
+				a.at = len(a.data)
+			}
+		}
+		c.attempts = append(c.attempts, a)
+	}
+	return c
+}
+
+var rt1Statuses = []int{200, 201, 202, 301, 302, 400, 403, 429, 500, 502, 503, 504}
+
+func rt1DrawResponse(r *rand.Rand, p classify.Provider, a *rt1Attempt, mayBlock bool) {
+	switch x := r.Intn(100); {
+	case x < 50:
+		a.shape = rt1ShapeError
+	case x < 85:
+		a.shape = rt1ShapeSuccess
+	default:
+		a.shape = rt1ShapeEmpty
+	}
+	if a.shape == rt1ShapeError {
+		codes := rt1Codes[p]
+		a.code = &codes[r.Intn(len(codes))]
+		if r.Intn(10) < 6 {
+			a.status = a.code.status
+		} else {
+			a.status = rt1Pick(r, 200, 400, 403, 429, 500, 502, 503, 504)
+		}
+		if a.code.status == 200 && a.code.class == rt1Recipient {
+			a.status = 200
+		}
+		a.xml = p == classify.Aliyun && a.status >= 400 && r.Intn(3) == 0
+		// Error bodies stay well inside the read-ahead (4 KiB for a 2xx,
+		// 16 KiB otherwise), where the README promises they are read.
+		if r.Intn(4) == 0 {
+			if a.status < 300 {
+				a.pad = r.Intn(2500)
+			} else {
+				a.pad = r.Intn(8000)
+			}
+		}
+	} else {
+		a.status = rt1Statuses[r.Intn(len(rt1Statuses))]
+		if a.shape == rt1ShapeSuccess {
+			a.pad = rt1Pick(r, 0, r.Intn(400), 400+r.Intn(3700), 4097+r.Intn(36000))
+		}
+	}
+	a.withCL = r.Intn(10) < 6
+	a.chunked = !a.withCL && r.Intn(2) == 0
+	switch x := r.Intn(100); {
+	case x < 12:
+		a.mode = rt1Cut
+	case x < 22:
+		a.mode = rt1ReadErr
+	case x < 30 && mayBlock:
+		a.mode = rt1Block
+	}
+	a.eager = r.Intn(10) < 3
+	a.chunk = rt1Pick(r, 1+r.Intn(16), 512+r.Intn(4096), 1<<20)
+	// at is drawn against the body's length when the body is made; keep
+	// a fraction here.
+	a.at = r.Intn(1 << 20)
+}
+
+func rt1RequestPayload(p classify.Provider, n int, r *rand.Rand) []byte {
+	filler := strings.Repeat("x", n)
+	switch p {
+	case classify.Aliyun:
+		return []byte("Target=ALL&Body=" + filler)
+	default:
+		return []byte(`{"PhoneNumberSet":["+8613800000000"],"Pad":"` + filler + `"}`)
+	}
+}
+
+// rt1ResponseBody makes the bytes and headers of attempt a's answer.
+func rt1ResponseBody(p classify.Provider, a *rt1Attempt, call int) (data []byte, ctype string) {
+	rid := fmt.Sprintf("8906582E-6722-409A-A6C4-%012d", call)
+	pad := strings.Repeat("p", a.pad)
+	switch a.shape {
+	case rt1ShapeEmpty:
+		if call%2 == 0 {
+			return nil, "application/json"
+		}
+		return nil, ""
+	case rt1ShapeSuccess:
+		switch p {
+		case classify.Aliyun:
+			return []byte(`{"RequestId":"` + rid + `","MessageId":"501","Code":"OK","Pad":"` + pad + `"}`), "application/json;charset=utf-8"
+		case classify.Tencent:
+			return []byte(`{"Response":{"SessionContext":"","Pad":"` + pad + `","RequestId":"` + rid + `"}}`), "application/json"
+		default:
+			return []byte(`{"requestId":"` + rid + `","messageId":"m-1","Pad":"` + pad + `"}`), "application/json;charset=utf-8"
+		}
+	}
+	c := a.code
+	switch p {
+	case classify.Aliyun:
+		if a.xml {
+			return []byte(`<?xml version="1.0" encoding="UTF-8"?><Error><RequestId>` + rid + `</RequestId><HostId>cloudpush.aliyuncs.com</HostId><Code>` + c.code + `</Code><Message>` + c.msg + `</Message><Recommend>` + pad + `</Recommend></Error>`), "text/xml;charset=utf-8"
+		}
+		return []byte(`{"RequestId":"` + rid + `","HostId":"cloudpush.aliyuncs.com","Code":"` + c.code + `","Message":"` + c.msg + `","Recommend":"` + pad + `"}`), "application/json;charset=utf-8"
+	case classify.Tencent:
+		return []byte(`{"Response":{"Error":{"Code":"` + c.code + `","Message":"` + c.msg + `"},"RequestId":"` + rid + `","Pad":"` + pad + `"}}`), "application/json"
+	default:
+		return []byte(`{"requestId":"` + rid + `","code":"` + c.code + `","message":"` + c.msg + `","pad":"` + pad + `"}`), "application/json;charset=utf-8"
+	}
+}
+
+// rt1EffectiveClass is the class of a fully received answer: the code's
+// when the body carries a provider error where yunrt decodes one, else the
+// status's.
+func rt1EffectiveClass(a *rt1Attempt) rt1Class {
+	if a.shape == rt1ShapeError && (a.status >= 400 || a.status == 200) {
+		return a.code.class
+	}
+	return rt1StatusClass(a.status)
+}
+
+// rt1MustNotResend reports whether, after attempt a, the request must not
+// reach the base again, and why. A write whose attempt may have been
+// performed is never resent (README "Reads, writes and the never-twice
+// rule"); success, permanent and (without a signer) resign answers stop
+// any request (README "What yunrt decides").
+func rt1MustNotResend(a *rt1Attempt, write bool) (bool, string) {
+	switch a.outcome {
+	case rt1DialRefused:
+		return false, ""
+	case rt1ResetBefore, rt1ResetAfter, rt1NilNil, rt1Hang:
+		return write, "a write that was sent and got no answer (outcome unknown)"
+	}
+	refusedStatus := a.status == 503 || a.status == 429 || a.status == 408
+	if a.mode == rt1Full {
+		return rt1AnswerForbidsResend(rt1EffectiveClass(a), a, write)
+	}
+	// The body was cut, failed or stalled: the status alone says what the
+	// server did (README: a truncated body is classified by its status
+	// alone); when the code arrived before the cut, yunrt may have read
+	// it, and a resend is forbidden only when both readings forbid it.
+	if !write {
+		return false, ""
+	}
+	if refusedStatus {
+		return false, ""
+	}
+	why := "a write answered " + strconv.Itoa(a.status) + " (not a refusal) with an unreadable body"
+	if rt1CodeVisible(a) {
+		if stop, _ := rt1AnswerForbidsResend(rt1EffectiveClass(a), a, write); !stop {
+			return false, ""
+		}
+		why += " (its code " + a.code.code + " forbids it too)"
+	}
+	return true, why
+}
+
+// rt1CodeVisible reports whether a cut body delivered the start of its
+// error code (yunrt may read a code cut short: see TestRedteamCutCode).
+func rt1CodeVisible(a *rt1Attempt) bool {
+	if a.shape != rt1ShapeError || a.at > len(a.data) {
+		return false
+	}
+	got := a.data[:a.at]
+	for _, tok := range []string{`"Code":"`, `<Code>`, `"code":"`} {
+		if i := bytes.Index(got, []byte(tok)); i >= 0 && i+len(tok) < len(got) {
+			return true
+		}
+	}
+	return false
+}
+
+func rt1AnswerForbidsResend(cl rt1Class, a *rt1Attempt, write bool) (bool, string) {
+	refusedStatus := a.status == 503 || a.status == 429 || a.status == 408
+	switch cl {
+	case rt1Success:
+		return true, "a success answer"
+	case rt1Permanent:
+		return true, "a permanent answer"
+	case rt1Resign:
+		return true, "a resign answer without a signer"
+	case rt1Throttled, rt1Recipient:
+		return false, ""
+	case rt1SEU:
+		return write, "a write answered side-effect-unknown"
+	case rt1Retryable:
+		code := ""
+		if a.shape == rt1ShapeError {
+			code = a.code.code
+		}
+		refused := refusedStatus || code == "ServiceUnavailable" || code == "InternalError.ConstructUserDataFail"
+		return write && !refused, "a write answered retryable " + strconv.Itoa(a.status) + " " + code + " (does not prove nothing was done)"
+	}
+	return false, ""
+}
+
+// ---- the base transport -------------------------------------------------
+
+var (
+	rt1ErrReset       = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+	rt1ErrRefused     = &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	rt1ErrBodyRead    = errors.New("rt1: the caller's body producer failed")
+	rt1ErrReadClosed  = errors.New("http: read on closed response body")
+	rt1ErrAborted     = errors.New("rt1: aborted by the test's watchdog")
+	rt1ErrReqClosed   = errors.New("rt1: read on a closed request body")
+	rt1ErrRespReadNet = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+)
+
+// rt1ReqBody is a caller's request body (or one GetBody made) that
+// records its Close.
+type rt1ReqBody struct {
+	mu        sync.Mutex
+	data      []byte
+	pos       int
+	fail      bool
+	closed    chan struct{}
+	closeOnce sync.Once
+}
+
+func rt1NewReqBody(data []byte, fail bool) *rt1ReqBody {
+	return &rt1ReqBody{data: data, fail: fail, closed: make(chan struct{})}
+}
+
+func (b *rt1ReqBody) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	select {
+	case <-b.closed:
+		return 0, rt1ErrReqClosed
+	default:
+	}
+	if b.pos >= len(b.data) {
+		if b.fail {
+			return 0, rt1ErrBodyRead
+		}
+		return 0, io.EOF
+	}
+	n := copy(p, b.data[b.pos:])
+	b.pos += n
+	return n, nil
+}
+
+func (b *rt1ReqBody) Close() error {
+	b.closeOnce.Do(func() { close(b.closed) })
+	return nil
+}
+
+// rt1RespBody is a base response body: data[:limit] then its end (EOF, a
+// cut, an error, or a block until its context ends or it is closed).
+type rt1RespBody struct {
+	run       *rt1Run
+	mu        sync.Mutex
+	data      []byte
+	limit     int
+	mode      rt1Mode
+	eager     bool
+	chunk     int
+	pos       int
+	ctx       context.Context
+	closed    chan struct{}
+	closeOnce sync.Once
+}
+
+func (b *rt1RespBody) end() error {
+	switch b.mode {
+	case rt1Cut:
+		return io.ErrUnexpectedEOF
+	case rt1ReadErr:
+		return rt1ErrRespReadNet
+	}
+	return io.EOF
+}
+
+func (b *rt1RespBody) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	b.mu.Lock()
+	select {
+	case <-b.closed:
+		b.mu.Unlock()
+		return 0, rt1ErrReadClosed
+	default:
+	}
+	if b.pos < b.limit {
+		n := copy(p, b.data[b.pos:min(b.limit, b.pos+b.chunk)])
+		b.pos += n
+		var err error
+		if b.pos == b.limit && b.eager && b.mode != rt1Block {
+			err = b.end()
+		}
+		b.mu.Unlock()
+		return n, err
+	}
+	mode := b.mode
+	b.mu.Unlock()
+	if mode != rt1Block {
+		return 0, b.end()
+	}
+	select {
+	case <-b.ctx.Done():
+		b.run.noteEvent()
+		return 0, context.Cause(b.ctx)
+	case <-b.closed:
+		return 0, rt1ErrReadClosed
+	case <-b.run.abort:
+		return 0, rt1ErrAborted
+	}
+}
+
+func (b *rt1RespBody) Close() error {
+	b.closeOnce.Do(func() { close(b.closed) })
+	return nil
+}
+
+// rt1Call is what the base saw and did on one call.
+type rt1Call struct {
+	n          int
+	plan       rt1Attempt
+	started    time.Time
+	ctxAtStart error // the caller's context's error when the call began
+	bodyRead   []byte
+	bodyErr    error
+	bodyReadOK bool // the base read the request body to a clean EOF
+	reqCL      int64
+	err        error
+	nilNil     bool
+	resp       *http.Response
+	body       *rt1RespBody
+	bodyData   []byte
+}
+
+// rt1Run is one case's state while it runs.
+type rt1Run struct {
+	c         *rt1Case
+	callerCtx context.Context
+	cancel    context.CancelFunc
+	canceled  atomic.Bool
+	abort     chan struct{}
+
+	mu         sync.Mutex
+	calls      []*rt1Call
+	getBodies  []*rt1ReqBody
+	lastCtxErr error // the caller's context's error at the last base event
+	ctxEndedAt time.Time
+}
+
+func (run *rt1Run) noteEvent() {
+	err := run.callerCtx.Err()
+	run.mu.Lock()
+	run.lastCtxErr = err
+	run.mu.Unlock()
+}
+
+type rt1Base struct{ run *rt1Run }
+
+func (b rt1Base) RoundTrip(req *http.Request) (*http.Response, error) {
+	run := b.run
+	run.mu.Lock()
+	call := &rt1Call{n: len(run.calls) + 1, started: time.Now(), ctxAtStart: run.callerCtx.Err(), reqCL: req.ContentLength}
+	if call.n <= len(run.c.attempts) {
+		call.plan = run.c.attempts[call.n-1]
+	} else {
+		call.plan = rt1Attempt{outcome: rt1Respond, status: 200, shape: rt1ShapeSuccess, withCL: true, chunk: 1 << 20}
+	}
+	run.calls = append(run.calls, call)
+	run.mu.Unlock()
+	defer run.noteEvent()
+
+	ctx := req.Context()
+	// net/http refuses a request whose context already ended.
+	if ctx.Err() != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		call.err = context.Cause(ctx)
+		return nil, call.err
+	}
+	if call.plan.cancel {
+		run.canceled.Store(true)
+		run.cancel()
+	}
+	p := &call.plan
+	readBody := func() error {
+		if req.Body == nil {
+			call.bodyReadOK = true
+			return nil
+		}
+		data, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		call.bodyRead, call.bodyErr = data, err
+		if err != nil {
+			return fmt.Errorf("rt1 base: writing the request body: %w", err)
+		}
+		call.bodyReadOK = true
+		return nil
+	}
+	switch p.outcome {
+	case rt1DialRefused:
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		call.err = rt1ErrRefused
+		return nil, call.err
+	case rt1ResetBefore:
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		call.err = rt1ErrReset
+		return nil, call.err
+	}
+	if p.outcome == rt1Respond && p.partial && req.Body != nil {
+		// A server may answer (400, 413 …) before it read the body.
+		buf := make([]byte, 1+p.at%7)
+		n, _ := io.ReadFull(req.Body, buf)
+		call.bodyRead = buf[:n]
+		req.Body.Close()
+	} else if err := readBody(); err != nil {
+		call.err = err
+		return nil, err
+	}
+	switch p.outcome {
+	case rt1ResetAfter:
+		call.err = rt1ErrReset
+		return nil, call.err
+	case rt1NilNil:
+		call.nilNil = true
+		return nil, nil
+	case rt1Hang:
+		select {
+		case <-ctx.Done():
+			call.err = context.Cause(ctx)
+		case <-run.abort:
+			call.err = rt1ErrAborted
+		}
+		return nil, call.err
+	}
+	data, ctype := p.data, p.ctype
+	body := &rt1RespBody{run: run, data: data, limit: p.at, mode: p.mode, eager: p.eager, chunk: p.chunk, ctx: ctx, closed: make(chan struct{})}
+	h := http.Header{}
+	if ctype != "" {
+		h.Set("Content-Type", ctype)
+	}
+	h.Set("X-Rt1-Call", strconv.Itoa(call.n))
+	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	resp := &http.Response{
+		Status:        fmt.Sprintf("%d %s", p.status, http.StatusText(p.status)),
+		StatusCode:    p.status,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        h,
+		Body:          body,
+		ContentLength: -1,
+		Request:       req,
+	}
+	if p.withCL {
+		resp.ContentLength = int64(len(data))
+		h.Set("Content-Length", strconv.Itoa(len(data)))
+	} else if p.chunked {
+		resp.TransferEncoding = []string{"chunked"}
+	}
+	call.resp, call.body, call.bodyData = resp, body, data
+	return resp, nil
+}
+
+func (b rt1Base) CloseIdleConnections() {}
+
+// ---- running a case --------------------------------------------------------
+
+// rt1LogObserver records what yunrt says of each attempt, for YUNRT_RT1_CASE.
+type rt1LogObserver struct {
+	yunrt.NopObserver
+	mu    sync.Mutex
+	lines []string
+}
+
+func (o *rt1LogObserver) AttemptEnd(_ context.Context, _ yunrt.RequestInfo, a yunrt.Attempt) {
+	o.mu.Lock()
+	o.lines = append(o.lines, fmt.Sprintf("yunrt attempt: %v", a.LogValue()))
+	o.mu.Unlock()
+}
+
+func (o *rt1LogObserver) RequestEnd(_ context.Context, _ yunrt.RequestInfo, e yunrt.End) {
+	o.mu.Lock()
+	o.lines = append(o.lines, fmt.Sprintf("yunrt end: %v", e.LogValue()))
+	o.mu.Unlock()
+}
+
+type rt1Result struct {
+	log       []string
+	notes     []string
+	failures  []string
+	timed     int           // how many failures depend on timing
+	overshoot time.Duration // past the deadline, for deadline cases
+	calls     int
+	errored   bool
+}
+
+// rt1Env holds the Transports that many cases share, and their base,
+// which hands each call to its case's run (by the X-Rt1-Case header).
+type rt1Env struct {
+	shared [3]*yunrt.Transport
+	runs   sync.Map // case index → *rt1Run
+}
+
+type rt1SharedBase struct{ env *rt1Env }
+
+func (b rt1SharedBase) RoundTrip(req *http.Request) (*http.Response, error) {
+	idx, _ := strconv.Atoi(req.Header.Get("X-Rt1-Case"))
+	run, ok := b.env.runs.Load(idx)
+	if !ok {
+		return nil, fmt.Errorf("rt1: no case %d (header %q)", idx, req.Header.Get("X-Rt1-Case"))
+	}
+	return rt1Base{run: run.(*rt1Run)}.RoundTrip(req)
+}
+
+func (b rt1SharedBase) CloseIdleConnections() {}
+
+func rt1NewEnv() *rt1Env {
+	env := &rt1Env{}
+	base := rt1SharedBase{env: env}
+	env.shared[1] = yunrt.New(base) // breakers and every other setting at their defaults
+	var opts []yunrt.Option
+	for _, p := range []classify.Provider{classify.Aliyun, classify.Tencent, classify.Baidu} {
+		opts = append(opts, yunrt.WithBreaker(p, breaker.Settings{MinRequests: 3, MinOpenTimeout: 2 * time.Millisecond, OpenTimeout: 20 * time.Millisecond, Window: time.Second}))
+	}
+	env.shared[2] = yunrt.New(base, opts...)
+	return env
+}
+
+func rt1Run1(c *rt1Case, debug bool, env *rt1Env) (res rt1Result) {
+	fail := func(clause int, format string, args ...any) {
+		res.failures = append(res.failures, fmt.Sprintf("clause %d: ", clause)+fmt.Sprintf(format, args...))
+	}
+	// timed failures depend on the clock: under load (other processes on
+	// the 2 cores) they are rerun alone before they count.
+	timed := func(clause int, format string, args ...any) {
+		res.timed++
+		fail(clause, format, args...)
+	}
+
+	run := &rt1Run{c: c, abort: make(chan struct{})}
+	ctx := context.Background()
+	var cancel context.CancelFunc = func() {}
+	switch c.ctxKind {
+	case rt1CtxDeadline:
+		ctx, cancel = context.WithTimeout(ctx, c.deadline)
+	case rt1CtxCancel, rt1CtxEnded:
+		ctx, cancel = context.WithCancel(ctx)
+	}
+	defer cancel()
+	pol := policy.Policy{
+		MaxAttempts:    c.maxAttempts,
+		Retryable:      policy.Backoff{Initial: time.Millisecond, Max: 4 * time.Millisecond},
+		Throttled:      policy.Backoff{Initial: time.Millisecond, Max: 4 * time.Millisecond},
+		AttemptTimeout: c.attemptTimeout,
+		Rate:           policy.Rate{NoAdapt: true},
+	}
+	switch c.policyVia {
+	case 1:
+		ctx = yunrt.ForRequest(ctx, yunrt.WithRequestPolicy(pol))
+	case 2:
+		ctx = yunrt.ForRequest(ctx, yunrt.NoRetry())
+	}
+	switch c.override {
+	case 1:
+		ctx = yunrt.ForRequest(ctx, yunrt.AsRead())
+	case 2:
+		ctx = yunrt.ForRequest(ctx, yunrt.AsWrite())
+	}
+	run.callerCtx, run.cancel = ctx, cancel
+	context.AfterFunc(ctx, func() {
+		run.mu.Lock()
+		run.ctxEndedAt = time.Now()
+		run.mu.Unlock()
+	})
+
+	// The caller's request.
+	req, err := http.NewRequestWithContext(ctx, c.method, c.url, nil)
+	if err != nil {
+		panic(err)
+	}
+	req.Header.Set("X-Rt1-Case", strconv.Itoa(c.idx))
+	if c.tcAction != "" {
+		req.Header.Set("X-TC-Action", c.tcAction)
+		req.Header.Set("X-TC-Version", "2021-01-11")
+		req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	} else if c.prov == classify.Aliyun && c.reqKind >= rt1ReqGetBody {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else if c.reqKind >= rt1ReqGetBody {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	var callerBody *rt1ReqBody
+	switch c.reqKind {
+	case rt1ReqNoBody:
+		req.Body = http.NoBody
+	case rt1ReqGetBody:
+		callerBody = rt1NewReqBody(c.reqBody, false)
+		req.Body = callerBody
+		req.ContentLength = c.reqCL
+		req.GetBody = func() (io.ReadCloser, error) {
+			b := rt1NewReqBody(c.reqBody, false)
+			run.mu.Lock()
+			run.getBodies = append(run.getBodies, b)
+			run.mu.Unlock()
+			return b, nil
+		}
+	case rt1ReqNoGetBody, rt1ReqFailing:
+		callerBody = rt1NewReqBody(c.reqBody, c.reqKind == rt1ReqFailing)
+		req.Body = callerBody
+		req.ContentLength = c.reqCL
+	}
+	snap := rt1Snapshot(req)
+
+	opts := []yunrt.Option{yunrt.WithPolicy(c.prov, pol)}
+	if c.breakerOn {
+		opts = append(opts, yunrt.WithBreaker(c.prov, c.breakerSet))
+	} else {
+		opts = append(opts, yunrt.WithBreaker(c.prov, breaker.Settings{Off: true}))
+	}
+	if c.bufLimit > 0 {
+		opts = append(opts, yunrt.WithBodyBufferLimit(c.bufLimit))
+	}
+	if debug {
+		obs := &rt1LogObserver{}
+		opts = append(opts, yunrt.WithObserver(obs))
+		defer func() { res.log = obs.lines }()
+	}
+	rt := env.shared[c.shared]
+	if c.shared == 0 {
+		rt = yunrt.New(rt1Base{run: run}, opts...)
+	} else {
+		env.runs.Store(c.idx, run)
+		defer env.runs.Delete(c.idx)
+	}
+	if c.ctxKind == rt1CtxEnded {
+		cancel()
+		run.canceled.Store(true)
+	}
+
+	// A watchdog: a hang past any bound is a finding, and must not hang
+	// the test.
+	bound := 3 * time.Second
+	if c.ctxKind == rt1CtxDeadline {
+		bound += c.deadline
+	}
+	if c.attemptTimeout > 0 {
+		bound += time.Duration(c.maxAttempts) * c.attemptTimeout
+	}
+	var hung atomic.Bool
+	watchdog := time.AfterFunc(bound, func() { hung.Store(true); close(run.abort) })
+	defer watchdog.Stop()
+
+	start := time.Now()
+	resp, rtErr := rt.RoundTrip(req)
+	returned := time.Now()
+	ctxAtReturn := ctx.Err()
+	run.mu.Lock()
+	lastCtxErr := run.lastCtxErr
+	calls := append([]*rt1Call(nil), run.calls...)
+	run.mu.Unlock()
+	res.calls = len(calls)
+	res.errored = rtErr != nil
+	if hung.Load() {
+		timed(7, "RoundTrip hung: returned after %v, past the watchdog (%v)", returned.Sub(start), bound)
+	}
+
+	// Clause 1: a response XOR an error.
+	if (resp == nil) == (rtErr == nil) {
+		fail(1, "resp=%v err=%v: want exactly one", resp != nil, rtErr)
+	}
+	var lastCall *rt1Call
+	if len(calls) > 0 {
+		lastCall = calls[len(calls)-1]
+	}
+	refused := errors.Is(rtErr, breaker.ErrOpen)
+	if lastCall != nil && lastCall.nilNil && resp == nil && !errors.Is(rtErr, yunrt.ErrBaseContract) && refused {
+		res.notes = append(res.notes, "known bug (TestRedteamRefusalKeepsTransportError): transport error lost behind a breaker refusal")
+	} else if lastCall != nil && lastCall.nilNil && resp == nil && !errors.Is(rtErr, yunrt.ErrBaseContract) {
+		fail(1, "the last call returned nil, nil; err %v does not match ErrBaseContract", rtErr)
+	}
+	if lastCall != nil && lastCall.nilNil && resp != nil {
+		if k, _ := strconv.Atoi(resp.Header.Get("X-Rt1-Call")); k == 0 {
+			fail(1, "the last call returned nil, nil and RoundTrip returned a response that is no base response")
+		}
+	}
+
+	// Clause 2: the caller's request, unchanged, and resp.Request.
+	if d := rt1Snapshot(req).diff(snap); d != "" {
+		fail(2, "the caller's request was modified: %s", d)
+	}
+	if resp != nil && resp.Request != req {
+		fail(2, "resp.Request is %p, not the caller's request %p", resp.Request, req)
+	}
+
+	// Clause 7: the deadline.
+	if c.ctxKind == rt1CtxDeadline {
+		dl, _ := ctx.Deadline()
+		res.overshoot = returned.Sub(dl)
+		if res.overshoot > rt1Grace+rt1Slack {
+			timed(7, "RoundTrip returned %v past the deadline (%v after start, deadline %v); allowed %v (README stallGrace) + %v slack", res.overshoot, returned.Sub(start), c.deadline, rt1Grace, rt1Slack)
+		}
+	}
+
+	// Clause 8: error types.
+	if rtErr != nil {
+		var ye *yunrt.Error
+		if !errors.As(rtErr, &ye) {
+			fail(8, "err %T %v is not a *yunrt.Error", rtErr, rtErr)
+		}
+		// README "Errors": "for a write that was already sent,
+		// ErrOutcomeUnknown comes first and the context error is the
+		// transport error": when the base's own error was not the
+		// context's (a reset racing the cancel), only ErrOutcomeUnknown
+		// is promised. Counted as a note.
+		hidden := errors.Is(rtErr, yunrt.ErrOutcomeUnknown) && lastCall != nil && (lastCall.nilNil || lastCall.err != nil && !errors.Is(lastCall.err, context.Canceled)) && !errors.Is(lastCall.err, context.DeadlineExceeded)
+		if refused && run.callerCtx.Err() != nil && !errors.Is(rtErr, context.Canceled) && !errors.Is(rtErr, context.DeadlineExceeded) {
+			res.notes = append(res.notes, "known bug (TestRedteamEndedContextOpenBreaker): ended context reported as breaker.ErrOpen")
+		} else if hidden && (run.canceled.Load() || errors.Is(lastCtxErr, context.DeadlineExceeded)) && !errors.Is(rtErr, context.Canceled) && !errors.Is(rtErr, context.DeadlineExceeded) {
+			res.notes = append(res.notes, "context end hidden behind ErrOutcomeUnknown")
+		} else if run.canceled.Load() && !errors.Is(rtErr, context.Canceled) {
+			fail(8, "the caller's context was cancelled (at a base call) but errors.Is(err, context.Canceled) is false: %v", rtErr)
+		}
+		// When an attempt timeout may end the attempt at about the same
+		// time as the deadline, either may be reported.
+		deadlineFirst := c.attemptTimeout == 0 || c.deadline+20*time.Millisecond < c.attemptTimeout
+		if !hidden && deadlineFirst && c.ctxKind == rt1CtxDeadline && errors.Is(lastCtxErr, context.DeadlineExceeded) && !errors.Is(rtErr, context.DeadlineExceeded) {
+			timed(8, "the caller's deadline had passed at the last base event but errors.Is(err, context.DeadlineExceeded) is false: %v", rtErr)
+		}
+		if ctxAtReturn == nil && errors.Is(rtErr, context.Canceled) {
+			fail(8, "the caller's context is alive but errors.Is(err, context.Canceled) holds: %v", rtErr)
+		}
+		// The base's own error stays reachable (README "Errors").
+		if lastCall != nil && lastCall.err != nil && !lastCall.nilNil && !errors.Is(lastCall.err, context.Canceled) && !errors.Is(lastCall.err, context.DeadlineExceeded) && !errors.Is(rtErr, lastCall.err) {
+			if refused {
+				res.notes = append(res.notes, "known bug (TestRedteamRefusalKeepsTransportError): transport error lost behind a breaker refusal")
+			} else if !errors.Is(rtErr, context.Canceled) && !errors.Is(rtErr, context.DeadlineExceeded) && !errors.Is(rtErr, yunrt.ErrDeadline) {
+				fail(8, "the last call failed with %v, but errors.Is(err, it) is false: %v", lastCall.err, rtErr)
+			}
+		}
+		if c.reqKind == rt1ReqFailing && !errors.Is(rtErr, rt1ErrBodyRead) && !errors.Is(rtErr, yunrt.ErrBodyLength) && !errors.Is(rtErr, breaker.ErrOpen) && ctxAtReturn == nil && len(calls) == 0 {
+			fail(8, "the caller's body failed and nothing was sent, but err %v does not wrap the body's error nor ErrBodyLength", rtErr)
+		}
+	}
+
+	// Clause 3 (and the failing body): a body that failed cannot give a
+	// response; the base never receives a body other than the caller's.
+	if c.reqKind == rt1ReqFailing && rtErr == nil && !rt1FromPartial(resp, calls) {
+		fail(3, "the caller's body failed, yet RoundTrip returned a %d response", resp.StatusCode)
+	}
+	for _, cl := range calls {
+		if cl.bodyRead == nil && !cl.bodyReadOK {
+			continue
+		}
+		if !bytes.HasPrefix(c.reqBody, cl.bodyRead) {
+			fail(3, "call %d: the base read %d body bytes that are not a prefix of the caller's body (%d bytes)", cl.n, len(cl.bodyRead), len(c.reqBody))
+		}
+		if cl.bodyReadOK {
+			if c.reqKind == rt1ReqFailing {
+				fail(3, "call %d: the caller's body failed after %d bytes, but the base read a clean body of %d bytes", cl.n, len(c.reqBody), len(cl.bodyRead))
+			} else if !bytes.Equal(cl.bodyRead, c.reqBody) {
+				fail(3, "call %d: the base read a clean body of %d bytes, the caller's is %d bytes", cl.n, len(cl.bodyRead), len(c.reqBody))
+			}
+			if cl.reqCL > 0 && cl.reqCL != int64(len(cl.bodyRead)) {
+				fail(3, "call %d: the base's request declares ContentLength %d but carries %d bytes", cl.n, cl.reqCL, len(cl.bodyRead))
+			}
+		}
+	}
+
+	// Clause 5: the body handed over.
+	if resp != nil {
+		k, _ := strconv.Atoi(resp.Header.Get("X-Rt1-Call"))
+		if k < 1 || k > len(calls) || calls[k-1].resp == nil {
+			fail(5, "the response (%d) is none of the base's responses (header X-Rt1-Call=%q)", resp.StatusCode, resp.Header.Get("X-Rt1-Call"))
+			resp.Body.Close()
+		} else {
+			cl := calls[k-1]
+			if resp.StatusCode != cl.resp.StatusCode {
+				fail(5, "status %d, the base answered %d", resp.StatusCode, cl.resp.StatusCode)
+			}
+			if resp.ContentLength != cl.resp.ContentLength {
+				fail(5, "ContentLength %d, the base's was %d", resp.ContentLength, cl.resp.ContentLength)
+			}
+			rng := rand.New(rand.NewSource(c.seed ^ int64(c.idx)<<20))
+			var (
+				got      []byte
+				rerr     error
+				timedOut bool
+			)
+			switch c.readHanded {
+			case 0:
+				got, rerr, timedOut = rt1ReadHanded(resp.Body, rng, bound)
+			case 1:
+				// Read a little (never past the base's data, so as not
+				// to block), then close early.
+				if n := min(cl.body.limit, 1+rng.Intn(64)); n > 0 {
+					buf := make([]byte, n)
+					m, _ := io.ReadFull(resp.Body, buf)
+					if !bytes.Equal(buf[:m], cl.bodyData[:m]) {
+						fail(5, "the first %d bytes of the handed body differ from the base's", m)
+					}
+				}
+			}
+			if c.readHanded != 0 {
+				// Closed below; clause 4 checks the base's body is closed.
+			} else if timedOut {
+				fail(5, "reading the handed body hung")
+			} else {
+				want := cl.bodyData[:cl.body.limit]
+				if !bytes.Equal(got, want) {
+					fail(5, "the handed body yields %d bytes, want %d (%s); first difference at %d", len(got), len(want), cl.plan.mode, rt1FirstDiff(got, want))
+				}
+				switch cl.plan.mode {
+				case rt1Full:
+					if rerr != nil {
+						fail(5, "the base's body was whole, the caller's read ended in %v", rerr)
+					}
+				case rt1Cut:
+					if !errors.Is(rerr, io.ErrUnexpectedEOF) {
+						fail(5, "the base cut the body after %d bytes (io.ErrUnexpectedEOF); the caller's read ended in %v", cl.body.limit, rerr)
+					}
+				case rt1ReadErr:
+					if !errors.Is(rerr, syscall.ECONNRESET) {
+						fail(5, "the base's body failed after %d bytes with ECONNRESET; the caller's read ended in %v", cl.body.limit, rerr)
+					}
+				case rt1Block:
+					if rerr == nil {
+						fail(5, "the base's body blocked after %d bytes until its context ended; the caller's read ended cleanly", cl.body.limit)
+					}
+				}
+			}
+			if err := resp.Body.Close(); err != nil {
+				_ = err // a close error is allowed
+			}
+		}
+	}
+
+	// Clauses 3 and 4: every body closed, within a bound.
+	waitUntil := time.Now().Add(rt1CloseWait)
+	if callerBody != nil && !rt1WaitClosed(callerBody.closed, waitUntil) {
+		fail(3, "the caller's req.Body (%s) was not closed", c.reqKind)
+	}
+	run.mu.Lock()
+	getBodies := append([]*rt1ReqBody(nil), run.getBodies...)
+	run.mu.Unlock()
+	for i, b := range getBodies {
+		if !rt1WaitClosed(b.closed, waitUntil) {
+			fail(3, "the body GetBody made (%d of %d) was not closed", i+1, len(getBodies))
+		}
+	}
+	for _, cl := range calls {
+		if cl.body != nil && !rt1WaitClosed(cl.body.closed, waitUntil) {
+			fail(4, "the body of call %d (%s) was not closed", cl.n, cl.plan)
+		}
+	}
+
+	// Clause 6: never twice, never past MaxAttempts, never after the
+	// caller's context ended.
+	if len(calls) > c.maxAttempts {
+		fail(6, "%d calls reached the base, MaxAttempts is %d", len(calls), c.maxAttempts)
+	}
+	for i := 0; i+1 < len(calls); i++ {
+		if stop, why := rt1MustNotResend(&calls[i].plan, c.write); stop {
+			fail(6, "call %d reached the base after call %d: %s", i+2, i+1, why)
+		}
+	}
+	run.mu.Lock()
+	endedAt := run.ctxEndedAt
+	run.mu.Unlock()
+	if c.ctxKind == rt1CtxEnded && len(calls) > 0 {
+		fail(6, "the caller's context ended before RoundTrip, yet %d calls reached the base", len(calls))
+	}
+	for _, cl := range calls[min(1, len(calls)):] {
+		if cl.ctxAtStart == nil {
+			continue
+		}
+		if c.ctxKind == rt1CtxCancel || cl.started.Sub(endedAt) > 10*time.Millisecond {
+			fail(6, "call %d reached the base %v after the caller's context ended (%v)", cl.n, cl.started.Sub(endedAt), cl.ctxAtStart)
+		}
+	}
+	return res
+}
+
+// rt1FromPartial reports whether resp is the answer of a call that did
+// not read the whole request body (a server may answer before reading it).
+func rt1FromPartial(resp *http.Response, calls []*rt1Call) bool {
+	k, _ := strconv.Atoi(resp.Header.Get("X-Rt1-Call"))
+	return k >= 1 && k <= len(calls) && calls[k-1].plan.partial
+}
+
+// rt1ReadHanded reads a body as a caller would, in random chunks, or
+// through io.Copy; it gives up after bound.
+func rt1ReadHanded(body io.Reader, rng *rand.Rand, bound time.Duration) ([]byte, error, bool) {
+	useCopy := rng.Intn(3) == 0
+	size := 1 + rng.Intn(8192)
+	seed := rng.Int63()
+	type out struct {
+		b   []byte
+		err error
+	}
+	ch := make(chan out, 1)
+	go func() {
+		if useCopy {
+			var buf bytes.Buffer
+			_, err := io.Copy(&buf, body)
+			ch <- out{buf.Bytes(), err}
+			return
+		}
+		r := rand.New(rand.NewSource(seed))
+		buf := make([]byte, size)
+		var got []byte
+		for {
+			n, err := body.Read(buf[:1+r.Intn(size)])
+			got = append(got, buf[:n]...)
+			if err == io.EOF {
+				ch <- out{got, nil}
+				return
+			}
+			if err != nil {
+				ch <- out{got, err}
+				return
+			}
+		}
+	}()
+	t := time.NewTimer(bound)
+	defer t.Stop()
+	select {
+	case o := <-ch:
+		return o.b, o.err, false
+	case <-t.C:
+		return nil, nil, true
+	}
+}
+
+func rt1WaitClosed(ch <-chan struct{}, until time.Time) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+	}
+	t := time.NewTimer(time.Until(until))
+	defer t.Stop()
+	select {
+	case <-ch:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+func rt1FirstDiff(a, b []byte) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
+// rt1Snap is what the caller's request held before RoundTrip.
+type rt1Snap struct {
+	method, url, host string
+	urlPtr            any
+	header            http.Header
+	headerPtr         uintptr
+	body              io.ReadCloser
+	getBody           uintptr
+	contentLength     int64
+	ctx               context.Context
+	te                []string
+	close             bool
+	form, postForm    bool
+	trailer           http.Header
+}
+
+func rt1Snapshot(r *http.Request) rt1Snap {
+	s := rt1Snap{
+		method: r.Method, url: r.URL.String(), host: r.Host, urlPtr: r.URL,
+		header: r.Header.Clone(), headerPtr: reflect.ValueOf(r.Header).Pointer(),
+		body: r.Body, contentLength: r.ContentLength, ctx: r.Context(),
+		te: append([]string(nil), r.TransferEncoding...), close: r.Close,
+		form: r.Form != nil, postForm: r.PostForm != nil, trailer: r.Trailer.Clone(),
+	}
+	if r.GetBody != nil {
+		s.getBody = reflect.ValueOf(r.GetBody).Pointer()
+	}
+	return s
+}
+
+func (s rt1Snap) diff(o rt1Snap) string {
+	var d []string
+	if s.method != o.method {
+		d = append(d, "Method "+o.method+" → "+s.method)
+	}
+	if s.url != o.url || s.urlPtr != o.urlPtr {
+		d = append(d, "URL "+o.url+" → "+s.url)
+	}
+	if s.host != o.host {
+		d = append(d, "Host "+o.host+" → "+s.host)
+	}
+	if !reflect.DeepEqual(s.header, o.header) || s.headerPtr != o.headerPtr {
+		d = append(d, fmt.Sprintf("Header %v → %v", o.header, s.header))
+	}
+	if s.body != o.body {
+		d = append(d, fmt.Sprintf("Body %T → %T", o.body, s.body))
+	}
+	if s.getBody != o.getBody {
+		d = append(d, "GetBody replaced")
+	}
+	if s.contentLength != o.contentLength {
+		d = append(d, fmt.Sprintf("ContentLength %d → %d", o.contentLength, s.contentLength))
+	}
+	if s.ctx != o.ctx {
+		d = append(d, "context replaced")
+	}
+	if !reflect.DeepEqual(s.te, o.te) || s.close != o.close || s.form != o.form || s.postForm != o.postForm || !reflect.DeepEqual(s.trailer, o.trailer) {
+		d = append(d, "TransferEncoding/Close/Form/PostForm/Trailer changed")
+	}
+	return strings.Join(d, "; ")
+}
+
+func rt1EnvInt(name string, def int64) int64 {
+	if v := os.Getenv(name); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err == nil {
+			return n
+		}
+	}
+	return def
+}
+
+// TestRedteamContract draws YUNRT_RT1_N (2,000) seeded cases against a
+// programmable base transport and checks, on every case: (1) a response
+// XOR an error, a typed error for a nil, nil base; (2) the caller's request
+// unchanged and resp.Request the caller's; (3) req.Body (and what GetBody
+// made) closed, no body other than the caller's reaching the base; (4)
+// every base response body closed; (5) the handed body byte-identical to
+// the base's, a cut or failed body ending in its error; (6) a write that
+// may have been performed never resent, no attempt past MaxAttempts or
+// after the caller's context ended; (7) RoundTrip back within the
+// deadline plus the README's 100 ms stallGrace; (8) *yunrt.Error, and the
+// context's error when the caller's context ended. Clause 9 is
+// TestRedteamCloseIdleConnections.
+func TestRedteamContract(t *testing.T) {
+	seed := rt1EnvInt("YUNRT_RT1_SEED", 20261202)
+	n := int(rt1EnvInt("YUNRT_RT1_N", 2000))
+	only := int(rt1EnvInt("YUNRT_RT1_CASE", -1))
+	if testing.Short() && os.Getenv("YUNRT_RT1_N") == "" {
+		n = 500
+	}
+
+	env := rt1NewEnv()
+	idx := make(chan int)
+	type done struct {
+		c   *rt1Case
+		res rt1Result
+	}
+	results := make(chan done)
+	var wg sync.WaitGroup
+	workers := 16
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range idx {
+				c := rt1Draw(seed, i)
+				results <- done{c, rt1Run1(c, only >= 0 && os.Getenv("YUNRT_RT1_NOOBS") == "", env)}
+			}
+		}()
+	}
+	go func() {
+		if only >= 0 {
+			idx <- only
+		} else {
+			for i := 0; i < n; i++ {
+				idx <- i
+			}
+		}
+		close(idx)
+		wg.Wait()
+		close(results)
+	}()
+
+	var (
+		failedCases  int
+		byClause     = map[string]int{}
+		maxOvershoot time.Duration
+		deadlineRuns int
+		calls        int
+		errs         int
+		ran          int
+		failed       []done
+		notes        = map[string]int{}
+	)
+	start := time.Now()
+	for d := range results {
+		ran++
+		calls += d.res.calls
+		if d.res.errored {
+			errs++
+		}
+		if d.c.ctxKind == rt1CtxDeadline {
+			deadlineRuns++
+			maxOvershoot = max(maxOvershoot, d.res.overshoot)
+		}
+		if only >= 0 {
+			t.Logf("%s\n  %s", d.c, strings.Join(d.res.log, "\n  "))
+		}
+		if n := len(d.res.failures); n > 0 && n == d.res.timed && only < 0 {
+			// Rerun alone: a timing failure counts only if it persists.
+			for try := 0; try < 3 && len(d.res.failures) > 0; try++ {
+				d.res = rt1Run1(d.c, false, env)
+			}
+			if len(d.res.failures) == 0 {
+				notes["timing failure under load, passed alone"]++
+			}
+		}
+		for _, n := range d.res.notes {
+			notes[n]++
+		}
+		if len(d.res.failures) > 0 {
+			failedCases++
+			for _, f := range d.res.failures {
+				byClause[f[:strings.Index(f, ":")]]++
+			}
+			failed = append(failed, d)
+		}
+	}
+	sort.Slice(failed, func(i, j int) bool { return failed[i].c.idx < failed[j].c.idx })
+	if cl := os.Getenv("YUNRT_RT1_CLAUSE"); cl != "" {
+		var keep []done
+		for _, d := range failed {
+			for _, f := range d.res.failures {
+				if strings.HasPrefix(f, "clause "+cl+":") {
+					keep = append(keep, d)
+					break
+				}
+			}
+		}
+		failed = keep
+	}
+	for i, d := range failed {
+		if i == 25 {
+			t.Errorf("... and %d more failed cases", len(failed)-i)
+			break
+		}
+		t.Errorf("seed %d %s\n  rerun: YUNRT_RT1_SEED=%d YUNRT_RT1_CASE=%d\n  %s", seed, d.c, seed, d.c.idx, strings.Join(d.res.failures, "\n  "))
+	}
+	t.Logf("seed %d: %d cases in %v, %d base calls, %d errors returned, %d deadline cases (max overshoot %v), %d cases failed %v; notes %v",
+		seed, ran, time.Since(start).Round(time.Millisecond), calls, errs, deadlineRuns, maxOvershoot, failedCases, byClause, notes)
+}
+
+// rt1CountingBase counts CloseIdleConnections.
+type rt1CountingBase struct{ n atomic.Int32 }
+
+func (b *rt1CountingBase) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("unused")
+}
+func (b *rt1CountingBase) CloseIdleConnections() { b.n.Add(1) }
+
+// TestRedteamCloseIdleConnections pins clause 9: CloseIdleConnections on
+// the Transport, directly or through http.Client, reaches the base.
+func TestRedteamCloseIdleConnections(t *testing.T) {
+	base := &rt1CountingBase{}
+	rt := yunrt.New(base)
+	rt.CloseIdleConnections()
+	if got := base.n.Load(); got != 1 {
+		t.Fatalf("Transport.CloseIdleConnections reached the base %d times, want 1", got)
+	}
+	(&http.Client{Transport: rt}).CloseIdleConnections()
+	if got := base.n.Load(); got != 2 {
+		t.Fatalf("http.Client.CloseIdleConnections reached the base %d times in all, want 2", got)
+	}
+}
+
+// rt1ScriptBase answers each call with the next step of its script (the
+// last step repeats) and counts the calls.
+type rt1ScriptBase struct {
+	mu    sync.Mutex
+	steps []func(*http.Request) (*http.Response, error)
+	calls int
+}
+
+func (b *rt1ScriptBase) RoundTrip(req *http.Request) (*http.Response, error) {
+	b.mu.Lock()
+	step := b.steps[min(b.calls, len(b.steps)-1)]
+	b.calls++
+	b.mu.Unlock()
+	if req.Body != nil {
+		io.Copy(io.Discard, req.Body)
+		req.Body.Close()
+	}
+	return step(req)
+}
+
+func (b *rt1ScriptBase) count() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.calls
+}
+
+func rt1Answer(status int, body string) func(*http.Request) (*http.Response, error) {
+	return func(req *http.Request) (*http.Response, error) {
+		return &http.Response{
+			StatusCode: status, Status: fmt.Sprintf("%d %s", status, http.StatusText(status)),
+			Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header:        http.Header{"Content-Type": {"application/json"}},
+			Body:          io.NopCloser(strings.NewReader(body)),
+			ContentLength: int64(len(body)), Request: req,
+		}, nil
+	}
+}
+
+func rt1Fail(err error) func(*http.Request) (*http.Response, error) {
+	return func(*http.Request) (*http.Response, error) { return nil, err }
+}
+
+// rt1TrippingBreaker opens a Tencent endpoint's breaker on its first
+// failure and keeps it open for a minute.
+func rt1TrippingBreaker() yunrt.Option {
+	return yunrt.WithBreaker(classify.Tencent, breaker.Settings{MinRequests: 1, FailureRatio: 0.5, MinOpenTimeout: time.Minute, OpenTimeout: time.Minute})
+}
+
+func rt1TencentRead(ctx context.Context) *http.Request {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://sms.tencentcloudapi.com/", strings.NewReader(`{}`))
+	if err != nil {
+		panic(err)
+	}
+	req.Header.Set("X-TC-Action", "DescribeSmsSignList")
+	req.Header.Set("Content-Type", "application/json")
+	return req
+}
+
+const rt1Tencent500 = `{"Response":{"Error":{"Code":"InternalError","Message":"内部错误。"},"RequestId":"r-1"}}`
+
+// TestRedteamEndedContextOpenBreaker pins clause 8 for a request whose
+// context ended before RoundTrip, sent to an endpoint whose breaker is
+// open: nothing may be sent, and the error must say the caller's context
+// ended (README "Errors": context.Canceled / DeadlineExceeded "the
+// caller's context ended"), whatever else also refuses the attempt.
+func TestRedteamEndedContextOpenBreaker(t *testing.T) {
+	t.Skip("BUG (rt1): with the endpoint's breaker open, a request whose context already ended gets breaker.ErrOpen and neither context.Canceled nor context.DeadlineExceeded: the breaker is asked before the context")
+	for _, tc := range []struct {
+		name string
+		ctx  func() (context.Context, context.CancelFunc)
+		want error
+	}{
+		{"cancelled", func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			return ctx, cancel
+		}, context.Canceled},
+		{"deadline passed", func() (context.Context, context.CancelFunc) {
+			return context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+		}, context.DeadlineExceeded},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := &rt1ScriptBase{steps: []func(*http.Request) (*http.Response, error){rt1Answer(500, rt1Tencent500)}}
+			rt := yunrt.New(base, rt1TrippingBreaker(), yunrt.WithPolicy(classify.Tencent, policy.Policy{MaxAttempts: 1}))
+			// Trip the breaker: one 500 on a read.
+			resp, err := rt.RoundTrip(rt1TencentRead(context.Background()))
+			if err != nil {
+				t.Fatalf("tripping request: %v", err)
+			}
+			resp.Body.Close()
+			ctx, cancel := tc.ctx()
+			defer cancel()
+			resp, err = rt.RoundTrip(rt1TencentRead(ctx))
+			if resp != nil {
+				resp.Body.Close()
+				t.Fatalf("got a response (%d), want an error", resp.StatusCode)
+			}
+			if base.count() != 1 {
+				t.Errorf("the base was called %d times, want 1 (nothing sent after the trip)", base.count())
+			}
+			if !errors.Is(err, tc.want) {
+				t.Errorf("err = %v; errors.Is(err, %v) is false", err, tc.want)
+			}
+		})
+	}
+}
+
+// rt1AttemptSignal reports each AttemptEnd of a read on a channel.
+type rt1AttemptSignal struct {
+	yunrt.NopObserver
+	ch chan yunrt.Attempt
+}
+
+func (o rt1AttemptSignal) AttemptEnd(_ context.Context, info yunrt.RequestInfo, a yunrt.Attempt) {
+	if info.Kind == classify.Read {
+		o.ch <- a
+	}
+}
+
+// TestRedteamRefusalKeepsTransportError pins the README "Errors" promise
+// that the returned error unwraps to the underlying transport error
+// ("errors.Is(err, syscall.ECONNRESET) works"; Error.Err "is the last
+// transport error") when the attempt after it is refused: a read gets
+// ECONNRESET (or nil, nil from the base), and while it waits to retry,
+// a write to the same endpoint fails and opens the breaker, which refuses
+// the retry.
+func TestRedteamRefusalKeepsTransportError(t *testing.T) {
+	t.Skip("BUG (rt1): when a retry is refused by a breaker that opened during the wait, the *yunrt.Error no longer unwraps to the last attempt's transport error (ECONNRESET, ErrBaseContract): only breaker.ErrOpen")
+	for _, tc := range []struct {
+		name string
+		step func(*http.Request) (*http.Response, error)
+		want error
+	}{
+		{"reset", rt1Fail(rt1ErrReset), syscall.ECONNRESET},
+		{"nil, nil", func(*http.Request) (*http.Response, error) { return nil, nil }, yunrt.ErrBaseContract},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := &rt1ScriptBase{steps: []func(*http.Request) (*http.Response, error){tc.step}}
+			sig := rt1AttemptSignal{ch: make(chan yunrt.Attempt, 4)}
+			rt := yunrt.New(base, yunrt.WithObserver(sig),
+				yunrt.WithBreaker(classify.Tencent, breaker.Settings{MinRequests: 2, FailureRatio: 0.5, MinOpenTimeout: time.Minute, OpenTimeout: time.Minute}),
+				yunrt.WithPolicy(classify.Tencent, policy.Policy{
+					MaxAttempts: 2,
+					// Long enough for the write below to finish first.
+					Retryable: policy.Backoff{Initial: 200 * time.Millisecond, Max: 200 * time.Millisecond, Jitter: -1},
+				}))
+			type result struct {
+				resp *http.Response
+				err  error
+			}
+			done := make(chan result, 1)
+			go func() {
+				resp, err := rt.RoundTrip(rt1TencentRead(context.Background()))
+				done <- result{resp, err}
+			}()
+			if a := <-sig.ch; a.Decision.Verdict != policy.Retry {
+				t.Fatalf("the read's first attempt decided %v, want retry", a.Decision)
+			}
+			// The read now waits 200 ms; a failed write opens the breaker.
+			w := rt1TencentRead(context.Background())
+			w.Header.Set("X-TC-Action", "SendSms")
+			if resp, err := rt.RoundTrip(w); err == nil {
+				resp.Body.Close()
+			}
+			r := <-done
+			if r.resp != nil {
+				r.resp.Body.Close()
+				t.Fatalf("got a response (%d), want an error", r.resp.StatusCode)
+			}
+			var ye *yunrt.Error
+			if !errors.As(r.err, &ye) {
+				t.Fatalf("err %v is not a *yunrt.Error", r.err)
+			}
+			if !errors.Is(r.err, breaker.ErrOpen) {
+				t.Fatalf("the retry was not refused by the breaker (calls %d): %v", base.count(), r.err)
+			}
+			if !errors.Is(r.err, tc.want) {
+				t.Errorf("errors.Is(err, %v) is false: %v (Reason %v, Err %v, Attempts %d)", tc.want, r.err, ye.Reason, ye.Err, ye.Attempts)
+			}
+		})
+	}
+}
