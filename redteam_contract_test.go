@@ -284,6 +284,7 @@ type rt1Case struct {
 	shared         int // 0: a Transport of its own; 1, 2: one shared by many cases
 	readHanded     int // 0 read it all, 1 close after a few bytes, 2 close unread
 	attempts       []rt1Attempt
+	sabotage       string // TestRedteamContractCanFail: break the Transport on purpose
 }
 
 func (c *rt1Case) String() string {
@@ -1071,6 +1072,10 @@ func rt1Run1(c *rt1Case, debug bool, env *rt1Env) (res rt1Result) {
 		cancel()
 		run.canceled.Store(true)
 	}
+	var rtUnder http.RoundTripper = rt
+	if c.sabotage != "" {
+		rtUnder = rt1Sabotage{rt: rt, how: c.sabotage}
+	}
 
 	// A watchdog: a hang past any bound is a finding, and must not hang
 	// the test.
@@ -1086,7 +1091,7 @@ func rt1Run1(c *rt1Case, debug bool, env *rt1Env) (res rt1Result) {
 	defer watchdog.Stop()
 
 	start := time.Now()
-	resp, rtErr := rt.RoundTrip(req)
+	resp, rtErr := rtUnder.RoundTrip(req)
 	returned := time.Now()
 	ctxAtReturn := ctx.Err()
 	run.mu.Lock()
@@ -1582,6 +1587,120 @@ func TestRedteamContract(t *testing.T) {
 	}
 	t.Logf("seed %d: %d cases in %v, %d base calls, %d errors returned, %d deadline cases (max overshoot %v), %d cases failed %v; notes %v",
 		seed, ran, time.Since(start).Round(time.Millisecond), calls, errs, deadlineRuns, maxOvershoot, failedCases, byClause, notes)
+}
+
+// rt1Sabotage breaks yunrt's Transport on purpose, one clause at a time,
+// to show that TestRedteamContract's checks can fail.
+type rt1Sabotage struct {
+	rt  *yunrt.Transport
+	how string
+}
+
+type rt1CleanCut struct{ io.ReadCloser }
+
+func (b rt1CleanCut) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		err = io.EOF
+	}
+	return n, err
+}
+
+func (s rt1Sabotage) RoundTrip(req *http.Request) (*http.Response, error) {
+	switch s.how {
+	case "mutate-request":
+		req.Header.Set("X-Sabotage", "1")
+	case "keep-request-body":
+		r2 := req.Clone(req.Context())
+		if req.Body != nil && req.Body != http.NoBody {
+			r2.Body = io.NopCloser(req.Body)
+		}
+		req = r2
+	}
+	resp, err := s.rt.RoundTrip(req)
+	switch s.how {
+	case "response-and-error":
+		if resp != nil && resp.StatusCode >= 500 {
+			return resp, errors.New("sabotage: a 5xx")
+		}
+	case "other-request":
+		if resp != nil {
+			resp.Request = req.Clone(req.Context())
+		}
+	case "drop-5xx-unclosed":
+		if resp != nil && resp.StatusCode >= 500 {
+			return nil, &yunrt.Error{Reason: errors.New("sabotage: dropped a 5xx")}
+		}
+	case "clean-cut":
+		if resp != nil {
+			resp.Body = rt1CleanCut{resp.Body}
+		}
+	case "resend":
+		if err != nil && req.Body == nil {
+			return s.rt.RoundTrip(req)
+		}
+	case "late":
+		if dl, ok := req.Context().Deadline(); ok {
+			t := time.NewTimer(time.Until(dl) + 300*time.Millisecond)
+			<-t.C
+		}
+	case "untyped":
+		if err != nil {
+			return nil, errors.New(err.Error())
+		}
+	}
+	return resp, err
+}
+
+// TestRedteamContractCanFail shows that each clause of TestRedteamContract
+// can fail: the same cases, through a Transport broken on purpose, make
+// the clause it breaks fail.
+func TestRedteamContractCanFail(t *testing.T) {
+	env := rt1NewEnv()
+	for _, tc := range []struct {
+		how    string
+		clause string
+	}{
+		{"response-and-error", "clause 1"},
+		{"mutate-request", "clause 2"},
+		{"other-request", "clause 2"},
+		{"keep-request-body", "clause 3"},
+		{"drop-5xx-unclosed", "clause 4"},
+		{"clean-cut", "clause 5"},
+		{"resend", "clause 6"},
+		{"late", "clause 7"},
+		{"untyped", "clause 8"},
+	} {
+		t.Run(tc.how, func(t *testing.T) {
+			t.Parallel()
+			hits := 0
+			for i := 0; i < 400 && hits == 0; i++ {
+				c := rt1Draw(20261202, i)
+				if tc.how == "late" && c.ctxKind != rt1CtxDeadline {
+					continue
+				}
+				c.sabotage = tc.how
+				for _, f := range rt1Run1(c, false, env).failures {
+					if strings.HasPrefix(f, tc.clause+":") {
+						hits++
+					}
+				}
+			}
+			if hits == 0 {
+				t.Errorf("sabotage %q: no case failed %s", tc.how, tc.clause)
+			}
+		})
+	}
+	t.Run("close-idle-not-forwarded", func(t *testing.T) {
+		base := &rt1CountingBase{}
+		var rt http.RoundTripper = rt1Sabotage{rt: yunrt.New(base)}
+		if ci, ok := rt.(interface{ CloseIdleConnections() }); ok {
+			ci.CloseIdleConnections()
+		}
+		if base.n.Load() != 0 {
+			t.Errorf("a wrapper without CloseIdleConnections reached the base")
+		}
+	})
 }
 
 // rt1CountingBase counts CloseIdleConnections.
