@@ -17,7 +17,7 @@ package yunrt_test
 // reset before or after the request body was read; nil, nil; a hang until
 // the context ends), and checks nine clauses of the contract on every case.
 //
-//	YUNRT_RT1_N=20000    run more cases (default 2000)
+//	YUNRT_RT1_N=20000    run more cases (default 4000)
 //	YUNRT_RT1_SEED=7     another seed (default 20261202)
 //	YUNRT_RT1_CASE=123   run only that case, and log its plan
 
@@ -30,6 +30,7 @@ import (
 	"math/rand"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"reflect"
 	"sort"
@@ -153,10 +154,16 @@ const (
 	rt1ResetAfter             // reset after the request body was read
 	rt1NilNil                 // nil response, nil error (body read)
 	rt1Hang                   // blocks until its context ends (body read)
+	// rt1Replay: the copy is written, the (reused) connection fails before
+	// any response byte, and the base, as net/http does for a replayable
+	// request, tries again on new connections (copies in all), through
+	// the httptrace hooks; a copy yunrt stops (its connection closed or
+	// its context ended in GotConn) is not written.
+	rt1Replay
 )
 
 func (o rt1Outcome) String() string {
-	return [...]string{"respond", "dial-refused", "reset-before-body", "reset-after-body", "nil-nil", "hang"}[o]
+	return [...]string{"respond", "dial-refused", "reset-before-body", "reset-after-body", "nil-nil", "hang", "replay"}[o]
 }
 
 type rt1Shape uint8
@@ -192,6 +199,7 @@ type rt1Attempt struct {
 	mode    rt1Mode
 	at      int
 	partial bool // the base answers after reading only part of the request body
+	copies  int  // rt1Replay: how many copies the base tries
 	eager   bool // deliver the end (EOF or error) with the last data
 	chunk   int  // most bytes one Read delivers
 	data    []byte
@@ -203,6 +211,9 @@ func (a rt1Attempt) String() string {
 	b.WriteString(a.outcome.String())
 	if a.cancel {
 		b.WriteString("+cancel-caller")
+	}
+	if a.outcome == rt1Replay {
+		fmt.Fprintf(&b, " copies=%d", a.copies)
 	}
 	if a.outcome != rt1Respond {
 		return b.String()
@@ -285,6 +296,7 @@ type rt1Case struct {
 	readHanded     int // 0 read it all, 1 close after a few bytes, 2 close unread
 	attempts       []rt1Attempt
 	sabotage       string // TestRedteamContractCanFail: break the Transport on purpose
+	traced         bool   // the base runs the httptrace hooks, as net/http does
 }
 
 func (c *rt1Case) String() string {
@@ -302,6 +314,9 @@ func (c *rt1Case) String() string {
 		b.WriteString(" cancel-mid-way")
 	case rt1CtxEnded:
 		b.WriteString(" cancelled-before-RoundTrip")
+	}
+	if c.traced {
+		b.WriteString(" traced")
 	}
 	fmt.Fprintf(&b, " MaxAttempts=%d AttemptTimeout=%v breaker=%v bufLimit=%d policy-via=%s shared=%d read-handed=%s", c.maxAttempts, c.attemptTimeout, c.breakerOn, c.bufLimit,
 		[]string{"WithPolicy", "WithRequestPolicy", "NoRetry"}[c.policyVia], c.shared, []string{"all", "close-early", "close-unread"}[c.readHanded])
@@ -408,6 +423,7 @@ func rt1Draw(seed int64, idx int) *rt1Case {
 		}
 	}
 
+	c.traced = r.Intn(2) == 0
 	cancelAt := 0
 	if c.ctxKind == rt1CtxCancel {
 		cancelAt = 1 + r.Intn(c.maxAttempts)
@@ -427,6 +443,9 @@ func rt1Draw(seed int64, idx int) *rt1Case {
 			a.outcome = rt1NilNil
 		case x < 33 && mayHang:
 			a.outcome = rt1Hang
+		case x < 40 && c.traced:
+			a.outcome = rt1Replay
+			a.copies = 2 + r.Intn(4)
 		default:
 			a.outcome = rt1Respond
 		}
@@ -558,11 +577,16 @@ func rt1EffectiveClass(a *rt1Attempt) rt1Class {
 // performed is never resent (README "Reads, writes and the never-twice
 // rule"); success, permanent and (without a signer) resign answers stop
 // any request (README "What yunrt decides").
-func rt1MustNotResend(a *rt1Attempt, write bool) (bool, string) {
+func rt1MustNotResend(a *rt1Attempt, write, traced bool) (bool, string) {
 	switch a.outcome {
 	case rt1DialRefused:
 		return false, ""
-	case rt1ResetBefore, rt1ResetAfter, rt1NilNil, rt1Hang:
+	case rt1ResetBefore:
+		if traced {
+			return false, "" // the trace shows nothing was written
+		}
+		return write, "a write that was sent and got no answer (outcome unknown)"
+	case rt1ResetAfter, rt1NilNil, rt1Hang, rt1Replay:
 		return write, "a write that was sent and got no answer (outcome unknown)"
 	}
 	refusedStatus := a.status == 503 || a.status == 429 || a.status == 408
@@ -747,6 +771,18 @@ func (b *rt1RespBody) Close() error {
 	return nil
 }
 
+// rt1Conn is a connection that records its Close.
+type rt1Conn struct{ closed atomic.Bool }
+
+func (c *rt1Conn) Read([]byte) (int, error)         { return 0, io.EOF }
+func (c *rt1Conn) Write(p []byte) (int, error)      { return len(p), nil }
+func (c *rt1Conn) Close() error                     { c.closed.Store(true); return nil }
+func (c *rt1Conn) LocalAddr() net.Addr              { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000} }
+func (c *rt1Conn) RemoteAddr() net.Addr             { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 443} }
+func (c *rt1Conn) SetDeadline(time.Time) error      { return nil }
+func (c *rt1Conn) SetReadDeadline(time.Time) error  { return nil }
+func (c *rt1Conn) SetWriteDeadline(time.Time) error { return nil }
+
 // rt1Call is what the base saw and did on one call.
 type rt1Call struct {
 	n          int
@@ -759,6 +795,7 @@ type rt1Call struct {
 	reqCL      int64
 	err        error
 	nilNil     bool
+	copies     int // copies the base wrote (WroteHeaders) in this call
 	resp       *http.Response
 	body       *rt1RespBody
 	bodyData   []byte
@@ -815,6 +852,43 @@ func (b rt1Base) RoundTrip(req *http.Request) (*http.Response, error) {
 		run.cancel()
 	}
 	p := &call.plan
+	var trace *httptrace.ClientTrace
+	if run.c.traced {
+		trace = httptrace.ContextClientTrace(ctx)
+	}
+	if trace == nil {
+		trace = &httptrace.ClientTrace{}
+	}
+	// gotConn runs GetConn and GotConn on a new connection, and reports
+	// whether yunrt stopped the copy (closed the connection or ended the
+	// attempt's context), as net/http's writer would then fail.
+	gotConn := func(reused, replay bool) error {
+		if trace.GetConn != nil {
+			trace.GetConn(req.URL.Host)
+		}
+		conn := &rt1Conn{}
+		if trace.GotConn != nil {
+			trace.GotConn(httptrace.GotConnInfo{Conn: conn, Reused: reused})
+		}
+		if conn.closed.Load() {
+			return &net.OpError{Op: "write", Net: "tcp", Err: net.ErrClosed}
+		}
+		if replay && ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		return nil
+	}
+	wrote := func() {
+		call.copies++
+		if trace.WroteHeaders != nil {
+			trace.WroteHeaders()
+		}
+	}
+	wroteRequest := func(err error) {
+		if trace.WroteRequest != nil {
+			trace.WroteRequest(httptrace.WroteRequestInfo{Err: err})
+		}
+	}
 	readBody := func() error {
 		if req.Body == nil {
 			call.bodyReadOK = true
@@ -831,18 +905,34 @@ func (b rt1Base) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	switch p.outcome {
 	case rt1DialRefused:
+		if trace.GetConn != nil {
+			trace.GetConn(req.URL.Host)
+		}
 		if req.Body != nil {
 			req.Body.Close()
 		}
 		call.err = rt1ErrRefused
 		return nil, call.err
 	case rt1ResetBefore:
+		// A connection, and nothing written on it.
+		err := gotConn(true, false)
 		if req.Body != nil {
 			req.Body.Close()
 		}
-		call.err = rt1ErrReset
+		if err == nil {
+			err = rt1ErrReset
+		}
+		call.err = err
 		return nil, call.err
 	}
+	if err := gotConn(p.outcome == rt1Replay, false); err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		call.err = err
+		return nil, err
+	}
+	wrote()
 	if p.outcome == rt1Respond && p.partial && req.Body != nil {
 		// A server may answer (400, 413 …) before it read the body.
 		buf := make([]byte, 1+p.at%7)
@@ -850,10 +940,37 @@ func (b rt1Base) RoundTrip(req *http.Request) (*http.Response, error) {
 		call.bodyRead = buf[:n]
 		req.Body.Close()
 	} else if err := readBody(); err != nil {
+		wroteRequest(err)
 		call.err = err
 		return nil, err
 	}
+	wroteRequest(nil)
 	switch p.outcome {
+	case rt1Replay:
+		// net/http's Request.isReplayable.
+		m := req.Method
+		replayable := (m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions || m == http.MethodTrace) &&
+			(req.Body == nil || req.Body == http.NoBody || req.GetBody != nil)
+		replayable = replayable || req.Header.Get("Idempotency-Key") != "" || req.Header.Get("X-Idempotency-Key") != ""
+		for n := 1; n < p.copies && replayable; n++ {
+			if err := gotConn(false, true); err != nil {
+				call.err = err
+				return nil, err
+			}
+			wrote()
+			if req.Body != nil && req.Body != http.NoBody {
+				b, err := req.GetBody()
+				if err != nil {
+					call.err = err
+					return nil, err
+				}
+				io.Copy(io.Discard, b)
+				b.Close()
+			}
+			wroteRequest(nil)
+		}
+		call.err = rt1ErrReset
+		return nil, call.err
 	case rt1ResetAfter:
 		call.err = rt1ErrReset
 		return nil, call.err
@@ -926,6 +1043,7 @@ type rt1Result struct {
 	notes     []string
 	failures  []string
 	timed     int           // how many failures depend on timing
+	copies    []int         // base copies written per call
 	overshoot time.Duration // past the deadline, for deadline cases
 	calls     int
 	errored   bool
@@ -1099,6 +1217,9 @@ func rt1Run1(c *rt1Case, debug bool, env *rt1Env) (res rt1Result) {
 	calls := append([]*rt1Call(nil), run.calls...)
 	run.mu.Unlock()
 	res.calls = len(calls)
+	for _, cl := range calls {
+		res.copies = append(res.copies, cl.copies)
+	}
 	res.errored = rtErr != nil
 	if hung.Load() {
 		timed(7, "RoundTrip hung: returned after %v, past the watchdog (%v)", returned.Sub(start), bound)
@@ -1173,7 +1294,7 @@ func rt1Run1(c *rt1Case, debug bool, env *rt1Env) (res rt1Result) {
 		if lastCall != nil && lastCall.err != nil && !lastCall.nilNil && !errors.Is(lastCall.err, context.Canceled) && !errors.Is(lastCall.err, context.DeadlineExceeded) && !errors.Is(rtErr, lastCall.err) {
 			if refused {
 				res.notes = append(res.notes, "known bug (TestRedteamRefusalKeepsTransportError): transport error lost behind a breaker refusal")
-			} else if !errors.Is(rtErr, context.Canceled) && !errors.Is(rtErr, context.DeadlineExceeded) && !errors.Is(rtErr, yunrt.ErrDeadline) {
+			} else if !errors.Is(rtErr, context.Canceled) && !errors.Is(rtErr, context.DeadlineExceeded) && !errors.Is(rtErr, yunrt.ErrDeadline) && !errors.Is(rtErr, yunrt.ErrReplayStopped) {
 				fail(8, "the last call failed with %v, but errors.Is(err, it) is false: %v", lastCall.err, rtErr)
 			}
 		}
@@ -1299,13 +1420,21 @@ func rt1Run1(c *rt1Case, debug bool, env *rt1Env) (res rt1Result) {
 		fail(6, "%d calls reached the base, MaxAttempts is %d", len(calls), c.maxAttempts)
 	}
 	for i := 0; i+1 < len(calls); i++ {
-		if stop, why := rt1MustNotResend(&calls[i].plan, c.write); stop {
+		if stop, why := rt1MustNotResend(&calls[i].plan, c.write, c.traced); stop {
 			fail(6, "call %d reached the base after call %d: %s", i+2, i+1, why)
 		}
 	}
 	run.mu.Lock()
 	endedAt := run.ctxEndedAt
 	run.mu.Unlock()
+	for _, cl := range calls {
+		if c.write && cl.copies > 1 {
+			fail(6, "call %d: a write reached the wire %d times within one attempt (net/http replayed it)", cl.n, cl.copies)
+		}
+		if !c.write && cl.copies > 3 {
+			fail(6, "call %d: a read reached the wire %d times within one attempt (README: at most 3 copies)", cl.n, cl.copies)
+		}
+	}
 	if c.ctxKind == rt1CtxEnded && len(calls) > 0 {
 		fail(6, "the caller's context ended before RoundTrip, yet %d calls reached the base", len(calls))
 	}
@@ -1468,7 +1597,7 @@ func rt1EnvInt(name string, def int64) int64 {
 	return def
 }
 
-// TestRedteamContract draws YUNRT_RT1_N (2,000) seeded cases against a
+// TestRedteamContract draws YUNRT_RT1_N (4,000) seeded cases against a
 // programmable base transport and checks, on every case: (1) a response
 // XOR an error, a typed error for a nil, nil base; (2) the caller's request
 // unchanged and resp.Request the caller's; (3) req.Body (and what GetBody
@@ -1482,7 +1611,7 @@ func rt1EnvInt(name string, def int64) int64 {
 // TestRedteamCloseIdleConnections.
 func TestRedteamContract(t *testing.T) {
 	seed := rt1EnvInt("YUNRT_RT1_SEED", 20261202)
-	n := int(rt1EnvInt("YUNRT_RT1_N", 2000))
+	n := int(rt1EnvInt("YUNRT_RT1_N", 4000))
 	only := int(rt1EnvInt("YUNRT_RT1_CASE", -1))
 	if testing.Short() && os.Getenv("YUNRT_RT1_N") == "" {
 		n = 500
@@ -1543,7 +1672,7 @@ func TestRedteamContract(t *testing.T) {
 			maxOvershoot = max(maxOvershoot, d.res.overshoot)
 		}
 		if only >= 0 {
-			t.Logf("%s\n  %s", d.c, strings.Join(d.res.log, "\n  "))
+			t.Logf("%s\n  %s\n  copies written per call: %v", d.c, strings.Join(d.res.log, "\n  "), d.res.copies)
 		}
 		if n := len(d.res.failures); n > 0 && n == d.res.timed && only < 0 {
 			// Rerun alone: a timing failure counts only if it persists.
