@@ -293,7 +293,7 @@ type rt1Case struct {
 	bufLimit       int64
 	policyVia      int // 0 WithPolicy, 1 WithRequestPolicy, 2 NoRetry (and WithPolicy)
 	shared         int // 0: a Transport of its own; 1, 2: one shared by many cases
-	readHanded     int // 0 read it all, 1 close after a few bytes, 2 close unread
+	readHanded     int // 0 read it all, 1 close after a few bytes, 2 close unread, 3 close while another goroutine reads
 	attempts       []rt1Attempt
 	sabotage       string // TestRedteamContractCanFail: break the Transport on purpose
 	traced         bool   // the base runs the httptrace hooks, as net/http does
@@ -319,7 +319,7 @@ func (c *rt1Case) String() string {
 		b.WriteString(" traced")
 	}
 	fmt.Fprintf(&b, " MaxAttempts=%d AttemptTimeout=%v breaker=%v bufLimit=%d policy-via=%s shared=%d read-handed=%s", c.maxAttempts, c.attemptTimeout, c.breakerOn, c.bufLimit,
-		[]string{"WithPolicy", "WithRequestPolicy", "NoRetry"}[c.policyVia], c.shared, []string{"all", "close-early", "close-unread"}[c.readHanded])
+		[]string{"WithPolicy", "WithRequestPolicy", "NoRetry"}[c.policyVia], c.shared, []string{"all", "close-early", "close-unread", "close-while-reading"}[c.readHanded])
 	for i, a := range c.attempts {
 		fmt.Fprintf(&b, "\n    call %d: %s", i+1, a)
 	}
@@ -405,7 +405,7 @@ func rt1Draw(seed int64, idx int) *rt1Case {
 	if c.policyVia == 2 {
 		c.maxAttempts = 1
 	}
-	c.readHanded = rt1Pick(r, 0, 0, 0, 0, 0, 0, 1, 2)
+	c.readHanded = rt1Pick(r, 0, 0, 0, 0, 0, 0, 1, 2, 3)
 	if r.Intn(10) < 3 {
 		c.attemptTimeout = time.Duration(20+r.Intn(101)) * time.Millisecond
 	}
@@ -1360,6 +1360,38 @@ func rt1Run1(c *rt1Case, debug bool, env *rt1Env) (res rt1Result) {
 						fail(5, "the first %d bytes of the handed body differ from the base's", m)
 					}
 				}
+			case 3:
+				// Close while a reader may be blocked in Read: the Close
+				// must end the Read (as net/http's does), and what was
+				// read must be the base's bytes.
+				type out struct {
+					b   []byte
+					err error
+				}
+				ch := make(chan out, 1)
+				go func() {
+					var b []byte
+					buf := make([]byte, 512)
+					for {
+						n, err := resp.Body.Read(buf)
+						b = append(b, buf[:n]...)
+						if err != nil {
+							ch <- out{b, err}
+							return
+						}
+					}
+				}()
+				resp.Body.Close()
+				t := time.NewTimer(bound)
+				select {
+				case o := <-ch:
+					if !bytes.HasPrefix(cl.bodyData[:cl.body.limit], o.b) {
+						fail(5, "a Read concurrent with Close returned %d bytes that are not the base's", len(o.b))
+					}
+				case <-t.C:
+					fail(5, "Close did not end a concurrent Read of the handed body")
+				}
+				t.Stop()
 			}
 			if c.readHanded != 0 {
 				// Closed below; clause 4 checks the base's body is closed.
@@ -2037,3 +2069,42 @@ func TestRedteamRefusalKeepsTransportError(t *testing.T) {
 		})
 	}
 }
+
+// TestRedteamBasePanic pins what README "Errors" says of a base transport
+// that panics ("the panic goes on to the caller"), and that the caller's
+// request body is still closed (SPEC: "close req.Body on every early
+// exit"), whether the base panics before or after reading the body.
+func TestRedteamBasePanic(t *testing.T) {
+	for _, readFirst := range []bool{false, true} {
+		t.Run(fmt.Sprintf("read body first %v", readFirst), func(t *testing.T) {
+			base := rtFuncRT1(func(req *http.Request) (*http.Response, error) {
+				if readFirst && req.Body != nil {
+					io.Copy(io.Discard, req.Body)
+				}
+				panic("rt1 base panic")
+			})
+			rt := yunrt.New(base)
+			body := rt1NewReqBody([]byte(`{"PhoneNumberSet":["+8613800000000"]}`), false)
+			req := rt1TencentRead(context.Background())
+			req.Body, req.GetBody, req.ContentLength = body, nil, int64(len(body.data))
+			got := func() (v any) {
+				defer func() { v = recover() }()
+				resp, _ := rt.RoundTrip(req)
+				if resp != nil {
+					resp.Body.Close()
+				}
+				return nil
+			}()
+			if got != "rt1 base panic" {
+				t.Fatalf("recovered %v, want the base's panic value", got)
+			}
+			if !rt1WaitClosed(body.closed, time.Now().Add(rt1CloseWait)) {
+				t.Errorf("the caller's req.Body was not closed after the base panicked")
+			}
+		})
+	}
+}
+
+type rtFuncRT1 func(*http.Request) (*http.Response, error)
+
+func (f rtFuncRT1) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
