@@ -2108,3 +2108,62 @@ func TestRedteamBasePanic(t *testing.T) {
 type rtFuncRT1 func(*http.Request) (*http.Response, error)
 
 func (f rtFuncRT1) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// rt1CodeObserver records each attempt's code and class.
+type rt1CodeObserver struct {
+	yunrt.NopObserver
+	mu    sync.Mutex
+	codes []string
+}
+
+func (o *rt1CodeObserver) AttemptEnd(_ context.Context, _ yunrt.RequestInfo, a yunrt.Attempt) {
+	o.mu.Lock()
+	o.codes = append(o.codes, a.Result.Code)
+	o.mu.Unlock()
+}
+
+// TestRedteamCutCode pins how an error body cut inside its code is read:
+// a JSON body cut there is classified by its status alone, with no code
+// (README "How error bodies are read": "a truncated … body … is
+// classified by its status alone"); an XML body cut there should be too,
+// rather than report the cut text ("InvalidAcc", "Thrott") as the
+// server's code in errors, spans and metrics, and classify by it
+// ("Throttling.U" is taken as flow control).
+func TestRedteamCutCode(t *testing.T) {
+	t.Skip("SUSPECT (rt1): an Aliyun XML error body cut inside <Code> reports the cut text as the code (JSON cut there reports none)")
+	for _, tc := range []struct {
+		name, ctype, body, cutAfter string
+	}{
+		{"json", "application/json", `{"RequestId":"r","Code":"InvalidAccessKeyId.NotFound","Message":"m"}`, `"Code":"InvalidAcc`},
+		{"xml", "text/xml", `<?xml version="1.0"?><Error><RequestId>r</RequestId><Code>InvalidAccessKeyId.NotFound</Code><Message>m</Message></Error>`, `<Code>InvalidAcc`},
+		{"xml throttle", "text/xml", `<?xml version="1.0"?><Error><RequestId>r</RequestId><Code>Throttling.User</Code><Message>m</Message></Error>`, `<Code>Throttling.U`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			at := strings.Index(tc.body, tc.cutAfter) + len(tc.cutAfter)
+			base := &rt1ScriptBase{steps: []func(*http.Request) (*http.Response, error){func(req *http.Request) (*http.Response, error) {
+				return &http.Response{StatusCode: 400, Status: "400 Bad Request", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+					Header: http.Header{"Content-Type": {tc.ctype}}, ContentLength: int64(len(tc.body)),
+					Body: io.NopCloser(io.MultiReader(strings.NewReader(tc.body[:at]), rt1ErrBody{})), Request: req}, nil
+			}}}
+			obs := &rt1CodeObserver{}
+			rt := yunrt.New(base, yunrt.WithObserver(obs), yunrt.WithPolicy(classify.Aliyun, policy.Policy{MaxAttempts: 1}))
+			req, err := http.NewRequest(http.MethodGet, "https://cloudpush.aliyuncs.com/?Action=Push", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := rt.RoundTrip(req)
+			if err != nil {
+				t.Fatalf("err %v, want the 400", err)
+			}
+			resp.Body.Close()
+			if len(obs.codes) != 1 || obs.codes[0] != "" {
+				t.Errorf("codes %q: a body cut inside its code should name no code", obs.codes)
+			}
+		})
+	}
+}
+
+// rt1ErrBody ends a body with a cut.
+type rt1ErrBody struct{}
+
+func (rt1ErrBody) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
