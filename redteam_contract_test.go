@@ -24,6 +24,7 @@ package yunrt_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -46,6 +47,7 @@ import (
 	"github.com/yunrt/yunrt/breaker"
 	"github.com/yunrt/yunrt/classify"
 	"github.com/yunrt/yunrt/policy"
+	"github.com/yunrt/yunrt/sign"
 )
 
 // rt1Grace is how long past the caller's deadline RoundTrip may return.
@@ -297,6 +299,8 @@ type rt1Case struct {
 	attempts       []rt1Attempt
 	sabotage       string // TestRedteamContractCanFail: break the Transport on purpose
 	traced         bool   // the base runs the httptrace hooks, as net/http does
+	signed         bool   // WithSigner for the provider
+	token          string // IdempotencyToken, when not ""
 }
 
 func (c *rt1Case) String() string {
@@ -317,6 +321,12 @@ func (c *rt1Case) String() string {
 	}
 	if c.traced {
 		b.WriteString(" traced")
+	}
+	if c.signed {
+		b.WriteString(" signed")
+	}
+	if c.token != "" {
+		b.WriteString(" token=" + c.token)
 	}
 	fmt.Fprintf(&b, " MaxAttempts=%d AttemptTimeout=%v breaker=%v bufLimit=%d policy-via=%s shared=%d read-handed=%s", c.maxAttempts, c.attemptTimeout, c.breakerOn, c.bufLimit,
 		[]string{"WithPolicy", "WithRequestPolicy", "NoRetry"}[c.policyVia], c.shared, []string{"all", "close-early", "close-unread", "close-while-reading"}[c.readHanded])
@@ -424,6 +434,10 @@ func rt1Draw(seed int64, idx int) *rt1Case {
 	}
 
 	c.traced = r.Intn(2) == 0
+	c.signed = c.shared == 0 && r.Intn(5) < 2
+	if r.Intn(5) == 0 {
+		c.token = fmt.Sprintf("order-%d", idx)
+	}
 	cancelAt := 0
 	if c.ctxKind == rt1CtxCancel {
 		cancelAt = 1 + r.Intn(c.maxAttempts)
@@ -577,7 +591,7 @@ func rt1EffectiveClass(a *rt1Attempt) rt1Class {
 // performed is never resent (README "Reads, writes and the never-twice
 // rule"); success, permanent and (without a signer) resign answers stop
 // any request (README "What yunrt decides").
-func rt1MustNotResend(a *rt1Attempt, write, traced bool) (bool, string) {
+func rt1MustNotResend(a *rt1Attempt, write, traced, signed bool) (bool, string) {
 	switch a.outcome {
 	case rt1DialRefused:
 		return false, ""
@@ -591,7 +605,7 @@ func rt1MustNotResend(a *rt1Attempt, write, traced bool) (bool, string) {
 	}
 	refusedStatus := a.status == 503 || a.status == 429 || a.status == 408
 	if a.mode == rt1Full {
-		return rt1AnswerForbidsResend(rt1EffectiveClass(a), a, write)
+		return rt1AnswerForbidsResend(rt1EffectiveClass(a), a, write, signed)
 	}
 	// The body was cut, failed or stalled: the status alone says what the
 	// server did (README: a truncated body is classified by its status
@@ -605,7 +619,7 @@ func rt1MustNotResend(a *rt1Attempt, write, traced bool) (bool, string) {
 	}
 	why := "a write answered " + strconv.Itoa(a.status) + " (not a refusal) with an unreadable body"
 	if rt1CodeVisible(a) {
-		if stop, _ := rt1AnswerForbidsResend(rt1EffectiveClass(a), a, write); !stop {
+		if stop, _ := rt1AnswerForbidsResend(rt1EffectiveClass(a), a, write, signed); !stop {
 			return false, ""
 		}
 		why += " (its code " + a.code.code + " forbids it too)"
@@ -628,7 +642,7 @@ func rt1CodeVisible(a *rt1Attempt) bool {
 	return false
 }
 
-func rt1AnswerForbidsResend(cl rt1Class, a *rt1Attempt, write bool) (bool, string) {
+func rt1AnswerForbidsResend(cl rt1Class, a *rt1Attempt, write, signed bool) (bool, string) {
 	refusedStatus := a.status == 503 || a.status == 429 || a.status == 408
 	switch cl {
 	case rt1Success:
@@ -636,6 +650,11 @@ func rt1AnswerForbidsResend(cl rt1Class, a *rt1Attempt, write bool) (bool, strin
 	case rt1Permanent:
 		return true, "a permanent answer"
 	case rt1Resign:
+		if signed {
+			// Re-signed and retried once; SignatureNonceUsed on a write
+			// is side-effect-unknown (README).
+			return write && a.code != nil && a.code.code == "SignatureNonceUsed", "a write answered SignatureNonceUsed"
+		}
 		return true, "a resign answer without a signer"
 	case rt1Throttled, rt1Recipient:
 		return false, ""
@@ -795,7 +814,8 @@ type rt1Call struct {
 	reqCL      int64
 	err        error
 	nilNil     bool
-	copies     int // copies the base wrote (WroteHeaders) in this call
+	copies     int    // copies the base wrote (WroteHeaders) in this call
+	token      string // the idempotency token the call carried
 	resp       *http.Response
 	body       *rt1RespBody
 	bodyData   []byte
@@ -837,6 +857,22 @@ func (b rt1Base) RoundTrip(req *http.Request) (*http.Response, error) {
 	run.calls = append(run.calls, call)
 	run.mu.Unlock()
 	defer run.noteEvent()
+	switch run.c.prov {
+	case classify.Aliyun:
+		call.token = req.URL.Query().Get("ClientToken")
+	case classify.Baidu:
+		call.token = req.URL.Query().Get("clientToken")
+	default:
+		call.token = req.URL.Query().Get("ClientToken")
+		defer func() {
+			var m map[string]any
+			if call.bodyReadOK && json.Unmarshal(call.bodyRead, &m) == nil {
+				if tok, ok := m["ClientToken"].(string); ok {
+					call.token = tok
+				}
+			}
+		}()
+	}
 
 	ctx := req.Context()
 	// net/http refuses a request whose context already ended.
@@ -1121,6 +1157,9 @@ func rt1Run1(c *rt1Case, debug bool, env *rt1Env) (res rt1Result) {
 	case 2:
 		ctx = yunrt.ForRequest(ctx, yunrt.AsWrite())
 	}
+	if c.token != "" {
+		ctx = yunrt.ForRequest(ctx, yunrt.IdempotencyToken(c.token))
+	}
 	run.callerCtx, run.cancel = ctx, cancel
 	context.AfterFunc(ctx, func() {
 		run.mu.Lock()
@@ -1166,6 +1205,19 @@ func rt1Run1(c *rt1Case, debug bool, env *rt1Env) (res rt1Result) {
 	snap := rt1Snapshot(req)
 
 	opts := []yunrt.Option{yunrt.WithPolicy(c.prov, pol)}
+	if c.signed {
+		creds := sign.StaticCredentials{AccessKeyID: "testid", AccessKeySecret: "testsecret"}
+		var sg sign.Signer
+		switch c.prov {
+		case classify.Aliyun:
+			sg = sign.AliyunRPC(creds)
+		case classify.Tencent:
+			sg = sign.TencentTC3(creds)
+		default:
+			sg = sign.BaiduBCE(creds, 0)
+		}
+		opts = append(opts, yunrt.WithSigner(c.prov, sg))
+	}
 	if c.breakerOn {
 		opts = append(opts, yunrt.WithBreaker(c.prov, c.breakerSet))
 	} else {
@@ -1308,17 +1360,40 @@ func rt1Run1(c *rt1Case, debug bool, env *rt1Env) (res rt1Result) {
 	if c.reqKind == rt1ReqFailing && rtErr == nil && !rt1FromPartial(resp, calls) {
 		fail(3, "the caller's body failed, yet RoundTrip returned a %d response", resp.StatusCode)
 	}
+	// A signed Aliyun form body may carry the signature; a Tencent body
+	// carries the idempotency token as its first member.
+	rewritten := (c.signed && c.prov == classify.Aliyun) || (c.token != "" && c.prov == classify.Tencent)
+	sameBody := func(got []byte) bool {
+		if bytes.Equal(got, c.reqBody) {
+			return true
+		}
+		if c.signed && c.prov == classify.Aliyun {
+			return true
+		}
+		if c.token != "" && c.prov == classify.Tencent {
+			var a, b map[string]any
+			if json.Unmarshal(got, &a) != nil || json.Unmarshal(c.reqBody, &b) != nil {
+				return false
+			}
+			delete(a, "ClientToken")
+			return reflect.DeepEqual(a, b)
+		}
+		return false
+	}
 	for _, cl := range calls {
+		if cl.token != "" && cl.token != c.token {
+			fail(2, "call %d carried the idempotency token %q, the caller's is %q", cl.n, cl.token, c.token)
+		}
 		if cl.bodyRead == nil && !cl.bodyReadOK {
 			continue
 		}
-		if !bytes.HasPrefix(c.reqBody, cl.bodyRead) {
+		if !rewritten && !bytes.HasPrefix(c.reqBody, cl.bodyRead) {
 			fail(3, "call %d: the base read %d body bytes that are not a prefix of the caller's body (%d bytes)", cl.n, len(cl.bodyRead), len(c.reqBody))
 		}
 		if cl.bodyReadOK {
 			if c.reqKind == rt1ReqFailing {
 				fail(3, "call %d: the caller's body failed after %d bytes, but the base read a clean body of %d bytes", cl.n, len(c.reqBody), len(cl.bodyRead))
-			} else if !bytes.Equal(cl.bodyRead, c.reqBody) {
+			} else if !sameBody(cl.bodyRead) {
 				fail(3, "call %d: the base read a clean body of %d bytes, the caller's is %d bytes", cl.n, len(cl.bodyRead), len(c.reqBody))
 			}
 			if cl.reqCL > 0 && cl.reqCL != int64(len(cl.bodyRead)) {
@@ -1451,8 +1526,27 @@ func rt1Run1(c *rt1Case, debug bool, env *rt1Env) (res rt1Result) {
 	if len(calls) > c.maxAttempts {
 		fail(6, "%d calls reached the base, MaxAttempts is %d", len(calls), c.maxAttempts)
 	}
+	// Whether each call carried the token: read from the query, or (Tencent)
+	// from the body the base read; a Tencent body the base did not read
+	// is taken to carry it when another call's did, or when none was read.
+	tencentToken, tencentRead := false, false
+	for _, cl := range calls {
+		if c.prov == classify.Tencent && cl.bodyReadOK {
+			tencentRead = true
+			tencentToken = tencentToken || cl.token != ""
+		}
+	}
+	idempotent := func(cl *rt1Call) bool {
+		if cl.token != "" {
+			return true
+		}
+		if c.prov == classify.Tencent && c.token != "" && !cl.bodyReadOK {
+			return tencentToken || !tencentRead
+		}
+		return false
+	}
 	for i := 0; i+1 < len(calls); i++ {
-		if stop, why := rt1MustNotResend(&calls[i].plan, c.write, c.traced); stop {
+		if stop, why := rt1MustNotResend(&calls[i].plan, c.write && !idempotent(calls[i]), c.traced, c.signed); stop {
 			fail(6, "call %d reached the base after call %d: %s", i+2, i+1, why)
 		}
 	}
