@@ -183,9 +183,16 @@ const (
 	rt1Cut             // io.ErrUnexpectedEOF after at bytes
 	rt1ReadErr         // a connection reset from Read after at bytes
 	rt1Block           // blocks after at bytes until its context ends
+	// rt1EOFCut: a clean io.EOF after at bytes of a JSON answer framed by
+	// the end of its connection (HTTP/1, no Content-Length, not chunked),
+	// as net/http reports a FIN there (README "Errors": yunrt reports
+	// ErrUnframedCut).
+	rt1EOFCut
 )
 
-func (m rt1Mode) String() string { return [...]string{"full", "cut", "read-error", "block"}[m] }
+func (m rt1Mode) String() string {
+	return [...]string{"full", "cut", "read-error", "block", "eof-cut-unframed"}[m]
+}
 
 // rt1Attempt is what the base does on one call.
 type rt1Attempt struct {
@@ -200,10 +207,11 @@ type rt1Attempt struct {
 	chunked bool
 	mode    rt1Mode
 	at      int
-	partial bool // the base answers after reading only part of the request body
-	copies  int  // rt1Replay: how many copies the base tries
-	eager   bool // deliver the end (EOF or error) with the last data
-	chunk   int  // most bytes one Read delivers
+	partial bool   // the base answers after reading only part of the request body
+	copies  int    // rt1Replay: how many copies the base tries
+	eager   bool   // deliver the end (EOF or error) with the last data
+	chunk   int    // most bytes one Read delivers
+	hint    string // a Retry-After (or Aliyun x-acs-retry-after, ms) header, when not ""
 	data    []byte
 	ctype   string
 }
@@ -244,6 +252,9 @@ func (a rt1Attempt) String() string {
 	}
 	if a.partial {
 		b.WriteString(" answers-before-reading-the-whole-request-body")
+	}
+	if a.hint != "" {
+		b.WriteString(" hint=" + a.hint)
 	}
 	return b.String()
 }
@@ -290,6 +301,7 @@ type rt1Case struct {
 	deadline       time.Duration
 	maxAttempts    int
 	attemptTimeout time.Duration
+	backoff        time.Duration // the backoffs' Initial (and a quarter of their Max)
 	breakerOn      bool
 	breakerSet     breaker.Settings
 	bufLimit       int64
@@ -328,6 +340,7 @@ func (c *rt1Case) String() string {
 	if c.token != "" {
 		b.WriteString(" token=" + c.token)
 	}
+	fmt.Fprintf(&b, " backoff=%v", c.backoff)
 	fmt.Fprintf(&b, " MaxAttempts=%d AttemptTimeout=%v breaker=%v bufLimit=%d policy-via=%s shared=%d read-handed=%s", c.maxAttempts, c.attemptTimeout, c.breakerOn, c.bufLimit,
 		[]string{"WithPolicy", "WithRequestPolicy", "NoRetry"}[c.policyVia], c.shared, []string{"all", "close-early", "close-unread", "close-while-reading"}[c.readHanded])
 	for i, a := range c.attempts {
@@ -406,6 +419,10 @@ func rt1Draw(seed int64, idx int) *rt1Case {
 		c.ctxKind = rt1CtxEnded
 	}
 	c.maxAttempts = 1 + r.Intn(4)
+	c.backoff = time.Millisecond
+	if c.ctxKind == rt1CtxDeadline && r.Intn(3) == 0 {
+		c.backoff = rt1Pick(r, 30*time.Millisecond, 120*time.Millisecond)
+	}
 	c.policyVia = rt1Pick(r, 0, 0, 0, 1, 2)
 	c.shared = rt1Pick(r, 0, 0, 0, 0, 1, 2)
 	if c.shared > 0 {
@@ -466,8 +483,25 @@ func rt1Draw(seed int64, idx int) *rt1Case {
 		if a.outcome == rt1Respond {
 			rt1DrawResponse(r, c.prov, &a, ctxEnds)
 			a.partial = r.Intn(8) == 0
+			// Server hints only where a deadline bounds the wait.
+			if c.ctxKind == rt1CtxDeadline && a.status >= 400 && r.Intn(4) == 0 {
+				if c.prov == classify.Aliyun && r.Intn(2) == 0 {
+					a.hint = "x-acs-retry-after: " + strconv.Itoa(20+r.Intn(400))
+				} else {
+					a.hint = "Retry-After: " + strconv.Itoa(r.Intn(2))
+				}
+			}
 			a.data, a.ctype = rt1ResponseBody(c.prov, &a, i)
+			if a.mode == rt1EOFCut && (len(a.data) == 0 || !strings.Contains(a.ctype, "json")) {
+				a.mode = rt1Full
+			}
 			a.at %= len(a.data) + 1
+			if a.mode == rt1EOFCut {
+				a.at = 1 + a.at%len(a.data) // inside the object: 1 ≤ at < len
+				if a.at == len(a.data) {
+					a.at--
+				}
+			}
 			if a.mode == rt1Full {
 				a.at = len(a.data)
 			}
@@ -524,6 +558,8 @@ func rt1DrawResponse(r *rand.Rand, p classify.Provider, a *rt1Attempt, mayBlock 
 		a.mode = rt1ReadErr
 	case x < 30 && mayBlock:
 		a.mode = rt1Block
+	case x < 38 && !a.withCL && !a.chunked:
+		a.mode = rt1EOFCut
 	}
 	a.eager = r.Intn(10) < 3
 	a.chunk = rt1Pick(r, 1+r.Intn(16), 512+r.Intn(4096), 1<<20)
@@ -1030,6 +1066,9 @@ func (b rt1Base) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	h.Set("X-Rt1-Call", strconv.Itoa(call.n))
 	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	if k, v, ok := strings.Cut(p.hint, ": "); ok {
+		h.Set(k, v)
+	}
 	resp := &http.Response{
 		Status:        fmt.Sprintf("%d %s", p.status, http.StatusText(p.status)),
 		StatusCode:    p.status,
@@ -1046,6 +1085,9 @@ func (b rt1Base) RoundTrip(req *http.Request) (*http.Response, error) {
 		h.Set("Content-Length", strconv.Itoa(len(data)))
 	} else if p.chunked {
 		resp.TransferEncoding = []string{"chunked"}
+	} else {
+		// net/http marks an answer framed by the end of its connection.
+		resp.Close = true
 	}
 	call.resp, call.body, call.bodyData = resp, body, data
 	return resp, nil
@@ -1140,8 +1182,8 @@ func rt1Run1(c *rt1Case, debug bool, env *rt1Env) (res rt1Result) {
 	defer cancel()
 	pol := policy.Policy{
 		MaxAttempts:    c.maxAttempts,
-		Retryable:      policy.Backoff{Initial: time.Millisecond, Max: 4 * time.Millisecond},
-		Throttled:      policy.Backoff{Initial: time.Millisecond, Max: 4 * time.Millisecond},
+		Retryable:      policy.Backoff{Initial: c.backoff, Max: 4 * c.backoff},
+		Throttled:      policy.Backoff{Initial: c.backoff, Max: 4 * c.backoff},
 		AttemptTimeout: c.attemptTimeout,
 		Rate:           policy.Rate{NoAdapt: true},
 	}
@@ -1489,6 +1531,10 @@ func rt1Run1(c *rt1Case, debug bool, env *rt1Env) (res rt1Result) {
 				case rt1ReadErr:
 					if !errors.Is(rerr, syscall.ECONNRESET) {
 						fail(5, "the base's body failed after %d bytes with ECONNRESET; the caller's read ended in %v", cl.body.limit, rerr)
+					}
+				case rt1EOFCut:
+					if !errors.Is(rerr, io.ErrUnexpectedEOF) {
+						fail(5, "the base's close-delimited JSON body ended after %d of %d bytes (a clean EOF inside the object); the caller's read ended in %v, want ErrUnframedCut (io.ErrUnexpectedEOF)", cl.body.limit, len(cl.bodyData), rerr)
 					}
 				case rt1Block:
 					if rerr == nil {
