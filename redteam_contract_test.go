@@ -10,16 +10,27 @@ package yunrt_test
 // existing test was read before this file was written and run.
 //
 // TestRedteamContract draws random cases (a provider, an action that reads
-// or writes, a caller's request body, a context, a policy, breakers on or
-// off) and, per attempt, a programmable base transport's behaviour (a
-// response of a random status with a provider error or success body, with
-// or without Content-Length, cut, failing or blocking; a dial refusal; a
-// reset before or after the request body was read; nil, nil; a hang until
-// the context ends), and checks nine clauses of the contract on every case.
+// or writes, AsRead / AsWrite, a caller's request body: nil, NoBody, bytes
+// with GetBody, a reader without it, one whose Read fails, a lying
+// Content-Length, a failing GetBody; a context: none, a 50-300 ms
+// deadline, cancelled mid-way or before RoundTrip; a policy: MaxAttempts
+// 1-4, AttemptTimeout, backoffs, through WithPolicy, WithRequestPolicy or
+// NoRetry; breakers on or off; a signer; an idempotency token; a Transport
+// of its own or one shared by many concurrent cases) and, per attempt, a
+// programmable base transport's behaviour (a response of a random status
+// with a provider error or success body, with or without Content-Length,
+// whole, cut, failing, blocking, or a close-delimited JSON body ended by a
+// clean EOF, with or without a server hint; a dial refusal; a reset before
+// or after the request body was read; nil, nil; a hang until the context
+// ends; net/http's trace hooks and its replay of a request on new HTTP/1
+// or h2 connections), and checks nine clauses of the contract on every
+// case. TestRedteamContractCanFail shows each clause failing on a
+// Transport broken on purpose.
 //
 //	YUNRT_RT1_N=20000    run more cases (default 4000)
 //	YUNRT_RT1_SEED=7     another seed (default 20261202)
-//	YUNRT_RT1_CASE=123   run only that case, and log its plan
+//	YUNRT_RT1_CASE=123   run only that case, and log its plan and yunrt's attempts
+//	YUNRT_RT1_CLAUSE=6   print only the cases that failed that clause
 
 import (
 	"bytes"
