@@ -325,6 +325,8 @@ type rt1Case struct {
 	traced         bool   // the base runs the httptrace hooks, as net/http does
 	signed         bool   // WithSigner for the provider
 	lyingCL        bool   // reqCL is not the body's length
+	retryCheck     int    // 0 none, 1 a RetryCheck that always says retry, 2 one that never does
+	observed       bool   // an Observer is installed
 	h2             bool   // traced connections negotiated h2 by ALPN
 	idemKeyHeader  bool   // the caller set an Idempotency-Key header (net/http replays any method)
 	getBodyFails   bool   // GetBody returns an error
@@ -358,6 +360,12 @@ func (c *rt1Case) String() string {
 	}
 	if c.h2 {
 		b.WriteString(" h2")
+	}
+	if c.retryCheck > 0 {
+		b.WriteString([]string{"", " RetryCheck=always", " RetryCheck=never"}[c.retryCheck])
+	}
+	if c.observed {
+		b.WriteString(" observed")
 	}
 	if c.idemKeyHeader {
 		b.WriteString(" Idempotency-Key-header")
@@ -491,6 +499,10 @@ func rt1Draw(seed int64, idx int) *rt1Case {
 
 	c.traced = r.Intn(2) == 0
 	c.h2 = c.traced && r.Intn(3) == 0
+	if c.shared == 0 {
+		c.retryCheck = rt1Pick(r, 0, 0, 0, 0, 1, 2)
+		c.observed = r.Intn(3) == 0
+	}
 	c.idemKeyHeader = r.Intn(10) == 0
 	c.signed = c.shared == 0 && r.Intn(5) < 2
 	if r.Intn(5) == 0 {
@@ -1346,6 +1358,15 @@ func rt1Run1(c *rt1Case, debug bool, env *rt1Env) (res rt1Result) {
 	if c.bufLimit > 0 {
 		opts = append(opts, yunrt.WithBodyBufferLimit(c.bufLimit))
 	}
+	switch c.retryCheck {
+	case 1:
+		opts = append(opts, yunrt.WithRetryCheck(func(context.Context, yunrt.RequestInfo, yunrt.Attempt) bool { return true }))
+	case 2:
+		opts = append(opts, yunrt.WithRetryCheck(func(context.Context, yunrt.RequestInfo, yunrt.Attempt) bool { return false }))
+	}
+	if c.observed && !debug {
+		opts = append(opts, yunrt.WithObserver(&rt1LogObserver{}))
+	}
 	if debug {
 		obs := &rt1LogObserver{}
 		opts = append(opts, yunrt.WithObserver(obs))
@@ -1659,6 +1680,9 @@ func rt1Run1(c *rt1Case, debug bool, env *rt1Env) (res rt1Result) {
 
 	// Clause 6: never twice, never past MaxAttempts, never after the
 	// caller's context ended.
+	if c.retryCheck == 2 && len(calls) > 1 {
+		fail(6, "a RetryCheck that never retries, yet %d calls reached the base", len(calls))
+	}
 	if len(calls) > c.maxAttempts {
 		fail(6, "%d calls reached the base, MaxAttempts is %d", len(calls), c.maxAttempts)
 	}
@@ -1686,7 +1710,13 @@ func rt1Run1(c *rt1Case, debug bool, env *rt1Env) (res rt1Result) {
 		if eff.outcome == rt1Respond && calls[i].err != nil {
 			eff.outcome = rt1ResetAfter // the body write failed: sent, no answer
 		}
-		if stop, why := rt1MustNotResend(&eff, c.write && !idempotent(calls[i]), c.traced, c.signed); stop {
+		stop, why := rt1MustNotResend(&eff, c.write && !idempotent(calls[i]), c.traced, c.signed)
+		if c.retryCheck == 1 && (!c.write || idempotent(calls[i])) {
+			// README: a RetryCheck's true turns a stop into a retry for a
+			// read or a request with an idempotency token.
+			stop = false
+		}
+		if stop {
 			fail(6, "call %d reached the base after call %d: %s", i+2, i+1, why)
 		}
 	}
