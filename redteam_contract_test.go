@@ -1204,8 +1204,9 @@ type rt1Result struct {
 	log       []string
 	notes     []string
 	failures  []string
-	timed     int           // how many failures depend on timing
-	copies    []int         // base copies written per call
+	timed     int   // how many failures depend on timing
+	copies    []int // base copies written per call
+	stats     map[string]int
 	overshoot time.Duration // past the deadline, for deadline cases
 	calls     int
 	errored   bool
@@ -1410,6 +1411,7 @@ func rt1Run1(c *rt1Case, debug bool, env *rt1Env) (res rt1Result) {
 	calls := append([]*rt1Call(nil), run.calls...)
 	run.mu.Unlock()
 	res.calls = len(calls)
+	res.stats = map[string]int{}
 	for _, cl := range calls {
 		res.copies = append(res.copies, cl.copies)
 	}
@@ -1749,7 +1751,39 @@ func rt1Run1(c *rt1Case, debug bool, env *rt1Env) (res rt1Result) {
 			timed(6, "call %d reached the base %v after the caller's context ended (%v)", cl.n, cl.started.Sub(endedAt), cl.ctxAtStart)
 		}
 	}
+	if n := len(calls); n > 0 && n < c.maxAttempts && c.write && !idempotent(calls[n-1]) {
+		// yunrt stopped after a write whose resend is forbidden, with
+		// attempts left: the never-twice rule at work.
+		eff := calls[n-1].plan
+		if eff.outcome == rt1Respond && calls[n-1].err != nil {
+			eff.outcome = rt1ResetAfter
+		}
+		if stop, _ := rt1MustNotResend(&eff, true, c.traced, c.signed); stop {
+			res.stats["write not resent though attempts were left"]++
+		}
+	}
+	for _, cl := range calls {
+		if cl.plan.outcome == rt1Replay && cl.plan.copies > 1 {
+			if c.write {
+				res.stats["write replay stopped by yunrt"] += rt1B2i(cl.copies == 1)
+			} else {
+				res.stats["read replayed (copies written 2-3)"] += rt1B2i(cl.copies > 1)
+			}
+		}
+	}
+	if resp != nil {
+		if k, _ := strconv.Atoi(resp.Header.Get("X-Rt1-Call")); k >= 1 && k <= len(calls) {
+			res.stats["handed body "+calls[k-1].plan.mode.String()]++
+		}
+	}
 	return res
+}
+
+func rt1B2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // rt1FromPartial reports whether resp is the answer of a call that did
@@ -1962,6 +1996,7 @@ func TestRedteamContract(t *testing.T) {
 		ran          int
 		failed       []done
 		notes        = map[string]int{}
+		stats        = map[string]int{}
 	)
 	start := time.Now()
 	for d := range results {
@@ -1988,6 +2023,9 @@ func TestRedteamContract(t *testing.T) {
 		}
 		for _, n := range d.res.notes {
 			notes[n]++
+		}
+		for k, v := range d.res.stats {
+			stats[k] += v
 		}
 		if len(d.res.failures) > 0 {
 			failedCases++
@@ -2017,6 +2055,7 @@ func TestRedteamContract(t *testing.T) {
 		}
 		t.Errorf("seed %d %s\n  rerun: YUNRT_RT1_SEED=%d YUNRT_RT1_CASE=%d\n  %s", seed, d.c, seed, d.c.idx, strings.Join(d.res.failures, "\n  "))
 	}
+	t.Logf("coverage: %v", stats)
 	t.Logf("seed %d: %d cases in %v, %d base calls, %d errors returned, %d deadline cases (max overshoot %v), %d cases failed %v; notes %v",
 		seed, ran, time.Since(start).Round(time.Millisecond), calls, errs, deadlineRuns, maxOvershoot, failedCases, byClause, notes)
 }
