@@ -44,7 +44,7 @@ var (
 	// any byte of it was written. It is also returned when a read's copies
 	// pass the bound of 3 per attempt. The first copy may have been
 	// performed: the error also wraps ErrOutcomeUnknown for a write.
-	ErrReplayStopped = errors.New("yunrt: a second copy of the request was stopped before it was written")
+	ErrReplayStopped = errors.New("yunrt: another copy of the request was stopped before it was written")
 	// ErrBaseContract: the base transport broke the RoundTripper contract
 	// by returning neither a response nor an error. The request may have
 	// been sent.
