@@ -76,14 +76,11 @@ func (r auditRow) httpStatus(t *testing.T) int {
 // UNDECIDABLE: the seed does not say, yunrt's choice is the safer one or as
 // safe). Key: provider/code/status. Value: yunrt's "class/scope", and why.
 var auditAccepted = map[string]struct{ yunrt, why string }{
-	// UNDECIDABLE. Seed 002: "下发短信命中了频率限制策略,可自行到控制台调整短信频率
-	// 限制策略" names a console frequency policy but not what it counts; rt2
-	// read it as the per-number policy (scope recipient), yunrt keeps
-	// NoScope (though its own note calls it "a per-recipient policy"). The
-	// class is permanent either way, and policy stops a permanent answer
-	// whatever its scope: no send twice, no call failed, nothing slowed.
-	// Only Result.Scope differs.
-	"tencent/LimitExceeded.DeliveryFrequencyLimit/-": {"permanent/none", "UNDECIDABLE: the seed does not say what the policy counts; both stop"},
+	// None since 2026-12-02. The one UNDECIDABLE row,
+	// tencent/LimitExceeded.DeliveryFrequencyLimit (yunrt: permanent/none,
+	// rt2: permanent/recipient), was settled for rt2's reading: the seed's
+	// "频率限制策略" is the console's per-number frequency policy, as yunrt's
+	// own note said.
 }
 
 // auditDisputed: rows where rt2 argues yunrt is wrong (YUNRT-WRONG). Each is
@@ -92,23 +89,13 @@ var auditAccepted = map[string]struct{ yunrt, why string }{
 // the row here once DefaultTable agrees with the TSV). Value: yunrt's
 // "class/scope" when disputed, and the dispute.
 var auditDisputed = map[string]struct{ yunrt, why string }{
-	// Seed 002: "如果返回结果中存在 Error 字段,则表示调用 API 接口失败" and
-	// "DryRunOperation: DryRun 操作,代表请求将会是成功的,只是多传了 DryRun 参数";
-	// SPEC "Classes": success is "2xx and no provider error in the body".
-	// A DryRunOperation answer carries Response.Error, so it is not success;
-	// it is a final answer that must not be retried: permanent. Harm of
-	// success: none of the three (no resend, no failed call, no slowing);
-	// only that an answer the provider calls a failed call, which performed
-	// nothing, is classed success in Result (and whatever reads Result).
-	"tencent/DryRunOperation/-": {"success/none", "seed 002 calls any answer with an Error field a failed call and SPEC's success needs no provider error in the body: DryRunOperation is permanent (hand back, never retry), not success"},
-	// Seed 002: "LimitExceeded.PhoneNumberCountLimit: 调用接口单次提交的手机号个数超过200个,
-	// 请遵守 API 接口输入参数 PhoneNumberSet 描述": the size of PhoneNumberSet, a
-	// parameter error, not a per-recipient limit (SPEC's wildcard
-	// "LimitExceeded.PhoneNumber*" catches it by name only). The class is
-	// permanent either way; Result.Scope says "recipient", which tells a
-	// caller one number was limited and the others may go, and lets
-	// RecipientWindow put a window hint on it from the message.
-	"tencent/LimitExceeded.PhoneNumberCountLimit/-": {"permanent/recipient", "more than 200 numbers in one request is a parameter error of the whole request, not a limit of one recipient: scope none, not recipient"},
+	// None since 2026-12-02. Both disputes were settled for rt2's reading
+	// (classify/codes.go): tencent/DryRunOperation is permanent, not
+	// success (seed 002: an answer with an Error field is a failed call;
+	// SPEC: success has no provider error in the body; tencentcloud-sdk-go
+	// returns it as an error), and tencent/LimitExceeded.PhoneNumberCountLimit
+	// has no scope, not recipient (more than 200 numbers in one request is
+	// the request's size, not one recipient's limit).
 }
 
 // TestIndependentAudit pins DefaultTable's class and scope for every seed code
