@@ -170,7 +170,8 @@ func sentToBase(a yunrt.Attempt, errType string) bool {
 }
 
 // durationAttrs are the attributes of http.client.request.duration: the
-// conventions' required and recommended ones, and yunrt.provider.
+// conventions' required and recommended ones, url.scheme (opt-in, low
+// cardinality) and yunrt.provider.
 func durationAttrs(info yunrt.RequestInfo, a yunrt.Attempt, errType string) []attribute.KeyValue {
 	attrs := methodAttrs(make([]attribute.KeyValue, 0, 7), info.Method)
 	if len(attrs) == 2 {
