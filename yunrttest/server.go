@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/yunrt/yunrt/classify"
@@ -40,6 +41,8 @@ type Request struct {
 	Header   http.Header
 	Body     []byte
 	At       time.Time // arrival, by the server's clock
+
+	seq uint64 // arrival order, across the providers of one server
 }
 
 // config holds what Options set.
@@ -118,9 +121,10 @@ func NewServer(p classify.Provider, opts ...Option) *Server {
 		}
 	}
 	s := &Server{p: p, inner: map[classify.Provider]*testserver.Server{}}
+	inner := append(cfg.inner, testserver.WithSequence(new(atomic.Uint64))) // one arrival order for all
 	for _, q := range classify.Providers() {
 		if p == classify.Unknown || p == q {
-			s.inner[q] = testserver.New(q, cfg.inner...)
+			s.inner[q] = testserver.New(q, inner...)
 		}
 	}
 	s.front = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
@@ -303,9 +307,10 @@ func (s *Server) Requests() []Request {
 			out = append(out, Request{
 				Provider: p, Key: a.Key, Action: a.Action, N: a.N, Fault: faultOf(a.Fault),
 				Method: a.Method, Path: a.Path, RawQuery: a.RawQuery, Header: a.Header, Body: a.Body, At: a.At,
+				seq: a.Seq,
 			})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	sort.Slice(out, func(i, j int) bool { return out[i].seq < out[j].seq })
 	return out
 }

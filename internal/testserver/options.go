@@ -2,6 +2,7 @@ package testserver
 
 import (
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -11,6 +12,7 @@ type config struct {
 	successBody func(action string) []byte
 	clock       func() time.Time
 	strict      *strictConfig
+	seq         *atomic.Uint64 // numbers the attempts logged, in arrival order
 }
 
 // Option configures a Server in New.
@@ -36,6 +38,18 @@ func WithSuccessBody(f func(action string) []byte) Option {
 	return func(c *config) {
 		if f != nil {
 			c.successBody = f
+		}
+	}
+}
+
+// WithSequence numbers the attempts the server logs (Attempt.Seq) from
+// seq, which servers may share: the attempts of several servers then sort
+// into the order they arrived in, whatever their clocks say. The default is
+// a counter of the server's own; a nil seq keeps it.
+func WithSequence(seq *atomic.Uint64) Option {
+	return func(c *config) {
+		if seq != nil {
+			c.seq = seq
 		}
 	}
 }

@@ -52,6 +52,7 @@ type Attempt struct {
 	Header   http.Header // a copy of the request headers
 	Body     []byte      // a copy of the request body
 	At       time.Time   // arrival, by the server's clock
+	Seq      uint64      // arrival order: numbered from 1 when logged (see WithSequence)
 }
 
 // script is the faults for one key and where the key's attempts stood
@@ -107,7 +108,7 @@ type Server struct {
 // (Tencent SMS); query clientToken (Baidu). Attempts with none of these
 // share the key "".
 func New(p classify.Provider, opts ...Option) *Server {
-	cfg := config{keyFunc: DefaultKey, clock: time.Now}
+	cfg := config{keyFunc: DefaultKey, clock: time.Now, seq: new(atomic.Uint64)}
 	for _, o := range opts {
 		if o != nil {
 			o(&cfg)
@@ -306,6 +307,7 @@ func (s *Server) next(a Attempt) Attempt {
 		s.performed[key]++
 		s.totPerf++
 	}
+	a.Seq = s.cfg.seq.Add(1)
 	s.log = append(s.log, a)
 	return a
 }
@@ -321,6 +323,7 @@ func (s *Server) rejected(a Attempt, f Fault) Attempt {
 	s.totAttempts++
 	a.N = s.attempts[a.Key]
 	a.Fault = f
+	a.Seq = s.cfg.seq.Add(1)
 	s.log = append(s.log, a)
 	return a
 }
