@@ -15,6 +15,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -1199,5 +1200,239 @@ func TestRTConcurrent(t *testing.T) {
 		if len(ns) != 3 || ns[0] != 1 || ns[1] != 2 || ns[2] != 3 {
 			t.Errorf("%s: N in arrival order %v", k, ns)
 		}
+	}
+}
+
+// TestRTAllProvidersLoad pins the load conditions of a server of all
+// providers: SetFlaky counts each provider's attempts apart, SetQuota gives
+// each provider a bucket of its own, SetOutage is at each of them; and the
+// Date header is the server's clock.
+func TestRTAllProvidersLoad(t *testing.T) {
+	clk := newRTClock()
+	srv := yunrttest.NewServer(classify.Unknown, yunrttest.WithClock(clk.Now))
+	defer srv.Close()
+	failed := func(p classify.Provider, a rtAnswer) bool {
+		return a.err != nil || a.status != 200 || (p == classify.Tencent && bytes.Contains(a.body, []byte(`"Error"`)))
+	}
+	order := []classify.Provider{classify.Aliyun, classify.Tencent, classify.Baidu}
+	srv.SetFlaky(0.5, yunrttest.Fault{})
+	var got []byte
+	for i := 0; i < 2; i++ {
+		for _, p := range order {
+			a := rtDo(t, rtReq(t, srv, p, "flaky"))
+			if failed(p, a) {
+				got = append(got, 'x')
+			} else {
+				got = append(got, '.')
+			}
+		}
+	}
+	if string(got) != "...xxx" {
+		t.Errorf("flaky 0.5, A T B A T B: %s, want ...xxx (each provider's 2nd attempt)", got)
+	}
+	srv.SetFlaky(0, yunrttest.Fault{})
+
+	srv.SetQuota(1, 1)
+	got = got[:0]
+	for i := 0; i < 2; i++ {
+		for _, p := range order {
+			if failed(p, rtDo(t, rtReq(t, srv, p, "quota"))) {
+				got = append(got, 'x')
+			} else {
+				got = append(got, '.')
+			}
+		}
+	}
+	if string(got) != "...xxx" {
+		t.Errorf("quota 1/1, A T B A T B: %s, want ...xxx (a bucket per provider)", got)
+	}
+	srv.SetQuota(0, 0)
+
+	srv.SetOutage(clk.Now().Add(time.Second), yunrttest.Fault{})
+	for _, p := range order {
+		a := rtDo(t, rtReq(t, srv, p, "out"))
+		if a.status != 503 {
+			t.Errorf("%v outage: %d %s", p, a.status, a.body)
+		}
+		if d := a.header.Get("Date"); d != clk.Now().Format(http.TimeFormat) {
+			t.Errorf("%v Date %q, want the server clock %s", p, d, clk.Now().Format(http.TimeFormat))
+		}
+	}
+	if srv.Performed("out") != 0 || srv.Attempts("out") != 3 {
+		t.Errorf("out: %d %d", srv.Attempts("out"), srv.Performed("out"))
+	}
+}
+
+// TestRTLatencyClientGone pins that a Latency wait ends when the client goes
+// away: the handler returns (Close does not wait for the hour), the attempt
+// is counted.
+func TestRTLatencyClientGone(t *testing.T) {
+	srv := yunrttest.NewServer(classify.Aliyun)
+	srv.Script("slow", yunrttest.Fault{Latency: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		req := rtAliyun(t, srv, "slow", "SendSms").WithContext(ctx)
+		resp, err := rtClient().Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for srv.Attempts("slow") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("attempt never arrived")
+		}
+		time.Sleep(time.Millisecond) // polling for arrival only
+	}
+	cancel()
+	if err := <-done; err == nil {
+		t.Error("the client got an answer")
+	}
+	closed := make(chan struct{})
+	go func() { srv.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the handler still waits after the client went away")
+	}
+	t.Logf("a success with Latency whose client went away: performed %d (undocumented)", srv.Performed("slow"))
+}
+
+// TestRTConcurrentLoad pins SetFlaky's and SetQuota's exact counts and a
+// shared key's script under concurrent callers: with 0.2, exactly a fifth of
+// 40 concurrent attempts fail; a burst of 7 by a frozen clock lets exactly 7
+// of 40 through; a script of 3 faults on one key is handed out once each and
+// the key's N are 1..40.
+func TestRTConcurrentLoad(t *testing.T) {
+	const n = 40
+	run := func(srv *yunrttest.Server, key func(i int) string) (failed int) {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				req, _ := http.NewRequest("GET", srv.URL()+"/?Action=SendSms&OutId="+key(i), nil)
+				resp, err := rtClient().Do(req)
+				bad := err != nil
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					bad = resp.StatusCode != 200
+				}
+				if bad {
+					mu.Lock()
+					failed++
+					mu.Unlock()
+				}
+			}(i)
+		}
+		wg.Wait()
+		return failed
+	}
+	distinct := func(i int) string { return fmt.Sprintf("k%d", i) }
+
+	srv := yunrttest.NewServer(classify.Aliyun)
+	srv.SetFlaky(0.2, yunrttest.Fault{})
+	if f := run(srv, distinct); f != n/5 {
+		t.Errorf("flaky 0.2: %d of %d failed, want %d", f, n, n/5)
+	}
+	srv.Close()
+
+	clk := newRTClock()
+	srv = yunrttest.NewServer(classify.Aliyun, yunrttest.WithClock(clk.Now))
+	srv.SetQuota(1, 7)
+	if f := run(srv, distinct); f != n-7 {
+		t.Errorf("quota burst 7: %d of %d failed, want %d", f, n, n-7)
+	}
+	if _, p := srv.Totals(); p != 7 {
+		t.Errorf("quota: performed %d", p)
+	}
+	srv.Close()
+
+	srv = yunrttest.NewServer(classify.Aliyun)
+	defer srv.Close()
+	srv.Script("one", yunrttest.Fault{Code: "A"}, yunrttest.Fault{Code: "B"}, yunrttest.Fault{Code: "C"})
+	if f := run(srv, func(int) string { return "one" }); f != 3 {
+		t.Errorf("script of 3 on one key: %d failed", f)
+	}
+	ns := map[int]bool{}
+	codes := map[string]int{}
+	for _, r := range srv.Requests() {
+		ns[r.N] = true
+		codes[r.Fault.Code]++
+	}
+	if len(ns) != n || !ns[1] || !ns[n] || codes["A"] != 1 || codes["B"] != 1 || codes["C"] != 1 {
+		t.Errorf("N %v codes %v", ns, codes)
+	}
+	if srv.Attempts("one") != n || srv.Performed("one") != n-3 {
+		t.Errorf("one: %d %d", srv.Attempts("one"), srv.Performed("one"))
+	}
+}
+
+// TestRTScriptRestarts pins that Script and SetDefault start over from
+// faults[0] for keys that already had attempts (their docs: "its next
+// attempt gets faults[0]", "the first attempt of each key after SetDefault
+// gets faults[0]").
+func TestRTScriptRestarts(t *testing.T) {
+	srv := yunrttest.NewServer(classify.Aliyun)
+	defer srv.Close()
+	code := func(key string) string {
+		a := rtDo(t, rtAliyun(t, srv, key, "SendSms"))
+		if a.status == 200 {
+			return "ok"
+		}
+		c, _ := rtErr(t, classify.Aliyun, 0, a)
+		return c
+	}
+	code("s")
+	code("s")
+	srv.Script("s", yunrttest.Fault{Code: "S1"})
+	srv.SetDefault(yunrttest.Fault{Code: "D1"}, yunrttest.Fault{Code: "D2"})
+	got := []string{code("s"), code("s"), code("d"), code("d")}
+	srv.SetDefault(yunrttest.Fault{Code: "E1"})
+	got = append(got, code("d"), code("d"))
+	srv.SetDefault(yunrttest.Fault{Code: "F1"}, yunrttest.Fault{Code: "F2"})
+	got = append(got, code("d"))
+	srv.Script("d", yunrttest.Fault{Code: "G1"})
+	got = append(got, code("d"), code("d"))
+	if want := "S1 ok D1 D2 E1 ok F1 G1 ok"; strings.Join(got, " ") != want {
+		t.Errorf("got %v, want %s", got, want)
+	}
+}
+
+// TestRTServerMisc pins Requests returning a copy, Close being safe twice,
+// WithListener, and nil WithClock / WithKeyFunc keeping the defaults.
+func TestRTServerMisc(t *testing.T) {
+	srv := yunrttest.NewServer(classify.Aliyun, yunrttest.WithClock(nil), yunrttest.WithKeyFunc(nil))
+	rtDo(t, rtAliyun(t, srv, "m", "SendSms"))
+	rs := srv.Requests()
+	rs[0].Key = "changed"
+	if srv.Requests()[0].Key != "m" || srv.Attempts("m") != 1 {
+		t.Errorf("Requests is not a copy: %+v", srv.Requests()[0])
+	}
+	if at := srv.Requests()[0].At; time.Since(at) > time.Minute || at.IsZero() {
+		t.Errorf("WithClock(nil): At %v", at)
+	}
+	srv.Close()
+	srv.Close()
+
+	// WithListener: serve on a listener of our own, closed by Close.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls := yunrttest.NewServer(classify.Tencent, yunrttest.WithListener(l))
+	if ls.Host() != l.Addr().String() || ls.URL() != "http://"+l.Addr().String() || ls.Provider() != classify.Tencent {
+		t.Errorf("Host %q URL %q, listener %s", ls.Host(), ls.URL(), l.Addr())
+	}
+	if a := rtDo(t, rtTencent(t, ls, "l", "SendSms")); a.status != 200 {
+		t.Errorf("on own listener: %d %v", a.status, a.err)
+	}
+	ls.Close()
+	if _, err := l.Accept(); err == nil {
+		t.Error("the listener is still open after Close")
 	}
 }
