@@ -1436,3 +1436,225 @@ func TestRTServerMisc(t *testing.T) {
 		t.Error("the listener is still open after Close")
 	}
 }
+
+// TestRTStrictTamper pins that the strict gateway's verification covers what
+// each scheme signs: a request changed after signing (a query parameter, the
+// body, the path, a signed header) is rejected, and the unchanged request
+// with an unknown access key id too.
+func TestRTStrictTamper(t *testing.T) {
+	clk := newRTClock()
+	srv := yunrttest.NewServer(classify.Unknown, yunrttest.WithStrict(rtAK, rtSecret), yunrttest.WithClock(clk.Now))
+	defer srv.Close()
+	good := rtCreds(rtSecret)
+	other := sign.StaticCredentials{AccessKeyID: "LTAI5tSomeoneElse", AccessKeySecret: rtSecret}
+	type row struct {
+		name   string
+		p      classify.Provider
+		signer sign.Signer
+		build  func() (*http.Request, []byte)
+		tamper func(r *http.Request) *http.Request
+		want   string // "" accepted, "*" any rejection
+	}
+	rpc := func() (*http.Request, []byte) {
+		r, _ := http.NewRequest("GET", srv.URL()+"/?Action=SendSms&PhoneNumbers=13800000000", nil)
+		return r, nil
+	}
+	rpcForm := func() (*http.Request, []byte) {
+		b := []byte("PhoneNumbers=13800000000&SignName=yunrt")
+		r, _ := http.NewRequest("POST", srv.URL()+"/?Action=SendSms", bytes.NewReader(b))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return r, b
+	}
+	v3 := func() (*http.Request, []byte) {
+		b := []byte(`{"a":1}`)
+		r, _ := http.NewRequest("POST", srv.URL()+"/?RegionId=cn-hangzhou", bytes.NewReader(b))
+		r.Header.Set("x-acs-action", "DescribeRegions")
+		r.Header.Set("x-acs-version", "2014-05-26")
+		r.Header.Set("Content-Type", "application/json")
+		return r, b
+	}
+	tc := func() (*http.Request, []byte) {
+		b := []byte(`{"PhoneNumberSet":["+8613800000000"]}`)
+		r, _ := http.NewRequest("POST", srv.URL()+"/", bytes.NewReader(b))
+		r.Header.Set("X-TC-Action", "SendSms")
+		r.Header.Set("Content-Type", "application/json; charset=utf-8")
+		return r, b
+	}
+	bd := func() (*http.Request, []byte) {
+		b := []byte(`{"mobile":"13800000000"}`)
+		r, _ := http.NewRequest("POST", srv.URL()+"/api/v3/sendsms?clientToken=ct1", bytes.NewReader(b))
+		r.Header.Set("Content-Type", "application/json")
+		return r, b
+	}
+	none := func(r *http.Request) *http.Request { return r }
+	setQuery := func(k, v string) func(*http.Request) *http.Request {
+		return func(r *http.Request) *http.Request {
+			q := r.URL.Query()
+			q.Set(k, v)
+			r.URL.RawQuery = q.Encode()
+			return r
+		}
+	}
+	setBody := func(b string) func(*http.Request) *http.Request {
+		return func(r *http.Request) *http.Request {
+			r.Body = io.NopCloser(strings.NewReader(b))
+			r.ContentLength = int64(len(b))
+			return r
+		}
+	}
+	setPath := func(p string) func(*http.Request) *http.Request {
+		return func(r *http.Request) *http.Request { r.URL.Path = p; return r }
+	}
+	setHeader := func(k, v string) func(*http.Request) *http.Request {
+		return func(r *http.Request) *http.Request { r.Header.Set(k, v); return r }
+	}
+	rows := []row{
+		{"rpc ok", classify.Aliyun, sign.AliyunRPC(good), rpc, none, ""},
+		{"rpc query changed", classify.Aliyun, sign.AliyunRPC(good), rpc, setQuery("PhoneNumbers", "13900000000"), "SignatureDoesNotMatch"},
+		{"rpc query added", classify.Aliyun, sign.AliyunRPC(good), rpc, setQuery("Extra", "1"), "SignatureDoesNotMatch"},
+		{"rpc form ok", classify.Aliyun, sign.AliyunRPC(good), rpcForm, none, ""},
+		{"rpc form changed", classify.Aliyun, sign.AliyunRPC(good), rpcForm, setBody("PhoneNumbers=13900000000&SignName=yunrt"), "SignatureDoesNotMatch"},
+		{"rpc unknown key id", classify.Aliyun, sign.AliyunRPC(other), rpc, none, "*"},
+		{"v3 ok", classify.Aliyun, sign.AliyunV3(good), v3, none, ""},
+		{"v3 body changed", classify.Aliyun, sign.AliyunV3(good), v3, setBody(`{"a":2}`), "*"},
+		{"v3 query changed", classify.Aliyun, sign.AliyunV3(good), v3, setQuery("RegionId", "cn-beijing"), "SignatureDoesNotMatch"},
+		{"v3 action changed", classify.Aliyun, sign.AliyunV3(good), v3, setHeader("x-acs-action", "DeleteInstance"), "SignatureDoesNotMatch"},
+		{"v3 path changed", classify.Aliyun, sign.AliyunV3(good), v3, setPath("/other"), "SignatureDoesNotMatch"},
+		{"v3 unknown key id", classify.Aliyun, sign.AliyunV3(other), v3, none, "*"},
+		{"tc ok", classify.Tencent, sign.TencentTC3Service(good, "sms"), tc, none, ""},
+		{"tc body changed", classify.Tencent, sign.TencentTC3Service(good, "sms"), tc, setBody(`{"PhoneNumberSet":["+8613900000000"]}`), "AuthFailure.SignatureFailure"},
+		{"tc query added", classify.Tencent, sign.TencentTC3Service(good, "sms"), tc, setQuery("x", "1"), "AuthFailure.SignatureFailure"},
+		{"tc content-type changed", classify.Tencent, sign.TencentTC3Service(good, "sms"), tc, setHeader("Content-Type", "application/x-www-form-urlencoded"), "AuthFailure.SignatureFailure"},
+		{"tc unknown key id", classify.Tencent, sign.TencentTC3Service(other, "sms"), tc, none, "*"},
+		{"bd ok", classify.Baidu, sign.BaiduBCE(good, 0), bd, none, ""},
+		{"bd query changed", classify.Baidu, sign.BaiduBCE(good, 0), bd, setQuery("clientToken", "ct2"), "SignatureDoesNotMatch"},
+		{"bd path changed", classify.Baidu, sign.BaiduBCE(good, 0), bd, setPath("/api/v3/other"), "SignatureDoesNotMatch"},
+		{"bd body length changed", classify.Baidu, sign.BaiduBCE(good, 0), bd, setBody(`{"mobile":"138000000001"}`), "SignatureDoesNotMatch"},
+		{"bd signed header changed", classify.Baidu, sign.BaiduBCE(good, 0), bd, setHeader("Content-Type", "text/plain"), "SignatureDoesNotMatch"},
+		{"bd unknown key id", classify.Baidu, sign.BaiduBCE(other, 0), bd, none, "*"},
+	}
+	for i, r := range rows {
+		req, body := r.build()
+		req.Header.Set(yunrttest.KeyHeader, fmt.Sprintf("tamper-%d", i))
+		rtSign(t, r.signer, req, body, clk.Now(), "")
+		req = r.tamper(req)
+		st, code := rtStrictCode(t, r.p, req)
+		if (r.want == "*" && code == "") || (r.want != "*" && code != r.want) {
+			t.Errorf("%s: %d %q, want %q", r.name, st, code, r.want)
+		}
+		if r.want == "*" {
+			t.Logf("%s: rejected with %d %q", r.name, st, code)
+		}
+	}
+}
+
+// TestRTPerformedOnArrival pins Fault.Performed's "counted when the attempt
+// arrives" (a failing attempt still waiting out its Latency has already
+// performed) and SetFlaky's "never perform the action" for an f with
+// Performed set; a gzipped error body keeps its shape.
+func TestRTPerformedOnArrival(t *testing.T) {
+	srv := yunrttest.NewServer(classify.Aliyun)
+	srv.Script("p", yunrttest.Fault{Code: "Timeout", Performed: true, Latency: time.Hour})
+	done := make(chan struct{})
+	go func() { rtDo(t, rtAliyun(t, srv, "p", "Push")); close(done) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for srv.Attempts("p") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("attempt never arrived")
+		}
+		time.Sleep(time.Millisecond) // polling for arrival only
+	}
+	if srv.Performed("p") != 1 {
+		t.Errorf("performed %d while the answer waits, want 1 (counted on arrival)", srv.Performed("p"))
+	}
+	srv.Close()
+	<-done
+
+	srv = yunrttest.NewServer(classify.Aliyun)
+	defer srv.Close()
+	srv.SetFlaky(1, yunrttest.Fault{Code: "Timeout", Performed: true})
+	rtDo(t, rtAliyun(t, srv, "f", "Push"))
+	srv.SetFlaky(0, yunrttest.Fault{})
+	if srv.Performed("f") != 0 || srv.Attempts("f") != 1 {
+		t.Errorf("flaky with Performed: attempts %d performed %d, want 1 0", srv.Attempts("f"), srv.Performed("f"))
+	}
+
+	srv.Script("gz", yunrttest.Fault{Code: "Throttling.User", Gzip: true})
+	a := rtDo(t, rtAliyun(t, srv, "gz", "SendSms"))
+	zr, err := gzip.NewReader(bytes.NewReader(a.body))
+	if err != nil || a.header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("gzip error body: %v %v", err, a.header)
+	}
+	a.body, _ = io.ReadAll(zr)
+	if code, _ := rtErr(t, classify.Aliyun, 0, a); code != "Throttling.User" || a.status != 400 {
+		t.Errorf("gzipped error %d %q", a.status, code)
+	}
+}
+
+func rtV3(t *testing.T, srv *yunrttest.Server, key string) *http.Request {
+	t.Helper()
+	r, err := http.NewRequest("POST", srv.URL()+"/?RegionId=cn-hangzhou", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Header.Set("x-acs-action", "DescribeRegions")
+	r.Header.Set("x-acs-version", "2014-05-26")
+	r.Header.Set(yunrttest.KeyHeader, key)
+	return r
+}
+
+// TestRTUndocumented logs what the emulator does where its docs say nothing
+// (no assertion): other formats for Tencent and Baidu, the strict gateway's
+// boundaries and nonce corners.
+func TestRTUndocumented(t *testing.T) {
+	for _, p := range []classify.Provider{classify.Tencent, classify.Baidu} {
+		srv := yunrttest.NewServer(p)
+		for _, f := range []yunrttest.Format{yunrttest.FormatXML, yunrttest.FormatROA, yunrttest.FormatGatewayHeaders} {
+			srv.Script("u", yunrttest.Fault{Code: "InternalError", Format: f})
+			a := rtDo(t, rtReq(t, srv, p, "u"))
+			t.Logf("%v %v: %d %v %s", p, f, a.status, a.header, a.body)
+		}
+		srv.Close()
+	}
+	clk := newRTClock()
+	srv := yunrttest.NewServer(classify.Unknown, yunrttest.WithStrict(rtAK, rtSecret), yunrttest.WithClock(clk.Now))
+	defer srv.Close()
+	good := sign.AliyunRPC(rtCreds(rtSecret))
+	bad := sign.AliyunRPC(rtCreds("wrong"))
+	now := clk.Now()
+	for _, row := range []struct {
+		name string
+		req  *http.Request
+	}{
+		{"rpc exactly 15 min old", rtSign(t, good, rtAliyun(t, srv, "u1", "SendSms"), nil, now.Add(-15*time.Minute), "b-1")},
+		{"rpc exactly 15 min ahead", rtSign(t, good, rtAliyun(t, srv, "u2", "SendSms"), nil, now.Add(15*time.Minute), "b-2")},
+		{"rpc nonce first used by a forged request", rtSign(t, bad, rtAliyun(t, srv, "u3", "SendSms"), nil, now, "b-3")},
+		{"rpc ... then by the right signer", rtSign(t, good, rtAliyun(t, srv, "u3", "SendSms"), nil, now, "b-3")},
+		{"v3 reusing an RPC nonce", rtSign(t, sign.AliyunV3(rtCreds(rtSecret)), rtV3(t, srv, "u4"), nil, now, "b-3")},
+		{"tc exactly 5 min old", rtSign(t, sign.TencentTC3Service(rtCreds(rtSecret), "sms"), rtTencent(t, srv, "u5", "SendSms"), []byte(`{"PhoneNumberSet":["+8613800000000"]}`), now.Add(-5*time.Minute), "")},
+		{"bd 1 h ahead", rtSign(t, sign.BaiduBCE(rtCreds(rtSecret), 0), rtBaidu(t, srv, "u6", "/x"), []byte(`{"mobile":"13800000000"}`), now.Add(time.Hour), "")},
+	} {
+		a := rtDo(t, row.req)
+		t.Logf("%s: %d %s", row.name, a.status, a.body)
+	}
+}
+
+// TestRTBugAliyunBizIdRepeats pins that two Aliyun SendSms successes carry
+// different BizIds, as Aliyun's do (BizId is the receipt of one send, the
+// key of QuerySendDetails); the Tencent SerialNo and Baidu messageId of the
+// emulator already differ per send.
+func TestRTBugAliyunBizIdRepeats(t *testing.T) {
+	rtBugs(t, "every Aliyun SendSms success of a server carries the same BizId (the first 20 hex digits of request ids that differ only in their counter), so code keyed by BizId sees two sends as one")
+	srv := yunrttest.NewServer(classify.Aliyun)
+	defer srv.Close()
+	ids := map[string]bool{}
+	for i := 0; i < 2; i++ {
+		a := rtDo(t, rtAliyun(t, srv, fmt.Sprintf("biz-%d", i), "SendSms"))
+		m := rtJSON(t, a.body)
+		id, _ := m["BizId"].(string)
+		ids[id] = true
+	}
+	if len(ids) != 2 {
+		t.Errorf("BizIds of two sends: %v, want two different", ids)
+	}
+}
