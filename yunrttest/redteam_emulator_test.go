@@ -1658,3 +1658,81 @@ func TestRTBugAliyunBizIdRepeats(t *testing.T) {
 		t.Errorf("BizIds of two sends: %v, want two different", ids)
 	}
 }
+
+// TestRTQuotaDetails pins the token buckets' finer points: a bucket holds at
+// most burst whatever the time passed; SetActionQuota applies only to the
+// attempts SetQuota let through (a quota-throttled attempt takes no action
+// token); a Baidu action is "METHOD /path", the query left out.
+func TestRTQuotaDetails(t *testing.T) {
+	clk := newRTClock()
+	srv := yunrttest.NewServer(classify.Aliyun, yunrttest.WithClock(clk.Now))
+	defer srv.Close()
+	code := func(action string) string {
+		a := rtDo(t, rtAliyun(t, srv, "q", action))
+		if a.status == 200 {
+			return "ok"
+		}
+		c, _ := rtErr(t, classify.Aliyun, 0, a)
+		return c
+	}
+	srv.SetQuota(1, 2)
+	clk.Add(10 * time.Second)
+	got := []string{code("A"), code("A"), code("A")}
+	if strings.Join(got, " ") != "ok ok Throttling.User" {
+		t.Errorf("burst cap after 10 s: %v", got)
+	}
+
+	srv.SetQuota(1, 1)
+	srv.SetActionQuota("SendSms", 0.001, 1, yunrttest.Fault{Code: "Throttling.Api"})
+	got = []string{code("SendSms"), code("SendSms")}
+	clk.Add(time.Second)
+	got = append(got, code("SendSms"))
+	if strings.Join(got, " ") != "ok Throttling.User Throttling.Api" {
+		t.Errorf("action quota after the endpoint quota: %v, want ok Throttling.User Throttling.Api", got)
+	}
+	srv.SetQuota(0, 0)
+	srv.SetActionQuota("SendSms", 0, 0, yunrttest.Fault{})
+
+	bd := yunrttest.NewServer(classify.Baidu, yunrttest.WithClock(clk.Now))
+	defer bd.Close()
+	bd.SetActionQuota("POST /api/v3/sendsms", 0.001, 1, yunrttest.Fault{})
+	var sts []int
+	for _, path := range []string{"/api/v3/sendsms?clientToken=a", "/api/v3/sendsms?clientToken=b", "/api/v3/other"} {
+		sts = append(sts, rtDo(t, rtBaidu(t, bd, "", path)).status)
+	}
+	if fmt.Sprint(sts) != "[200 429 200]" {
+		t.Errorf("Baidu action quota: %v, want [200 429 200]", sts)
+	}
+}
+
+// TestRTKeyCorners pins the key rules' edges: only a top-level JSON field
+// counts, clientToken only from the query, and a 2 MiB body is recorded
+// whole with its key found at its end.
+func TestRTKeyCorners(t *testing.T) {
+	srv := yunrttest.NewServer(classify.Unknown)
+	defer srv.Close()
+	post := func(q, body string, hdr map[string]string) yunrttest.Request {
+		req, _ := http.NewRequest("POST", srv.URL()+"/"+q, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		if a := rtDo(t, req); a.err != nil {
+			t.Fatal(a.err)
+		}
+		rs := srv.Requests()
+		return rs[len(rs)-1]
+	}
+	tc := map[string]string{"X-TC-Action": "SendSms"}
+	if r := post("", `{"Outer":{"TestKey":"nested","SessionContext":"n2"}}`, tc); r.Key != "" {
+		t.Errorf("nested JSON field taken as key: %q", r.Key)
+	}
+	if r := post("", `{"clientToken":"body-token"}`, map[string]string{"x-bce-date": "2026-01-01T00:00:00Z"}); r.Key != "" {
+		t.Errorf("clientToken from the body taken as key: %q", r.Key)
+	}
+	big := `{"Pad":"` + strings.Repeat("x", 2<<20) + `","SessionContext":"at-the-end"}`
+	r := post("", big, tc)
+	if r.Key != "at-the-end" || len(r.Body) != len(big) {
+		t.Errorf("2 MiB body: key %q, body %d bytes of %d", r.Key, len(r.Body), len(big))
+	}
+}
