@@ -1736,3 +1736,27 @@ func TestRTKeyCorners(t *testing.T) {
 		t.Errorf("2 MiB body: key %q, body %d bytes of %d", r.Key, len(r.Body), len(big))
 	}
 }
+
+// TestRTBugFlakyShare pins SetFlaky's "exactly that share of attempts
+// fails" (README) for shares that are not a binary fraction: 0.29 and 0.57
+// of 100 attempts are 29 and 57 failures.
+func TestRTBugFlakyShare(t *testing.T) {
+	rtBugs(t, "SetFlaky's count drifts by float rounding: 0.29 of 100 attempts fails 28, 0.57 fails 56 (float64(100)*0.29 is 28.999…)")
+	for _, row := range []struct {
+		frac float64
+		want int
+	}{{0.29, 29}, {0.57, 57}, {0.2, 20}} {
+		srv := yunrttest.NewServer(classify.Aliyun)
+		srv.SetFlaky(row.frac, yunrttest.Fault{})
+		failed := 0
+		for i := 0; i < 100; i++ {
+			if a := rtDo(t, rtAliyun(t, srv, "", "SendSms")); a.status != 200 {
+				failed++
+			}
+		}
+		srv.Close()
+		if failed != row.want {
+			t.Errorf("SetFlaky(%v): %d of 100 failed, want %d", row.frac, failed, row.want)
+		}
+	}
+}
