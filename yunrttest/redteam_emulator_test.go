@@ -1616,6 +1616,17 @@ func TestRTUndocumented(t *testing.T) {
 		}
 		srv.Close()
 	}
+	for _, p := range []classify.Provider{classify.Tencent, classify.Baidu, classify.Aliyun} {
+		srv := yunrttest.NewServer(p)
+		srv.Script("st", yunrttest.Fault{Status: 502})
+		a := rtDo(t, rtReq(t, srv, p, "st"))
+		t.Logf("%v status-only 502: %d %s", p, a.status, a.body)
+		req, _ := http.NewRequest("POST", srv.URL()+"/?Action=Upload", bytes.NewReader(make([]byte, 9<<20)))
+		req.Header.Set(yunrttest.KeyHeader, "big")
+		a = rtDo(t, req)
+		t.Logf("%v 9 MiB body: %d %v %q; Attempts(big) = %d, Requests %d", p, a.status, a.err, a.body, srv.Attempts("big"), len(srv.Requests()))
+		srv.Close()
+	}
 	clk := newRTClock()
 	srv := yunrttest.NewServer(classify.Unknown, yunrttest.WithStrict(rtAK, rtSecret), yunrttest.WithClock(clk.Now))
 	defer srv.Close()
