@@ -18,7 +18,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -1042,22 +1041,12 @@ func TestRTStrictGatewayApp(t *testing.T) {
 	}
 }
 
-// rtBugs runs the tests of the bugs rt4 found when YUNRT_RT4_BUGS is set;
-// otherwise they skip, naming the bug.
-func rtBugs(t *testing.T, bug string) {
-	t.Helper()
-	if os.Getenv("YUNRT_RT4_BUGS") == "" {
-		t.Skip("BUG (rt4): " + bug)
-	}
-}
-
 // TestRTBugRequestsArrivalOrder pins Requests' documented order ("a copy of
 // every attempt received, in arrival order") on a server of all providers
 // whose clock stands still (WithClock, as the README's load examples freeze
 // it): a Baidu, a Tencent, an Aliyun and a Baidu attempt, one after the
 // other, must come back in that order.
 func TestRTBugRequestsArrivalOrder(t *testing.T) {
-	rtBugs(t, "Requests() of a server of all providers is not in arrival order when arrivals share a clock reading (frozen WithClock): it comes back grouped by provider (aliyun, tencent, baidu)")
 	srv := yunrttest.NewServer(classify.Unknown, yunrttest.WithClock(newRTClock().Now))
 	defer srv.Close()
 	rtDo(t, rtBaidu(t, srv, "1", "/x"))
@@ -1080,7 +1069,6 @@ func TestRTBugRequestsArrivalOrder(t *testing.T) {
 // own errors carry X-Ca-Error-Code and X-Ca-Error-Message headers), not with
 // an RPC JSON body the gateway never sends.
 func TestRTBugGatewayRejectionShape(t *testing.T) {
-	rtBugs(t, "a strict server answers API Gateway app signature failures with an Aliyun RPC JSON body (SignatureDoesNotMatch, SignatureNonceUsed, InvalidTimeStamp.Expired) and no X-Ca-Error-Message header; real API Gateway says Invalid Signature / Nonce Used / Invalid Timestamp in X-Ca-Error-Message")
 	clk := newRTClock()
 	srv := yunrttest.NewServer(classify.Aliyun, yunrttest.WithStrict(rtAK, rtSecret), yunrttest.WithClock(clk.Now))
 	defer srv.Close()
@@ -1650,7 +1638,6 @@ func TestRTCorners(t *testing.T) {
 // key of QuerySendDetails); the Tencent SerialNo and Baidu messageId of the
 // emulator already differ per send.
 func TestRTBugAliyunBizIdRepeats(t *testing.T) {
-	rtBugs(t, "every Aliyun SendSms success of a server carries the same BizId (the first 20 hex digits of request ids that differ only in their counter), so code keyed by BizId sees two sends as one")
 	srv := yunrttest.NewServer(classify.Aliyun)
 	defer srv.Close()
 	ids := map[string]bool{}
@@ -1747,7 +1734,6 @@ func TestRTKeyCorners(t *testing.T) {
 // fails" (README) for shares that are not a binary fraction: 0.29 and 0.57
 // of 100 attempts are 29 and 57 failures.
 func TestRTBugFlakyShare(t *testing.T) {
-	rtBugs(t, "SetFlaky's count drifts by float rounding: 0.29 of 100 attempts fails 28, 0.57 fails 56 (float64(100)*0.29 is 28.999…)")
 	for _, row := range []struct {
 		frac float64
 		want int

@@ -163,7 +163,7 @@ func (s *Server) condition(now time.Time) (Fault, bool) {
 	if l.flaky > 0 {
 		i := l.flakySeen
 		l.flakySeen++
-		if math.Floor(float64(i+1)*l.flaky) > math.Floor(float64(i)*l.flaky) {
+		if flakyFails(i+1, l.flaky) > flakyFails(i, l.flaky) {
 			return l.flakyF, true
 		}
 	}
@@ -204,4 +204,11 @@ func (s *Server) ArrivalRate(from time.Time) float64 {
 		return 0
 	}
 	return float64(n) / last.Sub(from).Seconds()
+}
+
+// flakyFails is how many of the first n attempts a flaky share fails:
+// ⌊n·fraction⌋, read so that a decimal share is exact (0.29 of 100 is 29,
+// where the float product is 28.999…).
+func flakyFails(n uint64, fraction float64) float64 {
+	return math.Floor(float64(n)*fraction + 1e-9)
 }

@@ -28,6 +28,14 @@ func (s *Server) requestID() string {
 	return id
 }
 
+// bizID returns a fresh Aliyun SMS BizId, shaped as the real ones
+// ("900619746936498440^0"): the server's random base and a counter, so
+// that no two sends of a server share one (callers key QuerySendDetails
+// and their own records by it).
+func (s *Server) bizID() string {
+	return fmt.Sprintf("%012d%06d^0", s.idBase%1_000_000_000_000, s.ids.Add(1))
+}
+
 // status returns the HTTP status of failed fault f (see Fault.Status).
 func (s *Server) status(f Fault) int {
 	switch {
@@ -121,7 +129,7 @@ func (s *Server) successBody(action, id string) []byte {
 			Code      string `json:"Code"`
 			Message   string `json:"Message"`
 			BizID     string `json:"BizId"`
-		}{id, "OK", "OK", strings.ReplaceAll(s.requestID(), "-", "")[:20]})
+		}{id, "OK", "OK", s.bizID()})
 	case classify.Tencent:
 		type status struct {
 			SerialNo       string `json:"SerialNo"`

@@ -107,6 +107,15 @@ func (s *Server) check(r *http.Request, body []byte) (Fault, bool) {
 	if scheme == "" {
 		return Fault{Code: c.missing, Message: "The request carries no signature."}, false
 	}
+	f, ok := s.checkSigned(r, body, scheme, c)
+	if !ok && scheme == sign.SchemeAliyunGateway {
+		return gatewayRejection(f.Code, c), false
+	}
+	return f, ok
+}
+
+// checkSigned verifies a signed request (see check).
+func (s *Server) checkSigned(r *http.Request, body []byte, scheme string, c rejectCodes) (Fault, bool) {
 	parsed, err := sign.Verify(scheme, r, body, s.cfg.strict.secret)
 	switch {
 	case parsed.AccessKeyID != "" && parsed.AccessKeyID != s.cfg.strict.ak:
@@ -138,6 +147,26 @@ func (s *Server) check(r *http.Request, body []byte) (Fault, bool) {
 		return Fault{Code: "SignatureNonceUsed", Message: "Specified signature nonce was used already."}, false
 	}
 	return Fault{}, true
+}
+
+// gatewayRejection is API Gateway's answer to an app request the strict
+// check rejected with code: HTTP 400 and the gateway's message in
+// X-Ca-Error-Message ("Invalid Signature", "Nonce Used", "Invalid
+// Timestamp", "Invalid AppKey"), an empty body and no X-Ca-Error-Code, as
+// a shared instance answers (classify.GatewayCode names it). The logged
+// Fault's Code is that message.
+func gatewayRejection(code string, c rejectCodes) Fault {
+	msg := "Invalid Signature" // a mismatch, or a malformed signature
+	switch code {
+	case c.unknownKey:
+		msg = "Invalid AppKey"
+	case c.expired:
+		msg = "Invalid Timestamp"
+	case "SignatureNonceUsed":
+		msg = "Nonce Used"
+	}
+	return Fault{Code: msg, Message: msg, Status: http.StatusBadRequest, Format: FormatGatewayHeaders,
+		Header: http.Header{"X-Ca-Error-Code": nil}}
 }
 
 func absDuration(d time.Duration) time.Duration {
