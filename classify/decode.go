@@ -117,7 +117,12 @@ func (t *Table) decodeFull(p Provider, r Response) Result {
 	if res.RequestID == "" {
 		res.RequestID = Cut(headerRequestID(p, r.Header), MaxRequestIDLen)
 	}
-	res.Class = t.Class(p, res.Code, r.Status)
+	gw := t.gatewayName(p, f)
+	code := res.Code // what the table classifies
+	if gw != "" {
+		code = gw
+	}
+	res.Class = t.Class(p, code, r.Status)
 	if p == Tencent && f.hasAltCode && res.Code != f.altCode && !t.documented(p, res.Code) {
 		res.Class = t.Class(p, f.altCode, r.Status) // an API 2.0 codeDesc we do not know
 	}
@@ -125,14 +130,31 @@ func (t *Table) decodeFull(p Provider, r Response) Result {
 		res.Hint, res.HintSource = hint(r) // a success asks no wait (Result.Hint)
 	}
 	res = clean(res)
-	res.MetricCode = t.MetricCode(p, res.Code)
-	res.Scope = t.Scope(p, res.Code, res.Class)
+	if gw == "" {
+		code = res.Code
+	}
+	res.MetricCode = t.MetricCode(p, code)
+	res.Scope = t.Scope(p, code, res.Class)
 	if res.Scope == ScopeRecipient && res.Hint == 0 {
 		if w := RecipientWindow(res.Message); w > 0 {
 			res.Hint, res.HintSource = w, "recipient-window"
 		}
 	}
 	return res
+}
+
+// gatewayName is the name the table knows an API Gateway error by when
+// its X-Ca-Error-Code does not name one: a VPC instance names its own
+// errors by six characters (I400HD …) the table does not know, and its
+// X-Ca-Error-Message names them as a shared instance does. "" otherwise.
+func (t *Table) gatewayName(p Provider, f errFields) string {
+	if !f.fromHeader || f.code == "" || t.documented(p, f.code) {
+		return ""
+	}
+	if g := GatewayCode(f.message); g != "" && t.documented(p, g) {
+		return g
+	}
+	return ""
 }
 
 // decodeFields finds the error fields of one response.
