@@ -116,6 +116,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/yunrt/yunrt"
+	"github.com/yunrt/yunrt/breaker"
 	"github.com/yunrt/yunrt/classify"
 	yunrtotel "github.com/yunrt/yunrt/otel"
 	"github.com/yunrt/yunrt/policy"
@@ -800,6 +801,30 @@ func TestRT3TransportErrors(t *testing.T) {
 		clients := h.checkSpans(t, rt3Want{attempts: 1, names: []string{"POST SendSms"}, method: "POST",
 			address: "127.0.0.1", port: port, errTypes: []string{"sent_no_answer"}, reqErrType: "outcome_unknown"})
 		h.checkMetrics(t, clients)
+	})
+	// An endpoint whose breaker tripped on a 503 refuses the next request's
+	// attempt: it still gets a CLIENT span (README: "error.type =
+	// breaker_open, yunrt.send_state = refused and no status code") and no
+	// http.client.request.duration value.
+	t.Run("open breaker refuses an attempt", func(t *testing.T) {
+		srv, host, port := rt3Server(t, rt3Step{503, rt3Ali503})
+		h := rt3New(t, srv.Client().Transport, yunrt.WithHost(host, classify.Aliyun),
+			yunrt.WithBreaker(classify.Aliyun, breaker.Settings{MinRequests: 1, FailureRatio: 0.5,
+				OpenTimeout: time.Minute, MinOpenTimeout: time.Minute}))
+		_, _ = h.do(context.Background(), "GET", srv.URL+"/?Action=DescribeRegions", nil) // trips it
+		var first []tracetest.SpanStub
+		for _, s := range h.exp.GetSpans() {
+			if s.SpanKind == trace.SpanKindClient {
+				first = append(first, s)
+			}
+		}
+		h.exp.Reset()
+		if _, err := h.do(context.Background(), "GET", srv.URL+"/?Action=DescribeRegions", nil); err == nil {
+			t.Fatal("no error from an open breaker")
+		}
+		clients := h.checkSpans(t, rt3Want{attempts: 1, names: []string{"GET DescribeRegions"}, method: "GET",
+			address: "127.0.0.1", port: port, errTypes: []string{"breaker_open"}, reqErrType: "breaker_open"})
+		h.checkMetrics(t, append(first, clients...))
 	})
 	// Attempts yunrt refuses before sending (the context is already done)
 	// still get a CLIENT span (documented: "An attempt refused before it
