@@ -2,7 +2,6 @@ package yunrt
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -103,54 +102,3 @@ func answer503() *http.Response {
 	return &http.Response{StatusCode: 503, Header: http.Header{"Content-Type": {"application/json"}},
 		Body: io.NopCloser(strings.NewReader(`{"Response":{"Error":{"Code":"InternalError","Message":"m"},"RequestId":"r"}}`))}
 }
-
-// TestEndedContextBeforeTheBreaker: a request whose context ended before
-// RoundTrip gets the context's error, not the open breaker's refusal
-// (README "Errors": context.Canceled / DeadlineExceeded when the caller's
-// context ended); nothing is sent, and the breaker is not asked. Found by
-// rt1: the breaker was asked first.
-func TestEndedContextBeforeTheBreaker(t *testing.T) {
-	sent := 0
-	base := rtFunc(func(*http.Request) (*http.Response, error) { sent++; return answer503(), nil })
-	tr := New(base, WithHost("api.example", classify.Tencent),
-		WithBreaker(classify.Tencent, breaker.Settings{MinRequests: 1, FailureRatio: 0.5, OpenTimeout: time.Minute}),
-		WithPolicy(classify.Tencent, policy.Policy{MaxAttempts: 1}))
-	tr.cfg.clk = newFakeClock()
-	resp, err := tr.RoundTrip(readCall(classify.Tencent).request(t, "http://api.example"))
-	require.NoError(t, err)
-	resp.Body.Close()
-	_, err = tr.RoundTrip(readCall(classify.Tencent).request(t, "http://api.example"))
-	require.ErrorIs(t, err, breaker.ErrOpen, "the 503 opened the breaker")
-
-	for _, tc := range []struct {
-		name string
-		ctx  func() (context.Context, context.CancelFunc)
-		want error
-	}{
-		{"cancelled", func() (context.Context, context.CancelFunc) {
-			ctx, cancel := context.WithCancel(context.Background())
-			cancel()
-			return ctx, cancel
-		}, context.Canceled},
-		{"past its deadline", func() (context.Context, context.CancelFunc) {
-			return context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
-		}, context.DeadlineExceeded},
-		{"cancelled with a cause", func() (context.Context, context.CancelFunc) {
-			ctx, cancel := context.WithCancelCause(context.Background())
-			cancel(errCallerGone)
-			return ctx, func() {}
-		}, errCallerGone},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			ctx, cancel := tc.ctx()
-			defer cancel()
-			resp, err := tr.RoundTrip(readCall(classify.Tencent).request(t, "http://api.example").WithContext(ctx))
-			require.Nil(t, resp)
-			assert.ErrorIs(t, err, tc.want)
-			assert.NotErrorIs(t, err, breaker.ErrOpen)
-			assert.Equal(t, 1, sent)
-		})
-	}
-}
-
-var errCallerGone = errors.New("caller gone")

@@ -2277,6 +2277,11 @@ func TestRedteamEndedContextOpenBreaker(t *testing.T) {
 		{"deadline passed", func() (context.Context, context.CancelFunc) {
 			return context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 		}, context.DeadlineExceeded},
+		{"cancelled with a cause", func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancelCause(context.Background())
+			cancel(rt1ErrCallerGone)
+			return ctx, func() {}
+		}, rt1ErrCallerGone},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			base := &rt1ScriptBase{steps: []func(*http.Request) (*http.Response, error){rt1Answer(500, rt1Tencent500)}}
@@ -2297,12 +2302,15 @@ func TestRedteamEndedContextOpenBreaker(t *testing.T) {
 			if base.count() != 1 {
 				t.Errorf("the base was called %d times, want 1 (nothing sent after the trip)", base.count())
 			}
-			if !errors.Is(err, tc.want) {
-				t.Errorf("err = %v; errors.Is(err, %v) is false", err, tc.want)
+			if !errors.Is(err, tc.want) || errors.Is(err, breaker.ErrOpen) {
+				t.Errorf("err = %v; want errors.Is(err, %v), not breaker.ErrOpen", err, tc.want)
 			}
 		})
 	}
 }
+
+// rt1ErrCallerGone is a caller's cancellation cause.
+var rt1ErrCallerGone = errors.New("rt1: the caller went away")
 
 // rt1AttemptSignal reports each AttemptEnd of a read on a channel. With
 // hold set, the read's first AttemptEnd then waits for hold to close: the
