@@ -60,7 +60,10 @@ type Option func(*config)
 // timestamp outside the provider's window by the server's clock (Aliyun 15
 // min, Tencent 5 min, Baidu the signed expiration), and remembers nonces
 // for NonceWindow, answering a reuse with SignatureNonceUsed. Rejections use
-// the providers' real codes, count as attempts, never perform the action,
+// the providers' real codes (an API Gateway app request gets HTTP 400 with
+// X-Ca-Error-Message "Invalid Signature", "Nonce Used", "Invalid
+// Timestamp" or "Invalid AppKey" and no body), count as attempts, never
+// perform the action,
 // and do not consume the key's script: the script says what happens behind
 // the gateway. Without WithStrict (the default) no signature is checked.
 func WithStrict(accessKeyID, secret string) Option {

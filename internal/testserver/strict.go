@@ -25,7 +25,8 @@ const NonceWindow = 15 * time.Minute
 // remembers Aliyun nonces for NonceWindow, rejecting a reuse. Rejections use
 // the provider's real codes (SignatureDoesNotMatch, InvalidTimeStamp.Expired,
 // SignatureNonceUsed, AuthFailure.SignatureFailure, AuthFailure.SignatureExpire,
-// RequestExpired, …), count as attempts and never perform the action, and
+// RequestExpired, …; an API Gateway app request gets the gateway's answer,
+// see gatewayRejection), count as attempts and never perform the action, and
 // do not consume the key's script: the script describes what happens
 // behind the gateway.
 func WithStrict(accessKeyID, secret string) Option {
