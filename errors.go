@@ -88,7 +88,9 @@ func (e *attemptError) Error() string {
 
 func (e *attemptError) Unwrap() error { return e.reason }
 
-// Timeout reports whether the attempt timed out, as net.Error does.
+// Timeout reports whether the attempt timed out, as net.Error's Timeout
+// does (an *attemptError is not a net.Error: it has no Temporary; ask
+// errors.As for an interface{ Timeout() bool }).
 func (e *attemptError) Timeout() bool { return e.reason == ErrAttemptTimeout }
 
 // ownCause replaces err, which ended an attempt whose context was
@@ -107,8 +109,9 @@ func ownCause(err, cause error) error {
 // errors.Is(err, yunrt.ErrOutcomeUnknown) and
 // errors.Is(err, syscall.ECONNRESET) work. Its text never holds
 // credentials: the transport error's text has their values removed as
-// spans' texts do, their names kept (the error it unwraps to is the base
-// transport's own, unscrubbed).
+// spans' texts do, their names kept. The error it unwraps to is the base
+// transport's own, except that a *url.Error in it (a base built on
+// http.Client.Do names the signed URL) is a copy whose URL is scrubbed.
 type Error struct {
 	Provider classify.Provider
 	Action   string
