@@ -273,6 +273,13 @@ func (r *request) sign(ctx context.Context, out *http.Request, a *Attempt) error
 // fills in how far the attempt got (from the send guard) and its class.
 func (r *request) send(x *exchange, out *http.Request, a *Attempt) (*http.Response, error) {
 	sent := r.lastNow // fresh: refreshed after every wait
+	if r.signer != nil || r.t.observed {
+		// Signing (a credentials provider may fetch) and the observer's
+		// hooks run between that reading and the send: read the clock
+		// again, so that Duration is the send's alone, within the
+		// attempt's span (it costs a fraction of a signature).
+		sent = r.t.cfg.clk.Now()
+	}
 	r.bodyGiven = r.bodyGiven || r.givesCallerBody(out)
 	resp, err := r.t.base.RoundTrip(out)
 	r.lastNow = r.t.cfg.clk.Later(sent)
