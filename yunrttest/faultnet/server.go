@@ -302,10 +302,21 @@ func (s *Server) accept() {
 			return
 		}
 		s.mu.Lock()
+		select {
+		case <-s.closing:
+			// Close ran between Accept and here and closed the
+			// connections it knew: this one is closed here, or its
+			// serve would wait on a client that keeps it open, and
+			// Close with it.
+			s.mu.Unlock()
+			c.Close()
+			return
+		default:
+		}
 		s.conns[c] = struct{}{}
 		s.connCount++
-		s.mu.Unlock()
 		s.wg.Add(1)
+		s.mu.Unlock()
 		go s.serve(c)
 	}
 }
