@@ -2,6 +2,7 @@ package yunrt
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/yunrt/yunrt/breaker"
 	"github.com/yunrt/yunrt/classify"
 	"github.com/yunrt/yunrt/policy"
+	"github.com/yunrt/yunrt/yunrttest/faultnet"
 )
 
 // TestErrorKeepsTheLastTransportError: when a request stops without
@@ -101,4 +103,26 @@ func (c *hookClock) Sleep(ctx context.Context, d time.Duration) error {
 func answer503() *http.Response {
 	return &http.Response{StatusCode: 503, Header: http.Header{"Content-Type": {"application/json"}},
 		Body: io.NopCloser(strings.NewReader(`{"Response":{"Error":{"Code":"InternalError","Message":"m"},"RequestId":"r"}}`))}
+}
+
+// TestWireRefusedRetryKeepsTheReset is TestErrorKeepsTheLastTransportError
+// over a real TCP connection: the server reads a read's request and
+// resets the connection (linger 0), the retry needs the body again and
+// its GetBody fails, so the retry is refused; the error still unwraps to
+// the kernel's ECONNRESET as net/http reported it, not to a stand-in.
+func TestWireRefusedRetryKeepsTheReset(t *testing.T) {
+	srv := faultnet.New(faultnet.HTTP1)
+	defer srv.Close()
+	tr, _ := wireTransport(t, srv, wireCase{classify.Tencent, false}, fastPolicy())
+	req := wireRequest(t, srv.URL(), classify.Tencent, false, http.MethodPost, 0, "r")
+	getBodyErr := errors.New("the body is gone")
+	req.GetBody = func() (io.ReadCloser, error) { return nil, getBodyErr }
+	srv.Script("r", faultnet.Fault{Kind: faultnet.ResetAfterRead})
+	resp, err := tr.RoundTrip(req)
+	require.Nil(t, resp)
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	assert.ErrorIs(t, err, ErrBodyNotRewindable)
+	assert.ErrorIs(t, err, syscall.ECONNRESET, "the first attempt's reset: %v", err)
+	assert.Equal(t, 1, srv.Arrived("r"), "the retry was not sent")
 }
