@@ -596,6 +596,16 @@ func TestGatewaySixCharacterCodes(t *testing.T) {
 		{"X429AF", "Throttled by APP Flow Control", 429, Throttled, "Throttled by APP Flow Control"},
 		{"X400ZZ", "Something the table does not know", 400, Permanent, "other"},
 		{"X503ZZ", "Something the table does not know", 503, Retryable, "other"},
+		// Codes, statuses and messages of Aliyun's published VPC table
+		// ("API网关错误码表", help.aliyun.com/zh/api-gateway/traditional-api-gateway/
+		// support/api-gateway-error-code-table; ${…} filled in).
+		{"A400IK", "Invalid AppKey", 400, Permanent, "Invalid AppKey"},
+		{"A403IS", "Invalid Signature, Server StringToSign:`POST\n*/*\n…`", 403, Permanent, "Invalid Signature"},
+		{"I404DO", "Invalid Domain `api.example.com`", 404, Permanent, "Invalid Domain"},
+		{"A400AC", "Invalid AppCode not found", 400, Permanent, "other"},
+		{"I413RL", "Request body too Large", 413, Permanent, "other"},
+		{"B403OD", "Provider Account Overdue", 403, Permanent, "other"},
+		{"X500ED", "Expired api definition", 500, Retryable, "other"},
 	}
 	for _, tt := range tests {
 		h := http.Header{"X-Ca-Error-Code": {tt.code}, "X-Ca-Error-Message": {tt.msg}, "X-Ca-Request-Id": {"R1"}}
