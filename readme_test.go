@@ -241,3 +241,33 @@ func TestReadmeNamesExistingTests(t *testing.T) {
 		assert.True(t, found, "%s cites %s, which no _test.go file defines", doc, name)
 	}
 }
+
+// TestReadmeLinksResolve checks that every in-page link of README.md
+// ("(#anchor)") names a heading, slugged as GitHub slugs them (lower
+// case; punctuation other than '-' and '_' dropped; spaces become '-'),
+// and every relative file link names a file of the repository: the
+// contents list once pointed at a "Layout" heading that had been renamed.
+func TestReadmeLinksResolve(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	text := regexp.MustCompile("(?s)```.*?```").ReplaceAllString(string(b), "")
+	anchors := map[string]bool{}
+	drop := regexp.MustCompile(`[^\p{L}\p{N}_\- ]`)
+	for _, m := range regexp.MustCompile(`(?m)^#+ (.+)$`).FindAllStringSubmatch(text, -1) {
+		slug := drop.ReplaceAllString(strings.ToLower(strings.TrimSpace(m[1])), "")
+		anchors[strings.ReplaceAll(slug, " ", "-")] = true
+	}
+	links := regexp.MustCompile(`\]\(([^)\s]+)\)`).FindAllStringSubmatch(text, -1)
+	require.NotEmpty(t, links)
+	for _, m := range links {
+		target := m[1]
+		switch {
+		case strings.HasPrefix(target, "#"):
+			assert.True(t, anchors[target[1:]], "README.md links to %s: no heading has that anchor", target)
+		case !strings.Contains(target, "://") && !strings.HasPrefix(target, "mailto:"):
+			path, _, _ := strings.Cut(target, "#")
+			_, err := os.Stat(filepath.FromSlash(path))
+			assert.NoError(t, err, "README.md links to %s: no such file", target)
+		}
+	}
+}
