@@ -56,6 +56,7 @@ func (r *request) readAhead(x *exchange, resp *http.Response, a *Attempt) error 
 	if !peeked {
 		resp.Body = r.wrapBody(resp.Body, x)
 	}
+	a.Protocol = resp.Proto
 	a.Result = r.t.cfg.table.Decode(r.p, classify.Response{
 		Status:       resp.StatusCode,
 		Header:       resp.Header,

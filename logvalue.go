@@ -31,7 +31,8 @@ func (r RequestInfo) LogValue() slog.Value {
 }
 
 // LogValue implements slog.LogValuer: the attempt number, how far it got,
-// what the answer said (class, status, code, request id, message), the
+// what the answer said (class, status, code, request id, message) and its
+// protocol ("HTTP/1.1", "HTTP/2.0"), the
 // error, the decision and its reason, the delay before the next attempt,
 // and the breaker, budget and signing facts when they apply.
 func (a Attempt) LogValue() slog.Value {
@@ -40,6 +41,7 @@ func (a Attempt) LogValue() slog.Value {
 	switch a.State {
 	case Answered:
 		attrs = appendResult(attrs, a.Result)
+		attrs = appendString(attrs, "protocol", a.Protocol)
 	case Refused: // no class: nothing was sent
 	default:
 		attrs = append(attrs, slog.String("class", a.Result.Class.String()))

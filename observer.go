@@ -121,6 +121,12 @@ type Attempt struct {
 	// that timed out has an Err matching ErrAttemptTimeout; one whose second
 	// copy was stopped, ErrReplayStopped.
 	Err error
+	// Protocol is the answer's protocol as net/http reports it in
+	// Response.Proto ("HTTP/1.1", "HTTP/2.0"), when State is Answered;
+	// "" for an attempt without an answer (NotSent, SentNoAnswer, Refused,
+	// and an attempt whose read-ahead timed out), or when the base
+	// transport left Proto empty.
+	Protocol string
 	// Copies is how many connections the base transport used for this
 	// attempt (net/http replays a request on a new connection on its own
 	// in some cases); 0 when the base runs no net/http trace hooks.

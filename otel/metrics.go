@@ -170,16 +170,20 @@ func sentToBase(a yunrt.Attempt, errType string) bool {
 }
 
 // durationAttrs are the attributes of http.client.request.duration: the
-// conventions' required and recommended ones, url.scheme (opt-in, low
+// conventions' required and recommended ones (network.protocol.version
+// when the attempt was answered), url.scheme (opt-in, low
 // cardinality) and yunrt.provider.
 func durationAttrs(info yunrt.RequestInfo, a yunrt.Attempt, errType string) []attribute.KeyValue {
-	attrs := methodAttrs(make([]attribute.KeyValue, 0, 7), info.Method)
+	attrs := methodAttrs(make([]attribute.KeyValue, 0, 8), info.Method)
 	if len(attrs) == 2 {
 		attrs = attrs[:1] // method_original is not a metric attribute
 	}
 	attrs = serverAttrs(attrs, info)
 	if a.State == yunrt.Answered && a.Result.Status > 0 {
 		attrs = append(attrs, semconv.HTTPResponseStatusCode(a.Result.Status))
+	}
+	if a.State == yunrt.Answered {
+		attrs = protocolAttr(attrs, a.Protocol)
 	}
 	attrs = appendStr(attrs, semconv.ErrorTypeKey, errType)
 	if info.URL != nil && info.URL.Scheme != "" {

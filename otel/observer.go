@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -303,6 +304,23 @@ func defaultPort(scheme string) string {
 	return ""
 }
 
+// protocolAttr appends network.protocol.version, the version part of an
+// answer's protocol as net/http names it: "HTTP/1.1" is "1.1", "HTTP/1.0"
+// "1.0", "HTTP/2.0" "2" and "HTTP/3.0" "3" (the conventions' examples are
+// "1.1" and "2"). Nothing for an empty or non-HTTP protocol: the
+// conventions say to leave the attribute out when the version is not
+// known. It does not allocate.
+func protocolAttr(attrs []attribute.KeyValue, proto string) []attribute.KeyValue {
+	v, ok := strings.CutPrefix(proto, "HTTP/")
+	if !ok || v == "" {
+		return attrs
+	}
+	if major, minor, ok := strings.Cut(v, "."); ok && minor == "0" && major != "0" && major != "1" {
+		v = major // HTTP/2 and later have no minor version
+	}
+	return append(attrs, semconv.NetworkProtocolVersion(v))
+}
+
 // providerAttrs are cloud.provider (when it has a well-known value),
 // yunrt.provider and yunrt.action.
 func providerAttrs(info yunrt.RequestInfo) []attribute.KeyValue {
@@ -350,6 +368,7 @@ func (o *Observer) attemptAttrs(a yunrt.Attempt, errType string) []attribute.Key
 	switch a.State {
 	case yunrt.Answered:
 		attrs = o.resultAttrs(attrs, a.Result)
+		attrs = protocolAttr(attrs, a.Protocol)
 	case yunrt.Refused: // no class: nothing was sent
 	default:
 		attrs = append(attrs, ClassKey.String(a.Result.Class.String()))

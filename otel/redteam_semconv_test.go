@@ -1056,31 +1056,61 @@ func TestRT3URLFullDropsFragment(t *testing.T) {
 // TestRT3ProtocolVersion pins R10 ([SPANS], [METRICS]):
 // network.protocol.version is Recommended on the client span and on
 // http.client.request.duration, "the actual version of the protocol used";
-// over loopback HTTP/1.1 the answer says "1.1". yunrt records it on neither:
-// a Recommended attribute left out, reported by rt3, not a contract breach.
+// over loopback HTTP/1.1 the answer says "1.1", over HTTP/2 (TLS, ALPN)
+// "2" (the conventions' example, not "2.0"). Reported open by rt3 when
+// yunrt.Attempt did not carry the answer's protocol; recorded from
+// Attempt.Protocol since.
 func TestRT3ProtocolVersion(t *testing.T) {
-	t.Skip("OPEN (rt3): network.protocol.version (Recommended) is not recorded: yunrt.Attempt does not carry the answer's protocol yet")
-	srv, host, _ := rt3Server(t, rt3Step{200, rt3AliOK})
-	h := rt3New(t, srv.Client().Transport, yunrt.WithHost(host, classify.Aliyun))
-	if _, err := h.do(context.Background(), "GET", srv.URL+"/?Action=DescribeRegions", nil); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range h.exp.GetSpans() {
-		if s.SpanKind != trace.SpanKindClient {
-			continue
-		}
-		if v, ok := rt3Attr(s.Attributes, "network.protocol.version"); !ok || v.AsString() != "1.1" {
-			t.Errorf("span %q network.protocol.version %q (present %v), want 1.1", s.Name, v.Emit(), ok)
-		}
-	}
-	for _, m := range h.metrics(t) {
-		if m.Name != "http.client.request.duration" {
-			continue
-		}
-		for _, set := range rt3Sets(t, m) {
-			if v, ok := set.Value("network.protocol.version"); !ok || v.AsString() != "1.1" {
-				t.Errorf("metric network.protocol.version %q (present %v), want 1.1", v.Emit(), ok)
+	for _, tc := range []struct {
+		name string
+		h2   bool
+		want string
+	}{{"HTTP/1.1", false, "1.1"}, {"HTTP/2", true, "2"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = io.WriteString(w, rt3AliOK)
+			}))
+			if tc.h2 {
+				srv.EnableHTTP2 = true
+				srv.StartTLS()
+			} else {
+				srv.Start()
 			}
-		}
+			t.Cleanup(srv.Close)
+			host := strings.TrimPrefix(strings.TrimPrefix(srv.URL, "https://"), "http://")
+			h := rt3New(t, srv.Client().Transport, yunrt.WithHost(host, classify.Aliyun))
+			if _, err := h.do(context.Background(), "GET", srv.URL+"/?Action=DescribeRegions", nil); err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, s := range h.exp.GetSpans() {
+				if s.SpanKind != trace.SpanKindClient {
+					if _, ok := rt3Attr(s.Attributes, "network.protocol.version"); ok {
+						t.Errorf("request span %q has network.protocol.version: it is not an HTTP span", s.Name)
+					}
+					continue
+				}
+				n++
+				if v, ok := rt3Attr(s.Attributes, "network.protocol.version"); !ok || v.AsString() != tc.want {
+					t.Errorf("span %q network.protocol.version %q (present %v), want %s", s.Name, v.Emit(), ok, tc.want)
+				}
+			}
+			points := 0
+			for _, m := range h.metrics(t) {
+				if m.Name != "http.client.request.duration" {
+					continue
+				}
+				for _, set := range rt3Sets(t, m) {
+					points++
+					if v, ok := set.Value("network.protocol.version"); !ok || v.AsString() != tc.want {
+						t.Errorf("metric network.protocol.version %q (present %v), want %s", v.Emit(), ok, tc.want)
+					}
+				}
+			}
+			if n != 1 || points != 1 {
+				t.Fatalf("%d client spans and %d duration points, want 1 and 1", n, points)
+			}
+		})
 	}
 }
