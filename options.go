@@ -70,12 +70,30 @@ func WithPolicy(p classify.Provider, pol policy.Policy) Option {
 
 // WithHost maps a host ("127.0.0.1:8080", "sms.internal.example.com") to a
 // provider, for private endpoints and tests. A host without a port matches
-// any port. Public endpoints are recognised by their domain without it
+// any port; a host with a port ("example.com:8443") matches only requests
+// whose URL (or Host) names that port, so "example.com:443" does not match
+// "https://example.com/": give the host without its port for that. Case
+// does not matter ("API.Example.com" is "api.example.com"). An IPv6
+// literal may be given with or without brackets ("::1" and "[::1]" both
+// match "http://[::1]:9000/"); with a port it needs them ("[::1]:9000"),
+// as in a URL. Public endpoints are recognised by their domain without it
 // (*.aliyuncs.com, *.alicloudapi.com, *.tencentcloudapi.com,
 // *.baidubce.com, *.bcebos.com). Requests to other hosts pass through
 // untouched.
 func WithHost(host string, p classify.Provider) Option {
-	return optionFunc(func(c *config) { c.hosts[strings.ToLower(host)] = p })
+	return optionFunc(func(c *config) { c.hosts[normHost(host)] = p })
+}
+
+// normHost is a host as the transport looks it up: lower case, and an IPv6
+// literal without brackets ("::1", "fe80::1%eth0": two colons or more, no
+// bracket) in brackets, as a URL's host has it. It allocates only for
+// upper case or a bare IPv6 literal.
+func normHost(host string) string {
+	host = strings.ToLower(host)
+	if strings.Count(host, ":") >= 2 && !strings.HasPrefix(host, "[") {
+		return "[" + host + "]"
+	}
+	return host
 }
 
 // WithObserver sets the observer of requests and attempts (traces,
@@ -146,11 +164,11 @@ func WithSigner(p classify.Provider, s sign.Signer) Option {
 }
 
 // WithHostSigner is WithSigner for one host ("host:port", or a host
-// without a port for any port); it takes precedence over the provider's
-// signer. Use it where one provider needs several schemes, such as Aliyun
+// without a port for any port; case, ports and IPv6 literals as WithHost
+// reads them); it takes precedence over the provider's signer. Use it where one provider needs several schemes, such as Aliyun
 // API Gateway apps (sign.AliyunGateway) beside RPC calls (sign.AliyunRPC).
 func WithHostSigner(host string, s sign.Signer) Option {
-	return optionFunc(func(c *config) { c.hostSigners[strings.ToLower(host)] = s })
+	return optionFunc(func(c *config) { c.hostSigners[normHost(host)] = s })
 }
 
 // WithBreaker sets the circuit breakers of provider p: one per endpoint

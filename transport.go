@@ -169,8 +169,10 @@ func skewKey(p classify.Provider, host string) string {
 
 // ProviderFor returns the provider the transport assigns to a host: a
 // WithHost mapping first (host:port, then host), then the public domains.
+// host is read as WithHost reads it (any case; an IPv6 literal with or
+// without brackets).
 func (t *Transport) ProviderFor(host string) classify.Provider {
-	return t.providerFor(strings.ToLower(host))
+	return t.providerFor(normHost(host))
 }
 
 // providerFor is ProviderFor of a lower-case host.

@@ -943,6 +943,8 @@ func TestRT3MethodsAndPorts(t *testing.T) {
 		{"lower-case method", "get", "https://ecs.aliyuncs.com/?Action=DescribeRegions", "_OTHER", "get", "HTTP DescribeRegions", "ecs.aliyuncs.com", 443, nil},
 		{"IPv6 literal", "GET", "http://[::1]:9000/?Action=DescribeRegions", "GET", "", "GET DescribeRegions", "::1", 9000,
 			[]yunrt.Option{yunrt.WithHost("[::1]", classify.Aliyun)}},
+		{"IPv6 literal mapped without brackets", "GET", "http://[::1]:9000/?Action=DescribeRegions", "GET", "", "GET DescribeRegions", "::1", 9000,
+			[]yunrt.Option{yunrt.WithHost("::1", classify.Aliyun)}},
 	}
 	for _, r := range rows {
 		t.Run(r.name, func(t *testing.T) {
