@@ -85,8 +85,9 @@ type Fault struct {
 	Message string
 	// Status is the HTTP status. 0 means the provider's: Tencent 200
 	// always; Aliyun and Baidu the documented status of Code (classify's
-	// default table), or 400 when it documents none; 200 with Format200
-	// or when Code is "". Set it with FormatEmpty and FormatHTML.
+	// default table; Baidu RequestRateExceeded 429, as SetQuota answers
+	// it), or 400 when it documents none; 200 with Format200 or when Code
+	// is "". Set it with FormatEmpty and FormatHTML.
 	Status int
 	// Format is the shape of the error answer; ignored for successes.
 	Format Format

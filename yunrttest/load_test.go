@@ -187,3 +187,32 @@ func stripHeader(a answer) answer {
 	a.header = nil
 	return a
 }
+
+// TestBaiduScriptedThrottleAgreesWithQuota: a scripted Baidu
+// RequestRateExceeded (no Status given) is answered as the quota answers
+// Baidu's throttles, HTTP 429, so that a client classifies both as flow
+// control; the seeds give no status for the code (see
+// internal/testserver's baiduThrottleStatus). An explicit Status still
+// wins.
+func TestBaiduScriptedThrottleAgreesWithQuota(t *testing.T) {
+	srv := NewServer(classify.Baidu)
+	defer srv.Close()
+	srv.Script("scripted", Fault{Code: "RequestRateExceeded", Message: "Request rate exceeded."})
+	srv.Script("explicit", Fault{Code: "RequestRateExceeded", Status: 503})
+	scripted := post(t, srv, classify.Baidu, "scripted", "SendSms")
+	explicit := post(t, srv, classify.Baidu, "explicit", "SendSms")
+
+	srv.SetQuota(1, 1)
+	assert.Equal(t, "", post(t, srv, classify.Baidu, "quota", "SendSms").code, "the burst")
+	quota := post(t, srv, classify.Baidu, "quota", "SendSms")
+	srv.SetQuota(0, 0)
+
+	assert.Equal(t, [2]any{429, "RequestRateExceeded"}, [2]any{quota.status, quota.code}, "the quota")
+	assert.Equal(t, [2]any{quota.status, quota.code}, [2]any{scripted.status, scripted.code}, "a scripted throttle answers as the quota does")
+	assert.Equal(t, 503, explicit.status, "an explicit Status wins")
+	for _, a := range []answer{scripted, quota} {
+		res := classify.DefaultTable().Decode(classify.Baidu, classify.Response{Status: a.status, Header: a.header,
+			Body: []byte(`{"requestId":"r","code":"RequestRateExceeded","message":"m"}`)})
+		assert.Equal(t, classify.Throttled, res.Class, "status %d", a.status)
+	}
+}

@@ -87,8 +87,9 @@ type Fault struct {
 	Message string
 	// Status is the HTTP status. 0 means the provider's: Tencent 200
 	// always; Aliyun and Baidu the documented status of Code (classify's
-	// default table), or 400 when it documents none; 200 with Format200 or when Code is "". Set it
-	// explicitly with FormatEmpty and FormatHTML and no Code.
+	// default table; Baidu RequestRateExceeded 429, as the quota answers
+	// it), or 400 when it documents none; 200 with Format200 or when Code
+	// is "". Set it explicitly with FormatEmpty and FormatHTML and no Code.
 	Status int
 	// Format is the shape of the error answer; ignored for successes.
 	Format Format

@@ -138,7 +138,7 @@ func throttleFault(p classify.Provider) Fault {
 	case classify.Tencent:
 		return Fault{Code: "RequestLimitExceeded", Message: "Your current request times equals to `20` in a second, which exceeds the frequency limit `20` for a second. Please reduce the frequency of calls."}
 	case classify.Baidu:
-		return Fault{Code: "RequestRateExceeded", Message: "Request rate exceeded the quota.", Status: http.StatusTooManyRequests}
+		return Fault{Code: baiduThrottleCode, Message: "Request rate exceeded the quota.", Status: baiduThrottleStatus}
 	}
 	return Fault{Code: "Throttling.User", Message: "Request was denied due to user flow control."}
 }
