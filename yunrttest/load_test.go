@@ -216,3 +216,44 @@ func TestBaiduScriptedThrottleAgreesWithQuota(t *testing.T) {
 		assert.Equal(t, classify.Throttled, res.Class, "status %d", a.status)
 	}
 }
+
+// TestOversizeBodyIsRecorded: an attempt whose body passes the 8 MiB limit
+// is answered 413 and recorded as what it was: an attempt of its key (from
+// KeyHeader and the query, the body unread), in Requests with its method,
+// path, query, action and a 413 Fault but no body; it performs nothing
+// and leaves the key's script for the next attempt. The body is one byte
+// over the limit, so the server has read all of it before it answers.
+func TestOversizeBodyIsRecorded(t *testing.T) {
+	const limit = 8 << 20
+	srv := NewServer(classify.Aliyun)
+	defer srv.Close()
+	srv.Script("big", Fault{Code: "InternalError"})
+	req, err := http.NewRequest(http.MethodPost, srv.URL()+"/?Action=SendSms", strings.NewReader(strings.Repeat("a", limit+1)))
+	require.NoError(t, err)
+	req.Header.Set(KeyHeader, "big")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+
+	assert.Equal(t, 1, srv.Attempts("big"), "counted as an attempt")
+	attempts, performed := srv.Totals()
+	assert.Equal(t, [2]int{1, 0}, [2]int{attempts, performed}, "Totals")
+	reqs := srv.Requests()
+	require.Len(t, reqs, 1, "in Requests")
+	got := reqs[0]
+	assert.Equal(t, "big", got.Key)
+	assert.Equal(t, "SendSms", got.Action)
+	assert.Equal(t, 1, got.N)
+	assert.Equal(t, Fault{Status: http.StatusRequestEntityTooLarge, Format: FormatEmpty}, got.Fault)
+	assert.Equal(t, [3]string{http.MethodPost, "/", "Action=SendSms"}, [3]string{got.Method, got.Path, got.RawQuery})
+	assert.Equal(t, "big", got.Header.Get(KeyHeader))
+	assert.Nil(t, got.Body, "the body is not kept")
+	assert.False(t, got.At.IsZero())
+
+	next := post(t, srv, classify.Aliyun, "big", "SendSms")
+	assert.Equal(t, "InternalError", next.code, "the script was left for the next attempt")
+	assert.Equal(t, 2, srv.Attempts("big"))
+	assert.Equal(t, 0, srv.Performed("big"))
+}

@@ -79,8 +79,9 @@ func WithClock(f func() time.Time) Option {
 
 // WithKeyFunc replaces the function that names the logical request an
 // attempt belongs to (see NewServer for the default). It receives the
-// request and its whole body, which it must not modify, and may be called
-// from many goroutines at once. A nil f keeps the default.
+// request and its whole body, which it must not modify (nil for a body
+// over 8 MiB, which is not read), and may be called from many goroutines
+// at once. A nil f keeps the default.
 func WithKeyFunc(f func(r *http.Request, body []byte) string) Option {
 	return func(c *config) { c.inner = append(c.inner, testserver.WithKeyFunc(f)) }
 }
@@ -116,6 +117,12 @@ type Server struct {
 // TestKey; query or form OutId (Aliyun SMS); top-level JSON body field
 // TestKey or SessionContext (Tencent SMS); query clientToken (Baidu).
 // Attempts with none of these share the key "".
+//
+// A request body over 8 MiB is answered 413 with an empty body, unread
+// past the limit: it counts as an attempt of its key (found from the
+// header and the query only) and is in Requests with Fault{Status: 413,
+// Format: FormatEmpty} and no Body; it performs nothing and leaves the
+// key's script where it was.
 func NewServer(p classify.Provider, opts ...Option) *Server {
 	var cfg config
 	for _, o := range opts {

@@ -20,8 +20,8 @@ type Option func(*config)
 
 // WithKeyFunc replaces the function that names the logical request an
 // attempt belongs to. It receives the request and its whole body (which it
-// must not modify) and may be called from many goroutines at once. A nil f
-// keeps the default (see New).
+// must not modify; nil for a body over MaxRequestBody) and may be called
+// from many goroutines at once. A nil f keeps the default (see New).
 func WithKeyFunc(f func(r *http.Request, body []byte) string) Option {
 	return func(c *config) {
 		if f != nil {

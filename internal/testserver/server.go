@@ -32,7 +32,8 @@ import (
 )
 
 // MaxRequestBody is the largest request body a Server reads (8 MiB); a
-// larger body is answered with 413 and is not counted as an attempt.
+// larger body is answered 413 with an empty body (see tooLarge): it counts
+// as an attempt of its key and is logged, without its body.
 const MaxRequestBody = 8 << 20
 
 // KeyHeader is the request header that names the logical request an
@@ -341,7 +342,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			s.writeStatusOnly(w, http.StatusRequestEntityTooLarge)
+			s.tooLarge(w, r)
 			return
 		}
 		panic(http.ErrAbortHandler) // the client went away mid-body
@@ -387,6 +388,27 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.perform(a.Key)
 	}
 	s.respond(w, r, a)
+}
+
+// tooLarge answers an attempt whose body passed MaxRequestBody: 413 with
+// an empty body. It counts as an attempt and is logged as the strict
+// gateway's rejections are (Fault{Status: 413, Format: FormatEmpty}; the
+// key's script is left where it was, nothing is performed), so that a test
+// counting attempts sees it. Its key and action are found without the
+// body (the key function gets a nil body: the header, the query), and its
+// Body is not kept.
+func (s *Server) tooLarge(w http.ResponseWriter, r *http.Request) {
+	a := Attempt{
+		Key:      s.cfg.keyFunc(r, nil),
+		Action:   s.action(r, nil),
+		Method:   r.Method,
+		Path:     r.URL.Path,
+		RawQuery: r.URL.RawQuery,
+		Header:   r.Header.Clone(),
+		At:       s.cfg.clock(),
+	}
+	s.rejected(a, Fault{Status: http.StatusRequestEntityTooLarge, Format: FormatEmpty})
+	s.writeStatusOnly(w, http.StatusRequestEntityTooLarge)
 }
 
 // linger waits d before an answer. When the client goes away or the
