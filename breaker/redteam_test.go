@@ -22,7 +22,7 @@ type rt5Clock struct {
 	t  time.Time
 }
 
-func (c *rt5Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *rt5Clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *rt5Clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 var rt5T0 = time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
