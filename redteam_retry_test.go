@@ -736,3 +736,201 @@ func TestRT5RetryCanFail(t *testing.T) {
 		t.Error("budget off passed the budget check")
 	}
 }
+
+// rt5Exhaust spends host's default retry budget with 120 reads into a 503
+// outage through rt (breaker off) and returns how many calls base took.
+func rt5Exhaust(rt http.RoundTripper, host string, base *rt5Base, busy *atomic.Bool) {
+	busy.Store(true)
+	for range 120 {
+		_, _ = rt5DoHost(context.Background(), rt, host, rt5Read)
+	}
+	busy.Store(false)
+}
+
+// rt5DoHost is rt5Do to another Aliyun host.
+func rt5DoHost(ctx context.Context, rt http.RoundTripper, host, action string) (int, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+host+"/?Action="+action, nil)
+	resp, err := rt.RoundTrip(req)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// TestRT5BudgetRules: once the budget is spent, a throttled retry still
+// goes (it "costs no retry budget"), a re-signed one too ("Re-signed
+// retries are free"), another host's budget is untouched (per endpoint),
+// and successes pay ⅓ token back each: two successes buy no retry, four
+// buy one.
+func TestRT5BudgetRules(t *testing.T) {
+	var busy atomic.Bool
+	var next atomic.Pointer[[]rt5Step]
+	base := &rt5Base{}
+	base.script = func(int) rt5Step {
+		if busy.Load() {
+			return rt5Busy
+		}
+		q := *next.Load()
+		s := q[0]
+		if len(q) > 1 {
+			q = q[1:]
+			next.Store(&q)
+		}
+		return s
+	}
+	signer := sign.AliyunRPC(sign.StaticCredentials{AccessKeyID: "rt5id", AccessKeySecret: "rt5secret"})
+	rt := yunrt.New(base, yunrt.WithPolicy(classify.Aliyun, rt5Budgeted()), yunrt.WithBreaker(classify.Aliyun, breaker.Settings{Off: true}), yunrt.WithSigner(classify.Aliyun, signer))
+	const a, b = "ecs.cn-hangzhou.aliyuncs.com", "rds.cn-hangzhou.aliyuncs.com"
+	rt5Exhaust(rt, a, base, &busy)
+	run := func(name, host string, script []rt5Step, calls int) {
+		next.Store(&script)
+		before := base.n()
+		_, _ = rt5DoHost(context.Background(), rt, host, rt5Read)
+		if got := base.n() - before; got != calls {
+			t.Errorf("%s: %d calls, want %d", name, got, calls)
+		}
+	}
+	run("spent budget, 503", a, []rt5Step{rt5Busy, rt5OK}, 1)
+	run("spent budget, throttled", a, []rt5Step{rt5Throttle, rt5OK}, 2)
+	run("spent budget, expired timestamp", a, []rt5Step{rt5Expired, rt5OK}, 2)
+	run("other host, 503", b, []rt5Step{rt5Busy, rt5OK}, 2)
+	// Fresh hosts, so that the bucket is spent to exactly 0 tokens.
+	const c, d = "vpc.cn-hangzhou.aliyuncs.com", "slb.cn-hangzhou.aliyuncs.com"
+	rt5Exhaust(rt, c, base, &busy)
+	run("ok 1", c, []rt5Step{rt5OK}, 1)
+	run("ok 2", c, []rt5Step{rt5OK}, 1)
+	run("after 2 successes, 503", c, []rt5Step{rt5Busy, rt5OK}, 1)
+	rt5Exhaust(rt, d, base, &busy)
+	for i := range 4 {
+		run(fmt.Sprint("ok ", i+1), d, []rt5Step{rt5OK}, 1)
+	}
+	run("after 4 successes, 503", d, []rt5Step{rt5Busy, rt5OK}, 2)
+}
+
+// TestRT5MaxElapsed: "no retry starts after" MaxElapsed (from the first
+// attempt to the start of the last): with 20 ms waits and MaxElapsed 50
+// ms, the last call starts at most 50 ms (+ 20 ms slack for scheduling)
+// after the first.
+func TestRT5MaxElapsed(t *testing.T) {
+	var first, last time.Time
+	base := &rt5Base{}
+	base.script = func(n int) rt5Step {
+		if n == 1 {
+			first = time.Now()
+		}
+		last = time.Now()
+		return rt5Busy
+	}
+	pol := rt5Fast(20)
+	pol.Retryable = policy.Backoff{Initial: 20 * time.Millisecond, Max: 20 * time.Millisecond, Jitter: -1}
+	pol.MaxElapsed = 50 * time.Millisecond
+	_, _ = rt5Do(context.Background(), yunrt.New(base, yunrt.WithPolicy(classify.Aliyun, pol)), rt5Read)
+	if span := last.Sub(first); span > 70*time.Millisecond || base.n() > 4 {
+		t.Errorf("%d calls, last started %v after the first (MaxElapsed 50ms)", base.n(), span)
+	}
+}
+
+// TestRT5NoRetryIntoOpenBreaker: a request whose attempt trips the
+// breaker makes no further attempt and returns the answer it has; the
+// breaker is per host: another host is not refused.
+func TestRT5NoRetryIntoOpenBreaker(t *testing.T) {
+	base := &rt5Base{script: func(int) rt5Step { return rt5Busy }}
+	rt := yunrt.New(base, yunrt.WithPolicy(classify.Aliyun, rt5Budgeted()))
+	for i := range 6 {
+		_, _ = rt5Do(context.Background(), rt, rt5Read) // 3 attempts each: 18
+		if base.n() != 3*(i+1) {
+			t.Fatalf("request %d: %d calls so far", i+1, base.n())
+		}
+	}
+	status, err := rt5Do(context.Background(), rt, rt5Read)
+	if base.n() != 20 || status != 503 || err != nil {
+		t.Errorf("tripping request: %d calls in all (want 20), status %d, err %v (want the 503 answer)", base.n(), status, err)
+	}
+	if _, err := rt5Do(context.Background(), rt, rt5Read); !errors.Is(err, breaker.ErrOpen) {
+		t.Errorf("next request: %v, want breaker.ErrOpen", err)
+	}
+	before := base.n()
+	if _, err := rt5DoHost(context.Background(), rt, "rds.aliyuncs.com", rt5Read); errors.Is(err, breaker.ErrOpen) || base.n() == before {
+		t.Errorf("another host refused by this host's breaker: %v", err)
+	}
+}
+
+// TestRT5AttemptTimeout: a hung read attempt ends with ErrAttemptTimeout
+// and is retried (MaxAttempts calls); a hung write is sent once and its
+// outcome is unknown. Time: 3 × 60 ms, bounded by 1 s for this machine.
+func TestRT5AttemptTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		action string
+		calls  int
+		want   error
+	}{{rt5Read, 3, yunrt.ErrAttemptTimeout}, {rt5Write, 1, yunrt.ErrOutcomeUnknown}} {
+		hang := &rt5CountHang{}
+		pol := rt5Fast(3)
+		pol.AttemptTimeout = 60 * time.Millisecond
+		start := time.Now()
+		_, err := rt5Do(context.Background(), yunrt.New(hang, yunrt.WithPolicy(classify.Aliyun, pol)), tc.action)
+		if int(hang.n.Load()) != tc.calls || !errors.Is(err, tc.want) || time.Since(start) > time.Second {
+			t.Errorf("%s: %d calls (want %d), err %v (want %v), took %v", tc.action, hang.n.Load(), tc.calls, err, tc.want, time.Since(start))
+		}
+	}
+}
+
+// rt5CountHang is rt5Hang that counts its calls.
+type rt5CountHang struct{ n atomic.Int64 }
+
+func (h *rt5CountHang) RoundTrip(r *http.Request) (*http.Response, error) {
+	h.n.Add(1)
+	return rt5Hang{}.RoundTrip(r)
+}
+
+// TestRT5DeadlineShare: with a deadline and no AttemptTimeout, a hung read
+// attempt that is not the last gets its share of the time left (remaining
+// ÷ attempts left) when that share is at least 1 s, so that a retry still
+// fits: 3.3 s makes three attempts; at 2.4 s (share 0.8 s) the first
+// attempt holds all of it. Bounded by the deadline + 250 ms.
+func TestRT5DeadlineShare(t *testing.T) {
+	for _, tc := range []struct {
+		deadline time.Duration
+		calls    int
+	}{
+		{3300 * time.Millisecond, 3}, // shares 1.1 s, 1.1 s, the rest
+		{2400 * time.Millisecond, 1}, // share 0.8 s < 1 s: the first attempt gets it all
+	} {
+		hang := &rt5CountHang{}
+		ctx, cancel := context.WithTimeout(context.Background(), tc.deadline)
+		start := time.Now()
+		_, err := rt5Do(ctx, yunrt.New(hang, yunrt.WithPolicy(classify.Aliyun, rt5Fast(3))), rt5Read)
+		cancel()
+		if int(hang.n.Load()) != tc.calls || time.Since(start) > tc.deadline+250*time.Millisecond {
+			t.Errorf("deadline %v: %d calls (want %d), took %v, err %v", tc.deadline, hang.n.Load(), tc.calls, time.Since(start), err)
+		}
+	}
+}
+
+// TestRT5RetryCheck: false turns a retry into a stop; true never resends
+// an answered write or one whose outcome is unknown, and never passes
+// MaxAttempts; true resends a write that was not sent.
+func TestRT5RetryCheck(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		step   rt5Step
+		action string
+		answer bool
+		calls  int
+	}{
+		{"false-on-503-read", rt5Busy, rt5Read, false, 1},
+		{"true-on-500-write", rt5Internal, rt5Write, true, 1},
+		{"true-on-cut-write", rt5Reset, rt5Write, true, 1},
+		{"true-on-permanent-read", rt5BadParam, rt5Read, true, 3},
+		{"true-on-refused-write", rt5Refused, rt5Write, true, 3},
+	} {
+		base := &rt5Base{script: func(int) rt5Step { return tc.step }}
+		check := func(context.Context, yunrt.RequestInfo, yunrt.Attempt) bool { return tc.answer }
+		_, _ = rt5Do(context.Background(), yunrt.New(base, yunrt.WithPolicy(classify.Aliyun, rt5Fast(3)), yunrt.WithRetryCheck(check)), tc.action)
+		if base.n() != tc.calls {
+			t.Errorf("%s: %d calls, want %d", tc.name, base.n(), tc.calls)
+		}
+	}
+}
