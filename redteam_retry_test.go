@@ -39,6 +39,7 @@ type rt5Step struct {
 	status int
 	code   string
 	hdr    [2]string // a header's key and value; "" key: none
+	msg    string    // the error message; "" means "rt5"
 	err    error
 }
 
@@ -79,7 +80,11 @@ func (b *rt5Base) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	body := `{"RequestId":"rt5-ok"}`
 	if st.code != "" {
-		body = fmt.Sprintf(`{"RequestId":"rt5-%d","HostId":"ecs.aliyuncs.com","Code":%q,"Message":"rt5"}`, n, st.code)
+		msg := st.msg
+		if msg == "" {
+			msg = "rt5"
+		}
+		body = fmt.Sprintf(`{"RequestId":"rt5-%d","HostId":"ecs.aliyuncs.com","Code":%q,"Message":%q}`, n, st.code, msg)
 	}
 	h := http.Header{"Content-Type": {"application/json"}}
 	if st.hdr[0] != "" {
@@ -933,4 +938,156 @@ func TestRT5RetryCheck(t *testing.T) {
 			t.Errorf("%s: %d calls, want %d", tc.name, base.n(), tc.calls)
 		}
 	}
+}
+
+// TestRT5RetryAfterDate: an HTTP-date Retry-After is "measured against the
+// answer's own Date": a server an hour ahead that asks for Date+1s gets a
+// 1 s wait (against the local clock it would be 1 h, past MaxDelay).
+func TestRT5RetryAfterDate(t *testing.T) {
+	srv := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	obs := newRT5Obs()
+	base := &rt5Base{script: func(n int) rt5Step {
+		if n == 1 {
+			return rt5Step{status: 503, code: "ServiceUnavailable", hdr: [2]string{"Retry-After", srv.Add(time.Second).Format(http.TimeFormat)}}
+		}
+		return rt5OK
+	}}
+	// The Date header goes in through a wrapper: rt5Step holds one header.
+	dated := rt5Dated{base: base, date: srv}
+	status, err := rt5Do(context.Background(), yunrt.New(dated, yunrt.WithPolicy(classify.Aliyun, rt5Fast(2)), yunrt.WithObserver(obs)), rt5Read)
+	as := obs.take()
+	if status != 200 || err != nil || len(as) != 2 || as[0].Delay != time.Second {
+		t.Errorf("status %d err %v; attempts %d; first delay %v (want 1s)", status, err, len(as), rt5FirstDelay(as))
+	}
+}
+
+func rt5FirstDelay(as []yunrt.Attempt) time.Duration {
+	if len(as) == 0 {
+		return -1
+	}
+	return as[0].Delay
+}
+
+// rt5Dated adds a Date header to every answer of base.
+type rt5Dated struct {
+	base http.RoundTripper
+	date time.Time
+}
+
+func (d rt5Dated) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := d.base.RoundTrip(r)
+	if resp != nil {
+		resp.Header.Set("Date", d.date.Format(http.TimeFormat))
+	}
+	return resp, err
+}
+
+// TestRT5BreakerIgnoresClientErrors: 100 signature errors and 100
+// throttles (one attempt each) leave the breaker closed and every attempt
+// sent; a per-recipient limit in a 200 body is handed back at once.
+func TestRT5BreakerIgnoresClientErrors(t *testing.T) {
+	for _, step := range []rt5Step{{status: 400, code: "SignatureDoesNotMatch"}, rt5Throttle} {
+		base := &rt5Base{script: func(int) rt5Step { return step }}
+		obs := newRT5Obs()
+		rt := yunrt.New(base, yunrt.WithPolicy(classify.Aliyun, rt5Fast(1)), yunrt.WithObserver(obs))
+		for range 100 {
+			_, _ = rt5Do(context.Background(), rt, rt5Write)
+		}
+		if base.n() != 100 || len(obs.changes) != 0 {
+			t.Errorf("%s: %d of 100 sent, breaker changes %v", step.code, base.n(), obs.changes)
+		}
+	}
+	lim := rt5Step{status: 200, code: "isv.BUSINESS_LIMIT_CONTROL", msg: "触发天级流控Permits:10"}
+	base := &rt5Base{script: func(int) rt5Step { return lim }}
+	start := time.Now()
+	status, err := rt5Do(context.Background(), yunrt.New(base, yunrt.WithPolicy(classify.Aliyun, rt5Fast(3))), rt5Write)
+	if base.n() != 1 || status != 200 || err != nil || time.Since(start) > 500*time.Millisecond {
+		t.Errorf("day limit of one recipient: %d calls, status %d, err %v, took %v", base.n(), status, err, time.Since(start))
+	}
+}
+
+// TestRT5ConcurrentBudget: 16 goroutines sharing a Transport in a full
+// outage (breaker off) spend no more than the budget's 100 retries in all.
+func TestRT5ConcurrentBudget(t *testing.T) {
+	base := &rt5Base{script: func(int) rt5Step { return rt5Busy }}
+	rt := yunrt.New(base, yunrt.WithPolicy(classify.Aliyun, rt5Budgeted()), yunrt.WithBreaker(classify.Aliyun, breaker.Settings{Off: true}))
+	const g, per = 16, 25
+	var wg sync.WaitGroup
+	for range g {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range per {
+				_, _ = rt5Do(context.Background(), rt, rt5Read)
+			}
+		}()
+	}
+	wg.Wait()
+	if base.n() > g*per+100 {
+		t.Errorf("%d requests made %d calls: %d retries, budget 100", g*per, base.n(), base.n()-g*per)
+	}
+}
+
+// rt5Inflight is a base that answers 503 after 10 ms and records the
+// start and end of every call, to see how many overlap.
+type rt5Inflight struct {
+	mu    sync.Mutex
+	spans [][2]time.Time
+}
+
+func (b *rt5Inflight) RoundTrip(r *http.Request) (*http.Response, error) {
+	start := time.Now()
+	time.Sleep(10 * time.Millisecond) // the server's latency
+	resp, err := (&rt5Base{script: func(int) rt5Step { return rt5Busy }}).RoundTrip(r)
+	b.mu.Lock()
+	b.spans = append(b.spans, [2]time.Time{start, time.Now()})
+	b.mu.Unlock()
+	return resp, err
+}
+
+// TestRT5OneProbeAtATime: with 16 goroutines calling a dead endpoint, once
+// the breaker is open no two attempts overlap ("After its open time one
+// probe goes through"; Probes 1), counting calls that started 20 ms after
+// the trip (those admitted before it end within 10 ms).
+func TestRT5OneProbeAtATime(t *testing.T) {
+	base := &rt5Inflight{}
+	obs := newRT5Obs()
+	rt := yunrt.New(base, yunrt.WithPolicy(classify.Aliyun, rt5Budgeted()), yunrt.WithObserver(obs))
+	stop := time.Now().Add(600 * time.Millisecond)
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(stop) {
+				_, _ = rt5Do(context.Background(), rt, rt5Read)
+				time.Sleep(time.Millisecond) // pacing
+			}
+		}()
+	}
+	var openAt time.Time
+	select {
+	case <-obs.opened:
+		openAt = time.Now()
+	case <-time.After(5 * time.Second):
+		t.Fatal("breaker never opened")
+	}
+	wg.Wait()
+	var late [][2]time.Time
+	base.mu.Lock()
+	for _, s := range base.spans {
+		if s[0].After(openAt.Add(20 * time.Millisecond)) {
+			late = append(late, s)
+		}
+	}
+	base.mu.Unlock()
+	for i, a := range late {
+		for _, b := range late[i+1:] {
+			if a[0].Before(b[1]) && b[0].Before(a[1]) {
+				t.Fatalf("two attempts overlap while the breaker is open/half-open: %v–%v and %v–%v after the trip",
+					a[0].Sub(openAt), a[1].Sub(openAt), b[0].Sub(openAt), b[1].Sub(openAt))
+			}
+		}
+	}
+	t.Logf("%d attempts after the trip, none overlapping", len(late))
 }
