@@ -1312,3 +1312,62 @@ func TestRT5OptionOrderNoRetryFirst(t *testing.T) {
 		t.Errorf("NoRetry then WithRequestPolicy(MaxAttempts 4): %d calls, want 4", base.n())
 	}
 }
+
+// TestRT5CancelNotCounted: attempts the caller cancels do not count
+// against the endpoint ("the caller's cancellation are not counted"): 30
+// cancelled attempts leave a MinRequests-5 breaker closed.
+func TestRT5CancelNotCounted(t *testing.T) {
+	obs := newRT5Obs()
+	var calls atomic.Int64
+	rt := yunrt.New(rt5Func(func(r *http.Request) (*http.Response, error) {
+		calls.Add(1)
+		r.Context().Value(rt5CancelKey{}).(context.CancelFunc)()
+		<-r.Context().Done()
+		return nil, r.Context().Err()
+	}), yunrt.WithPolicy(classify.Aliyun, rt5Fast(3)), yunrt.WithObserver(obs),
+		yunrt.WithBreaker(classify.Aliyun, breaker.Settings{MinRequests: 5}))
+	for range 30 {
+		ctx, cancel := context.WithCancel(context.Background())
+		ctx = context.WithValue(ctx, rt5CancelKey{}, cancel)
+		if _, err := rt5Do(ctx, rt, rt5Read); !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled request: %v", err)
+		}
+	}
+	if calls.Load() != 30 || len(obs.changes) != 0 {
+		t.Errorf("%d calls (want 30, one each), breaker changes %v", calls.Load(), obs.changes)
+	}
+}
+
+type rt5CancelKey struct{}
+
+// TestRT5BudgetPerAccessKey: the budget is kept "per provider, host and
+// access key": spending it with requests signed by key A leaves key B's
+// retries on the same host.
+func TestRT5BudgetPerAccessKey(t *testing.T) {
+	var busy atomic.Bool
+	busy.Store(true)
+	base := &rt5Base{script: func(n int) rt5Step {
+		if busy.Load() {
+			return rt5Busy
+		}
+		return rt5OK
+	}}
+	rt := yunrt.New(base, yunrt.WithPolicy(classify.Aliyun, rt5Budgeted()), yunrt.WithBreaker(classify.Aliyun, breaker.Settings{Off: true}))
+	do := func(key string) {
+		req, _ := http.NewRequest(http.MethodGet, "http://ecs.aliyuncs.com/?Action=DescribeRegions&AccessKeyId="+key, nil)
+		if resp, err := rt.RoundTrip(req); err == nil {
+			_ = resp.Body.Close()
+		}
+	}
+	for range 120 {
+		do("KEYA")
+	}
+	before := base.n()
+	do("KEYA")
+	spentA := base.n() - before
+	before = base.n()
+	do("KEYB")
+	if spentA != 1 || base.n()-before != 3 {
+		t.Errorf("key A after its budget: %d calls (want 1); key B: %d calls (want 3)", spentA, base.n()-before)
+	}
+}
