@@ -57,11 +57,12 @@ func AsWrite() RequestOption {
 func WithRequestPolicy(p policy.Policy) RequestOption {
 	return func(c *requestControl) {
 		p = p.WithDefaults()
-		c.policy = &p
+		c.policy, c.noRetry = &p, false // it wins over an earlier NoRetry
 	}
 }
 
-// NoRetry makes this request a single attempt.
+// NoRetry makes this request a single attempt, whatever policy it has;
+// a later WithRequestPolicy undoes it.
 func NoRetry() RequestOption {
 	return func(c *requestControl) { c.noRetry = true }
 }

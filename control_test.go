@@ -34,6 +34,8 @@ func TestRequestOptions(t *testing.T) {
 		{"policy", readCall(classify.Aliyun), []RequestOption{WithRequestPolicy(policy.Policy{MaxAttempts: 5})},
 			[]testserver.Fault{unavailable, unavailable, unavailable, unavailable}, 5},
 		{"later options win", readCall(classify.Aliyun), []RequestOption{NoRetry(), WithRequestPolicy(policy.Policy{MaxAttempts: 4})},
+			[]testserver.Fault{unavailable, unavailable}, 3},
+		{"later options win, NoRetry last", readCall(classify.Aliyun), []RequestOption{WithRequestPolicy(policy.Policy{MaxAttempts: 4}), NoRetry()},
 			[]testserver.Fault{unavailable, unavailable}, 1},
 	}
 	for _, tt := range tests {

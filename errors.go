@@ -14,11 +14,15 @@ import (
 // Sentinel errors. Test for them with errors.Is on the error RoundTrip
 // returns.
 var (
-	// ErrOutcomeUnknown: a write was sent and no answer came (the
-	// connection was cut or timed out after the request was written), and
-	// it carries no idempotency token, so yunrt did not send it again.
-	// The action may or may not have been performed.
-	ErrOutcomeUnknown = errors.New("yunrt: request sent but no answer came; the outcome is unknown and it was not resent")
+	// ErrOutcomeUnknown: a write's last attempt was sent and no answer
+	// came (the connection was cut or timed out after the request was
+	// written), or the answer said the outcome is unknown (Aliyun's 500
+	// Timeout). The action may or may not have been performed. Without an
+	// idempotency token yunrt did not send it again; with one it resent it
+	// up to MaxAttempts, every copy carrying the token (the provider
+	// performs a token once), and the last copy fared the same: sending it
+	// again later with the same token is safe.
+	ErrOutcomeUnknown = errors.New("yunrt: a write was sent and no answer came: its outcome is unknown")
 	// ErrDeadline: the next attempt's wait would have ended past the
 	// request context's deadline, so yunrt stopped early instead of
 	// sleeping into it.

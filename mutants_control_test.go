@@ -27,7 +27,7 @@ func TestForRequestNested(t *testing.T) {
 	child := ForRequest(parent, AsRead(), IdempotencyToken("t2"), WithRequestPolicy(policy.Policy{MaxAttempts: 5}))
 
 	want := policy.Policy{MaxAttempts: 5}.WithDefaults()
-	assert.Equal(t, &requestControl{kind: classify.Read, kindSet: true, noRetry: true, token: "t2", policy: &want}, controlOf(child))
+	assert.Equal(t, &requestControl{kind: classify.Read, kindSet: true, token: "t2", policy: &want}, controlOf(child), "the child's policy undoes the parent's NoRetry")
 	assert.Equal(t, &requestControl{kind: classify.Write, kindSet: true, noRetry: true, token: "t1"}, controlOf(parent), "the parent's options are unchanged")
 	assert.Equal(t, &requestControl{kind: classify.Write, kindSet: true}, controlOf(ForRequest(context.Background(), AsWrite())))
 	assert.Equal(t, &requestControl{}, controlOf(ForRequest(context.Background())))

@@ -25,7 +25,8 @@ const (
 	// attempt; nothing was sent (breaker.ErrOpen).
 	ErrorTypeBreakerOpen = errtype.BreakerOpen
 	// ErrorTypeOutcomeUnknown: a write was sent, no answer came (or an
-	// answer said the outcome is unknown), and it was not resent
+	// answer said the outcome is unknown), and it was not resent, or was
+	// resent with its idempotency token and fared the same every time
 	// (yunrt.ErrOutcomeUnknown). Request spans only: the attempt says how
 	// it ended (timeout, sent_no_answer, a code such as Timeout).
 	ErrorTypeOutcomeUnknown = errtype.OutcomeUnknown

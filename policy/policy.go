@@ -19,7 +19,9 @@ import (
 // ExponentialBackOff). The zero value takes the defaults of the Policy
 // field that holds it.
 type Backoff struct {
-	// Initial is the first delay, before jitter.
+	// Initial is the first delay, before jitter. A Max set below it caps
+	// it, and below the default it replaces it: Max 50ms alone makes the
+	// first delay 50ms; Initial 10s alone raises the default Max to 10s.
 	Initial time.Duration
 	// Max caps one delay computed by the backoff, before jitter; a delay
 	// the server asks for (Retry-After, TimeLeft) may be longer, up to
@@ -201,15 +203,19 @@ func (p Policy) WithDefaults() Policy {
 	return p
 }
 
-func (b Backoff) withDefaults(initial, max time.Duration) Backoff {
-	if b.Initial <= 0 {
-		b.Initial = initial
-	}
-	if b.Max <= 0 {
-		b.Max = max
-	}
-	if b.Max < b.Initial {
-		b.Max = b.Initial
+func (b Backoff) withDefaults(initial, maxDefault time.Duration) Backoff {
+	// A value set wins over a default: Initial alone raises the default
+	// Max to it, Max alone lowers the default Initial to it, and a Max set
+	// below an Initial set caps it, as it caps every delay.
+	switch {
+	case b.Initial <= 0 && b.Max <= 0:
+		b.Initial, b.Max = initial, maxDefault
+	case b.Max <= 0:
+		b.Max = max(maxDefault, b.Initial)
+	case b.Initial <= 0:
+		b.Initial = min(initial, b.Max)
+	default:
+		b.Initial = min(b.Initial, b.Max)
 	}
 	if b.Multiplier < 1 {
 		b.Multiplier = 2

@@ -305,7 +305,10 @@ func TestBackoffDefaults(t *testing.T) {
 		in, want Backoff
 	}{
 		{"zero", Backoff{}, Backoff{Initial: 200 * time.Millisecond, Max: 5 * time.Second, Multiplier: 2, Jitter: 0.5}},
-		{"max below initial", Backoff{Initial: 10 * time.Second}, Backoff{Initial: 10 * time.Second, Max: 10 * time.Second, Multiplier: 2, Jitter: 0.5}},
+		{"initial alone over the default max", Backoff{Initial: 10 * time.Second}, Backoff{Initial: 10 * time.Second, Max: 10 * time.Second, Multiplier: 2, Jitter: 0.5}},
+		{"max alone under the default initial", Backoff{Max: 50 * time.Millisecond}, Backoff{Initial: 50 * time.Millisecond, Max: 50 * time.Millisecond, Multiplier: 2, Jitter: 0.5}},
+		{"max set under initial set", Backoff{Initial: time.Second, Max: 300 * time.Millisecond}, Backoff{Initial: 300 * time.Millisecond, Max: 300 * time.Millisecond, Multiplier: 2, Jitter: 0.5}},
+		{"max alone over the default initial", Backoff{Max: time.Second}, Backoff{Initial: 200 * time.Millisecond, Max: time.Second, Multiplier: 2, Jitter: 0.5}},
 		{"constant", Backoff{Multiplier: 1}, Backoff{Initial: 200 * time.Millisecond, Max: 5 * time.Second, Multiplier: 1, Jitter: 0.5}},
 		{"shrinking", Backoff{Multiplier: 0.5}, Backoff{Initial: 200 * time.Millisecond, Max: 5 * time.Second, Multiplier: 2, Jitter: 0.5}},
 		{"jitter over 1", Backoff{Jitter: 3}, Backoff{Initial: 200 * time.Millisecond, Max: 5 * time.Second, Multiplier: 2, Jitter: 1}},
