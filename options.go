@@ -165,8 +165,9 @@ func WithSigner(p classify.Provider, s sign.Signer) Option {
 
 // WithHostSigner is WithSigner for one host ("host:port", or a host
 // without a port for any port; case, ports and IPv6 literals as WithHost
-// reads them); it takes precedence over the provider's signer. Use it where one provider needs several schemes, such as Aliyun
-// API Gateway apps (sign.AliyunGateway) beside RPC calls (sign.AliyunRPC).
+// reads them); it takes precedence over the provider's signer. Use it
+// where one provider needs several schemes, such as Aliyun API Gateway
+// apps (sign.AliyunGateway) beside RPC calls (sign.AliyunRPC).
 func WithHostSigner(host string, s sign.Signer) Option {
 	return optionFunc(func(c *config) { c.hostSigners[normHost(host)] = s })
 }
