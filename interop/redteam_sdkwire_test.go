@@ -1,0 +1,795 @@
+package interop
+
+// The official SDK calls of the SDK wire red team (redteam_sdkwire_test.go):
+// one send (a write) and one read per SDK, each through the SDK's public
+// API, with the SDK's own retries off and the caller's deadline set the way
+// the SDK takes one. Each call reports what the SDK returned and the tail
+// marker of the success body it parsed, so that a success can be checked
+// against the bytes the server sent.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	openapi "github.com/alibabacloud-go/darabonba-openapi/v2/utils"
+	dysmsapi "github.com/alibabacloud-go/dysmsapi-20170525/v5/client"
+	"github.com/alibabacloud-go/tea/dara"
+	sdk "github.com/aliyun/alibaba-cloud-sdk-go/sdk"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/baidubce/bce-sdk-go/bce"
+	bcesms "github.com/baidubce/bce-sdk-go/services/sms"
+	"github.com/baidubce/bce-sdk-go/services/sms/api"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
+	tcsms "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/sms/v20210111"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/yunrt/yunrt"
+	"github.com/yunrt/yunrt/classify"
+	"github.com/yunrt/yunrt/sign"
+	"github.com/yunrt/yunrt/yunrttest"
+	"github.com/yunrt/yunrt/yunrttest/faultnet"
+)
+
+// wireCall is one SDK call's setting: where to send, through what, how
+// long the caller gives it, and whether it is the SDK's read or its send.
+type wireCall struct {
+	host, scheme string // "127.0.0.1:PORT", "http" or "https"
+	rt           http.RoundTripper
+	timeout      time.Duration
+	read         bool
+	method       string // old Aliyun SDK only: "GET" or "POST"
+	// ctx (darabonba only): the deadline is the call's context
+	// (…WithContext), not the http.Client's Timeout.
+	ctx bool
+}
+
+// wireResult is what an SDK call returned, as its caller sees it.
+type wireResult struct {
+	err error
+	// tail is the last field of the success body the SDK parsed (see
+	// wireSuccessBody); "" when the call failed or the SDK gave none.
+	tail string
+	// raw is the whole body, where the SDK hands it over (old Aliyun SDK).
+	raw    string
+	hasRaw bool
+}
+
+// wireSDK is one official SDK under yunrt.
+type wireSDK struct {
+	name     string
+	provider classify.Provider
+	signer   sign.Signer
+	// timeout is the shortest deadline the SDK can be given (Baidu takes
+	// whole seconds).
+	timeout time.Duration
+	// token: the SDK's send carries an idempotency token (Baidu clientToken),
+	// so yunrt may resend it.
+	token bool
+	call  func(c wireCall) wireResult
+}
+
+// wireSDKs lists the four SDKs of the red team.
+func wireSDKs() []wireSDK {
+	return []wireSDK{
+		{name: "tencent", provider: classify.Tencent, signer: sign.TencentTC3Service(testCreds, "sms"), timeout: 500 * time.Millisecond, call: tencentWire},
+		{name: "darabonba", provider: classify.Aliyun, signer: sign.AliyunV3(testCreds), timeout: 500 * time.Millisecond, call: daraWire},
+		{name: "aliyun-old", provider: classify.Aliyun, signer: sign.AliyunRPC(testCreds), timeout: 500 * time.Millisecond, call: oldAliyunWire},
+		{name: "baidu", provider: classify.Baidu, signer: sign.BaiduBCE(testCreds, 0), timeout: time.Second, token: true, call: baiduWire},
+	}
+}
+
+// tencentWire sends SendSms (write) or DescribeSmsSignList (read) with
+// tencentcloud-sdk-go; the deadline is the call's context.
+func tencentWire(c wireCall) wireResult {
+	cpf := profile.NewClientProfile()
+	cpf.HttpProfile.Scheme = strings.ToUpper(c.scheme)
+	cpf.HttpProfile.Endpoint = c.host
+	client, err := tcsms.NewClient(common.NewCredential(testAK, testSK), "ap-guangzhou", cpf)
+	if err != nil {
+		return wireResult{err: err}
+	}
+	client.WithHttpTransport(c.rt)
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
+	if c.read {
+		req := tcsms.NewDescribeSmsSignListRequest()
+		req.SignIdSet = common.Uint64Ptrs([]uint64{1})
+		req.International = common.Uint64Ptr(0)
+		resp, err := client.DescribeSmsSignListWithContext(ctx, req)
+		if err != nil {
+			return wireResult{err: err}
+		}
+		return wireResult{tail: strValue(resp.Response.RequestId)}
+	}
+	req := tcsms.NewSendSmsRequest()
+	req.PhoneNumberSet = common.StringPtrs([]string{"+8613800000000"})
+	req.SmsSdkAppId = common.StringPtr("1400000000")
+	req.SignName = common.StringPtr("yunrt")
+	req.TemplateId = common.StringPtr("449739")
+	req.TemplateParamSet = common.StringPtrs([]string{"1234"})
+	resp, err := client.SendSmsWithContext(ctx, req)
+	if err != nil {
+		return wireResult{err: err}
+	}
+	return wireResult{tail: strValue(resp.Response.RequestId)}
+}
+
+// daraWire sends SendSms or QuerySendDetails with dysmsapi v5 (their
+// …WithContext forms); the deadline is the http.Client's Timeout, as README
+// says to set it, or with c.ctx the context's.
+func daraWire(c wireCall) wireResult {
+	hc := &http.Client{Transport: c.rt}
+	ctx, cancel := context.WithCancel(context.Background())
+	if c.ctx {
+		ctx, cancel = context.WithTimeout(context.Background(), c.timeout)
+	} else {
+		hc.Timeout = c.timeout
+	}
+	defer cancel()
+	client, err := dysmsapi.NewClient(&openapi.Config{
+		AccessKeyId:     dara.String(testAK),
+		AccessKeySecret: dara.String(testSK),
+		Endpoint:        dara.String(c.host),
+		Protocol:        dara.String(strings.ToUpper(c.scheme)),
+		HttpClient:      daraClient{hc},
+	})
+	if err != nil {
+		return wireResult{err: err}
+	}
+	if c.read {
+		resp, err := client.QuerySendDetailsWithContext(ctx, &dysmsapi.QuerySendDetailsRequest{
+			PhoneNumber: dara.String("13800000000"), SendDate: dara.String("20261202"),
+			PageSize: dara.Int64(10), CurrentPage: dara.Int64(1),
+		}, &dara.RuntimeOptions{})
+		if err != nil {
+			return wireResult{err: err}
+		}
+		return wireResult{tail: dara.StringValue(resp.Body.RequestId)}
+	}
+	resp, err := client.SendSmsWithContext(ctx, &dysmsapi.SendSmsRequest{
+		PhoneNumbers: dara.String("13800000000"), SignName: dara.String("yunrt"),
+		TemplateCode: dara.String("SMS_154950909"), TemplateParam: dara.String(`{"code":"1234"}`),
+	}, &dara.RuntimeOptions{})
+	if err != nil {
+		return wireResult{err: err}
+	}
+	return wireResult{tail: dara.StringValue(resp.Body.RequestId)}
+}
+
+// oldAliyunWire sends Push (write) or QueryPushStatByApp (read) with
+// alibaba-cloud-sdk-go's CommonRequest, by GET or POST; the deadline is
+// the request's read timeout (the SDK makes it the http.Client's Timeout).
+func oldAliyunWire(c wireCall) wireResult {
+	cfg := sdk.NewConfig()
+	cfg.Transport = c.rt
+	cfg.Scheme = strings.ToUpper(c.scheme)
+	client, err := sdk.NewClientWithOptions("cn-hangzhou", cfg, credentials.NewAccessKeyCredential(testAK, testSK))
+	if err != nil {
+		return wireResult{err: err}
+	}
+	req := requests.NewCommonRequest()
+	req.Method = c.method
+	req.Scheme = c.scheme
+	req.Domain = c.host
+	req.Version = "2016-08-01"
+	req.SetReadTimeout(c.timeout)
+	req.QueryParams["AppKey"] = "23267207"
+	if c.read {
+		req.ApiName = "QueryPushStatByApp"
+		req.QueryParams["Granularity"] = "DAY"
+	} else {
+		req.ApiName = "Push"
+		req.QueryParams["PushType"] = "NOTICE"
+		req.QueryParams["DeviceType"] = "ALL"
+		req.QueryParams["Target"] = "DEVICE"
+		req.QueryParams["TargetValue"] = "e2ba19de97604f55b165576736477b74"
+		req.QueryParams["Title"] = "yunrt"
+		if c.method == http.MethodPost {
+			req.FormParams["Body"] = "hello from yunrt"
+		} else {
+			req.QueryParams["Body"] = "hello from yunrt"
+		}
+	}
+	resp, err := client.ProcessCommonRequest(req)
+	if err != nil {
+		return wireResult{err: err}
+	}
+	raw := resp.GetHttpContentString()
+	return wireResult{tail: jsonTail(raw), raw: raw, hasRaw: true}
+}
+
+// baiduWire sends SendSms (write, with a clientToken) or GetSignature (a
+// GET read) with bce-sdk-go; the deadline is ConnectionTimeoutInMillis,
+// which the SDK writes into the http.Client's Timeout in whole seconds.
+func baiduWire(c wireCall) wireResult {
+	client, err := bcesms.NewClient(testAK, testSK, c.scheme+"://"+c.host)
+	if err != nil {
+		return wireResult{err: err}
+	}
+	client.HTTPClient = &http.Client{Transport: c.rt}
+	client.Config.Retry = bce.NewNoRetryPolicy()
+	client.Config.ConnectionTimeoutInMillis = int(c.timeout / time.Millisecond)
+	if c.read {
+		res, err := client.GetSignature(&api.GetSignatureArgs{SignatureId: "sms-sign-QxHRFw52043"})
+		if err != nil {
+			return wireResult{err: err}
+		}
+		return wireResult{tail: res.Review}
+	}
+	res, err := client.SendSms(&api.SendSmsArgs{
+		Mobile: "13800000000", Template: "sms-tmpl-wHoJXL09355", SignatureId: "sms-sign-QxHRFw52043",
+		ContentVar: map[string]interface{}{"code": "1234"},
+	})
+	if err != nil {
+		return wireResult{err: err}
+	}
+	return wireResult{tail: res.RequestId}
+}
+
+// wireTail is the marker the last field of a success body carries.
+const wireTail = "TAIL-7d1f"
+
+// wireSuccessBody is a success body the SDK's parser accepts, about 1.2 KiB
+// (a padding field first), whose last field is the SDK's request id (or, for
+// Baidu's GetSignature, review) set to wireTail: an SDK that returns the
+// marker parsed the body to its end.
+func wireSuccessBody(sdkName string, read bool) []byte {
+	pad := `"Pad":"` + strings.Repeat("p", 1100) + `"`
+	switch {
+	case sdkName == "tencent" && read:
+		return []byte(`{"Response":{` + pad + `,"DescribeSignListStatusSet":[],"RequestId":"` + wireTail + `"}}`)
+	case sdkName == "tencent":
+		return []byte(`{"Response":{` + pad + `,"SendStatusSet":[{"SerialNo":"s1","PhoneNumber":"+8613800000000","Fee":1,"Code":"Ok","Message":"send success","IsoCode":"CN"}],"RequestId":"` + wireTail + `"}}`)
+	case sdkName == "darabonba" && read:
+		return []byte(`{` + pad + `,"Code":"OK","Message":"OK","TotalCount":"0","RequestId":"` + wireTail + `"}`)
+	case sdkName == "darabonba":
+		return []byte(`{` + pad + `,"Code":"OK","Message":"OK","BizId":"b1","RequestId":"` + wireTail + `"}`)
+	case sdkName == "aliyun-old":
+		return []byte(`{` + pad + `,"MessageId":"m1","RequestId":"` + wireTail + `"}`)
+	case sdkName == "baidu" && read:
+		return []byte(`{` + pad + `,"signatureId":"sms-sign-QxHRFw52043","status":"READY","review":"` + wireTail + `"}`)
+	default: // baidu send
+		return []byte(`{` + pad + `,"code":"1000","message":"ok","data":[{"code":"1000","mobile":"13800000000","messageId":"m1"}],"requestId":"` + wireTail + `"}`)
+	}
+}
+
+// wireErrorAnswer is the status and body with which the SDK's provider
+// reports code (ServiceUnavailable 503 or InternalError 500; Tencent inside
+// an HTTP 200), padded past 1000 bytes so that a cut falls inside it.
+func wireErrorAnswer(sdkName, code string) (int, []byte) {
+	status := http.StatusServiceUnavailable
+	if code == "InternalError" {
+		status = http.StatusInternalServerError
+	}
+	msg := strings.Repeat("m", 1000)
+	switch sdkName {
+	case "tencent":
+		return http.StatusOK, []byte(`{"Response":{"Error":{"Code":"` + code + `","Message":"` + msg + `"},"RequestId":"r1"}}`)
+	case "baidu":
+		return status, []byte(`{"requestId":"r1","code":"` + code + `","message":"` + msg + `"}`)
+	}
+	return status, []byte(`{"RequestId":"r1","HostId":"h","Code":"` + code + `","Message":"` + msg + `"}`)
+}
+
+// jsonTail is wireTail when s ends with the marker's field, "" otherwise.
+func jsonTail(s string) string {
+	if strings.HasSuffix(s, `"`+wireTail+`"}`) {
+		return wireTail
+	}
+	return ""
+}
+
+// keyRT sits between the SDK and yunrt: it names the logical request
+// (KeyHeader, on a clone), counts the SDK's RoundTrip calls (more than one
+// per SDK call would be the SDK's own retry) and keeps the error yunrt
+// returned, so a test can compare it with what the SDK hands back.
+type keyRT struct {
+	key   string
+	next  http.RoundTripper
+	calls int
+	last  error
+}
+
+func (k *keyRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	k.calls++
+	c := r.Clone(r.Context())
+	c.Header.Set("X-Yunrt-Test-Key", k.key)
+	resp, err := k.next.RoundTrip(c)
+	k.last = err
+	if resp != nil {
+		resp.Request = r
+	}
+	return resp, err
+}
+
+// isAny reports whether errors.Is(err, t) holds for one of ts.
+func isAny(err error, ts ...error) bool {
+	for _, t := range ts {
+		if errors.Is(err, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// wireFamily says which server a case's fault comes from.
+type wireFamily uint8
+
+const (
+	famFaultnet wireFamily = iota // a yunrttest/faultnet server, the fault below HTTP
+	famEmulator                   // the yunrttest emulator, a strict gateway
+	famRefused                    // faultnet, the first dial refused: nothing sent
+)
+
+// wireCase is one drawn case: an SDK, its read or its send, how it meets
+// the wire, and the fault of the first request of its logical request.
+type wireCase struct {
+	sdk    wireSDK
+	read   bool
+	fam    wireFamily
+	proto  faultnet.Proto
+	method string // old Aliyun SDK: GET or POST
+	// warm makes one successful call first, so the faulted one may go out
+	// on a reused connection (where net/http replays replayable requests).
+	warm bool
+	ctx  bool // darabonba: the deadline on the context
+	// code is the provider error an Answer or CutBody fault carries
+	// (ServiceUnavailable or InternalError), "" for the success body.
+	code string
+	fn   faultnet.Fault
+	emu  yunrttest.Fault
+}
+
+func (c wireCase) String() string {
+	rw := "send"
+	if c.read {
+		rw = "read"
+	}
+	switch c.fam {
+	case famEmulator:
+		return fmt.Sprintf("%s/%s/emulator/%+v/ctx=%v", c.sdk.name, rw, c.emu, c.ctx)
+	case famRefused:
+		return fmt.Sprintf("%s/%s/%s/refused-dial", c.sdk.name, rw, c.proto)
+	}
+	return fmt.Sprintf("%s/%s/%s/%s/%s%s/status%d/cut%d/warm=%v/ctx=%v", c.sdk.name, rw, c.method, c.proto, c.fn.Kind, c.code, c.fn.Status, c.fn.CutAt, c.warm, c.ctx)
+}
+
+// wireOutcome is everything a case's checks look at.
+type wireOutcome struct {
+	res      wireResult
+	elapsed  time.Duration
+	timeout  time.Duration
+	arrivals int  // requests of the faulted call's key that reached the server
+	perf     int  // side effects of that key the server performed
+	lastCut  bool // the last answer the server sent for the key was cut or missing
+	sdkCalls int  // RoundTrip calls the SDK made for the faulted call
+	yunrtErr error
+	leaked   int // goroutines left over once everything was closed
+	sdkHeld  int // http.Client timeout goroutines left: a body the SDK never closed
+}
+
+// sentNoAnswer says whether the first request's fault leaves the request
+// sent (a byte went out) with no answer: a read is then retried, a write
+// without a token stops with ErrOutcomeUnknown.
+func (c wireCase) sentNoAnswer() bool {
+	switch c.fam {
+	case famEmulator:
+		return c.emu.Reset || c.emu.Hangup
+	case famFaultnet:
+		switch c.fn.Kind {
+		case faultnet.ResetBeforeRead, faultnet.CutUpload, faultnet.ResetAfterRead,
+			faultnet.CloseAfterRead, faultnet.TLSGarbage, faultnet.RefuseStream, faultnet.GoAwayAfter:
+			return true
+		}
+	}
+	return false
+}
+
+// mustFail says whether the SDK call has to return an error: the answer
+// is cut, stalls or trickles past the deadline, or a write without a token
+// met a sent-no-answer fault.
+func (c wireCase) mustFail() bool {
+	if c.fam == famEmulator {
+		return c.emu.Latency > 0 || (c.sentNoAnswer() && !c.read && !c.sdk.token)
+	}
+	if c.fam == famRefused {
+		return false
+	}
+	switch c.fn.Kind {
+	case faultnet.StallBody, faultnet.TrickleBody:
+		return true
+	}
+	if c.noResend() {
+		return true
+	}
+	return c.sentNoAnswer() && !c.read && !c.sdk.token
+}
+
+// noResend says whether the case is a write without a token answered
+// InternalError: README says it stops, the answer handed back.
+func (c wireCase) noResend() bool {
+	return c.fam == famFaultnet && c.fn.Kind == faultnet.Answer && c.code == "InternalError" && !c.read && !c.sdk.token
+}
+
+// mustSucceed says whether yunrt's retries have to turn the case into a
+// success: nothing was sent (refused dial), a read or a write with a token
+// met a sent-no-answer fault, or the emulator answered 503.
+func (c wireCase) mustSucceed() bool {
+	switch {
+	case c.fam == famRefused:
+		return true
+	case c.fam == famEmulator && c.emu.Code == "ServiceUnavailable":
+		return true
+	case c.fam == famFaultnet && c.fn.Kind == faultnet.Answer && c.code == "ServiceUnavailable":
+		return true
+	case c.fam == famFaultnet && c.fn.Kind == faultnet.Answer && c.code == "InternalError":
+		return c.read || c.sdk.token
+	}
+	return c.sentNoAnswer() && (c.read || c.sdk.token)
+}
+
+// wireGrace is what a call may take past its deadline: README's stallGrace
+// (100 ms) plus 150 ms for a machine shared by five test runs.
+const wireGrace = 250 * time.Millisecond
+
+// wireViolations checks one case's outcome against the contract; each
+// string is one broken promise. It is a pure function of the case and its
+// outcome, so the CanFail test can feed it a broken transport's outcome.
+func wireViolations(c wireCase, o wireOutcome) []string {
+	var v []string
+	add := func(f string, a ...any) { v = append(v, fmt.Sprintf(f, a...)) }
+	if o.sdkCalls != 1 {
+		add("the SDK called RoundTrip %d times for one call (its own retries are off)", o.sdkCalls)
+	}
+	if !c.read && !c.sdk.token && o.perf > 1 {
+		add("write performed %d times (want at most 1)", o.perf)
+	}
+	if c.fam == famRefused && !c.read && !c.sdk.token && o.perf != 1 {
+		add("write after a refused dial performed %d times (want exactly 1)", o.perf)
+	}
+	if c.noResend() && o.arrivals != 1 {
+		add("a write answered InternalError was sent %d times (want 1)", o.arrivals)
+	}
+	if o.res.err == nil {
+		if o.lastCut {
+			add("SDK success although the last answer was cut or missing")
+		}
+		if c.fam != famEmulator && o.res.tail != wireTail {
+			add("SDK success without the body's last field (tail %q)", o.res.tail)
+		}
+		if o.res.hasRaw && c.fam != famEmulator && o.res.raw != string(wireSuccessBody(c.sdk.name, c.read)) {
+			add("SDK success with a body of %d bytes, not the %d the server sent", len(o.res.raw), len(wireSuccessBody(c.sdk.name, c.read)))
+		}
+		if c.mustFail() {
+			add("SDK success where the answer was cut, stalled or lost on a write")
+		}
+	} else if c.mustSucceed() {
+		add("SDK error where yunrt should have retried: %v", o.res.err)
+	}
+	if o.elapsed > o.timeout+wireGrace {
+		add("returned after %v, past the %v deadline + %v", o.elapsed, o.timeout, wireGrace)
+	}
+	if o.leaked > 0 {
+		add("%d goroutines left once closed", o.leaked)
+	}
+	if !c.read && !c.sdk.token && c.sentNoAnswer() && o.res.err != nil && !errors.Is(o.yunrtErr, yunrt.ErrOutcomeUnknown) {
+		add("a write sent with no answer: yunrt returned %v, want ErrOutcomeUnknown", o.yunrtErr)
+	}
+	return v
+}
+
+// countGoroutines counts the live goroutines from their stacks, apart
+// from http.Client's timeout goroutines (setRequestCancel), which hold on
+// until the SDK closes the response body or the Client's Timeout fires:
+// those are counted in held, as the SDK's, not the transport's.
+func countGoroutines() (n, held int) {
+	buf := make([]byte, 1<<20)
+	for {
+		m := runtime.Stack(buf, true)
+		if m < len(buf) {
+			buf = buf[:m]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "net/http.setRequestCancel") {
+			held++
+		} else if strings.TrimSpace(g) != "" {
+			n++
+		}
+	}
+	return n, held
+}
+
+// settledGoroutines polls until the goroutine count (countGoroutines) is
+// at most want or 3 s passed, and returns how many are over want and how
+// many http.Client timeout goroutines the SDK left: a condition loop, not
+// a sleep that guesses how long net/http's connection goroutines take.
+func settledGoroutines(want int) (over, held int) {
+	deadline := time.Now().Add(3 * time.Second)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		n, h := countGoroutines()
+		if n <= want || time.Now().After(deadline) {
+			return max(0, n-want), h
+		}
+		<-tick.C
+	}
+}
+
+// underTest builds the transport a case sends through, on top of base.
+type underTest func(base http.RoundTripper, s wireSDK, host string) http.RoundTripper
+
+// underYunrt is the transport the README documents: yunrt with the SDK's
+// signer and short backoffs.
+func underYunrt(base http.RoundTripper, s wireSDK, host string) http.RoundTripper {
+	return yunrt.New(base, yunrt.WithHost(host, s.provider), yunrt.WithSigner(s.provider, s.signer),
+		yunrt.WithPolicy(s.provider, fast))
+}
+
+// refuseFirstDial makes tr's first dial go to a closed loopback port (a
+// real ECONNREFUSED: nothing sent), later dials where they were going.
+func refuseFirstDial(t *testing.T, tr *http.Transport) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	closed := l.Addr().String()
+	require.NoError(t, l.Close())
+	var done atomic.Bool
+	pick := func(addr string) string {
+		if done.CompareAndSwap(false, true) {
+			return closed
+		}
+		return addr
+	}
+	if d := tr.DialTLSContext; d != nil {
+		tr.DialTLSContext = func(ctx context.Context, n, a string) (net.Conn, error) { return d(ctx, n, pick(a)) }
+		return
+	}
+	d := tr.DialContext
+	if d == nil {
+		d = (&net.Dialer{}).DialContext
+	}
+	tr.DialContext = func(ctx context.Context, n, a string) (net.Conn, error) { return d(ctx, n, pick(a)) }
+}
+
+// runWireCase runs one case through mk's transport and measures it.
+func runWireCase(t *testing.T, c wireCase, mk underTest) wireOutcome {
+	before, heldBefore := countGoroutines()
+	var (
+		host, scheme string
+		base         *http.Transport
+		closeSrv     func()
+		fsrv         *faultnet.Server
+		esrv         *yunrttest.Server
+	)
+	if c.fam == famEmulator {
+		esrv = yunrttest.NewServer(c.sdk.provider, yunrttest.WithStrict(testAK, testSK))
+		esrv.Script("k", c.emu)
+		host, scheme, closeSrv = esrv.Host(), "http", esrv.Close
+		base = http.DefaultTransport.(*http.Transport).Clone()
+	} else {
+		body := wireSuccessBody(c.sdk.name, c.read)
+		fsrv = faultnet.New(c.proto, faultnet.WithSuccessBody(func(string) []byte { return body }))
+		fsrv.Script("k", c.fn)
+		host, closeSrv = fsrv.Host(), fsrv.Close
+		scheme = "http"
+		if c.proto == faultnet.HTTP1TLS || c.proto == faultnet.H2TLS {
+			scheme = "https"
+		}
+		base = fsrv.Transport()
+		if c.fam == famRefused {
+			refuseFirstDial(t, base)
+		}
+	}
+	rt := mk(base, c.sdk, host)
+	call := wireCall{host: host, scheme: scheme, timeout: c.sdk.timeout, read: c.read, method: c.method, ctx: c.ctx}
+	if c.warm {
+		call.rt = &keyRT{key: "warm", next: rt}
+		if r := c.sdk.call(call); r.err != nil {
+			t.Logf("warm-up call failed: %v", r.err)
+		}
+	}
+	k := &keyRT{key: "k", next: rt}
+	call.rt = k
+	start := time.Now()
+	res := c.sdk.call(call)
+	o := wireOutcome{res: res, elapsed: time.Since(start), timeout: c.sdk.timeout, sdkCalls: k.calls, yunrtErr: k.last}
+
+	if esrv != nil {
+		o.arrivals, o.perf = esrv.Attempts("k"), esrv.Performed("k")
+		var last *yunrttest.Request
+		for _, r := range esrv.Requests() {
+			if r.Key == "k" {
+				last = &r
+			}
+		}
+		o.lastCut = last == nil || last.Fault.Reset || last.Fault.Hangup || last.Fault.Latency > 0
+	} else {
+		o.arrivals, o.perf = fsrv.Arrived("k"), fsrv.Performed("k")
+		var last *faultnet.Arrival
+		for _, a := range fsrv.Arrivals() {
+			if os.Getenv("YUNRT_RT6_STACKS") != "" {
+				t.Logf("arrival %s #%d %s declared %d sent %d", a.Key, a.N, a.Fault.Kind, a.Declared, len(a.Sent))
+			}
+			if a.Key == "k" {
+				last = &a
+			}
+		}
+		o.lastCut = last == nil || last.Declared < 0 || len(last.Sent) != last.Declared
+	}
+	if ci, ok := rt.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
+	base.CloseIdleConnections()
+	closeSrv()
+	var held int
+	o.leaked, held = settledGoroutines(before)
+	o.sdkHeld = max(0, held-heldBefore)
+	if o.leaked > 0 && os.Getenv("YUNRT_RT6_STACKS") != "" {
+		buf := make([]byte, 1<<20)
+		t.Logf("goroutines:\n%s", buf[:runtime.Stack(buf, true)])
+	}
+	return o
+}
+
+// drawWireCase draws one case from r.
+func drawWireCase(r *rand.Rand, sdks []wireSDK) wireCase {
+	c := wireCase{sdk: sdks[r.IntN(len(sdks))], read: r.IntN(3) == 0, method: http.MethodPost}
+	if c.sdk.name == "aliyun-old" && r.IntN(2) == 0 {
+		c.method = http.MethodGet
+	}
+	c.ctx = c.sdk.name == "darabonba" && r.IntN(2) == 0
+	switch n := r.IntN(10); {
+	case n < 2:
+		c.fam = famEmulator
+		c.emu = drawEmuFault(r, c.sdk.timeout)
+		return c
+	case n < 3:
+		c.fam = famRefused
+	}
+	c.proto = []faultnet.Proto{faultnet.HTTP1, faultnet.HTTP1TLS, faultnet.H2C, faultnet.H2TLS}[r.IntN(4)]
+	c.warm = r.IntN(2) == 0
+	if c.fam == famRefused {
+		return c
+	}
+	kinds := []faultnet.Kind{faultnet.Answer, faultnet.ResetBeforeRead, faultnet.CutUpload, faultnet.ResetAfterRead,
+		faultnet.CloseAfterRead, faultnet.CutBody, faultnet.ResetMidBody, faultnet.StallBody, faultnet.TrickleBody}
+	switch c.proto {
+	case faultnet.HTTP1TLS:
+		kinds = append(kinds, faultnet.TLSGarbage)
+	case faultnet.H2TLS:
+		kinds = append(kinds, faultnet.TLSGarbage, faultnet.RefuseStream, faultnet.GoAwayAfter)
+	case faultnet.H2C:
+		kinds = append(kinds, faultnet.RefuseStream, faultnet.GoAwayAfter)
+	}
+	if c.proto == faultnet.H2C || c.proto == faultnet.H2TLS {
+		// faultnet answers TrickleBody whole over HTTP/2
+		// (TestRedteamSDKWireFaultnetH2Trickle): drawn over HTTP/1 only.
+		kinds = slices.DeleteFunc(kinds, func(k faultnet.Kind) bool { return k == faultnet.TrickleBody })
+	}
+	c.fn = faultnet.Fault{Kind: kinds[r.IntN(len(kinds))], Interval: time.Millisecond}
+	body := len(wireSuccessBody(c.sdk.name, c.read))
+	switch c.fn.Kind {
+	case faultnet.CutUpload:
+		c.fn.CutAt = r.IntN(64)
+	case faultnet.CutBody, faultnet.ResetMidBody, faultnet.StallBody:
+		c.fn.CutAt = r.IntN(body) // 0 .. len-1: always short
+	}
+	if c.fn.Kind == faultnet.Answer || (c.fn.Kind == faultnet.CutBody && r.IntN(3) == 0) {
+		c.code = []string{"ServiceUnavailable", "InternalError"}[r.IntN(2)]
+		c.fn.Status, c.fn.Body = wireErrorAnswer(c.sdk.name, c.code)
+		c.fn.NotPerformed = true // the server failed: nothing done
+		if c.fn.Kind == faultnet.CutBody {
+			c.fn.CutAt = r.IntN(len(c.fn.Body))
+		}
+	}
+	return c
+}
+
+// drawEmuFault draws one emulator fault: a reset or a hang-up after the
+// request was read (performed or not), a 503, or an answer slower than the
+// deadline.
+func drawEmuFault(r *rand.Rand, timeout time.Duration) yunrttest.Fault {
+	switch r.IntN(4) {
+	case 0:
+		return yunrttest.Fault{Reset: true, Performed: r.IntN(2) == 0}
+	case 1:
+		return yunrttest.Fault{Hangup: true, Performed: r.IntN(2) == 0}
+	case 2:
+		return yunrttest.Fault{Code: "ServiceUnavailable", Status: http.StatusServiceUnavailable}
+	}
+	return yunrttest.Fault{Latency: timeout + 2*time.Second}
+}
+
+// wireEnvInt reads a positive int from the environment, or def.
+func wireEnvInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+// TestRedteamSDKWire draws YUNRT_RT6_N cases (seed YUNRT_RT6_SEED) of SDK x
+// fault x cut position, runs each through the SDK's public API with yunrt
+// underneath, and checks: a write performed at most once; an SDK success
+// only from a whole answer; the call back by its deadline plus grace; no
+// goroutine left; the retries README promises; ErrOutcomeUnknown from yunrt
+// on a write sent with no answer. It also tallies what each SDK hands back
+// of yunrt's typed error.
+func TestRedteamSDKWire(t *testing.T) {
+	n := wireEnvInt("YUNRT_RT6_N", 120)
+	seed := uint64(wireEnvInt("YUNRT_RT6_SEED", 6))
+	r := rand.New(rand.NewPCG(seed, 6))
+	sdks := wireSDKs()
+	type tally struct{ unknown, kept, text int }
+	tallies := map[string]*tally{}
+	held := map[string]int{} // SDK and fault: body left open by the SDK
+	failures := 0
+	for i := range n {
+		c := drawWireCase(r, sdks)
+		var o wireOutcome
+		ok := t.Run(fmt.Sprintf("%03d/%s", i, c), func(t *testing.T) {
+			o = runWireCase(t, c, underYunrt)
+			for _, v := range wireViolations(c, o) {
+				t.Errorf("%s: %s (arrivals %d, performed %d, SDK err: %v; yunrt err: %v)", c, v, o.arrivals, o.perf, o.res.err, o.yunrtErr)
+			}
+		})
+		if !ok {
+			failures++
+		}
+		if errors.Is(o.yunrtErr, yunrt.ErrOutcomeUnknown) && o.res.err != nil {
+			tl := tallies[c.sdk.name]
+			if tl == nil {
+				tl = &tally{}
+				tallies[c.sdk.name] = tl
+			}
+			tl.unknown++
+			if errors.Is(o.res.err, yunrt.ErrOutcomeUnknown) {
+				tl.kept++
+			} else if c.sdk.name == "darabonba" || c.sdk.name == "aliyun-old" {
+				t.Logf("%s: errors.Is(ErrOutcomeUnknown) lost by %T: %v", c, o.res.err, o.res.err)
+			}
+			if strings.Contains(o.res.err.Error(), "outcome") {
+				tl.text++
+			}
+		}
+		if o.sdkHeld > 0 {
+			held[fmt.Sprintf("%s %s", c.sdk.name, c.fn.Kind)]++
+		}
+		if failures > 20 {
+			t.Fatalf("stopping after %d failed cases", failures)
+		}
+	}
+	for name, tl := range tallies {
+		t.Logf("%s: yunrt returned ErrOutcomeUnknown %d times; errors.Is on the SDK's error held %d times; its text named the outcome %d times",
+			name, tl.unknown, tl.kept, tl.text)
+	}
+	for k, n := range held {
+		t.Logf("%s: the SDK left the response body open %d times (an http.Client timeout goroutine held until its Timeout)", k, n)
+	}
+}
+
+// strValue is *s, or "" for nil.
+func strValue(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
