@@ -781,8 +781,7 @@ func wireEnvInt(name string, def int) int {
 }
 
 // TestRedteamSDKWire draws YUNRT_RT6_N cases (default 120, ~30 s; seed
-// YUNRT_RT6_SEED) of SDK x
-// fault x cut position, runs each through the SDK's public API with yunrt
+// YUNRT_RT6_SEED) of SDK x fault x cut position, runs each through the SDK's public API with yunrt
 // underneath, and checks: a write performed at most once; an SDK success
 // only from a whole answer; the call back by its deadline plus grace; no
 // goroutine left; the retries README promises; ErrOutcomeUnknown from yunrt
