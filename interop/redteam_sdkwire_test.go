@@ -398,8 +398,9 @@ type wireOutcome struct {
 	sdkHeld  int // http.Client timeout goroutines left: a body the SDK never closed
 	connLeak int // goroutines over the server's own once idle connections were closed: a connection held
 	// plainConnLeak is connLeak of the same case under plain net/http
-	// (no yunrt), run only when connLeak > 0: an SDK that never closes a
-	// cut HTTP/2 body holds the connection there too.
+	// (no yunrt), run only when connLeak > 0 (up to three times, the first
+	// that holds one): an SDK that never closes a cut HTTP/2 body holds
+	// the connection there too.
 	plainConnLeak int
 }
 
@@ -686,7 +687,9 @@ func runWireCase(t *testing.T, c wireCase, mk underTest) wireOutcome {
 	var held int
 	o.leaked, held = settledGoroutines(before)
 	o.sdkHeld = max(0, held-heldBefore)
-	if o.connLeak > 0 && !c.noPlain {
+	// Whether net/http alone holds an HTTP/2 connection whose cut body the
+	// SDK never closed is a race: up to three tries.
+	for i := 0; i < 3 && o.connLeak > 0 && !c.noPlain && o.plainConnLeak == 0; i++ {
 		pc := c
 		pc.noPlain = true
 		o.plainConnLeak = runWireCase(t, pc, plainBase).connLeak
