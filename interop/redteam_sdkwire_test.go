@@ -1014,7 +1014,7 @@ func TestRedteamSDKWireTypedErrors(t *testing.T) {
 			require.Error(t, o.res.err)
 			require.ErrorIs(t, o.yunrtErr, yunrt.ErrOutcomeUnknown, "yunrt's own error")
 			require.Equal(t, keeps[s.name], errors.Is(o.res.err, yunrt.ErrOutcomeUnknown), "errors.Is through %T: %v", o.res.err, o.res.err)
-			require.Contains(t, o.res.err.Error(), "the outcome is unknown")
+			require.Contains(t, o.res.err.Error(), "its outcome is unknown")
 		})
 	}
 }
