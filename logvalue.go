@@ -34,7 +34,8 @@ func (r RequestInfo) LogValue() slog.Value {
 // what the answer said (class, status, code, request id, message) and its
 // protocol ("HTTP/1.1", "HTTP/2.0"), the
 // error, the decision and its reason, the delay before the next attempt,
-// and the breaker, budget and signing facts when they apply.
+// and the breaker, budget and signing facts when they apply (a clock skew
+// applied, measured, or measured and rejected as implausible).
 func (a Attempt) LogValue() slog.Value {
 	attrs := make([]slog.Attr, 0, 16)
 	attrs = append(attrs, slog.Int("n", a.N), slog.String("state", a.State.String()))
@@ -63,6 +64,9 @@ func (a Attempt) LogValue() slog.Value {
 	}
 	if a.SkewMeasured != 0 {
 		attrs = append(attrs, slog.Duration("skew_measured", a.SkewMeasured))
+	}
+	if a.SkewRejected != 0 {
+		attrs = append(attrs, slog.Duration("skew_rejected", a.SkewRejected))
 	}
 	attrs = appendString(attrs, "breaker", a.Breaker)
 	if a.RateWait > 0 {

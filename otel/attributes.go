@@ -74,6 +74,10 @@ const (
 	// milliseconds: on an attempt span the correction applied to its
 	// signing time, on a yunrt.clock_skew event the skew measured.
 	ClockSkewKey = attribute.Key("yunrt.clock_skew_ms")
+	// SkewRejectedKey marks a yunrt.clock_skew event whose skew was
+	// outside ±MaxClockSkew and so was not applied (yunrt.Attempt's
+	// SkewRejected).
+	SkewRejectedKey = attribute.Key("yunrt.clock_skew.rejected")
 	// BreakerStateKey is the endpoint's circuit breaker state when the
 	// attempt asked to be sent: "closed", "half-open", "open".
 	BreakerStateKey = attribute.Key("yunrt.breaker.state")
@@ -110,6 +114,7 @@ const (
 	EventResign = "yunrt.resign"
 	// EventClockSkew is added to an attempt span whose answer rejected
 	// the timestamp and from whose Date header a clock skew was measured
-	// (ClockSkewKey).
+	// (ClockSkewKey), applied or, with SkewRejectedKey true, rejected as
+	// implausible.
 	EventClockSkew = "yunrt.clock_skew"
 )

@@ -188,6 +188,9 @@ func (o *Observer) AttemptEnd(ctx context.Context, info yunrt.RequestInfo, a yun
 	if a.SkewMeasured != 0 {
 		span.AddEvent(EventClockSkew, trace.WithAttributes(ClockSkewKey.Float64(ms(a.SkewMeasured))))
 	}
+	if a.SkewRejected != 0 {
+		span.AddEvent(EventClockSkew, trace.WithAttributes(ClockSkewKey.Float64(ms(a.SkewRejected)), SkewRejectedKey.Bool(true)))
+	}
 	span.SetAttributes(o.attemptAttrs(a, errType)...)
 	if errType != "" {
 		if a.Err != nil {

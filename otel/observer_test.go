@@ -200,6 +200,24 @@ func TestObserverScenarios(t *testing.T) {
 			},
 		},
 		{
+			name: "a skew too large to apply", provider: classify.Aliyun, action: "SendSms",
+			server: []testserver.Option{
+				testserver.WithStrict(testCreds.AccessKeyID, testCreds.AccessKeySecret),
+				testserver.WithClock(func() time.Time { return time.Now().Add(-2 * time.Hour) }),
+			},
+			opts:     []yunrt.Option{yunrt.WithSigner(classify.Aliyun, sign.AliyunRPC(testCreds))},
+			spanName: "aliyun SendSms", attempts: 2,
+			check: func(t *testing.T, h *harness, ts traceSpans) {
+				skews := events(ts.attempts[0], yunrtotel.EventClockSkew)
+				require.Len(t, skews, 1, "the skew measured and rejected")
+				e := eventAttrs(skews[0])
+				assert.True(t, e[yunrtotel.SkewRejectedKey].AsBool())
+				assert.InDelta(t, float64(-2*time.Hour/time.Millisecond), e[yunrtotel.ClockSkewKey].AsFloat64(), 2000)
+				_, applied := attrs(ts.attempts[1])[yunrtotel.ClockSkewKey]
+				assert.False(t, applied, "no correction applied to the next attempt")
+			},
+		},
+		{
 			name: "push Timeout: side effect unknown, stopped", provider: classify.Aliyun, action: "Push",
 			faults:   []testserver.Fault{{Code: "Timeout", Performed: true}},
 			spanName: "aliyun Push", attempts: 1,
