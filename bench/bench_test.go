@@ -11,16 +11,22 @@ import (
 
 func TestHappyPathEveryAdapter(t *testing.T) {
 	for _, body := range Bodies {
-		srv := NewServer(body)
-		for _, name := range Adapters {
-			for _, network := range []string{"loopback", "mem"} {
-				if body.MemOnly && network != "mem" {
-					continue
-				}
+		for _, network := range Networks {
+			if body.MemOnly && network != "mem" {
+				continue
+			}
+			var srv *Server
+			switch network {
+			case "loopback":
+				srv = NewServer(body)
+			case "h2":
+				srv = NewServerH2(body)
+			}
+			for _, name := range Adapters {
 				var c *Client
 				var tmpl *Template
-				if network == "loopback" {
-					c = NewClient(name, NewBase(), srv.Host(), body.Provider, DefaultSettings)
+				if srv != nil {
+					c = NewClient(name, srv.Base(), srv.Host(), body.Provider, DefaultSettings)
 					tmpl = NewTemplate(body.Provider, srv.URL)
 				} else {
 					host := MemHost(body.Provider)
@@ -34,8 +40,27 @@ func TestHappyPathEveryAdapter(t *testing.T) {
 				}
 				c.Close()
 			}
+			if srv != nil {
+				srv.Close()
+			}
 		}
-		srv.Close()
+	}
+}
+
+// TestH2ServerSpeaksHTTP2: net=h2 measures what it says, HTTP/2 over TLS,
+// through the base every adapter gets (a base that fell back to
+// HTTP/1.1 would make the h2 rows a copy of the loopback ones).
+func TestH2ServerSpeaksHTTP2(t *testing.T) {
+	body := Bodies[0]
+	srv := NewServerH2(body)
+	defer srv.Close()
+	resp, err := srv.Base().RoundTrip(NewTemplate(body.Provider, srv.URL).Request())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 || resp.TLS == nil {
+		t.Fatalf("proto %s, TLS %v: want HTTP/2 over TLS", resp.Proto, resp.TLS != nil)
 	}
 }
 

@@ -115,6 +115,13 @@ type Server struct {
 
 // NewServer starts a Server answering with b.
 func NewServer(b Body) *Server {
+	s := newServer(b)
+	s.Start()
+	return s
+}
+
+// newServer is NewServer not yet started.
+func newServer(b Body) *Server {
 	s := &Server{}
 	length := strconv.Itoa(len(b.Data))
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -131,12 +138,33 @@ func NewServer(b Body) *Server {
 			s.conns.Add(1)
 		}
 	}
-	s.Start()
 	return s
 }
 
+// NewServerH2 starts a Server answering with b over TLS, HTTP/2 offered
+// by ALPN (as the providers' HTTPS endpoints are reached from Go).
+func NewServerH2(b Body) *Server {
+	s := newServer(b)
+	s.EnableHTTP2 = true
+	s.StartTLS()
+	return s
+}
+
+// Base returns a base transport for s: NewBase, trusting s's certificate
+// and attempting HTTP/2 when s speaks TLS.
+func (s *Server) Base() *http.Transport {
+	t := NewBase()
+	if s.TLS != nil {
+		t.TLSClientConfig = s.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+		t.ForceAttemptHTTP2 = true
+	}
+	return t
+}
+
 // Host returns "127.0.0.1:PORT".
-func (s *Server) Host() string { return strings.TrimPrefix(s.URL, "http://") }
+func (s *Server) Host() string {
+	return strings.TrimPrefix(strings.TrimPrefix(s.URL, "http://"), "https://")
+}
 
 // Connections returns how many connections the server accepted.
 func (s *Server) Connections() int { return int(s.conns.Load()) }

@@ -5,19 +5,24 @@ import (
 )
 
 // BenchmarkHappy measures one successful request through each adapter:
-// over loopback TCP to a minimal server, and through an in-memory base
-// transport (exact allocations), sequentially and with 8 goroutines.
+// over loopback TCP to a minimal server (net=loopback: HTTP/1.1 in the
+// clear; net=h2: TLS and HTTP/2, as HTTPS endpoints are reached), and
+// through an in-memory base transport (exact allocations), sequentially
+// and with 8 goroutines.
 // Sub-benchmark names are key=value pairs so that
 // `benchstat -col /adapter` puts the adapters side by side.
 func BenchmarkHappy(b *testing.B) {
-	for _, network := range []string{"loopback", "mem"} {
+	for _, network := range Networks {
 		for _, body := range Bodies {
 			if body.MemOnly && network != "mem" {
 				continue
 			}
 			var srv *Server
-			if network == "loopback" {
+			switch network {
+			case "loopback":
 				srv = NewServer(body)
+			case "h2":
+				srv = NewServerH2(body)
 			}
 			for _, mode := range []string{"seq", "par"} {
 				for _, name := range Adapters {
@@ -39,7 +44,7 @@ func happy(b *testing.B, name string, body Body, srv *Server, parallel bool) {
 		tmpl *Template
 	)
 	if srv != nil {
-		c = NewClient(name, NewBase(), srv.Host(), body.Provider, DefaultSettings)
+		c = NewClient(name, srv.Base(), srv.Host(), body.Provider, DefaultSettings)
 		tmpl = NewTemplate(body.Provider, srv.URL)
 	} else {
 		host := MemHost(body.Provider)
