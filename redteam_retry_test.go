@@ -549,6 +549,21 @@ func TestRT5BreakerOutage(t *testing.T) {
 // bound max(50 ms, L/8) (≤ OpenTimeout) plus the wait for the next
 // request, plus 150 ms of slack for this loaded machine.
 func TestRT5BreakerRecovery(t *testing.T) {
+	const L = 800 * time.Millisecond
+	took := rt5FirstSuccessAfter(t, L)
+	if bound := max(50*time.Millisecond, L/8) + 5*time.Millisecond + 150*time.Millisecond; took > bound {
+		t.Errorf("first success %v after healing (outage %v after the trip), bound %v", took, L, bound)
+	}
+	t.Logf("first success %v after healing", took)
+}
+
+// rt5FirstSuccessAfter sends a read every 5 ms (pacing, not
+// synchronisation) through a Transport (opts added) whose base answers
+// 503 until outage has passed since its breaker opened, and then 200; it
+// returns how long after healing the first success came, and fails t when
+// none came within 10 s.
+func rt5FirstSuccessAfter(t *testing.T, outage time.Duration, opts ...yunrt.Option) time.Duration {
+	t.Helper()
 	var healed atomic.Bool
 	base := &rt5Base{script: func(int) rt5Step {
 		if healed.Load() {
@@ -557,21 +572,12 @@ func TestRT5BreakerRecovery(t *testing.T) {
 		return rt5Busy
 	}}
 	obs := newRT5Obs()
-	rt := yunrt.New(base, yunrt.WithPolicy(classify.Aliyun, rt5Budgeted()), yunrt.WithObserver(obs))
-	const L = 800 * time.Millisecond
-	var healedAt time.Time
-	var tripAt time.Time
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		status, _ := rt5Do(context.Background(), rt, rt5Read)
-		if status == 200 {
-			took := time.Since(healedAt)
-			bound := max(50*time.Millisecond, L/8) + 5*time.Millisecond + 150*time.Millisecond
-			if took > bound {
-				t.Errorf("first success %v after healing (outage %v after the trip), bound %v", took, L, bound)
-			}
-			t.Logf("first success %v after healing", took)
-			return
+	opts = append([]yunrt.Option{yunrt.WithPolicy(classify.Aliyun, rt5Budgeted()), yunrt.WithObserver(obs)}, opts...)
+	rt := yunrt.New(base, opts...)
+	var tripAt, healedAt time.Time
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+		if status, _ := rt5Do(context.Background(), rt, rt5Read); status == 200 {
+			return time.Since(healedAt)
 		}
 		select {
 		case <-obs.opened:
@@ -580,13 +586,13 @@ func TestRT5BreakerRecovery(t *testing.T) {
 			}
 		default:
 		}
-		if !tripAt.IsZero() && healedAt.IsZero() && time.Since(tripAt) >= L {
+		if !tripAt.IsZero() && healedAt.IsZero() && time.Since(tripAt) >= outage {
 			healedAt = time.Now()
 			healed.Store(true)
 		}
-		time.Sleep(5 * time.Millisecond) // pacing, not synchronisation
 	}
 	t.Fatalf("no success within 10 s (tripped %v, healed %v)", !tripAt.IsZero(), !healedAt.IsZero())
+	return 0
 }
 
 // TestRT5PerRequestOptions: each ForRequest option changes exactly what
@@ -1223,37 +1229,11 @@ func TestRT5RecoveryCappedByOpenTimeout(t *testing.T) {
 	if testing.Short() {
 		t.Skip("3 s of outage")
 	}
-	var healed atomic.Bool
-	base := &rt5Base{script: func(int) rt5Step {
-		if healed.Load() {
-			return rt5OK
-		}
-		return rt5Busy
-	}}
-	obs := newRT5Obs()
-	rt := yunrt.New(base, yunrt.WithPolicy(classify.Aliyun, rt5Budgeted()), yunrt.WithObserver(obs),
+	took := rt5FirstSuccessAfter(t, 3200*time.Millisecond,
 		yunrt.WithBreaker(classify.Aliyun, breaker.Settings{OpenTimeout: 300 * time.Millisecond}))
-	var tripAt, healedAt time.Time
-	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
-		if status, _ := rt5Do(context.Background(), rt, rt5Read); status == 200 {
-			if took := time.Since(healedAt); took > 300*time.Millisecond+155*time.Millisecond {
-				t.Errorf("first success %v after healing, OpenTimeout 300ms", took)
-			}
-			return
-		}
-		select {
-		case <-obs.opened:
-			if tripAt.IsZero() {
-				tripAt = time.Now()
-			}
-		default:
-		}
-		if !tripAt.IsZero() && healedAt.IsZero() && time.Since(tripAt) >= 3200*time.Millisecond {
-			healedAt = time.Now()
-			healed.Store(true)
-		}
+	if took > 300*time.Millisecond+155*time.Millisecond {
+		t.Errorf("first success %v after healing, OpenTimeout 300ms", took)
 	}
-	t.Fatal("no success within 10 s")
 }
 
 // TestRT5MaxDelayCapsBackoff: "MaxDelay caps any single wait": a backoff

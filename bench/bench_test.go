@@ -15,13 +15,7 @@ func TestHappyPathEveryAdapter(t *testing.T) {
 			if body.MemOnly && network != "mem" {
 				continue
 			}
-			var srv *Server
-			switch network {
-			case "loopback":
-				srv = NewServer(body)
-			case "h2":
-				srv = NewServerH2(body)
-			}
+			srv := StartServer(network, body)
 			for _, name := range Adapters {
 				var c *Client
 				var tmpl *Template

@@ -150,6 +150,18 @@ func NewServerH2(b Body) *Server {
 	return s
 }
 
+// StartServer starts the server of BenchmarkHappy's network for body b:
+// NewServer for "loopback", NewServerH2 for "h2", nil for "mem".
+func StartServer(network string, b Body) *Server {
+	switch network {
+	case "loopback":
+		return NewServer(b)
+	case "h2":
+		return NewServerH2(b)
+	}
+	return nil
+}
+
 // Base returns a base transport for s: NewBase, trusting s's certificate
 // and attempting HTTP/2 when s speaks TLS.
 func (s *Server) Base() *http.Transport {

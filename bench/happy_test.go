@@ -17,13 +17,7 @@ func BenchmarkHappy(b *testing.B) {
 			if body.MemOnly && network != "mem" {
 				continue
 			}
-			var srv *Server
-			switch network {
-			case "loopback":
-				srv = NewServer(body)
-			case "h2":
-				srv = NewServerH2(body)
-			}
+			srv := StartServer(network, body)
 			for _, mode := range []string{"seq", "par"} {
 				for _, name := range Adapters {
 					b.Run("net="+network+"/body="+body.Name+"/mode="+mode+"/adapter="+name, func(b *testing.B) {
