@@ -381,15 +381,20 @@ func transportPieces(p classify.Provider) []Piece {
 	body := happyBody(p)
 	rt := func(wrap, read bool, opts ...yunrt.Option) func() func() error {
 		return func() func() error {
-			var rt http.RoundTripper = NewMemTransport(body)
-			if wrap {
-				rt = yunrt.New(rt, opts...)
-			}
-			tmpl := NewTemplate(p, "http://"+MemHost(p))
-			if read {
-				tmpl.req = tmpl.req.WithContext(yunrt.ForRequest(context.Background(), yunrt.AsRead()))
-			}
+			rt, tmpl := transportPiece(p, wrap, read, opts...)
 			return func() error { return roundTrip(rt, tmpl.Request(), len(body.Data)) }
+		}
+	}
+	// withDeadline sends each request with a context deadline of its own,
+	// as http.Client.Timeout and the SDKs' timeouts give it.
+	withDeadline := func(wrap bool) func() func() error {
+		return func() func() error {
+			rt, tmpl := transportPiece(p, wrap, false)
+			return func() error {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				return roundTrip(rt, tmpl.Request().WithContext(ctx), len(body.Data))
+			}
 		}
 	}
 	bare, def := pre+"bare", pre+"default"
@@ -400,7 +405,24 @@ func transportPieces(p classify.Provider) []Piece {
 		{Name: pre + "observer", Base: bare, Ref: def, Notes: "WithObserver of an observer doing nothing (not NopObserver)", New: rt(true, false, yunrt.WithObserver(setObserver{}))},
 		{Name: pre + "read", Base: bare, Ref: def, Notes: "the request made a read: ForRequest(ctx, AsRead())", New: rt(true, true)},
 		{Name: pre + "attempt-timeout", Base: bare, Ref: def, Notes: "WithPolicy(p, policy.Policy{AttemptTimeout: time.Minute}): a timer per attempt (recycled) instead of the watchdog", New: rt(true, false, yunrt.WithPolicy(p, policy.Policy{AttemptTimeout: time.Minute}))},
+		{Name: pre + "bare-deadline", Notes: "the bare MemTransport, each request with a context deadline of its own (context.WithTimeout, as http.Client.Timeout and the SDKs' timeouts set one)", New: withDeadline(false)},
+		{Name: pre + "deadline", Base: pre + "bare-deadline", Ref: def, Notes: "yunrt.New(mem), every default, each request with a context deadline of its own: the attempt's context joins the caller's (its children map, its done channel)", New: withDeadline(true)},
 	}
+}
+
+// transportPiece is the transport (yunrt over the MemTransport when wrap)
+// and the request template of a transport piece of p, the template made a
+// read when read.
+func transportPiece(p classify.Provider, wrap, read bool, opts ...yunrt.Option) (http.RoundTripper, *Template) {
+	var rt http.RoundTripper = NewMemTransport(happyBody(p))
+	if wrap {
+		rt = yunrt.New(rt, opts...)
+	}
+	tmpl := NewTemplate(p, "http://"+MemHost(p))
+	if read {
+		tmpl.req = tmpl.req.WithContext(yunrt.ForRequest(context.Background(), yunrt.AsRead()))
+	}
+	return rt, tmpl
 }
 
 // PieceTable renders the pieces of s as a markdown table: piece | ns/op |

@@ -141,12 +141,16 @@ func TestPiecesAllocs(t *testing.T) {
 		"transport/aliyun/observer":         5,
 		"transport/aliyun/read":             4,
 		"transport/aliyun/attempt-timeout":  4,
+		"transport/aliyun/bare-deadline":    8,
+		"transport/aliyun/deadline":         7,
 		"transport/tencent/bare":            5,
 		"transport/tencent/default":         4,
 		"transport/tencent/breaker-off":     4,
 		"transport/tencent/observer":        5,
 		"transport/tencent/read":            4,
 		"transport/tencent/attempt-timeout": 4,
+		"transport/tencent/bare-deadline":   10,
+		"transport/tencent/deadline":        7,
 	}
 	byName := map[string]Piece{}
 	for _, p := range Pieces() {
