@@ -1068,19 +1068,23 @@ func timedOutSend(t *testing.T, s wireSDK, ctx bool, pol policy.Policy) wireOutc
 
 // TestRedteamSDKWireTimedOutSendLosesChain pins a limitation outside
 // yunrt, found by rt6: when the SDK's own deadline ends a send, yunrt
-// returns ErrOutcomeUnknown, but two SDK stacks drop the error chain on
-// the way up, so errors.Is cannot find it in the SDK's error:
+// returns ErrOutcomeUnknown, but two SDK stacks can drop the error chain
+// on the way up, so errors.Is may not find it in the SDK's error:
 //   - http.Client.Timeout (darabonba's runtime timeouts, the old Aliyun
-//     SDK's read timeout): net/http's Client.do replaces the error by a
-//     timeoutError holding only its text (net/http/client.go: "…
-//     (Client.Timeout exceeded while awaiting headers)"), which keeps
-//     yunrt's words "outcome is unknown";
+//     SDK's read timeout): when net/http's Client.do sees its own timer
+//     fired, it replaces the error by a timeoutError holding only its text
+//     (net/http/client.go: "… (Client.Timeout exceeded while awaiting
+//     headers)"), which keeps yunrt's words "outcome is unknown". Whether
+//     the timer's flag is set before yunrt's error reaches Client.do is a
+//     race (CI saw the chain kept once in about four runs), so the test
+//     demands the words always and the chain only where net/http kept it;
 //   - a context deadline under darabonba: tea's dara.DoRequestWithCtx
-//     returns TeaSDKError(ctx.Err()), a bare "context deadline exceeded".
+//     returns TeaSDKError(ctx.Err()), a bare "context deadline exceeded",
+//     every time.
 //
 // The way round it, a policy.AttemptTimeout below the SDK's deadline, is
-// TestRedteamSDKWireAttemptTimeoutKeepsOutcome. Should an SDK or net/http
-// start keeping the chain, this test fails and README's note goes.
+// TestRedteamSDKWireAttemptTimeoutKeepsOutcome. Should tea start keeping
+// the chain, this test fails and README's note goes.
 func TestRedteamSDKWireTimedOutSendLosesChain(t *testing.T) {
 	for _, v := range []struct {
 		name string
@@ -1090,13 +1094,15 @@ func TestRedteamSDKWireTimedOutSendLosesChain(t *testing.T) {
 			o := timedOutSend(t, sdkByName(t, v.name), v.ctx, fast)
 			require.ErrorIs(t, o.yunrtErr, yunrt.ErrOutcomeUnknown, "yunrt's own error")
 			require.Error(t, o.res.err)
-			require.NotErrorIs(t, o.res.err, yunrt.ErrOutcomeUnknown, "the SDK's error %T: %v", o.res.err, o.res.err)
 			if v.ctx {
+				require.NotErrorIs(t, o.res.err, yunrt.ErrOutcomeUnknown, "the SDK's error %T: %v", o.res.err, o.res.err)
 				require.Contains(t, o.res.err.Error(), context.DeadlineExceeded.Error())
 				return
 			}
-			require.Contains(t, o.res.err.Error(), "Client.Timeout exceeded")
-			require.Contains(t, o.res.err.Error(), "outcome is unknown", "net/http keeps yunrt's text")
+			require.Contains(t, o.res.err.Error(), "outcome is unknown", "net/http keeps yunrt's text, chain or not")
+			if !errors.Is(o.res.err, yunrt.ErrOutcomeUnknown) {
+				require.Contains(t, o.res.err.Error(), "Client.Timeout exceeded", "a lost chain is net/http's timeoutError")
+			}
 		})
 	}
 }
