@@ -194,7 +194,8 @@ func needsToken(c classify.Class, o policy.Outcome) bool {
 // request's remaining deadline is shared among its attempts.
 const minAttemptShare = time.Second
 
-// attemptTimeout bounds attempt n from sending to its response headers:
+// attemptTimeout bounds attempt n from sending to the end of the
+// read-ahead of its answer (or the drain of a discarded body):
 // Policy.AttemptTimeout, and for a read with a deadline its share of the
 // remaining time (remaining / attempts left, at least minAttemptShare), so
 // that one hung attempt leaves time for the next. A write gets all the

@@ -177,7 +177,10 @@ func WithHostSigner(host string, s sign.Signer) Option {
 // minimum number of attempts, failing fast with an error wrapping
 // breaker.ErrOpen while open. Without it every provider gets breakers with
 // the defaults of breaker.Settings; breaker.Settings{Off: true} turns them
-// off.
+// off. The Set's MaxBreakers and IdleTTL, where zero, are WithStateLimits'
+// MaxEntries and IdleTTL (10,000 and 10 min by default); set here, they
+// win, in whichever order the options come. A later WithBreaker for the
+// same provider replaces an earlier one.
 func WithBreaker(p classify.Provider, s breaker.Settings) Option {
 	return optionFunc(func(c *config) { c.breakers[p] = s })
 }

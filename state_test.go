@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/yunrt/yunrt/breaker"
 	"github.com/yunrt/yunrt/classify"
 	"github.com/yunrt/yunrt/internal/testserver"
 	"github.com/yunrt/yunrt/policy"
@@ -55,6 +56,29 @@ func TestStateIsBounded(t *testing.T) {
 	require.NoError(t, fc.Sleep(t.Context(), 2*time.Minute))
 	roundTripDiscard(t, tr, bosRequest(t, -1, "after"))
 	assert.Equal(t, 1, tr.endpoints.len(), "idle state evicted")
+}
+
+// TestBreakerBoundsWinOverStateLimits: WithBreaker's own MaxBreakers and
+// IdleTTL are kept whatever the order of the options; where they are zero,
+// WithStateLimits' bounds apply, and with neither the defaults.
+func TestBreakerBoundsWinOverStateLimits(t *testing.T) {
+	own := breaker.Settings{MaxBreakers: 7, IdleTTL: 3 * time.Second}
+	limits := WithStateLimits(StateLimits{MaxEntries: 500, IdleTTL: time.Minute})
+	for name, opts := range map[string][]Option{
+		"breaker first": {WithBreaker(classify.Aliyun, own), limits},
+		"limits first":  {limits, WithBreaker(classify.Aliyun, own)},
+	} {
+		tr := New(cannedBase{}, opts...)
+		got := tr.breakers[classify.Aliyun].Settings()
+		assert.Equal(t, 7, got.MaxBreakers, name)
+		assert.Equal(t, 3*time.Second, got.IdleTTL, name)
+		got = tr.breakers[classify.Tencent].Settings()
+		assert.Equal(t, 500, got.MaxBreakers, "%s: a provider without its own bounds takes the state limits", name)
+		assert.Equal(t, time.Minute, got.IdleTTL, name)
+	}
+	got := New(cannedBase{}).breakers[classify.Baidu].Settings()
+	assert.Equal(t, DefaultMaxEntries, got.MaxBreakers)
+	assert.Equal(t, DefaultIdleTTL, got.IdleTTL)
 }
 
 // TestClockSkewBounded: a server's Date corrects the signing clock only

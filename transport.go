@@ -87,7 +87,12 @@ func New(base http.RoundTripper, opts ...Option) *Transport {
 		if s.Off {
 			continue
 		}
-		s.MaxBreakers, s.IdleTTL = t.cfg.limits.MaxEntries, t.cfg.limits.IdleTTL
+		if s.MaxBreakers <= 0 { // WithBreaker's own bounds win; zero takes WithStateLimits'
+			s.MaxBreakers = t.cfg.limits.MaxEntries
+		}
+		if s.IdleTTL <= 0 {
+			s.IdleTTL = t.cfg.limits.IdleTTL
+		}
 		s.Now = func() time.Time { return t.cfg.clk.Now() } // the clock of every other reading
 		t.breakers[p] = breaker.NewSet(s, func(name, from, to string) {
 			ch := BreakerChange{Provider: p, Name: name, From: from, To: to}

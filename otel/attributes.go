@@ -28,7 +28,9 @@ const (
 	AttemptKey = attribute.Key("yunrt.attempt")
 	// AttemptsKey is the number of attempts of a request (request span).
 	AttemptsKey = attribute.Key("yunrt.attempts")
-	// SendStateKey is "answered", "not-sent" or "sent-no-answer" (metrics).
+	// SendStateKey is "answered", "not-sent", "sent-no-answer" or
+	// "refused" (yunrt sent nothing of its own accord: see
+	// yunrt.Refused) (metrics).
 	SendStateKey = attribute.Key("yunrt.send_state")
 	// ClassKey is the classify.Class of an answer or transport error:
 	// "success", "retryable", "throttled", "resign",

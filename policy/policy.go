@@ -67,8 +67,10 @@ type Policy struct {
 	// (classify.Throttled, say, to hand flow control back to the caller at
 	// once). Empty means every class the rules allow is retried.
 	NoRetry []classify.Class
-	// AttemptTimeout bounds one attempt, from sending to the response
-	// headers. Zero means no bound of its own. Either way an attempt never
+	// AttemptTimeout bounds one attempt, from sending to the end of yunrt's
+	// read-ahead of its answer (and the drain of a body it discards); the
+	// body handed to the caller after that is not bounded by it. Zero
+	// means no bound of its own. Either way an attempt never
 	// runs past the request context's deadline, and a read attempt that is
 	// not the last gets at most its share of the remaining deadline
 	// (remaining / attempts left, when that is at least a second), so a

@@ -31,7 +31,7 @@ func TestUsage(t *testing.T) {
 		})
 	}
 	t.Run("subcommand help on stdout", func(t *testing.T) {
-		for _, cmd := range []string{"demo", "explain", "codes", "serve", "version"} {
+		for _, cmd := range []string{"demo", "explain", "codes", "serve", "sign", "version"} {
 			for _, h := range []string{"-h", "--help"} {
 				code, out, errOut := runCmd(cmd, h)
 				assert.Equal(t, exitOK, code, cmd)
@@ -40,7 +40,7 @@ func TestUsage(t *testing.T) {
 			}
 		}
 	})
-	for _, cmd := range []string{"demo", "serve", "explain", "codes", "version"} {
+	for _, cmd := range []string{"demo", "serve", "explain", "codes", "sign", "version"} {
 		assert.Contains(t, usageText, "yunrt "+cmd, "the top-level help names every command")
 		code, out, errOut := runCmd("help", cmd)
 		assert.Equal(t, exitOK, code)

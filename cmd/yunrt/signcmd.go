@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -118,9 +117,10 @@ func newSigner(f *signFlags, c sign.CredentialsProvider) (sign.Signer, error) {
 	return nil, fmt.Errorf("unknown --scheme %q (want aliyun-rpc, aliyun-v3, aliyun-gateway, tencent-tc3 or baidu-bce)", f.scheme)
 }
 
-func newSignFlagSet(f *signFlags, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("sign", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// newSignCommand declares sign's flags into f.
+func newSignCommand(f *signFlags, stdout, stderr io.Writer) *command {
+	cmd := newCommand("sign", signUsage, stdout, stderr)
+	fs := cmd.fs
 	fs.StringVar(&f.scheme, "scheme", "", "signature scheme (required)")
 	fs.StringVar(&f.method, "method", http.MethodGet, "HTTP method")
 	fs.StringVar(&f.method, "X", http.MethodGet, "HTTP method (short for --method)")
@@ -135,30 +135,20 @@ func newSignFlagSet(f *signFlags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.service, "service", "", "tencent-tc3: service of the credential scope (default the host's first label)")
 	fs.DurationVar(&f.expiration, "expiration", 0, "baidu-bce: signature validity (default 1800s)")
 	fs.BoolVar(&f.jsonOut, "json", false, "print one JSON object")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), signUsage)
-		fs.PrintDefaults()
-	}
-	return fs
+	return cmd
 }
 
 // runSign runs "yunrt sign" with args (without "sign"), writing to stdout
-// and stderr, and returns the exit code.
+// and stderr, and returns the exit code. Help (-h) goes to stdout, as for
+// every command.
 func runSign(args []string, stdout, stderr io.Writer) int {
 	var f signFlags
-	fs := newSignFlagSet(&f, stderr)
-	pos, err := parseInterleaved(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
+	cmd := newSignCommand(&f, stdout, stderr)
+	pos, err := parseInterleaved(cmd.fs, args)
+	if code, done := cmd.parsed(err); done {
+		return code
 	}
-	if err != nil {
-		return exitUsage
-	}
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "yunrt sign: "+format+"\n\n", a...)
-		fs.Usage()
-		return exitUsage
-	}
+	usageErr := cmd.usageErr
 	if len(pos) != 1 {
 		return usageErr("one URL expected, got %d arguments", len(pos))
 	}

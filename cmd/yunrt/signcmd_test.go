@@ -128,10 +128,18 @@ func TestSignCmdUsageErrors(t *testing.T) {
 }
 
 func TestSignCmdHelp(t *testing.T) {
-	code, out, errOut := runSignCmd("-h")
-	assert.Equal(t, exitOK, code)
+	for _, h := range []string{"-h", "--help"} {
+		code, out, errOut := runSignCmd(h)
+		assert.Equal(t, exitOK, code)
+		assert.True(t, strings.HasPrefix(out, "Usage: yunrt sign --scheme S"), "help goes to stdout, as README says: %q", out)
+		assert.Contains(t, out, "-scheme")
+		assert.Empty(t, errOut)
+	}
+	code, out, errOut := runSignCmd("--frobnicate")
+	assert.Equal(t, exitUsage, code)
 	assert.Empty(t, out)
-	assert.Contains(t, errOut, "Usage: yunrt sign --scheme S")
+	assert.Contains(t, errOut, "flag provided but not defined: -frobnicate")
+	assert.Contains(t, errOut, "Usage: yunrt sign --scheme S", "a wrong flag prints the usage to stderr")
 }
 
 func TestParseHeaderFlag(t *testing.T) {
