@@ -340,3 +340,37 @@ func recvIs(d *ast.FuncDecl, typ string) bool {
 	id, ok := r.(*ast.Ident)
 	return ok && id.Name == typ
 }
+
+// TestReadmeSentinels: README's table of sentinel errors ("Errors") names
+// every exported error variable of errors.go, as `yunrt.ErrX`.
+func TestReadmeSentinels(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	_, table, ok := strings.Cut(string(b), "\n| sentinel | when |\n")
+	require.True(t, ok, "README.md, \"Errors\": the sentinel table (| sentinel | when |) is gone; update the test with it")
+	table, _, _ = strings.Cut(table, "\n\n")
+	listed := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `yunrt\\.(Err\\w+)`").FindAllStringSubmatch(table, -1) {
+		listed[m[1]] = true
+	}
+	f, err := parser.ParseFile(token.NewFileSet(), "errors.go", nil, 0)
+	require.NoError(t, err)
+	var vars []string
+	for _, d := range f.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.VAR {
+			for _, sp := range g.Specs {
+				for _, n := range sp.(*ast.ValueSpec).Names {
+					if n.IsExported() && strings.HasPrefix(n.Name, "Err") {
+						vars = append(vars, n.Name)
+					}
+				}
+			}
+		}
+	}
+	require.NotEmpty(t, vars)
+	for _, v := range vars {
+		assert.True(t, listed[v], "errors.go exports %s, which README.md's sentinel table does not list", v)
+		delete(listed, v)
+	}
+	assert.Empty(t, listed, "README.md's sentinel table lists errors errors.go does not declare")
+}
