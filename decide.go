@@ -197,8 +197,9 @@ const minAttemptShare = time.Second
 // attemptTimeout bounds attempt n from sending to the end of the
 // read-ahead of its answer (or the drain of a discarded body):
 // Policy.AttemptTimeout, and for a read with a deadline its share of the
-// remaining time (remaining / attempts left, at least minAttemptShare), so
-// that one hung attempt leaves time for the next. A write gets all the
+// remaining time (remaining / attempts left, when that is at least
+// minAttemptShare and shorter than AttemptTimeout), so that one hung
+// attempt leaves time for the next. A write gets all the
 // time left: cutting it short would only make its outcome unknown. 0
 // means no bound but the context's.
 func (r *request) attemptTimeout(ctx context.Context, n int) time.Duration {

@@ -3,7 +3,10 @@ package yunrt_test
 import (
 	"bufio"
 	"fmt"
+	"go/ast"
 	"go/format"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -270,4 +273,104 @@ func TestReadmeLinksResolve(t *testing.T) {
 			assert.NoError(t, err, "README.md links to %s: no such file", target)
 		}
 	}
+}
+
+// TestReadmeYunrttestExports: the README's list of what package yunrttest
+// exports ("Exported: …" in "Testing your code with yunrttest") names
+// every exported function, type, method of Server and constant of the
+// package (Format's own values aside), and nothing it does not export:
+// Server.Provider, ParseFormat and FormatError were once missing.
+func TestReadmeYunrttestExports(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	m := regexp.MustCompile("(?s)\nExported: (`NewServer`.*?)\\. Faults below HTTP").FindSubmatch(b)
+	require.NotNil(t, m, "README.md, \"Testing your code with yunrttest\": the sentence \"Exported: `NewServer`, … . Faults below HTTP\" is gone; update the test with it")
+	listed := map[string]bool{}
+	for _, n := range regexp.MustCompile("`(\\w+)`").FindAllSubmatch(m[1], -1) {
+		listed[string(n[1])] = true
+	}
+
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, "yunrttest", func(fi os.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	require.NoError(t, err)
+	exported := map[string]bool{}
+	for _, f := range pkgs["yunrttest"].Files {
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv != nil && !recvIs(d, "Server") {
+					continue
+				}
+				if d.Name.IsExported() {
+					exported[d.Name.Name] = true
+				}
+			case *ast.GenDecl:
+				for _, sp := range d.Specs {
+					switch sp := sp.(type) {
+					case *ast.TypeSpec:
+						if sp.Name.IsExported() {
+							exported[sp.Name.Name] = true
+						}
+					case *ast.ValueSpec:
+						for _, n := range sp.Names {
+							if n.IsExported() && !strings.HasPrefix(n.Name, "Format") {
+								exported[n.Name] = true
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	require.NotEmpty(t, exported)
+	for name := range exported {
+		assert.True(t, listed[name], "package yunrttest exports %s, which README.md's \"Exported: …\" list does not name", name)
+	}
+	for name := range listed {
+		assert.True(t, exported[name], "README.md's \"Exported: …\" list of yunrttest names %s, which the package does not export", name)
+	}
+}
+
+// recvIs reports whether method d's receiver is typ or *typ.
+func recvIs(d *ast.FuncDecl, typ string) bool {
+	r := d.Recv.List[0].Type
+	if s, ok := r.(*ast.StarExpr); ok {
+		r = s.X
+	}
+	id, ok := r.(*ast.Ident)
+	return ok && id.Name == typ
+}
+
+// TestReadmeSentinels: README's table of sentinel errors ("Errors") names
+// every exported error variable of errors.go, as `yunrt.ErrX`.
+func TestReadmeSentinels(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	_, table, ok := strings.Cut(string(b), "\n| sentinel | when |\n")
+	require.True(t, ok, "README.md, \"Errors\": the sentinel table (| sentinel | when |) is gone; update the test with it")
+	table, _, _ = strings.Cut(table, "\n\n")
+	listed := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `yunrt\\.(Err\\w+)`").FindAllStringSubmatch(table, -1) {
+		listed[m[1]] = true
+	}
+	f, err := parser.ParseFile(token.NewFileSet(), "errors.go", nil, 0)
+	require.NoError(t, err)
+	var vars []string
+	for _, d := range f.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.VAR {
+			for _, sp := range g.Specs {
+				for _, n := range sp.(*ast.ValueSpec).Names {
+					if n.IsExported() && strings.HasPrefix(n.Name, "Err") {
+						vars = append(vars, n.Name)
+					}
+				}
+			}
+		}
+	}
+	require.NotEmpty(t, vars)
+	for _, v := range vars {
+		assert.True(t, listed[v], "errors.go exports %s, which README.md's sentinel table does not list", v)
+		delete(listed, v)
+	}
+	assert.Empty(t, listed, "README.md's sentinel table lists errors errors.go does not declare")
 }

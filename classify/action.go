@@ -49,7 +49,7 @@ func ActionOf(p Provider, r *http.Request, form url.Values) Action {
 // with a read verb (Describe, Query, List, Get, Check, Inquiry, Search)
 // followed by an upper-case letter or nothing is a Read; every other name
 // is a Write. A "METHOD /path" name (Baidu, Aliyun ROA) is a Read when the
-// method is GET or HEAD.
+// method is GET, HEAD or OPTIONS.
 func KindOf(p Provider, name, method string) Kind {
 	if i := strings.IndexByte(name, ' '); i >= 0 && strings.HasPrefix(name[i+1:], "/") {
 		return methodKind(name[:i])

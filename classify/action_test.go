@@ -62,7 +62,7 @@ func TestKindOf(t *testing.T) {
 		"Describer": Write, "Getaway": Write, "Querying": Write,
 		"SendSms": Write, "Push": Write, "PushNoticeToAndroid": Write, "CreateInstance": Write, "RunInstances": Write,
 		"DeleteApi": Write, "ModifyApi": Write, "": Write, "describeInstances": Write,
-		"GET /v1/x": Read, "POST /api/v3/sendsms": Write, "GET": Write,
+		"GET /v1/x": Read, "HEAD /v1/x": Read, "OPTIONS /v1/x": Read, "POST /api/v3/sendsms": Write, "PUT /v1/x": Write, "GET": Write,
 	} {
 		assert.Equal(t, want, KindOf(Aliyun, name, "POST"), name)
 	}

@@ -13,10 +13,11 @@ import (
 const codesUsage = `Usage: yunrt codes [--provider P] [--class C] [--json]
 
 Lists every error code the classifier knows (classify's default table):
-provider, code, documented HTTP status and class. A code with a
-placeholder ("Missing{ParameterName}") stands for every code it matches.
-Classes: success, retryable, throttled, resign, side-effect-unknown,
-permanent.
+provider, code, documented HTTP status, class and, for flow control, the
+scope it limits (what yunrt slows down: recipient, action, api, account,
+host or client). A code with a placeholder ("Missing{ParameterName}")
+stands for every code it matches. Classes: success, retryable, throttled,
+resign, side-effect-unknown, permanent.
 
 Flags:
 `
@@ -27,8 +28,11 @@ type codeRow struct {
 	Provider string `json:"provider"`
 	Code     string `json:"code"`
 	// Status is the documented HTTP status, 0 when none is documented.
-	Status  int    `json:"status"`
-	Class   string `json:"class"`
+	Status int    `json:"status"`
+	Class  string `json:"class"`
+	// Scope is what a flow-control code limits (classify.Table.Scope),
+	// empty for other codes.
+	Scope   string `json:"scope,omitempty"`
 	Message string `json:"message"`
 	Note    string `json:"note,omitempty"`
 }
@@ -84,25 +88,32 @@ func codeRows(t *classify.Table, p classify.Provider, want *classify.Class) []co
 		if want != nil && e.Class != *want {
 			continue
 		}
-		rows = append(rows, codeRow{
+		row := codeRow{
 			Provider: e.Provider.String(), Code: e.Code, Status: e.Status,
 			Class: e.Class.String(), Message: e.Message, Note: e.Note,
-		})
+		}
+		if sc := t.Scope(e.Provider, e.Code, e.Class); sc != classify.NoScope {
+			row.Scope = sc.String()
+		}
+		rows = append(rows, row)
 	}
 	return rows
 }
 
 // writeCodes prints the rows as a table without messages (they are in
-// "yunrt explain" and --json).
+// "yunrt explain" and --json); "-" stands for no status or no scope.
 func writeCodes(w io.Writer, rows []codeRow) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PROVIDER\tCODE\tSTATUS\tCLASS")
+	fmt.Fprintln(tw, "PROVIDER\tCODE\tSTATUS\tCLASS\tSCOPE")
 	for _, r := range rows {
-		status := "-"
+		status, scope := "-", "-"
 		if r.Status != 0 {
 			status = strconv.Itoa(r.Status)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Provider, r.Code, status, r.Class)
+		if r.Scope != "" {
+			scope = r.Scope
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Provider, r.Code, status, r.Class, scope)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -72,6 +72,61 @@ func TestCodesFilters(t *testing.T) {
 	})
 }
 
+// codes lists the scope of every flow-control code (README: "yunrt codes
+// lists it"), as the transport slows it, and none for other codes.
+func TestCodesScope(t *testing.T) {
+	code, out, errOut := runCmd("codes", "--json")
+	require.Equal(t, exitOK, code, errOut)
+	var rows []codeRow
+	require.NoError(t, json.Unmarshal([]byte(out), &rows))
+	table := classify.DefaultTable()
+	scoped := 0
+	for _, r := range rows {
+		p, err := classify.ParseProvider(r.Provider)
+		require.NoError(t, err)
+		c, err := classify.ParseClass(r.Class)
+		require.NoError(t, err)
+		want := table.Scope(p, r.Code, c)
+		if want == classify.NoScope {
+			assert.Empty(t, r.Scope, "%s %s", r.Provider, r.Code)
+			continue
+		}
+		scoped++
+		assert.Equal(t, want.String(), r.Scope, "%s %s", r.Provider, r.Code)
+	}
+	assert.Positive(t, scoped)
+
+	byCode := map[string]string{}
+	for _, r := range rows {
+		byCode[r.Provider+" "+r.Code] = r.Scope
+	}
+	for k, want := range map[string]string{ // rows of README's flow-control table
+		"aliyun Throttling.User":                        "action",
+		"aliyun Throttling.Api":                         "api",
+		"aliyun ServiceForbidden":                       "account",
+		"aliyun Throttled by DOMAIN Flow Control":       "host",
+		"aliyun isv.BUSINESS_LIMIT_CONTROL":             "recipient",
+		"tencent RequestLimitExceeded":                  "action",
+		"tencent RequestLimitExceeded.UinLimitExceeded": "account",
+		"tencent RequestLimitExceeded.IPLimitExceeded":  "client",
+		"tencent LimitExceeded.PhoneNumberDailyLimit":   "recipient",
+		"aliyun SignatureDoesNotMatch":                  "",
+	} {
+		assert.Equal(t, want, byCode[k], k)
+	}
+
+	code, out, _ = runCmd("codes", "--provider", "tencent", "--class", "throttled")
+	require.Equal(t, exitOK, code)
+	lines := strings.Split(out, "\n")
+	assert.Equal(t, []string{"PROVIDER", "CODE", "STATUS", "CLASS", "SCOPE"}, strings.Fields(lines[0]))
+	assert.Contains(t, out, "RequestLimitExceeded.IPLimitExceeded")
+	for _, l := range lines[1:] {
+		if f := strings.Fields(l); len(f) == 5 && f[1] == "RequestLimitExceeded.IPLimitExceeded" {
+			assert.Equal(t, "client", f[4])
+		}
+	}
+}
+
 func TestVersion(t *testing.T) {
 	tests := []struct {
 		name string
