@@ -3,6 +3,7 @@ package yunrt
 import (
 	"bytes"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"runtime"
@@ -169,22 +170,27 @@ func (drainBase) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // TestSignedUploadStreams: bce-auth-v1 signs the body's length, not its
 // bytes, so a signed 64 MiB upload is streamed, not held: it allocates
-// under 1 MiB, as README says.
+// under 1 MiB, as README says. TotalAlloc counts every goroutine's
+// allocations (a server left by an earlier test may still run), so the
+// least of three uploads is judged.
 func TestSignedUploadStreams(t *testing.T) {
 	payload := make([]byte, 64<<20)
 	tr := New(drainBase{}, WithSigner(classify.Baidu, sign.BaiduBCE(testCreds, 0)))
-	req, err := http.NewRequest(http.MethodPut, "https://bucket.bj.bcebos.com/big.bin", bytes.NewReader(payload))
-	require.NoError(t, err)
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	resp, err := tr.RoundTrip(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	runtime.ReadMemStats(&after)
-	allocated := after.TotalAlloc - before.TotalAlloc
-	t.Logf("a signed 64 MiB upload allocated %.1f MiB", float64(allocated)/(1<<20))
-	assert.Less(t, allocated, uint64(1<<20), "streamed, not buffered (README, \"Request bodies\": under 1 MiB)")
+	least := uint64(math.MaxUint64)
+	for range 3 {
+		req, err := http.NewRequest(http.MethodPut, "https://bucket.bj.bcebos.com/big.bin", bytes.NewReader(payload))
+		require.NoError(t, err)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		resp, err := tr.RoundTrip(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		runtime.ReadMemStats(&after)
+		least = min(least, after.TotalAlloc-before.TotalAlloc)
+	}
+	t.Logf("a signed 64 MiB upload allocated %.1f MiB", float64(least)/(1<<20))
+	assert.Less(t, least, uint64(1<<20), "streamed, not buffered (README, \"Request bodies\": under 1 MiB)")
 }
 
 // TestStreamedSignatureVerifies: the strict gateway accepts a bce-auth-v1
