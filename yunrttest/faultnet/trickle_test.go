@@ -88,47 +88,58 @@ func trickleRequest(t *testing.T, ctx context.Context, srv *Server, tr http.Roun
 
 // TestTrickleBodyByteByByte: over every protocol a TrickleBody answer's
 // bytes arrive whole and in order, the first and the last at least
-// (n-1)×Interval apart (the first goes at once), and the server records
-// exactly what it sent. Before the HTTP/2 trickle, h2c and h2-tls sent
-// the body at once (rt6's TestRedteamSDKWireFaultnetH2Trickle).
+// (n-1)×Interval apart (the first goes at once; Interval 0 is 10ms), and
+// the server records exactly what it sent. Before the HTTP/2 trickle,
+// h2c and h2-tls sent the body at once (rt6's
+// TestRedteamSDKWireFaultnetH2Trickle).
 func TestTrickleBodyByteByByte(t *testing.T) {
-	const n, every = 40, 5 * time.Millisecond
-	body := trickleBody(n)
 	for _, proto := range allProtos {
-		t.Run(proto.String(), func(t *testing.T) {
-			srv := New(proto)
-			defer srv.Close()
-			tr := srv.Transport()
-			defer tr.CloseIdleConnections()
-			srv.Script("k", Fault{Kind: TrickleBody, Body: body, Interval: every})
-			start := time.Now()
-			resp := trickleRequest(t, context.Background(), srv, tr, "k")
-			defer resp.Body.Close()
-			var got []byte
-			var first, last time.Time
-			one := make([]byte, 1)
-			for {
-				m, err := resp.Body.Read(one)
-				if m > 0 {
-					if got = append(got, one[0]); len(got) == 1 {
-						first = time.Now()
-					}
-					last = time.Now()
-				}
-				if err == io.EOF {
-					break
-				}
-				require.NoError(t, err)
-			}
-			assert.Equal(t, string(body), string(got), "whole and in order")
-			assert.GreaterOrEqual(t, last.Sub(first), (n-1)*every, "one byte per Interval")
-			assert.GreaterOrEqual(t, time.Since(start), (n-1)*every)
-			arr := srv.Arrivals()
-			require.Len(t, arr, 1)
-			assert.Equal(t, string(body), string(arr[0].Sent), "recorded as sent")
-			assert.Equal(t, n, arr[0].Declared)
-		})
+		for _, interval := range []time.Duration{5 * time.Millisecond, 0} {
+			t.Run(proto.String()+"/"+interval.String(), func(t *testing.T) {
+				trickleByteByByte(t, proto, interval)
+			})
+		}
 	}
+}
+
+func trickleByteByByte(t *testing.T, proto Proto, interval time.Duration) {
+	const n = 30
+	every := interval
+	if every == 0 {
+		every = 10 * time.Millisecond
+	}
+	body := trickleBody(n)
+	srv := New(proto)
+	defer srv.Close()
+	tr := srv.Transport()
+	defer tr.CloseIdleConnections()
+	srv.Script("k", Fault{Kind: TrickleBody, Body: body, Interval: interval})
+	start := time.Now()
+	resp := trickleRequest(t, context.Background(), srv, tr, "k")
+	defer resp.Body.Close()
+	var got []byte
+	var first, last time.Time
+	one := make([]byte, 1)
+	for {
+		m, err := resp.Body.Read(one)
+		if m > 0 {
+			if got = append(got, one[0]); len(got) == 1 {
+				first = time.Now()
+			}
+			last = time.Now()
+		}
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+	}
+	assert.Equal(t, string(body), string(got), "whole and in order")
+	assert.GreaterOrEqual(t, last.Sub(first), (n-1)*every, "one byte per Interval")
+	assert.GreaterOrEqual(t, time.Since(start), (n-1)*every)
+	arr := srv.Arrivals()
+	require.Len(t, arr, 1)
+	assert.Equal(t, string(body), string(arr[0].Sent), "recorded as sent")
+	assert.Equal(t, n, arr[0].Declared)
 }
 
 // h2client is a bare HTTP/2 client over h2c, frame by frame, for what
@@ -229,6 +240,14 @@ func TestTrickleH2OneByteFrames(t *testing.T) {
 		third = append(third, f.Data()...)
 	}
 	assert.Equal(t, "xyz", string(third))
+
+	// An empty body: one empty DATA frame ends the stream.
+	srv.Script("d", Fault{Kind: TrickleBody, Body: []byte{}, Interval: time.Millisecond})
+	c.request(7, "d")
+	f, _ := c.data()
+	assert.Equal(t, uint32(7), f.StreamID)
+	assert.Empty(t, f.Data())
+	assert.True(t, f.StreamEnded(), "an empty trickle ends its stream")
 	assert.True(t, eventually(2*time.Second, func() bool { return goroutinesIn(h2Trickle) == 0 }), "trickles ended")
 }
 
