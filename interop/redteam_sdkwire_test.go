@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"runtime"
 	"slices"
@@ -565,8 +566,8 @@ type underTest func(base http.RoundTripper, s wireSDK, host string) http.RoundTr
 // compared with.
 func plainBase(base http.RoundTripper, _ wireSDK, _ string) http.RoundTripper { return base }
 
-// replayHold says whether a held connection is the open finding
-// TestRedteamSDKWireReplayStopHoldsH2Conn: yunrt stopped net/http's
+// replayHold says whether a held connection is net/http's
+// (TestRedteamSDKWireReplayStopH2HoldIsNetHTTPs): yunrt stopped net/http's
 // HTTP/2 copy of a write.
 func replayHold(c wireCase, o wireOutcome) bool {
 	return (c.proto == faultnet.H2C || c.proto == faultnet.H2TLS) && errors.Is(o.yunrtErr, yunrt.ErrReplayStopped)
@@ -745,14 +746,13 @@ func drawWireCase(r *rand.Rand, sdks []wireSDK) wireCase {
 func wireKinds(proto faultnet.Proto) []faultnet.Kind {
 	kinds := []faultnet.Kind{faultnet.Answer, faultnet.ResetBeforeRead, faultnet.CutUpload, faultnet.ResetAfterRead,
 		faultnet.CloseAfterRead, faultnet.CutBody, faultnet.ResetMidBody, faultnet.StallBody}
+	// TrickleBody trickles over every protocol
+	// (TestRedteamSDKWireFaultnetH2Trickle).
+	kinds = append(kinds, faultnet.TrickleBody)
 	switch proto {
-	case faultnet.HTTP1:
-		kinds = append(kinds, faultnet.TrickleBody)
 	case faultnet.HTTP1TLS:
-		kinds = append(kinds, faultnet.TrickleBody, faultnet.TLSGarbage)
+		kinds = append(kinds, faultnet.TLSGarbage)
 	case faultnet.H2TLS:
-		// faultnet answers TrickleBody whole over HTTP/2
-		// (TestRedteamSDKWireFaultnetH2Trickle): drawn over HTTP/1 only.
 		kinds = append(kinds, faultnet.TLSGarbage, faultnet.RefuseStream, faultnet.GoAwayAfter)
 	case faultnet.H2C:
 		kinds = append(kinds, faultnet.RefuseStream, faultnet.GoAwayAfter)
@@ -1026,15 +1026,15 @@ func runWireCaseScript(t *testing.T, c wireCase, mk underTest, n int) wireOutcom
 	return runWireCase(t, c, mk)
 }
 
-// TestRedteamSDKWireFaultnetH2Trickle: faultnet's TrickleBody ("sends the
-// body one byte per Interval") answers whole over HTTP/2: h2.go's answer
-// has no TrickleBody case and writes the body at once. A 1 KiB body at
-// 2 ms a byte must take over a second; over h2c and h2-tls it took ~2 ms
-// (http1: 1.3 s). Tests that draw TrickleBody over HTTP/2
-// (TestPropertyWireFaults) test a plain answer there.
+// TestRedteamSDKWireFaultnetH2Trickle holds faultnet to what
+// TrickleBody promises ("sends the body one byte per Interval") over every
+// protocol the red team draws it on: a 1 KiB body at 2 ms a byte takes
+// over a second. rt6 found HTTP/2 (h2c, h2-tls) answered whole (~2 ms;
+// http1 1.3 s), so that the cases drawing TrickleBody there tested a
+// plain answer; faultnet now trickles HTTP/2 bodies as one-byte DATA
+// frames (yunrttest/faultnet's TestTrickle* tests).
 func TestRedteamSDKWireFaultnetH2Trickle(t *testing.T) {
-	t.Skip("OPEN (rt6): faultnet TrickleBody is answered whole over HTTP/2 (h2c, h2-tls): no trickle")
-	for _, p := range []faultnet.Proto{faultnet.HTTP1, faultnet.H2C, faultnet.H2TLS} {
+	for _, p := range []faultnet.Proto{faultnet.HTTP1, faultnet.HTTP1TLS, faultnet.H2C, faultnet.H2TLS} {
 		t.Run(p.String(), func(t *testing.T) {
 			srv := faultnet.New(p)
 			defer srv.Close()
@@ -1228,38 +1228,163 @@ func TestRedteamSDKWireSweep(t *testing.T) {
 	}
 }
 
-// TestRedteamSDKWireReplayStopHoldsH2Conn: when yunrt stops net/http's
-// HTTP/2 copy of a write (the server refused the stream, or sent GOAWAY,
-// after acting on it), one HTTP/2 connection stays open and in use:
-// Transport.CloseIdleConnections does not close it (its read loop and the
-// server's side still run 3 s later), where net/http alone leaves none
-// (0 of 50 darabonba sends vs 43-47 of 50 under yunrt, h2c and h2-tls).
-// No SDK is needed: a bodiless POST write through yunrt over faultnet's
-// h2c transport shows it. The next request through the Transport releases
-// it (it dials a new connection; afterwards nothing is held), so it is
-// bounded, not a growing leak.
-func TestRedteamSDKWireReplayStopHoldsH2Conn(t *testing.T) {
-	t.Skip("OPEN (rt6): after yunrt stops an HTTP/2 replay of a write, CloseIdleConnections leaves one h2 connection open")
+// TestRedteamSDKWireReplayStopH2HoldIsNetHTTPs pins rt6's second
+// finding as net/http's, and bounded. When yunrt stops net/http's HTTP/2
+// copy of a write (the server refused the stream, or sent GOAWAY, after
+// acting on it; net/http's h2 transport retries such a request by itself
+// and yunrt's send guard cancels the copy in its GotConn hook), a
+// CloseIdleConnections right after RoundTrip returned often leaves one
+// HTTP/2 connection open. The cause is in net/http's bundled h2 transport
+// (h2_bundle.go): the copy's stream reservation, taken before GotConn
+// fires, is given back (or its stream forgotten) by the request's own
+// goroutine (doRequest → cleanupWriteRequest) after RoundTrip has already
+// returned on the cancelled context, and closeIfIdle skips a connection
+// with a reservation or a stream; nothing looks at the connection again
+// until the next CloseIdleConnections, request or idle timeout.
+//
+// For each fault, through yunrt and through plain net/http whose caller
+// cancels the second copy in GotConn (no yunrt), it checks: (a) the hold
+// happens in both (within 20 tries each), so it is net/http's; (b) it is
+// bounded: after the next request through the same Transport, which
+// succeeds, CloseIdleConnections leaves nothing held; and calling
+// CloseIdleConnections from the moment RoundTrip returned until the
+// goroutines settle releases it within a deadline of 3 s (measured: a
+// few ms; the longest of 5 tries is logged). Should net/http give the
+// reservation back before RoundTrip returns, (a) fails and README's note
+// goes.
+func TestRedteamSDKWireReplayStopH2HoldIsNetHTTPs(t *testing.T) {
 	for _, k := range []faultnet.Kind{faultnet.RefuseStream, faultnet.GoAwayAfter} {
-		t.Run(k.String(), func(t *testing.T) {
-			srv := faultnet.New(faultnet.H2C)
-			defer srv.Close()
-			base := srv.Transport()
-			rt := yunrt.New(base, yunrt.WithHost(srv.Host(), classify.Aliyun))
-			mid, _ := countGoroutines()
-			srv.Script("k", faultnet.Fault{Kind: k})
-			req, err := http.NewRequest(http.MethodPost, srv.URL()+"/?Action=SendSms", nil)
-			require.NoError(t, err)
-			req.Header.Set(faultnet.KeyHeader, "k")
-			resp, err := rt.RoundTrip(req)
-			if err == nil {
-				resp.Body.Close()
+		for _, viaYunrt := range []bool{true, false} {
+			name := k.String() + "/plain-net-http"
+			if viaYunrt {
+				name = k.String() + "/yunrt"
 			}
-			require.ErrorIs(t, err, yunrt.ErrReplayStopped)
-			require.Equal(t, 1, srv.Performed("k"))
-			rt.CloseIdleConnections()
-			held, _ := settledGoroutines(mid)
-			require.Zero(t, held, "goroutines of a connection still open after CloseIdleConnections")
-		})
+			t.Run(name, func(t *testing.T) {
+				tries := 0
+				for held := false; !held; tries++ {
+					require.Less(t, tries, 20, "the connection was never held: has net/http changed? (README's note on it goes)")
+					rs := stopH2Replay(t, k, viaYunrt)
+					rs.closeIdle()
+					if held = !goroutinesAtMost(rs.mid, 100*time.Millisecond, nil); held {
+						require.True(t, rs.releaseByNextRequest(t), "still held after the next request and 3 s of CloseIdleConnections")
+					}
+					rs.close()
+				}
+				t.Logf("held after one CloseIdleConnections at try %d", tries)
+				var longest time.Duration
+				for range 5 {
+					rs := stopH2Replay(t, k, viaYunrt)
+					ok := rs.releaseByPolling()
+					took := time.Since(rs.ended)
+					require.True(t, ok, "still held %v after RoundTrip returned, CloseIdleConnections called all along", took)
+					longest = max(longest, took)
+					rs.close()
+				}
+				t.Logf("released at most %v after RoundTrip returned (5 tries)", longest)
+			})
+		}
+	}
+}
+
+// replayStop is one write whose HTTP/2 copy was stopped in GotConn.
+type replayStop struct {
+	srv   *faultnet.Server
+	base  *http.Transport
+	rt    http.RoundTripper
+	mid   int       // goroutines with the server up, before the call
+	ended time.Time // when RoundTrip returned
+}
+
+// stopH2Replay sends a bodiless POST write that meets fault k over h2c,
+// through yunrt or through plain net/http whose GotConn hook cancels the
+// second copy.
+func stopH2Replay(t *testing.T, k faultnet.Kind, viaYunrt bool) *replayStop {
+	t.Helper()
+	rs := &replayStop{srv: faultnet.New(faultnet.H2C)}
+	rs.base = rs.srv.Transport()
+	rs.rt = rs.base
+	if viaYunrt {
+		rs.rt = yunrt.New(rs.base, yunrt.WithHost(rs.srv.Host(), classify.Aliyun))
+	}
+	rs.mid, _ = countGoroutines()
+	rs.srv.Script("k", faultnet.Fault{Kind: k})
+	req, err := http.NewRequest(http.MethodPost, rs.srv.URL()+"/?Action=SendSms", nil)
+	require.NoError(t, err)
+	req.Header.Set(faultnet.KeyHeader, "k")
+	if !viaYunrt {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var copies atomic.Int32
+		req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) {
+			if copies.Add(1) == 2 {
+				cancel() // as yunrt's send guard does
+			}
+		}}))
+	}
+	resp, err := rs.rt.RoundTrip(req)
+	rs.ended = time.Now()
+	if err == nil {
+		resp.Body.Close()
+	}
+	if viaYunrt {
+		require.ErrorIs(t, err, yunrt.ErrReplayStopped)
+	} else {
+		require.ErrorIs(t, err, context.Canceled)
+	}
+	require.Equal(t, 1, rs.srv.Performed("k"), "the write performed once")
+	return rs
+}
+
+func (rs *replayStop) closeIdle() {
+	if ci, ok := rs.rt.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
+}
+
+// releaseByPolling calls CloseIdleConnections every millisecond until
+// the goroutines are back to the server's own, or 3 s passed; it reports
+// whether they were.
+func (rs *replayStop) releaseByPolling() bool {
+	return goroutinesAtMost(rs.mid, 3*time.Second, rs.closeIdle)
+}
+
+// releaseByNextRequest sends an answered request through the same
+// Transport, then does what releaseByPolling does.
+func (rs *replayStop) releaseByNextRequest(t *testing.T) bool {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, rs.srv.URL()+"/?Action=QuerySendDetails", nil)
+	require.NoError(t, err)
+	req.Header.Set(faultnet.KeyHeader, "next")
+	resp, err := rs.rt.RoundTrip(req)
+	require.NoError(t, err, "the next request through the Transport")
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	return rs.releaseByPolling()
+}
+
+func (rs *replayStop) close() {
+	rs.closeIdle()
+	rs.srv.Close()
+}
+
+// goroutinesAtMost polls every millisecond, calling each first when it is
+// not nil, until countGoroutines is at most want or within passed; it
+// reports whether it got there.
+func goroutinesAtMost(want int, within time.Duration, each func()) bool {
+	deadline := time.Now().Add(within)
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for {
+		if each != nil {
+			each()
+		}
+		if n, _ := countGoroutines(); n <= want {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		<-tick.C
 	}
 }

@@ -1,9 +1,14 @@
 package faultnet
 
 import (
+	"context"
+	"io"
 	"net"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestCloseWithADialInFlight: Close returns while clients dial and keep
@@ -37,5 +42,35 @@ func TestCloseWithADialInFlight(t *testing.T) {
 		if c := <-dialed; c != nil {
 			c.Close()
 		}
+	}
+}
+
+// TestCloseWhileTrickling: Close returns promptly while an answer
+// trickles (1 s a byte, 1000 bytes to go) to a client that keeps its
+// connection open, over every protocol, and no trickle is left once it
+// returned.
+func TestCloseWhileTrickling(t *testing.T) {
+	for _, proto := range allProtos {
+		t.Run(proto.String(), func(t *testing.T) {
+			srv := New(proto)
+			tr := srv.Transport()
+			defer tr.CloseIdleConnections()
+			srv.Script("k", Fault{Kind: TrickleBody, Interval: time.Second})
+			resp := trickleRequest(t, context.Background(), srv, tr, "k")
+			defer resp.Body.Close()
+			_, err := io.ReadFull(resp.Body, make([]byte, 1))
+			require.NoError(t, err)
+			require.Equal(t, 1, goroutinesIn(h1Trickle, h2Trickle), "trickling")
+			closed := make(chan struct{})
+			start := time.Now()
+			go func() { srv.Close(); close(closed) }()
+			select {
+			case <-closed:
+			case <-time.After(5 * time.Second):
+				t.Fatalf("Close did not return while a body trickled")
+			}
+			t.Logf("Close returned in %v", time.Since(start))
+			assert.Zero(t, goroutinesIn(h1Trickle, h2Trickle, serving), "a server goroutine outlived Close")
+		})
 	}
 }

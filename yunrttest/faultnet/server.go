@@ -76,7 +76,12 @@ const (
 	// StallBody acts, answers, sends CutAt bytes of the body, then sends
 	// nothing more until the client closes the connection.
 	StallBody
-	// TrickleBody acts, answers, and sends the body one byte per Interval.
+	// TrickleBody acts, answers, and sends the body one byte per Interval
+	// (the first at once): over HTTP/1 one byte per write, over HTTP/2
+	// one one-byte DATA frame each, the last ending the stream, while the
+	// connection's other frames and streams are still served. It stops
+	// early when the client resets the stream (HTTP/2) or the connection
+	// ends, and when the Server closes.
 	TrickleBody
 	// TLSGarbage (TLS only) reads the whole request, acts on it, then
 	// writes a record header no TLS stack accepts (an oversized record):
