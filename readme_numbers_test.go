@@ -58,6 +58,7 @@ func cellMatch(t *testing.T, row []string, cell int, re string) []string {
 	return m[1:]
 }
 
+// readmeText returns README.md, read by every test that checks it.
 func readmeText(t *testing.T) string {
 	t.Helper()
 	b, err := os.ReadFile("README.md")

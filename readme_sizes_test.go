@@ -1,7 +1,6 @@
 package yunrt
 
 import (
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -37,9 +36,7 @@ func TestReadmeRequestStateSizes(t *testing.T) {
 	if unsafe.Sizeof(uintptr(0)) != 8 {
 		t.Skip("README states the sizes on 64-bit platforms")
 	}
-	b, err := os.ReadFile("README.md")
-	require.NoError(t, err)
-	readme := string(b)
+	readme := readmeText(t)
 	state, handedSize, buf := int(unsafe.Sizeof(request{})), int(unsafe.Sizeof(handed{})), peekBufLen
 
 	row := readmeNumbers(t, readme, "the bounds table's recycled memory",

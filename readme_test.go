@@ -251,9 +251,7 @@ func TestReadmeNamesExistingTests(t *testing.T) {
 // and every relative file link names a file of the repository: the
 // contents list once pointed at a "Layout" heading that had been renamed.
 func TestReadmeLinksResolve(t *testing.T) {
-	b, err := os.ReadFile("README.md")
-	require.NoError(t, err)
-	text := regexp.MustCompile("(?s)```.*?```").ReplaceAllString(string(b), "")
+	text := regexp.MustCompile("(?s)```.*?```").ReplaceAllString(readmeText(t), "")
 	anchors := map[string]bool{}
 	drop := regexp.MustCompile(`[^\p{L}\p{N}_\- ]`)
 	for _, m := range regexp.MustCompile(`(?m)^#+ (.+)$`).FindAllStringSubmatch(text, -1) {
@@ -275,19 +273,27 @@ func TestReadmeLinksResolve(t *testing.T) {
 	}
 }
 
+// readmeText returns README.md for this package's tests (the in-package
+// tests of readme_numbers_test.go have their own: a package yunrt_test
+// helper is out of their reach).
+func readmeText(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	return string(b)
+}
+
 // TestReadmeYunrttestExports: the README's list of what package yunrttest
 // exports ("Exported: …" in "Testing your code with yunrttest") names
 // every exported function, type, method of Server and constant of the
 // package (Format's own values aside), and nothing it does not export:
 // Server.Provider, ParseFormat and FormatError were once missing.
 func TestReadmeYunrttestExports(t *testing.T) {
-	b, err := os.ReadFile("README.md")
-	require.NoError(t, err)
-	m := regexp.MustCompile("(?s)\nExported: (`NewServer`.*?)\\. Faults below HTTP").FindSubmatch(b)
+	m := regexp.MustCompile("(?s)\nExported: (`NewServer`.*?)\\. Faults below HTTP").FindStringSubmatch(readmeText(t))
 	require.NotNil(t, m, "README.md, \"Testing your code with yunrttest\": the sentence \"Exported: `NewServer`, … . Faults below HTTP\" is gone; update the test with it")
 	listed := map[string]bool{}
-	for _, n := range regexp.MustCompile("`(\\w+)`").FindAllSubmatch(m[1], -1) {
-		listed[string(n[1])] = true
+	for _, n := range regexp.MustCompile("`(\\w+)`").FindAllStringSubmatch(m[1], -1) {
+		listed[n[1]] = true
 	}
 
 	fset := token.NewFileSet()
@@ -344,9 +350,7 @@ func recvIs(d *ast.FuncDecl, typ string) bool {
 // TestReadmeSentinels: README's table of sentinel errors ("Errors") names
 // every exported error variable of errors.go, as `yunrt.ErrX`.
 func TestReadmeSentinels(t *testing.T) {
-	b, err := os.ReadFile("README.md")
-	require.NoError(t, err)
-	_, table, ok := strings.Cut(string(b), "\n| sentinel | when |\n")
+	_, table, ok := strings.Cut(readmeText(t), "\n| sentinel | when |\n")
 	require.True(t, ok, "README.md, \"Errors\": the sentinel table (| sentinel | when |) is gone; update the test with it")
 	table, _, _ = strings.Cut(table, "\n\n")
 	listed := map[string]bool{}

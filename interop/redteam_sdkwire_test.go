@@ -547,15 +547,26 @@ func countGoroutines() (n, held int) {
 // many http.Client timeout goroutines the SDK left: a condition loop, not
 // a sleep that guesses how long net/http's connection goroutines take.
 func settledGoroutines(want int) (over, held int) {
-	deadline := time.Now().Add(3 * time.Second)
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
+	return pollGoroutines(want, 3*time.Second, 5*time.Millisecond, nil)
+}
+
+// pollGoroutines polls every tick, calling each first when it is not
+// nil, until countGoroutines is at most want or within passed, and
+// returns how many are over want and how many http.Client timeout
+// goroutines there are.
+func pollGoroutines(want int, within, tick time.Duration, each func()) (over, held int) {
+	deadline := time.Now().Add(within)
+	ticker := time.NewTicker(tick)
+	defer ticker.Stop()
 	for {
+		if each != nil {
+			each()
+		}
 		n, h := countGoroutines()
 		if n <= want || time.Now().After(deadline) {
 			return max(0, n-want), h
 		}
-		<-tick.C
+		<-ticker.C
 	}
 }
 
@@ -1372,19 +1383,6 @@ func (rs *replayStop) close() {
 // not nil, until countGoroutines is at most want or within passed; it
 // reports whether it got there.
 func goroutinesAtMost(want int, within time.Duration, each func()) bool {
-	deadline := time.Now().Add(within)
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for {
-		if each != nil {
-			each()
-		}
-		if n, _ := countGoroutines(); n <= want {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		<-tick.C
-	}
+	over, _ := pollGoroutines(want, within, time.Millisecond, each)
+	return over == 0
 }
