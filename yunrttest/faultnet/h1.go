@@ -91,28 +91,14 @@ func (s *Server) writeH1Answer(conn, raw net.Conn, f Fault, i int, key string) b
 		}
 		return false
 	case TrickleBody:
-		return s.trickle(conn, f, i, body)
+		s.sent(i, len(body), nil)
+		whole, _ := s.trickle(i, body, f.Interval, nil, nil, func(b []byte, _ bool) error {
+			_, err := conn.Write(b)
+			return err
+		})
+		return whole // a failed write or the server's close ends the connection
 	}
 	s.sent(i, len(body), body)
 	_, err := conn.Write(body)
 	return err == nil
-}
-
-// trickle writes body one byte per f.Interval.
-func (s *Server) trickle(w io.Writer, f Fault, i int, body []byte) bool {
-	d := f.Interval
-	if d <= 0 {
-		d = defaultTrickle
-	}
-	s.sent(i, len(body), nil)
-	for k := range body {
-		s.sent(i, len(body), body[k:k+1]) // recorded first: the client may read it at once
-		if _, err := w.Write(body[k : k+1]); err != nil {
-			return false
-		}
-		if !s.pause(d) {
-			return false
-		}
-	}
-	return true
 }

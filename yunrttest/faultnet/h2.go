@@ -12,9 +12,6 @@ import (
 	"golang.org/x/net/http2/hpack"
 )
 
-// defaultTrickle is TrickleBody's interval between bytes.
-const defaultTrickle = 10 * time.Millisecond
-
 // h2stream is a request in progress on an HTTP/2 connection.
 type h2stream struct {
 	key    string
@@ -82,10 +79,13 @@ func (c *h2conn) end() {
 
 // write runs w on the framer with the connection's writes serialised; it
 // reports whether w succeeded.
-func (c *h2conn) write(w func(fr *http2.Framer) error) bool {
+func (c *h2conn) write(w func(fr *http2.Framer) error) bool { return c.writeErr(w) == nil }
+
+// writeErr is write returning w's error.
+func (c *h2conn) writeErr(w func(fr *http2.Framer) error) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	return w(c.fr) == nil
+	return w(c.fr)
 }
 
 // frame handles one frame; it reports whether the connection goes on.
@@ -256,42 +256,16 @@ func (c *h2conn) startTrickle(id uint32, i int, interval time.Duration, body []b
 }
 
 // trickle writes body on stream id as one-byte DATA frames, one per
-// interval (0 means 10ms), the last ending the stream; each byte is
-// recorded as sent for arrival i before it is written, as HTTP/1's
-// trickle does. It reports false when a write failed.
+// interval (Server.trickle), the last ending the stream. It reports false
+// when a write failed.
 func (c *h2conn) trickle(id uint32, i int, interval time.Duration, body []byte, stop <-chan struct{}) bool {
-	if interval <= 0 {
-		interval = defaultTrickle
-	}
 	if len(body) == 0 {
 		return c.write(func(fr *http2.Framer) error { return fr.WriteData(id, true, nil) })
 	}
-	for k := range body {
-		last := k == len(body)-1
-		c.s.sent(i, len(body), body[k:k+1]) // recorded first: the client may read it at once
-		if !c.write(func(fr *http2.Framer) error { return fr.WriteData(id, last, body[k:k+1]) }) {
-			return false
-		}
-		if !last && !c.pause(interval, stop) {
-			return true // stopped: the stream or the connection ended
-		}
-	}
-	return true
-}
-
-// pause waits d; it reports false if the stream's trickle is stopped, the
-// connection ends or the server closes first.
-func (c *h2conn) pause(d time.Duration, stop <-chan struct{}) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-stop:
-	case <-c.done:
-	case <-c.s.closing:
-	}
-	return false
+	_, err := c.s.trickle(i, body, interval, stop, c.done, func(b []byte, last bool) error {
+		return c.writeErr(func(fr *http2.Framer) error { return fr.WriteData(id, last, b) })
+	})
+	return err == nil
 }
 
 // stopTrickle stops stream id's trickle, if it has one.

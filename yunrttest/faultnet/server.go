@@ -390,15 +390,42 @@ func reset(raw net.Conn) {
 	_ = raw.Close()
 }
 
-// pause waits d, or until the server closes. It reports whether the
-// server is still open.
-func (s *Server) pause(d time.Duration) bool {
+// pause waits d; it reports false when stop or done is closed or the
+// server closes first (a nil stop or done is never closed).
+func (s *Server) pause(d time.Duration, stop, done <-chan struct{}) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
 		return true
+	case <-stop:
+	case <-done:
 	case <-s.closing:
-		return false
 	}
+	return false
+}
+
+// defaultTrickle is TrickleBody's interval between bytes.
+const defaultTrickle = 10 * time.Millisecond
+
+// trickle sends body one byte per interval (0 means defaultTrickle)
+// through write, the last byte with last set, each recorded as sent for
+// arrival i before it is written (the client may read it at once). It
+// stops early when pause(interval, stop, done) does, and returns whether
+// every byte went and write's error.
+func (s *Server) trickle(i int, body []byte, interval time.Duration, stop, done <-chan struct{}, write func(b []byte, last bool) error) (whole bool, err error) {
+	if interval <= 0 {
+		interval = defaultTrickle
+	}
+	for k := range body {
+		last := k == len(body)-1
+		s.sent(i, len(body), body[k:k+1])
+		if err := write(body[k:k+1], last); err != nil {
+			return false, err
+		}
+		if !last && !s.pause(interval, stop, done) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
