@@ -48,6 +48,8 @@ type Transport struct {
 
 	shared *sharedState // issue 14: nil without WithSharedState
 
+	hostCache hostCache // what RoundTrip derives from the first hosts it sees
+
 	observed bool // an observer other than NopObserver is set: the request and attempt hooks are called
 	readsIDs bool // an observer or a RetryCheck reads a success's request and host ids
 	traceKey any  // httptrace's context key (traceCtx); nil: httptrace.WithClientTrace is used
@@ -209,18 +211,17 @@ func (t *Transport) Policy(p classify.Provider) policy.Policy {
 // Requests to hosts of no known provider are passed to the base transport
 // untouched.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	host := req.Host
-	if host == "" && req.URL != nil {
-		host = req.URL.Host
+	raw := req.Host
+	if raw == "" && req.URL != nil {
+		raw = req.URL.Host
 	}
-	host = strings.ToLower(host) // no allocation when already lower case
-	p := t.providerFor(host)
-	if p == classify.Unknown {
+	h := t.hostFor(raw)
+	if h.p == classify.Unknown {
 		return t.base.RoundTrip(req)
 	}
 	r := t.newRequest()
-	r.t, r.orig, r.p, r.pol, r.host = t, req, p, t.policies[p], host
-	r.signer, r.breakers = t.signerFor(host, p), t.breakers[p]
+	r.t, r.orig, r.p, r.pol, r.host = t, req, h.p, t.policies[h.p], h.host
+	r.signer, r.breakers = h.signer, t.breakers[h.p]
 	resp, err := r.run()
 	if err == nil {
 		r.handOver(resp)
