@@ -10,9 +10,14 @@ import (
 
 // hostSlots is how many request hosts a Transport keeps what it derived
 // from them (hostCache): at most this many entries per Transport, each
-// holding two copies of a host name. A host whose slot another host took
-// first is derived anew on each request, as every host was before.
+// holding two copies of a host name of at most maxKeptHost bytes. A host
+// whose slot another host took first, or a longer one, is derived anew on
+// each request, as every host was before.
 const hostSlots = 8
+
+// maxKeptHost is the longest host hostCache keeps: a DNS name (253
+// characters) with a port.
+const maxKeptHost = 260
 
 // hostSeen is what RoundTrip derives from a request's host: its lower-case
 // form, its provider and its signer. It never changes once made.
@@ -45,7 +50,7 @@ func (t *Transport) hostFor(raw string) hostSeen {
 		return h // passed through untouched: nothing to keep
 	}
 	h.signer = t.signerFor(host, p)
-	if slot.Load() == nil {
+	if len(raw) <= maxKeptHost && slot.Load() == nil {
 		// Copies: raw may be a slice of a longer string (a URL's) that the
 		// entry must not keep alive.
 		kept := h

@@ -120,6 +120,18 @@ func TestHostCacheBounded(t *testing.T) {
 	assert.NotEqual(t, at(raw), at(kept.host), "the entry keeps the caller's URL string alive")
 }
 
+// TestHostCacheKeepsNoLongHost: a host longer than a DNS name with a port
+// is served but not kept.
+func TestHostCacheKeepsNoLongHost(t *testing.T) {
+	tr := New(nil)
+	long := strings.Repeat("a", maxKeptHost-len(".aliyuncs.com")+1) + ".aliyuncs.com"
+	assert.Equal(t, classify.Aliyun, tr.hostFor(long).p)
+	assert.Nil(t, tr.hostCache[hostSlot(long)].Load(), "a %d-byte host was kept", len(long))
+	fits := long[1:]
+	tr.hostFor(fits)
+	assert.NotNil(t, tr.hostCache[hostSlot(fits)].Load(), "a %d-byte host was not kept", len(fits))
+}
+
 // TestHostForUnknownAllocatesNothing: a request to no provider's host is
 // passed through as before the cache: nothing kept, nothing allocated.
 func TestHostForUnknownAllocatesNothing(t *testing.T) {

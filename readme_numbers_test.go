@@ -152,6 +152,9 @@ func TestReadmeBounds(t *testing.T) {
 	assert.Equal(t, ReadAheadTimeout, readmeDuration(t, m[4]), "README.md bounds: ReadAheadTimeout")
 	assert.Equal(t, tick, readmeDuration(t, m[5]), "README.md bounds: the watchdog's tick")
 
+	m = cellMatch(t, readmeRow(t, readme, "hosts whose provider, lower-case form and signer RoundTrip remembers"), 1, `^\*\*(\d+)\*\* per Transport \(.*, each of at most \*\*(\d+) B\*\*`)
+	assert.Equal(t, []string{strconv.Itoa(hostSlots), strconv.Itoa(maxKeptHost)}, m, "README.md bounds: the host cache")
+
 	m = cellMatch(t, readmeRow(t, readme, "drain of a discarded answer"), 1, `^\*\*(\d+) KiB\*\* and \*\*(\d+ ms)\*\*`)
 	assert.Equal(t, strconv.Itoa(drainLimit>>10), m[0], "README.md bounds: drain bytes")
 	assert.Equal(t, time.Duration(drainTimeout), readmeDuration(t, m[1]), "README.md bounds: drain time")
