@@ -143,12 +143,25 @@ func TestHeaderValue(t *testing.T) {
 	assert.Equal(t, Action{"SendSms", Write}, ActionOf(Aliyun, r, nil))
 }
 
+// TestKnownSpellings: the spellings HeaderValue takes ready-made are
+// those it would make (net/http's canonical form, lower case).
+func TestKnownSpellings(t *testing.T) {
+	for _, name := range []string{"Authorization", "X-TC-Action", "x-acs-action", "Content-Type", "X-Ca-Key"} {
+		canonical, lower, ok := knownSpellings(name)
+		require.True(t, ok, name)
+		assert.Equal(t, http.CanonicalHeaderKey(name), canonical, name)
+		assert.Equal(t, strings.ToLower(name), lower, name)
+	}
+	_, _, ok := knownSpellings("X-Tc-Action")
+	assert.False(t, ok, "only the names as yunrt spells them are known")
+}
+
 // TestHeaderValueAnySpelling holds HeaderValue's lookups (as spelled,
 // canonical, lower case, then a walk) to the walk alone, on random maps
 // holding each name under at most one spelling, and checks that none of
 // them allocates.
 func TestHeaderValueAnySpelling(t *testing.T) {
-	names := []string{"X-Acs-Action", "Authorization", "X-TC-Action", "Content-Type", "x-acs-signature-nonce", "Host", "X-Ca-Nonce"}
+	names := []string{"X-Acs-Action", "Authorization", "X-TC-Action", "Content-Type", "x-acs-signature-nonce", "Host", "X-Ca-Nonce", "X-Ca-Key"}
 	respell := func(rng *rand.Rand, s string) string {
 		b := []byte(s)
 		for i, c := range b {

@@ -25,6 +25,17 @@ func HeaderValue(h http.Header, name string) string {
 	if len(h) == 0 {
 		return ""
 	}
+	if canonical, lower, ok := knownSpellings(name); ok {
+		if v, ok := lookupOther(h, name, canonical); ok {
+			return v
+		}
+		if len(h) > walkBelow {
+			if v, ok := lookupOther(h, name, lower); ok {
+				return v
+			}
+		}
+		return walkHeader(h, name)
+	}
 	var buf [maxFoldName]byte
 	if len(name) <= len(buf) {
 		if v, ok := lookupSpelled(h, name, buf[:len(name)], true); ok {
@@ -36,6 +47,12 @@ func HeaderValue(h http.Header, name string) string {
 			}
 		}
 	}
+	return walkHeader(h, name)
+}
+
+// walkHeader is HeaderValue's last resort: the first value of a key equal
+// to name ignoring case, found by a walk over the map.
+func walkHeader(h http.Header, name string) string {
 	for k, vs := range h {
 		if len(vs) > 0 && len(k) == len(name) && strings.EqualFold(k, name) {
 			return vs[0]
@@ -52,6 +69,38 @@ const walkBelow = 4
 // maxFoldName bounds the header names HeaderValue respells on its stack
 // (longer ones go straight to the walk over the map).
 const maxFoldName = 64
+
+// knownSpellings returns the canonical and lower-case spellings of the
+// header names yunrt looks up on every request (as lookupSpelled would
+// make them), so that HeaderValue need not respell them byte by byte; ok
+// is false for any other name.
+func knownSpellings(name string) (canonical, lower string, ok bool) {
+	switch name {
+	case "Authorization":
+		return "Authorization", "authorization", true
+	case "X-TC-Action":
+		return "X-Tc-Action", "x-tc-action", true
+	case "x-acs-action":
+		return "X-Acs-Action", "x-acs-action", true
+	case "Content-Type":
+		return "Content-Type", "content-type", true
+	case "X-Ca-Key":
+		return "X-Ca-Key", "x-ca-key", true
+	}
+	return "", "", false
+}
+
+// lookupOther looks up spelling, another spelling of name, unless it is
+// name itself (already looked up).
+func lookupOther(h http.Header, name, spelling string) (string, bool) {
+	if spelling == name {
+		return "", false
+	}
+	if vs := h[spelling]; len(vs) > 0 {
+		return vs[0], true
+	}
+	return "", false
+}
 
 // lookupSpelled looks name up respelled into buf (len(buf) == len(name)):
 // in canonical form, or in lower case. ok is false when the respelling is
