@@ -60,11 +60,26 @@ func (t *Transport) hostFor(raw string) hostSeen {
 	return h
 }
 
-// hostSlot spreads hosts over the cache's slots (FNV-1a of the name).
+// hostSlot spreads hosts over the cache's slots: a multiplicative hash of
+// the host's length and of eight bytes at its start, middle and end (a
+// byte loop for hosts shorter than eight bytes). Hosts it puts in one slot
+// are served right, the later ones without the cache.
 func hostSlot(raw string) int {
-	h := uint32(2166136261)
-	for i := 0; i < len(raw); i++ {
-		h = (h ^ uint32(raw[i])) * 16777619
+	n := len(raw)
+	x := uint64(n)
+	if n >= 8 {
+		x ^= load64(raw) ^ load64(raw[n/2-4:])*0x9e3779b97f4a7c15 ^ load64(raw[n-8:])*0xbf58476d1ce4e5b9
+	} else {
+		for i := 0; i < n; i++ {
+			x = x<<8 | uint64(raw[i])
+		}
 	}
-	return int(h % hostSlots)
+	return int((x * 0x94d049bb133111eb) >> (64 - 3)) // the top 3 bits: hostSlots is 8
+}
+
+// load64 reads the first eight bytes of s (len(s) >= 8), little-endian.
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }

@@ -120,6 +120,22 @@ func TestHostCacheBounded(t *testing.T) {
 	assert.NotEqual(t, at(raw), at(kept.host), "the entry keeps the caller's URL string alive")
 }
 
+// TestHostSlotSpreads: hostSlot gives slots in range, and spreads the
+// hosts of one provider that differ only in a region or product name.
+func TestHostSlotSpreads(t *testing.T) {
+	require.Equal(t, 8, hostSlots, "hostSlot takes the top 3 bits")
+	seen := map[int]bool{}
+	for _, h := range []string{"sms.tencentcloudapi.com", "cvm.tencentcloudapi.com", "cbs.tencentcloudapi.com",
+		"sms.ap-guangzhou.tencentcloudapi.com", "ecs.cn-hangzhou.aliyuncs.com", "ecs.cn-beijing.aliyuncs.com",
+		"ecs.cn-shanghai.aliyuncs.com", "dysmsapi.aliyuncs.com", "sms.bj.baidubce.com", "sms.gz.baidubce.com",
+		"a", "", "localhost:8080"} {
+		i := hostSlot(h)
+		require.True(t, i >= 0 && i < hostSlots, "hostSlot(%q) = %d", h, i)
+		seen[i] = true
+	}
+	assert.GreaterOrEqual(t, len(seen), 6, "13 hosts in %d slots", len(seen))
+}
+
 // TestHostCacheKeepsNoLongHost: a host longer than a DNS name with a port
 // is served but not kept.
 func TestHostCacheKeepsNoLongHost(t *testing.T) {
