@@ -30,8 +30,8 @@ func trickleBody(n int) []byte {
 	return b
 }
 
-// goroutinesIn counts the live goroutines whose stack holds any of fns.
-func goroutinesIn(fns ...string) int {
+// stacks returns the stacks of the live goroutines, one each.
+func stacks() []string {
 	buf := make([]byte, 1<<20)
 	for {
 		n := runtime.Stack(buf, true)
@@ -41,22 +41,38 @@ func goroutinesIn(fns ...string) int {
 		}
 		buf = make([]byte, 2*len(buf))
 	}
+	return strings.Split(string(buf), "\n\n")
+}
+
+// goroutinesIn counts the live goroutines whose stack holds any of fns.
+func goroutinesIn(fns ...string) int {
 	count := 0
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		for _, fn := range fns {
-			if strings.Contains(g, fn) {
-				count++
-				break
-			}
+	for _, g := range stacks() {
+		if slices.ContainsFunc(fns, func(fn string) bool { return strings.Contains(g, fn) }) {
+			count++
 		}
 	}
 	return count
 }
 
-// Stack frames of a trickle: HTTP/1's inline one, HTTP/2's goroutine.
+// goroutinesWith counts the live goroutines whose stack holds every one
+// of fns: a goroutine in one function blocked in another.
+func goroutinesWith(fns ...string) int {
+	count := 0
+	for _, g := range stacks() {
+		if !slices.ContainsFunc(fns, func(fn string) bool { return !strings.Contains(g, fn) }) {
+			count++
+		}
+	}
+	return count
+}
+
+// Stack frames of a trickle: HTTP/1's inline one, HTTP/2's goroutine; of
+// HTTP/2's other body writer; of a connection's goroutine.
 const (
 	h1Trickle = "faultnet.(*Server).trickle("
 	h2Trickle = "faultnet.(*h2conn).startTrickle.func"
+	h2Body    = "faultnet.(*h2conn).startBody.func"
 	serving   = "faultnet.(*Server).serve("
 )
 
@@ -143,14 +159,17 @@ func trickleByteByByte(t *testing.T, proto Proto, interval time.Duration) {
 }
 
 // h2client is a bare HTTP/2 client over h2c, frame by frame, for what
-// net/http does not show: frame sizes, a ping answered mid-trickle.
+// net/http does not show: frame sizes, a ping answered mid-trickle, flow
+// control.
 type h2client struct {
 	t    *testing.T
 	conn net.Conn
 	fr   *http2.Framer
 }
 
-func dialH2(t *testing.T, srv *Server) *h2client {
+// dialH2 connects to srv (H2C) and sends the preface and a SETTINGS
+// frame of settings.
+func dialH2(t *testing.T, srv *Server, settings ...http2.Setting) *h2client {
 	t.Helper()
 	require.Equal(t, H2C, srv.Proto())
 	conn, err := net.Dial("tcp", srv.Host())
@@ -159,15 +178,21 @@ func dialH2(t *testing.T, srv *Server) *h2client {
 	require.NoError(t, err)
 	c := &h2client{t: t, conn: conn, fr: http2.NewFramer(conn, conn)}
 	c.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
-	require.NoError(t, c.fr.WriteSettings())
+	require.NoError(t, c.fr.WriteSettings(settings...))
 	return c
 }
 
 // request opens stream id: a bodiless POST of key.
-func (c *h2client) request(id uint32, key string) {
+func (c *h2client) request(id uint32, key string) { c.open(id, "POST", key) }
+
+// get opens stream id: a GET of key.
+func (c *h2client) get(id uint32, key string) { c.open(id, "GET", key) }
+
+// open opens stream id: a bodiless request of key by method.
+func (c *h2client) open(id uint32, method, key string) {
 	var hb bytes.Buffer
 	enc := hpack.NewEncoder(&hb)
-	for _, f := range [][2]string{{":method", "POST"}, {":scheme", "http"}, {":path", "/"}, {":authority", "faultnet"}, {"x-yunrt-test-key", key}} {
+	for _, f := range [][2]string{{":method", method}, {":scheme", "http"}, {":path", "/"}, {":authority", "faultnet"}, {"x-yunrt-test-key", key}} {
 		require.NoError(c.t, enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]}))
 	}
 	require.NoError(c.t, c.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: hb.Bytes(), EndStream: true, EndHeaders: true}))
