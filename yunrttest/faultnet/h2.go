@@ -298,8 +298,12 @@ func (c *h2conn) startTrickle(id uint32, i int, interval time.Duration, body []b
 	c.writers.Add(1)
 	go func() {
 		defer c.writers.Done()
-		defer c.forgetWindow(id)
+		// The stop is forgotten last (defers run in reverse), after the
+		// goroutine's last hold of wmu, which would order it before the
+		// next trickle's start and hide from -race, in
+		// TestTrickleH2OneByteFrames, a startTrickle without tmu.
 		defer c.forgetTrickle(id)
+		defer c.forgetWindow(id)
 		if !c.trickle(id, i, interval, body, stop) {
 			_ = c.raw.Close() // a failed write leaves a frame cut: the connection is done
 		}
