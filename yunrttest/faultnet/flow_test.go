@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -24,21 +25,28 @@ const quiet = 200 * time.Millisecond
 // client's first WINDOW_UPDATE of it (RFC 9113 §6.9.2).
 const defaultConnWindow = 65535
 
+// stuck bounds a raw client's wait for a frame that should come, so that
+// a server that sends nothing fails the test rather than hanging it.
+const stuck = 10 * time.Second
+
 // nextData reads frames until a DATA frame and returns it; it returns nil
-// when no DATA frame arrives within wait (0: no deadline). Other frames
-// (SETTINGS, its ACK, HEADERS, PING ACKs) are skipped.
+// when no DATA frame arrives within wait (0: the frame must come, within
+// stuck). Other frames (SETTINGS, its ACK, HEADERS, PING ACKs) are
+// skipped.
 func (c *h2client) nextData(wait time.Duration) *http2.DataFrame {
 	c.t.Helper()
-	if wait > 0 {
-		require.NoError(c.t, c.conn.SetReadDeadline(time.Now().Add(wait)))
-		defer func() { require.NoError(c.t, c.conn.SetReadDeadline(time.Time{})) }()
+	deadline := wait
+	if wait == 0 {
+		deadline = stuck
 	}
+	require.NoError(c.t, c.conn.SetReadDeadline(time.Now().Add(deadline)))
+	defer func() { require.NoError(c.t, c.conn.SetReadDeadline(time.Time{})) }()
 	for {
 		f, err := c.fr.ReadFrame()
 		if ne := (net.Error)(nil); wait > 0 && errors.As(err, &ne) && ne.Timeout() {
 			return nil
 		}
-		require.NoError(c.t, err)
+		require.NoError(c.t, err, "no DATA frame")
 		if d, ok := f.(*http2.DataFrame); ok {
 			return d
 		}
@@ -146,8 +154,9 @@ func TestH2FlowMaxFrameSize(t *testing.T) {
 		{Kind: CutBody, Body: body, CutAt: 30000},
 		{Kind: StallBody, Body: body, CutAt: 30000},
 		{Kind: ResetMidBody, Body: body, CutAt: 30000},
+		{Kind: StallBody, Body: body}, // CutAt 0: not even an empty frame
 	} {
-		t.Run(f.Kind.String(), func(t *testing.T) {
+		t.Run(f.Kind.String()+"/"+strconv.Itoa(f.CutAt), func(t *testing.T) {
 			srv := New(H2C)
 			defer srv.Close()
 			srv.Script("k", f)
@@ -159,9 +168,44 @@ func TestH2FlowMaxFrameSize(t *testing.T) {
 				want = body[:f.CutAt]
 			}
 			got := map[uint32][]byte{}
-			c.bodies(got, 16384, func() bool { return len(got[1]) >= len(want) })
+			ended := map[uint32]bool{}
+			if len(want) > 0 {
+				ended = c.bodies(got, 16384, func() bool { return len(got[1]) >= len(want) })
+			}
 			assert.Equal(t, string(want), string(got[1]))
+			assert.Equal(t, f.Kind == Answer, ended[1], "only a whole answer ends its stream")
+			c.after(f.Kind)
 		})
+	}
+}
+
+// after checks how a body fault of kind ends once its bytes arrived: a
+// cut body with the connection's end, a reset one with RST_STREAM
+// (INTERNAL_ERROR), a stalled one with nothing more (for quiet), an
+// answer with nothing more either.
+func (c *h2client) after(kind Kind) {
+	c.t.Helper()
+	require.NoError(c.t, c.conn.SetReadDeadline(time.Now().Add(quiet)))
+	defer func() { require.NoError(c.t, c.conn.SetReadDeadline(time.Time{})) }()
+	for {
+		f, err := c.fr.ReadFrame()
+		var ne net.Error
+		switch {
+		case errors.As(err, &ne) && ne.Timeout():
+			assert.Contains(c.t, []Kind{StallBody, Answer}, kind, "%v: the connection stayed open, the stream unreset", kind)
+			return
+		case err != nil:
+			assert.Equal(c.t, CutBody, kind, "%v: the connection ended: %v", kind, err)
+			return
+		}
+		switch f := f.(type) {
+		case *http2.DataFrame:
+			require.Failf(c.t, "DATA after the body's bytes", "%v: %d bytes", kind, len(f.Data()))
+		case *http2.RSTStreamFrame:
+			assert.Equal(c.t, ResetMidBody, kind, "%v: RST_STREAM", kind)
+			assert.Equal(c.t, http2.ErrCodeInternal, f.ErrCode)
+			return
+		}
 	}
 }
 
@@ -264,4 +308,57 @@ func blockedWriterStops(t *testing.T, kind Kind, by string) {
 		assert.Zero(t, goroutinesIn(writer, serving), "a server goroutine outlived Close")
 	}
 	assert.Equal(t, string(body[:window]), string(srv.Arrivals()[0].Sent), "recorded as sent: what went")
+}
+
+// TestH2FlowSettingsChangeOpenStreams: a SETTINGS_INITIAL_WINDOW_SIZE
+// sent while a stream is open changes that stream's window by the
+// difference (RFC 9113 §6.9.2), up or down: from 1000 (spent) to 3000
+// gives the stream 2000 bytes more; down to 2500, its window is -500, so
+// a WINDOW_UPDATE of 1000 lets 500 more go.
+func TestH2FlowSettingsChangeOpenStreams(t *testing.T) {
+	srv := New(H2C)
+	defer srv.Close()
+	body := trickleBody(5000)
+	srv.Script("k", Fault{Body: body})
+	c := dialH2(t, srv, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1000})
+	defer c.conn.Close()
+	c.get(1, "k")
+	got := map[uint32][]byte{}
+	c.bodies(got, 16384, func() bool { return len(got[1]) >= 1000 })
+	require.Equal(t, 1000, len(got[1]))
+
+	require.NoError(t, c.fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 3000}))
+	c.bodies(got, 16384, func() bool { return len(got[1]) >= 3000 })
+	require.Equal(t, 3000, len(got[1]), "the window grew by 2000")
+	c.noData("the grown window is spent")
+
+	require.NoError(t, c.fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 2500}))
+	require.NoError(t, c.fr.WriteWindowUpdate(1, 1000))
+	c.bodies(got, 16384, func() bool { return len(got[1]) >= 3500 })
+	require.Equal(t, 3500, len(got[1]), "-500 + 1000")
+	c.noData("the window is spent again")
+	assert.Equal(t, string(body[:3500]), string(got[1]))
+}
+
+// TestH2FlowLargerMaxFrameSize: a client that reads frames up to the
+// largest SETTINGS_MAX_FRAME_SIZE (2^24-1) gets a 40,000-byte answer as
+// one frame; one that reads up to 20,000 gets frames of at most 20,000,
+// the first of them 20,000.
+func TestH2FlowLargerMaxFrameSize(t *testing.T) {
+	body := trickleBody(40000)
+	for _, max := range []int{1<<24 - 1, 20000} {
+		srv := New(H2C)
+		srv.Script("k", Fault{Body: body})
+		c := dialH2(t, srv, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1 << 30},
+			http2.Setting{ID: http2.SettingMaxFrameSize, Val: uint32(max)})
+		require.NoError(t, c.fr.WriteWindowUpdate(0, 1<<30))
+		c.get(1, "k")
+		f := c.nextData(0)
+		assert.Equal(t, min(max, len(body)), len(f.Data()), "the first frame is as large as the client allows")
+		got := map[uint32][]byte{1: append([]byte(nil), f.Data()...)}
+		c.bodies(got, max, func() bool { return len(got[1]) >= len(body) })
+		assert.Equal(t, string(body), string(got[1]))
+		c.conn.Close()
+		srv.Close()
+	}
 }
