@@ -92,7 +92,8 @@ func (s *Server) writeH1Answer(conn, raw net.Conn, f Fault, i int, key string) b
 		return false
 	case TrickleBody:
 		s.sent(i, len(body), nil)
-		whole, _ := s.trickle(i, body, f.Interval, nil, nil, func(b []byte, _ bool) error {
+		whole, _ := s.trickle(body, f.Interval, nil, nil, func(b []byte, _ bool) error {
+			s.sent(i, len(body), b)
 			_, err := conn.Write(b)
 			return err
 		})

@@ -15,6 +15,15 @@
 // body bytes of every answer it sent, so that a test can assert that a
 // client handed over exactly those bytes.
 //
+// Over HTTP/2 the server honours the client's flow control as a real
+// server does: it sends DATA only within the client's connection and
+// stream windows (SETTINGS_INITIAL_WINDOW_SIZE, WINDOW_UPDATE) and in
+// frames no larger than its SETTINGS_MAX_FRAME_SIZE. A body whose window
+// is spent waits, on a goroutine of its own, until the client opens it,
+// resets the stream or goes, or the Server closes; meanwhile the
+// connection's other frames and streams are served. Every fault keeps its
+// meaning; only when its bytes go depends on the windows.
+//
 // An HTTP handler cannot produce these faults: net/http's server reads
 // and writes on its own schedule. They are what a client meets from
 // middleboxes, load balancers and overloaded gateways, and what decides
@@ -69,19 +78,23 @@ const (
 	// request.
 	CloseAfterRead
 	// CutBody acts, answers with Content-Length len(Body), sends CutAt
-	// bytes of the body, then closes (FIN).
+	// bytes of the body, then closes (FIN). Over HTTP/2 the CutAt bytes go
+	// as the client's windows let them, and the close follows the last of
+	// them (none if the client resets the stream first).
 	CutBody
 	// ResetMidBody is CutBody ending with an RST.
 	ResetMidBody
 	// StallBody acts, answers, sends CutAt bytes of the body, then sends
-	// nothing more until the client closes the connection.
+	// nothing more until the client closes the connection (over HTTP/2
+	// the stream stays open, whatever window the client grants).
 	StallBody
 	// TrickleBody acts, answers, and sends the body one byte per Interval
 	// (the first at once): over HTTP/1 one byte per write, over HTTP/2
 	// one one-byte DATA frame each, the last ending the stream, while the
-	// connection's other frames and streams are still served. It stops
-	// early when the client resets the stream (HTTP/2) or the connection
-	// ends, and when the Server closes.
+	// connection's other frames and streams are still served; a byte
+	// that finds the client's window spent waits for it, so the gap
+	// before it is longer. It stops early when the client resets the
+	// stream (HTTP/2) or the connection ends, and when the Server closes.
 	TrickleBody
 	// TLSGarbage (TLS only) reads the whole request, acts on it, then
 	// writes a record header no TLS stack accepts (an oversized record):
@@ -142,8 +155,11 @@ type Arrival struct {
 	Key   string
 	N     int // 1-based, per key
 	Fault Fault
-	// Sent is the answer body bytes the server wrote (before any cut);
-	// Declared is the Content-Length it announced (-1: none, no answer).
+	// Sent is the answer body bytes the server wrote (before any cut),
+	// each recorded just before it is written: over HTTP/2 frame by
+	// frame, so bytes held back by the client's flow-control window and
+	// never sent are not in it; Declared is the Content-Length it
+	// announced (-1: none, no answer).
 	Sent     []byte
 	Declared int
 }
@@ -409,17 +425,16 @@ func (s *Server) pause(d time.Duration, stop, done <-chan struct{}) bool {
 const defaultTrickle = 10 * time.Millisecond
 
 // trickle sends body one byte per interval (0 means defaultTrickle)
-// through write, the last byte with last set, each recorded as sent for
-// arrival i before it is written (the client may read it at once). It
-// stops early when pause(interval, stop, done) does, and returns whether
-// every byte went and write's error.
-func (s *Server) trickle(i int, body []byte, interval time.Duration, stop, done <-chan struct{}, write func(b []byte, last bool) error) (whole bool, err error) {
+// through write, the last byte with last set; write records each byte as
+// sent (Server.sent) before it writes it (the client may read it at
+// once). It stops early when pause(interval, stop, done) does, and
+// returns whether every byte went and write's error.
+func (s *Server) trickle(body []byte, interval time.Duration, stop, done <-chan struct{}, write func(b []byte, last bool) error) (whole bool, err error) {
 	if interval <= 0 {
 		interval = defaultTrickle
 	}
 	for k := range body {
 		last := k == len(body)-1
-		s.sent(i, len(body), body[k:k+1])
 		if err := write(body[k:k+1], last); err != nil {
 			return false, err
 		}

@@ -3,6 +3,7 @@ package faultnet
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -30,8 +31,8 @@ func trickleBody(n int) []byte {
 	return b
 }
 
-// goroutinesIn counts the live goroutines whose stack holds any of fns.
-func goroutinesIn(fns ...string) int {
+// stacks returns the stacks of the live goroutines, one each.
+func stacks() []string {
 	buf := make([]byte, 1<<20)
 	for {
 		n := runtime.Stack(buf, true)
@@ -41,22 +42,38 @@ func goroutinesIn(fns ...string) int {
 		}
 		buf = make([]byte, 2*len(buf))
 	}
+	return strings.Split(string(buf), "\n\n")
+}
+
+// goroutinesIn counts the live goroutines whose stack holds any of fns.
+func goroutinesIn(fns ...string) int {
 	count := 0
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		for _, fn := range fns {
-			if strings.Contains(g, fn) {
-				count++
-				break
-			}
+	for _, g := range stacks() {
+		if slices.ContainsFunc(fns, func(fn string) bool { return strings.Contains(g, fn) }) {
+			count++
 		}
 	}
 	return count
 }
 
-// Stack frames of a trickle: HTTP/1's inline one, HTTP/2's goroutine.
+// goroutinesWith counts the live goroutines whose stack holds every one
+// of fns: a goroutine in one function blocked in another.
+func goroutinesWith(fns ...string) int {
+	count := 0
+	for _, g := range stacks() {
+		if !slices.ContainsFunc(fns, func(fn string) bool { return !strings.Contains(g, fn) }) {
+			count++
+		}
+	}
+	return count
+}
+
+// Stack frames of a trickle: HTTP/1's inline one, HTTP/2's goroutine; of
+// HTTP/2's other body writer; of a connection's goroutine.
 const (
 	h1Trickle = "faultnet.(*Server).trickle("
 	h2Trickle = "faultnet.(*h2conn).startTrickle.func"
+	h2Body    = "faultnet.(*h2conn).startBody.func"
 	serving   = "faultnet.(*Server).serve("
 )
 
@@ -143,14 +160,17 @@ func trickleByteByByte(t *testing.T, proto Proto, interval time.Duration) {
 }
 
 // h2client is a bare HTTP/2 client over h2c, frame by frame, for what
-// net/http does not show: frame sizes, a ping answered mid-trickle.
+// net/http does not show: frame sizes, a ping answered mid-trickle, flow
+// control.
 type h2client struct {
 	t    *testing.T
 	conn net.Conn
 	fr   *http2.Framer
 }
 
-func dialH2(t *testing.T, srv *Server) *h2client {
+// dialH2 connects to srv (H2C) and sends the preface and a SETTINGS
+// frame of settings.
+func dialH2(t *testing.T, srv *Server, settings ...http2.Setting) *h2client {
 	t.Helper()
 	require.Equal(t, H2C, srv.Proto())
 	conn, err := net.Dial("tcp", srv.Host())
@@ -159,15 +179,21 @@ func dialH2(t *testing.T, srv *Server) *h2client {
 	require.NoError(t, err)
 	c := &h2client{t: t, conn: conn, fr: http2.NewFramer(conn, conn)}
 	c.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
-	require.NoError(t, c.fr.WriteSettings())
+	require.NoError(t, c.fr.WriteSettings(settings...))
 	return c
 }
 
 // request opens stream id: a bodiless POST of key.
-func (c *h2client) request(id uint32, key string) {
+func (c *h2client) request(id uint32, key string) { c.open(id, "POST", key) }
+
+// get opens stream id: a GET of key.
+func (c *h2client) get(id uint32, key string) { c.open(id, "GET", key) }
+
+// open opens stream id: a bodiless request of key by method.
+func (c *h2client) open(id uint32, method, key string) {
 	var hb bytes.Buffer
 	enc := hpack.NewEncoder(&hb)
-	for _, f := range [][2]string{{":method", "POST"}, {":scheme", "http"}, {":path", "/"}, {":authority", "faultnet"}, {"x-yunrt-test-key", key}} {
+	for _, f := range [][2]string{{":method", method}, {":scheme", "http"}, {":path", "/"}, {":authority", "faultnet"}, {"x-yunrt-test-key", key}} {
 		require.NoError(c.t, enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]}))
 	}
 	require.NoError(c.t, c.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: hb.Bytes(), EndStream: true, EndHeaders: true}))
@@ -301,4 +327,163 @@ func TestTrickleStopsWhenConnectionEnds(t *testing.T) {
 	require.NoError(t, c.conn.Close())
 	assert.True(t, eventually(2*time.Second, func() bool { return goroutinesIn(h2Trickle, serving) == 0 }),
 		"the trickle or the connection's goroutine outlived the connection")
+}
+
+// The trickle's cleanup (end, startTrickle, forgetTrickle) matters when a
+// write is blocked: on the peer (it does not read) or on its flow-control
+// window. Each test below fails when one step of it is taken away (by
+// hand, or scripts/mutate). One step no test can see: the Stop of pause's
+// timer. Since Go 1.23 (go.mod says 1.26) a timer nothing receives from
+// leaves the runtime's heap (a "zombie") and is collected whether stopped
+// or not, and pause's timer is local: without the Stop nothing fires,
+// blocks or stays.
+
+// TestH2ConnEndClosesUnderAStuckWrite: a connection that ends (the
+// client's GOAWAY) while a body writer is blocked in a TCP write (the
+// client grants 1 GiB windows but reads nothing) leaves neither the writer
+// nor the connection's goroutine behind: end closes the connection, which
+// fails the write, before it waits for its writers. Without that close,
+// end waits for ever.
+func TestH2ConnEndClosesUnderAStuckWrite(t *testing.T) {
+	srv := New(H2C)
+	defer srv.Close()
+	srv.Script("k", Fault{Body: make([]byte, 32<<20)}) // more than the sockets' buffers hold
+	c := openWindows(t, srv)
+	defer c.conn.Close()
+	require.NoError(t, c.conn.(*net.TCPConn).SetReadBuffer(16<<10))
+	c.get(1, "k")
+	require.True(t, eventually(5*time.Second, func() bool { return goroutinesWith(h2Body, ".waitWrite(") == 1 }),
+		"the writer blocks in a write")
+	require.NoError(t, c.fr.WriteGoAway(0, http2.ErrCodeNo, nil))
+	assert.True(t, eventually(2*time.Second, func() bool { return goroutinesIn(h2Body, serving) == 0 }),
+		"the writer or the connection's goroutine outlived the connection")
+}
+
+// TestH2ConnEndWaitsForItsTrickles: the connection's goroutine, which
+// the Server's Close waits for, ends only after its trickles: with the
+// trickle held (the test holds the Server's lock while the trickle
+// records its next byte) and the client gone, the connection's goroutine
+// waits in end for the trickle's goroutine rather than returning and
+// leaving it behind.
+func TestH2ConnEndWaitsForItsTrickles(t *testing.T) {
+	srv := New(H2C)
+	defer srv.Close()
+	srv.Script("k", Fault{Kind: TrickleBody, Interval: time.Millisecond})
+	c := dialH2(t, srv)
+	defer c.conn.Close()
+	c.request(1, "k")
+	c.data()
+	srv.mu.Lock()
+	locked := true
+	unlock := func() {
+		if locked {
+			locked = false
+			srv.mu.Unlock()
+		}
+	}
+	defer unlock()
+	require.True(t, eventually(2*time.Second, func() bool { return goroutinesWith(h2Trickle, "faultnet.(*Server).sent(") == 1 }),
+		"the trickle waits to record its next byte")
+	require.NoError(t, c.conn.Close())
+	assert.True(t, eventually(2*time.Second, func() bool {
+		return goroutinesWith("faultnet.(*h2conn).end(", "sync.(*WaitGroup).Wait(") == 1
+	}), "the connection's end does not wait for its trickle")
+	unlock()
+	assert.True(t, eventually(2*time.Second, func() bool { return goroutinesIn(h2Trickle, serving) == 0 }),
+		"the trickle or the connection's goroutine outlived the connection")
+}
+
+// TestH2EndedStreamsForgotten: a connection forgets the streams whose
+// bodies went: 2000 trickled (empty) answers on one connection, or 2000
+// plain ones, leave no per-stream state behind (a trickle's stop channel,
+// a stream's window), measured as live heap objects and bytes after a
+// GC: the trickles' stop channels alone are 2000 objects, the windows'
+// map some 70 KB.
+func TestH2EndedStreamsForgotten(t *testing.T) {
+	for _, kind := range []Kind{TrickleBody, Answer} {
+		t.Run(kind.String(), func(t *testing.T) { endedStreamsForgotten(t, kind) })
+	}
+}
+
+func endedStreamsForgotten(t *testing.T, kind Kind) {
+	const warm, n = 50, 2000
+	srv := New(H2C)
+	defer srv.Close()
+	// The key "" and an empty body, and room for every request's record
+	// made beforehand: the server's own record of the requests does not
+	// grow the heap.
+	srv.Script("", slices.Repeat([]Fault{{Kind: kind, Body: []byte{}}}, warm+n)...)
+	srv.mu.Lock()
+	srv.arrivals = make([]Arrival, 0, warm+n)
+	srv.mu.Unlock()
+	c := dialH2(t, srv)
+	defer c.conn.Close()
+	id := uint32(1)
+	run := func(k int) {
+		for range k {
+			c.request(id, "")
+			f, _ := c.data()
+			require.Equal(t, id, f.StreamID)
+			require.True(t, f.StreamEnded())
+			id += 2
+		}
+		require.True(t, eventually(2*time.Second, func() bool { return goroutinesIn(h2Trickle, h2Body) == 0 }), "writers ended")
+	}
+	live := func() (objects, bytes int64) {
+		runtime.GC()
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return int64(m.HeapObjects), int64(m.HeapAlloc)
+	}
+	run(warm)
+	objects, bytes := live()
+	run(n)
+	objects2, bytes2 := live()
+	t.Logf("over %d streams the live heap grew by %d objects, %d bytes", n, objects2-objects, bytes2-bytes)
+	assert.Less(t, objects2-objects, int64(n/4), "the connection holds objects of ended streams")
+	assert.Less(t, bytes2-bytes, int64(8*n), "the connection holds state of ended streams")
+}
+
+// TestH2FailedWriteClosesTheConnection: a body writer whose write fails
+// closes the connection (a frame may be cut part-way: nothing more can go
+// on it), although the client still writes and the server still reads:
+// the client sees its connection end, and no goroutine is left. A write
+// fails here by a write deadline in the past on the server's socket: the
+// failure the close is for, a write that fails while reads go on (a peer's
+// reset fails both, and end closes). For a trickle between its bytes, and
+// for an answer waiting for its window, which the client then opens.
+func TestH2FailedWriteClosesTheConnection(t *testing.T) {
+	for _, kind := range []Kind{TrickleBody, Answer} {
+		t.Run(kind.String(), func(t *testing.T) {
+			srv := New(H2C)
+			defer srv.Close()
+			srv.Script("k", Fault{Kind: kind, Body: trickleBody(2000), Interval: 5 * time.Millisecond})
+			c := dialH2(t, srv, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1000})
+			defer c.conn.Close()
+			c.request(1, "k")
+			c.data()
+			srv.mu.Lock()
+			for conn := range srv.conns {
+				require.NoError(t, conn.SetWriteDeadline(time.Unix(1, 0)))
+			}
+			srv.mu.Unlock()
+			if kind == Answer {
+				require.True(t, eventually(2*time.Second, func() bool { return goroutinesWith(h2Body, "(*h2conn).awaitWindow(") == 1 }),
+					"the answer waits for its window")
+				require.NoError(t, c.fr.WriteWindowUpdate(1, 1000))
+			}
+			require.NoError(t, c.conn.SetReadDeadline(time.Now().Add(2*time.Second)))
+			for {
+				_, err := c.fr.ReadFrame()
+				if err != nil {
+					var ne net.Error
+					assert.False(t, errors.As(err, &ne) && ne.Timeout(), "the connection stayed open after a failed write: %v", err)
+					break
+				}
+			}
+			assert.True(t, eventually(2*time.Second, func() bool { return goroutinesIn(h2Trickle, h2Body, serving) == 0 }),
+				"a writer or the connection's goroutine outlived the connection")
+		})
+	}
 }
