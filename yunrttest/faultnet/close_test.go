@@ -47,8 +47,8 @@ func TestCloseWithADialInFlight(t *testing.T) {
 
 // TestCloseWhileTrickling: Close returns promptly while an answer
 // trickles (1 s a byte, 1000 bytes to go) to a client that keeps its
-// connection open, over every protocol, and no trickle is left once it
-// returned.
+// connection open, over every protocol, and no trickle or connection
+// goroutine is left right after it returned.
 func TestCloseWhileTrickling(t *testing.T) {
 	for _, proto := range allProtos {
 		t.Run(proto.String(), func(t *testing.T) {
@@ -70,7 +70,11 @@ func TestCloseWhileTrickling(t *testing.T) {
 				t.Fatalf("Close did not return while a body trickled")
 			}
 			t.Logf("Close returned in %v", time.Since(start))
-			assert.Zero(t, goroutinesIn(h1Trickle, h2Trickle, serving), "a server goroutine outlived Close")
+			// A connection's goroutine is counted by Close's WaitGroup in
+			// its last deferred call: it may still be on its way out when
+			// Close returns (CI saw it once), so the check waits a moment.
+			assert.True(t, eventually(2*time.Second, func() bool { return goroutinesIn(h1Trickle, h2Trickle, serving) == 0 }),
+				"a server goroutine outlived Close")
 		})
 	}
 }
