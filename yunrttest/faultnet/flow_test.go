@@ -85,22 +85,32 @@ func total(got map[uint32][]byte) int {
 	return n
 }
 
+// spentWindow opens stream 1 for a 5,000-byte answer on a raw client
+// whose SETTINGS_INITIAL_WINDOW_SIZE is 1000 and reads its DATA until the
+// window is spent: exactly 1000 bytes, in got[1]. The server and client
+// are closed when the test ends.
+func spentWindow(t *testing.T) (srv *Server, c *h2client, body []byte, got map[uint32][]byte) {
+	t.Helper()
+	srv = New(H2C)
+	t.Cleanup(srv.Close)
+	body = trickleBody(5000)
+	srv.Script("k", Fault{Body: body})
+	c = dialH2(t, srv, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1000})
+	t.Cleanup(func() { c.conn.Close() })
+	c.get(1, "k")
+	got = map[uint32][]byte{}
+	c.bodies(got, 16384, func() bool { return len(got[1]) >= 1000 })
+	require.Equal(t, 1000, len(got[1]), "the stream's window is 1000 bytes")
+	return srv, c, body, got
+}
+
 // TestH2FlowStreamWindow: a client whose SETTINGS_INITIAL_WINDOW_SIZE is
 // 1000 gets exactly 1000 bytes of a 5,000-byte answer, and nothing more
 // until its WINDOW_UPDATE of the stream (4000) opens the window; then the
 // rest, byte-identical. The server recorded as sent what it sent. Before
 // faultnet honoured flow control it sent the 5,000 bytes at once.
 func TestH2FlowStreamWindow(t *testing.T) {
-	srv := New(H2C)
-	defer srv.Close()
-	body := trickleBody(5000)
-	srv.Script("k", Fault{Body: body})
-	c := dialH2(t, srv, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1000})
-	defer c.conn.Close()
-	c.get(1, "k")
-	got := map[uint32][]byte{}
-	c.bodies(got, 16384, func() bool { return len(got[1]) >= 1000 })
-	require.Equal(t, 1000, len(got[1]), "the stream's window is 1000 bytes")
+	srv, c, body, got := spentWindow(t)
 	c.noData("the stream's window is spent")
 	assert.Equal(t, string(body[:1000]), string(srv.Arrivals()[0].Sent), "recorded as sent: what went")
 
@@ -319,16 +329,7 @@ func blockedWriterStops(t *testing.T, kind Kind, by string) {
 // gives the stream 2000 bytes more; down to 2500, its window is -500, so
 // a WINDOW_UPDATE of 1000 lets 500 more go.
 func TestH2FlowSettingsChangeOpenStreams(t *testing.T) {
-	srv := New(H2C)
-	defer srv.Close()
-	body := trickleBody(5000)
-	srv.Script("k", Fault{Body: body})
-	c := dialH2(t, srv, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1000})
-	defer c.conn.Close()
-	c.get(1, "k")
-	got := map[uint32][]byte{}
-	c.bodies(got, 16384, func() bool { return len(got[1]) >= 1000 })
-	require.Equal(t, 1000, len(got[1]))
+	_, c, body, got := spentWindow(t)
 
 	require.NoError(t, c.fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 3000}))
 	c.bodies(got, 16384, func() bool { return len(got[1]) >= 3000 })
