@@ -151,6 +151,10 @@ func TestPiecesAllocs(t *testing.T) {
 		"transport/tencent/attempt-timeout": 4,
 		"transport/tencent/bare-deadline":   10,
 		"transport/tencent/deadline":        7,
+		"transport/aliyun/bare-signed":      3,
+		"transport/aliyun/signed":           4,
+		"transport/tencent/bare-signed":     5,
+		"transport/tencent/signed":          4,
 	}
 	byName := map[string]Piece{}
 	for _, p := range Pieces() {
