@@ -274,7 +274,7 @@ func genGoldenCase(rng *rand.Rand, i int) goldenCase {
 		c.body = []byte(goldenString(rng, 40))
 	}
 	c.stamp = Stamp{
-		Time:  time.Unix(rng.Int64N(4102444800), int64(rng.IntN(1e9))).In(time.FixedZone("X", 3600*rng.IntN(12))),
+		Time: time.Unix(rng.Int64N(4102444800), int64(rng.IntN(1e9))).In(time.FixedZone("X", 3600*rng.IntN(12))),
 		Nonce: pick(rng, "0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef", goldenToken(rng), goldenToken(rng),
 			goldenToken(rng), "0123456789abcdef0123456789abcdef", "bad nonce", strings.Repeat("n", 129)),
 	}
