@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -326,6 +327,9 @@ func parseParams(raw string) ([]param, error) {
 		if err != nil {
 			return nil, errUnparsable
 		}
+		if out == nil {
+			out = make([]param, 0, strings.Count(raw, "&")+1)
+		}
 		out = append(out, param{k, v})
 	}
 	return out, nil
@@ -358,19 +362,6 @@ func canonicalPath(p string) string {
 	return percentEncode(p, true)
 }
 
-// encodedPairs encodes every parameter as enc(k), enc(v), skipping keys for
-// which skip returns true.
-func encodedPairs(ps []param, skip func(k string) bool) []param {
-	out := make([]param, 0, len(ps))
-	for _, p := range ps {
-		if skip != nil && skip(p.k) {
-			continue
-		}
-		out = append(out, param{percentEncode(p.k, false), percentEncode(p.v, false)})
-	}
-	return out
-}
-
 // queryByKey is ACS3's canonical query: the pairs sorted by decoded key
 // (then value), then encoded, joined as k=v&…. The V3 documentation sorts
 // the names before encoding them, and darabonba-openapi sorts its query map
@@ -379,30 +370,83 @@ func encodedPairs(ps []param, skip func(k string) bool) []param {
 func queryByKey(ps []param) string {
 	s := append([]param(nil), ps...)
 	sortParams(s)
-	return joinPairs(encodedPairs(s, nil))
+	return encodeParams(s)
+}
+
+// sortParams sorts by raw key, then raw value (as the SDKs' sorted maps do),
+// stably.
+func sortParams(ps []param) {
+	slices.SortStableFunc(ps, func(a, b param) int {
+		if c := strings.Compare(a.k, b.k); c != 0 {
+			return c
+		}
+		return strings.Compare(a.v, b.v)
+	})
+}
+
+// encodedParamsLen is len(encodeParams(ps)).
+func encodedParamsLen(ps []param) int {
+	n := 0
+	for _, p := range ps {
+		n += percentEncodedLen(p.k, false) + 1 + percentEncodedLen(p.v, false) + 1
+	}
+	if n > 0 {
+		n-- // no '&' before the first pair
+	}
+	return n
+}
+
+// writeEncodedParams writes encodeParams(ps) to b.
+func writeEncodedParams(b *strings.Builder, ps []param) {
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		writePercentEncoded(b, p.k, false)
+		b.WriteByte('=')
+		writePercentEncoded(b, p.v, false)
+	}
+}
+
+// encodeParams is enc(k)=enc(v) of every parameter, in ps' order, joined
+// with '&', built in one allocation.
+func encodeParams(ps []param) string {
+	var b strings.Builder
+	b.Grow(encodedParamsLen(ps))
+	writeEncodedParams(&b, ps)
+	return b.String()
 }
 
 // queryByPair is BCE's canonical query: the encoded "k=v" strings sorted,
 // keys equal to "authorization" (any case) left out.
 func queryByPair(ps []param) string {
-	e := encodedPairs(ps, func(k string) bool { return strings.EqualFold(k, "authorization") })
-	s := make([]string, len(e))
-	for i, p := range e {
-		s[i] = p.k + "=" + p.v
+	kept := make([]param, 0, len(ps))
+	for _, p := range ps {
+		if !strings.EqualFold(p.k, "authorization") {
+			kept = append(kept, p)
+		}
 	}
-	sort.Strings(s)
-	return strings.Join(s, "&")
-}
-
-func joinPairs(ps []param) string {
+	if len(kept) == 0 {
+		return ""
+	}
+	// Every "k=v" into one string, then the spans sorted as strings.
+	all := encodeParams(kept)
+	pairs := make([]string, 0, len(kept))
+	for i, p := range kept {
+		n := percentEncodedLen(p.k, false) + 1 + percentEncodedLen(p.v, false)
+		pairs = append(pairs, all[:n])
+		if i < len(kept)-1 {
+			all = all[n+1:]
+		}
+	}
+	slices.Sort(pairs)
 	var b strings.Builder
-	for i, p := range ps {
+	b.Grow(encodedParamsLen(kept))
+	for i, p := range pairs {
 		if i > 0 {
 			b.WriteByte('&')
 		}
-		b.WriteString(p.k)
-		b.WriteByte('=')
-		b.WriteString(p.v)
+		b.WriteString(p)
 	}
 	return b.String()
 }
