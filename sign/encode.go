@@ -328,7 +328,7 @@ func parseParams(raw string) ([]param, error) {
 			return nil, errUnparsable
 		}
 		if out == nil {
-			out = make([]param, 0, strings.Count(raw, "&")+1)
+			out = make([]param, 0, strings.Count(raw, "&")+2) // this pair and those left
 		}
 		out = append(out, param{k, v})
 	}
