@@ -154,7 +154,7 @@ func acs3CanonicalRequest(method, path string, query []param, names []string, ge
 	b.WriteByte('\n')
 	b.WriteString(queryByKey(query))
 	b.WriteByte('\n')
-	writeSignedHeaders(&b, names, get, payloadHash)
+	b.Write(appendSignedHeaders(nil, names, get, []byte(payloadHash)))
 	return b.String()
 }
 

@@ -322,3 +322,19 @@ func TestHMACMatchesCryptoHMAC(t *testing.T) {
 		t.Fatalf("RFC 4231 case 6: %s", got)
 	}
 }
+
+// setHeader skips http.Header.Set's canonicalisation: every key the
+// signers give it must be canonical already, and be what Set made of the
+// spelling the signers used before.
+func TestSetHeaderKeysCanonical(t *testing.T) {
+	for key, was := range map[string]string{
+		contentTypeKey:   "Content-Type",
+		authorizationKey: "Authorization",
+		tc3TimestampKey:  "X-TC-Timestamp",
+		tc3TokenKey:      "X-TC-Token",
+	} {
+		if http.CanonicalHeaderKey(was) != key {
+			t.Errorf("key %q is not http.CanonicalHeaderKey(%q) = %q", key, was, http.CanonicalHeaderKey(was))
+		}
+	}
+}
