@@ -79,9 +79,9 @@ func (s tencentTC3Signer) sign(ctx context.Context, r *http.Request, body []byte
 
 // Canonical header keys of the headers TC3 sets (http.Header.Set's keys).
 const (
-	tc3TimestampKey = "X-Tc-Timestamp"
-	tc3TokenKey     = "X-Tc-Token"
-	contentTypeKey  = "Content-Type"
+	tc3TimestampKey  = "X-Tc-Timestamp"
+	tc3TokenKey      = "X-Tc-Token"
+	contentTypeKey   = "Content-Type"
 	authorizationKey = "Authorization"
 )
 
