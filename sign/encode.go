@@ -193,7 +193,9 @@ func hmacSHA1To[M string | []byte](out *[sha1.Size]byte, key []byte, msg M) {
 
 func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
+	var h [2 * sha256.Size]byte
+	hex.Encode(h[:], s[:])
+	return string(h[:])
 }
 
 // appendSHA256Hex appends the lower-case hex SHA-256 of b to dst.
@@ -305,6 +307,73 @@ func lowerHeaders(h http.Header, keep func(lower string) bool) map[string][]stri
 	return out
 }
 
+// lowerHeader is a header name, lower-cased, with its values: those of
+// every spelling of the name, in the order lowerHeaders gives them.
+type lowerHeader struct {
+	name   string
+	values []string
+}
+
+// lowerHeaderList is lowerHeaders as a list sorted by name, built without
+// a map: the values of a name sent in one spelling are h's own slice.
+func lowerHeaderList(h http.Header, keep func(lower string) bool) []lowerHeader {
+	type entry struct{ lower, key string }
+	var buf [16]entry
+	es := buf[:0]
+	for k := range h {
+		if l := lowerKey(k); keep(l) {
+			es = append(es, entry{l, k})
+		}
+	}
+	slices.SortFunc(es, func(a, b entry) int {
+		if c := strings.Compare(a.lower, b.lower); c != 0 {
+			return c
+		}
+		return strings.Compare(a.key, b.key) // lowerHeaders' order: keys sorted
+	})
+	out := make([]lowerHeader, 0, len(es))
+	for i := 0; i < len(es); {
+		j := i + 1
+		for j < len(es) && es[j].lower == es[i].lower {
+			j++
+		}
+		vs := h[es[i].key]
+		if j-i > 1 {
+			vs = nil
+			for _, e := range es[i:j] {
+				vs = append(vs, h[e.key]...)
+			}
+		}
+		out = append(out, lowerHeader{es[i].lower, vs})
+		i = j
+	}
+	return out
+}
+
+// lowerKeys maps the canonical spellings of the headers the signers set or
+// commonly meet to their lower case, which strings.ToLower would allocate.
+var lowerKeys = func() map[string]string {
+	m := make(map[string]string)
+	for _, k := range []string{
+		"Accept", "Authorization", "Content-Length", "Content-Md5", "Content-Type", "Date", "Host", "User-Agent",
+		"X-Acs-Action", "X-Acs-Version", "X-Acs-Date", "X-Acs-Signature-Nonce", "X-Acs-Content-Sha256", "X-Acs-Security-Token",
+		"X-Ca-Key", "X-Ca-Nonce", "X-Ca-Timestamp", "X-Ca-Signature-Method", "X-Ca-Signature-Headers", "X-Ca-Signature", "X-Ca-Stage",
+		"X-Bce-Date", "X-Bce-Security-Token", "X-Bce-Request-Id", "X-Bce-Content-Sha256",
+		"X-Tc-Action", "X-Tc-Version", "X-Tc-Region", "X-Tc-Timestamp", "X-Tc-Token",
+	} {
+		m[k] = strings.ToLower(k)
+	}
+	return m
+}()
+
+// lowerKey is strings.ToLower(k).
+func lowerKey(k string) string {
+	if l, ok := lowerKeys[k]; ok {
+		return l
+	}
+	return strings.ToLower(k)
+}
+
 // isForm reports whether the Content-Type is application/x-www-form-urlencoded.
 func isForm(h http.Header) bool {
 	ct := headerValue(h, "Content-Type")
@@ -384,6 +453,27 @@ func queryByKey(ps []param) string {
 	s := append([]param(nil), ps...)
 	sortParams(s)
 	return encodeParams(s)
+}
+
+// appendQueryByKey appends queryByKey(ps) to dst.
+func appendQueryByKey(dst []byte, ps []param) []byte {
+	var buf [16]param
+	s := append(buf[:0], ps...)
+	sortParams(s)
+	return appendEncodedParams(dst, s)
+}
+
+// appendEncodedParams appends encodeParams(ps) to dst.
+func appendEncodedParams(dst []byte, ps []param) []byte {
+	for i, p := range ps {
+		if i > 0 {
+			dst = append(dst, '&')
+		}
+		dst = appendPercentEncoded(dst, p.k, false)
+		dst = append(dst, '=')
+		dst = appendPercentEncoded(dst, p.v, false)
+	}
+	return dst
 }
 
 // sortParams sorts by raw key, then raw value (as the SDKs' sorted maps do),
@@ -520,10 +610,32 @@ func appendSignedHeaders(dst []byte, names []string, get func(string) string, pa
 	return append(dst, payloadHash...)
 }
 
-// setHeader is h.Set(key, v) for a key already in canonical form (see
+// headerSetter is http.Header.Set for keys already in canonical form (see
 // TestSetHeaderKeysCanonical): it skips the canonicalisation, which
-// allocates for a key such as "X-TC-Timestamp".
-func setHeader(h http.Header, key, v string) { h[key] = []string{v} }
+// allocates for a key such as "X-TC-Timestamp", and takes the one-value
+// slices it stores from one allocation of n (then one each). Each slice
+// has length and capacity 1, as Set's []string{v}, so that an append to
+// one copies it.
+type headerSetter struct {
+	h    http.Header
+	free []string
+}
+
+func newHeaderSetter(h http.Header, n int) headerSetter {
+	return headerSetter{h: h, free: make([]string, n)}
+}
+
+// set is h.Set(key, v), key canonical.
+func (s *headerSetter) set(key, v string) {
+	if len(s.free) == 0 {
+		s.h[key] = []string{v}
+		return
+	}
+	vs := s.free[:1:1]
+	s.free = s.free[1:]
+	vs[0] = v
+	s.h[key] = vs
+}
 
 // plainToken reports whether s is non-empty and made only of ASCII letters,
 // digits, '-', '_' and '.' (a nonce, a TC3 credential scope part).

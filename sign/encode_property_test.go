@@ -328,13 +328,93 @@ func TestHMACMatchesCryptoHMAC(t *testing.T) {
 // spelling the signers used before.
 func TestSetHeaderKeysCanonical(t *testing.T) {
 	for key, was := range map[string]string{
-		contentTypeKey:   "Content-Type",
-		authorizationKey: "Authorization",
-		tc3TimestampKey:  "X-TC-Timestamp",
-		tc3TokenKey:      "X-TC-Token",
+		contentTypeKey:       "Content-Type",
+		authorizationKey:     "Authorization",
+		tc3TimestampKey:      "X-TC-Timestamp",
+		tc3TokenKey:          "X-TC-Token",
+		acs3DateKey:          "x-acs-date",
+		acs3NonceKey:         "x-acs-signature-nonce",
+		acs3ContentSHA256Key: "x-acs-content-sha256",
+		acs3TokenKey:         "x-acs-security-token",
 	} {
 		if http.CanonicalHeaderKey(was) != key {
 			t.Errorf("key %q is not http.CanonicalHeaderKey(%q) = %q", key, was, http.CanonicalHeaderKey(was))
+		}
+	}
+}
+
+// headerSetter stores what http.Header.Set stores: one-value slices of
+// capacity 1, so that appending to one leaves the others alone, beyond its
+// preallocated slices too.
+func TestHeaderSetterIsSet(t *testing.T) {
+	got, want := http.Header{"A": {"x"}}, http.Header{"A": {"x"}}
+	hs := newHeaderSetter(got, 2)
+	for i, k := range []string{"X-One", "X-Two", "X-Three", "X-One"} {
+		v := strings.Repeat("v", i)
+		hs.set(k, v)
+		want.Set(k, v)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("headerSetter made %q, Set %q", got, want)
+	}
+	for k, vs := range want {
+		if len(got[k]) != len(vs) || got[k][0] != vs[0] || cap(got[k]) != cap(vs) {
+			t.Fatalf("headerSetter made %q, Set %q", got, want)
+		}
+	}
+	got["X-Two"] = append(got["X-Two"], "more")
+	if got.Get("X-Three") != "vv" || len(got["X-One"]) != 1 {
+		t.Fatalf("an append changed another header: %q", got)
+	}
+}
+
+// lowerHeaderList holds what lowerHeaders holds (names with no values
+// included), sorted, and lowerKey is strings.ToLower.
+func TestLowerHeaderListMatchesLowerHeaders(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	names := []string{"Content-Type", "content-type", "CONTENT-TYPE", "X-Acs-Date", "x-acs-date", "X-ACS-Foo", "x-acs-foo",
+		"X-Ca-Key", "x-ca-stage", "X-Bce-Date", "x-bce-request-id", "Host", "Accept", "X-Tc-Timestamp", "\u00c9", "X-Ca-\u212a"}
+	keeps := []func(string) bool{
+		acs3Signs,
+		func(l string) bool { return strings.HasPrefix(l, "x-ca-") },
+		func(l string) bool { return bceSignedHeader(l) && l != "content-length" },
+		func(string) bool { return true },
+	}
+	for _, n := range names {
+		if got, want := lowerKey(n), strings.ToLower(n); got != want {
+			t.Fatalf("lowerKey(%q) = %q, want %q", n, got, want)
+		}
+	}
+	for range 5000 {
+		h := http.Header{}
+		for range rng.IntN(24) {
+			n := names[rng.IntN(len(names))]
+			if rng.IntN(6) == 0 {
+				h[n] = nil
+				continue
+			}
+			h[n] = append(h[n], randomEncoderInput(rng))
+		}
+		for _, keep := range keeps {
+			want := lowerHeaders(h, keep)
+			got := lowerHeaderList(h, keep)
+			if len(got) != len(want) {
+				t.Fatalf("lowerHeaderList(%q) = %q, want %q", h, got, want)
+			}
+			for i, lh := range got {
+				if i > 0 && got[i-1].name >= lh.name {
+					t.Fatalf("lowerHeaderList(%q) = %q: not sorted", h, got)
+				}
+				vs, ok := want[lh.name]
+				if !ok || len(vs) != len(lh.values) {
+					t.Fatalf("lowerHeaderList(%q) = %q, want %q", h, got, want)
+				}
+				for j := range vs {
+					if vs[j] != lh.values[j] {
+						t.Fatalf("lowerHeaderList(%q) = %q, want %q", h, got, want)
+					}
+				}
+			}
 		}
 	}
 }

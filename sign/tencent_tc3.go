@@ -115,13 +115,14 @@ func (s tencentTC3Signer) signWith(ctx context.Context, r *http.Request, body []
 		return Canonical{}, fmt.Errorf("%w: %s: SecretId contains '/'", ErrMissingCredentials, scheme)
 	}
 	resetHeaders(r, "Authorization", "X-TC-Timestamp", "X-TC-Token")
+	hs := newHeaderSetter(r.Header, 4)
 	if !hasHeader(r.Header, "Content-Type") && methodOf(r) == http.MethodPost {
-		setHeader(r.Header, contentTypeKey, tc3DefaultType)
+		hs.set(contentTypeKey, tc3DefaultType)
 	}
 	ts := strconv.FormatInt(t.Unix(), 10)
-	setHeader(r.Header, tc3TimestampKey, ts)
+	hs.set(tc3TimestampKey, ts)
 	if c.SecurityToken != "" {
-		setHeader(r.Header, tc3TokenKey, c.SecurityToken)
+		hs.set(tc3TokenKey, c.SecurityToken)
 	}
 	var db [len(tc3DateFormat)]byte
 	date := string(t.AppendFormat(db[:0], tc3DateFormat))
@@ -151,7 +152,7 @@ func (s tencentTC3Signer) signWith(ctx context.Context, r *http.Request, body []
 	auth.WriteString(tc3Terminator)
 	auth.WriteString(signed)
 	auth.Write(sig[:])
-	setHeader(r.Header, authorizationKey, auth.String())
+	hs.set(authorizationKey, auth.String())
 	if !explain {
 		return Canonical{}, nil
 	}
