@@ -328,14 +328,21 @@ func TestHMACMatchesCryptoHMAC(t *testing.T) {
 // spelling the signers used before.
 func TestSetHeaderKeysCanonical(t *testing.T) {
 	for key, was := range map[string]string{
-		contentTypeKey:       "Content-Type",
-		authorizationKey:     "Authorization",
-		tc3TimestampKey:      "X-TC-Timestamp",
-		tc3TokenKey:          "X-TC-Token",
-		acs3DateKey:          "x-acs-date",
-		acs3NonceKey:         "x-acs-signature-nonce",
-		acs3ContentSHA256Key: "x-acs-content-sha256",
-		acs3TokenKey:         "x-acs-security-token",
+		contentTypeKey:          "Content-Type",
+		authorizationKey:        "Authorization",
+		tc3TimestampKey:         "X-TC-Timestamp",
+		tc3TokenKey:             "X-TC-Token",
+		acs3DateKey:             "x-acs-date",
+		acs3NonceKey:            "x-acs-signature-nonce",
+		acs3ContentSHA256Key:    "x-acs-content-sha256",
+		acs3TokenKey:            "x-acs-security-token",
+		contentMD5Key:           "Content-MD5",
+		gatewayKeyKey:           "X-Ca-Key",
+		gatewayNonceKey:         "X-Ca-Nonce",
+		gatewayTimestampKey:     "X-Ca-Timestamp",
+		gatewayMethodKey:        "X-Ca-Signature-Method",
+		gatewaySignatureHeadKey: "X-Ca-Signature-Headers",
+		gatewaySignatureKey:     "X-Ca-Signature",
 	} {
 		if http.CanonicalHeaderKey(was) != key {
 			t.Errorf("key %q is not http.CanonicalHeaderKey(%q) = %q", key, was, http.CanonicalHeaderKey(was))
