@@ -343,6 +343,8 @@ func TestSetHeaderKeysCanonical(t *testing.T) {
 		gatewayMethodKey:        "X-Ca-Signature-Method",
 		gatewaySignatureHeadKey: "X-Ca-Signature-Headers",
 		gatewaySignatureKey:     "X-Ca-Signature",
+		bceDateKey:              "x-bce-date",
+		bceTokenKey:             "x-bce-security-token",
 	} {
 		if http.CanonicalHeaderKey(was) != key {
 			t.Errorf("key %q is not http.CanonicalHeaderKey(%q) = %q", key, was, http.CanonicalHeaderKey(was))
