@@ -177,16 +177,12 @@ func gatewayAppendStringToSign(dst []byte, method string, h http.Header, names [
 	return gatewayAppendURL(dst, path, query, form)
 }
 
-// gatewayURL is path + "?" + sorted params (form values win over query values
-// of the same key; a key's first value counts). As the official demo's
+// gatewayAppendURL appends the Url of the string to sign to dst: path +
+// "?" + sorted params (form values win over query values of the same key;
+// a key's first value counts). As the official demo's
 // SignUtil.buildResource, which tests keys and values with commons-lang
 // StringUtils.isBlank, a blank key is left out and a blank value (" "
 // included) writes the key alone; see TestGatewayBlankParams.
-func gatewayURL(path string, query, form []param) string {
-	return string(gatewayAppendURL(nil, path, query, form))
-}
-
-// gatewayAppendURL appends gatewayURL to dst.
 func gatewayAppendURL(dst []byte, path string, query, form []param) []byte {
 	if path == "" {
 		path = "/"

@@ -114,13 +114,6 @@ func hmacSum(h func() hash.Hash, key, msg []byte) []byte {
 	return m.Sum(nil)
 }
 
-// hmacSHA256 is HMAC-SHA256(key, msg).
-func hmacSHA256(key []byte, msg string) []byte {
-	var out [sha256.Size]byte
-	hmacSHA256To(&out, key, msg)
-	return out[:]
-}
-
 // hmacSHA256To sets out to HMAC-SHA256(key, msg), RFC 2104 as crypto/hmac
 // computes it (a key longer than the block is hashed first, then padded
 // with zeros), without allocating: crypto/hmac.New allocates the two

@@ -299,13 +299,18 @@ func TestHMACMatchesCryptoHMAC(t *testing.T) {
 		if want := referenceHMAC(sha256.New, key, msg); string(s256[:]) != string(want) {
 			t.Fatalf("hmacSHA256To(%x, %x) = %x, want %x", key, msg, s256, want)
 		}
-		if got, want := hmacSHA256(key, string(msg)), referenceHMAC(sha256.New, key, msg); string(got) != string(want) {
-			t.Fatalf("hmacSHA256(%x, %x) = %x, want %x", key, msg, got, want)
+		hmacSHA256To(&s256, key, string(msg))
+		if want := referenceHMAC(sha256.New, key, msg); string(s256[:]) != string(want) {
+			t.Fatalf("hmacSHA256To(%x, %q) = %x, want %x", key, msg, s256, want)
 		}
 		var s1 [sha1.Size]byte
 		hmacSHA1To(&s1, key, msg)
 		if want := referenceHMAC(sha1.New, key, msg); string(s1[:]) != string(want) {
 			t.Fatalf("hmacSHA1To(%x, %x) = %x, want %x", key, msg, s1, want)
+		}
+		hmacSHA1To(&s1, key, string(msg))
+		if want := referenceHMAC(sha1.New, key, msg); string(s1[:]) != string(want) {
+			t.Fatalf("hmacSHA1To(%x, %q) = %x, want %x", key, msg, s1, want)
 		}
 		if got, want := string(appendSHA256Hex([]byte("p"), msg)), "p"+sha256Hex(msg); got != want {
 			t.Fatalf("appendSHA256Hex = %q, want %q", got, want)
