@@ -37,7 +37,7 @@ import (
 	"encoding/base64"
 	"hash"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -80,11 +80,34 @@ func (aliyunGatewaySigner) UsesNonce() bool { return true }
 
 // Sign implements Signer.
 func (s aliyunGatewaySigner) Sign(ctx context.Context, r *http.Request, body []byte, st Stamp) error {
-	_, err := s.sign(ctx, r, body, st)
+	_, err := s.signWith(ctx, r, body, st, false)
 	return err
 }
 
 func (s aliyunGatewaySigner) sign(ctx context.Context, r *http.Request, body []byte, st Stamp) (Canonical, error) {
+	return s.signWith(ctx, r, body, st, true)
+}
+
+// Canonical keys of the headers the gateway signer sets (http.Header.Set's
+// keys).
+const (
+	contentMD5Key           = "Content-Md5"
+	gatewayKeyKey           = "X-Ca-Key"
+	gatewayNonceKey         = "X-Ca-Nonce"
+	gatewayTimestampKey     = "X-Ca-Timestamp"
+	gatewayMethodKey        = "X-Ca-Signature-Method"
+	gatewaySignatureHeadKey = "X-Ca-Signature-Headers"
+	gatewaySignatureKey     = "X-Ca-Signature"
+)
+
+// gatewaySigns reports whether a lower-case header name is one of the
+// X-Ca-* headers signed in Headers.
+func gatewaySigns(l string) bool {
+	return strings.HasPrefix(l, "x-ca-") && !contains(gatewayUnsigned, l)
+}
+
+// signWith signs r; only with explain does it return the Canonical.
+func (s aliyunGatewaySigner) signWith(ctx context.Context, r *http.Request, body []byte, st Stamp, explain bool) (Canonical, error) {
 	const scheme = SchemeAliyunGateway
 	query, form, err := signParams(r, body, scheme)
 	if err != nil {
@@ -95,90 +118,109 @@ func (s aliyunGatewaySigner) sign(ctx context.Context, r *http.Request, body []b
 		return Canonical{}, err
 	}
 	resetHeaders(r, gatewayRemoved...)
+	hs := newHeaderSetter(r.Header, 7)
 	if len(body) > 0 && !isForm(r.Header) {
-		r.Header.Set("Content-MD5", contentMD5(body))
+		hs.set(contentMD5Key, contentMD5(body))
 	}
-	r.Header.Set("X-Ca-Key", c.AccessKeyID)
-	r.Header.Set("X-Ca-Nonce", nonce)
-	r.Header.Set("X-Ca-Timestamp", strconv.FormatInt(t.UnixMilli(), 10))
-	r.Header.Set("X-Ca-Signature-Method", "HmacSHA256")
+	hs.set(gatewayKeyKey, c.AccessKeyID)
+	hs.set(gatewayNonceKey, nonce)
+	hs.set(gatewayTimestampKey, strconv.FormatInt(t.UnixMilli(), 10))
+	hs.set(gatewayMethodKey, "HmacSHA256")
 
-	hs := lowerHeaders(r.Header, func(l string) bool {
-		return strings.HasPrefix(l, "x-ca-") && !contains(gatewayUnsigned, l)
-	})
-	names := make([]string, 0, len(hs))
-	for n := range hs {
-		names = append(names, n)
+	signed := lowerHeaderList(r.Header, gatewaySigns)
+	names := make([]string, len(signed)) // sorted, as signed is
+	for i, lh := range signed {
+		names[i] = lh.name
 	}
-	sort.Strings(names)
-	sts := gatewayStringToSign(methodOf(r), r.Header, names, r.URL.Path, query, form)
-	r.Header.Set("X-Ca-Signature-Headers", strings.Join(names, ","))
-	r.Header.Set("X-Ca-Signature", gatewaySignature(sha256.New, sts, c.AccessKeySecret))
-	return Canonical{Scheme: scheme, Request: sts, StringToSign: sts, SignedHeaders: strings.Join(names, ",")}, nil
+	var buf [1024]byte
+	sts := gatewayAppendStringToSign(buf[:0], methodOf(r), r.Header, names, r.URL.Path, query, form)
+	var mac [sha256.Size]byte
+	var kb [sha256.BlockSize]byte
+	hmacSHA256To(&mac, append(kb[:0], c.AccessKeySecret...), sts)
+	var sig [44]byte // base64 of 32 bytes
+	base64.StdEncoding.Encode(sig[:], mac[:])
+	listed := strings.Join(names, ",")
+	hs.set(gatewaySignatureHeadKey, listed)
+	hs.set(gatewaySignatureKey, string(sig[:]))
+	if !explain {
+		return Canonical{}, nil
+	}
+	str := string(sts)
+	return Canonical{Scheme: scheme, Request: str, StringToSign: str, SignedHeaders: listed}, nil
 }
 
 // gatewayStringToSign builds the StringToSign. names are the signed header
 // names as listed in X-Ca-Signature-Headers; they are written sorted, each
 // "name:value\n".
 func gatewayStringToSign(method string, h http.Header, names []string, path string, query, form []param) string {
-	var b strings.Builder
-	b.WriteString(strings.ToUpper(method))
-	b.WriteByte('\n')
-	for _, n := range []string{"Accept", "Content-MD5", "Content-Type", "Date"} {
-		b.WriteString(headerValue(h, n))
-		b.WriteByte('\n')
-	}
-	sorted := append([]string(nil), names...)
-	sort.Strings(sorted)
-	for _, n := range sorted {
-		b.WriteString(n)
-		b.WriteByte(':')
-		b.WriteString(headerValue(h, n))
-		b.WriteByte('\n')
-	}
-	b.WriteString(gatewayURL(path, query, form))
-	return b.String()
+	return string(gatewayAppendStringToSign(nil, method, h, names, path, query, form))
 }
 
-// gatewayURL is path + "?" + sorted params (form values win over query values
-// of the same key; a key's first value counts). As the official demo's
+// gatewayAppendStringToSign appends gatewayStringToSign to dst.
+func gatewayAppendStringToSign(dst []byte, method string, h http.Header, names []string, path string, query, form []param) []byte {
+	dst = append(dst, strings.ToUpper(method)...)
+	dst = append(dst, '\n')
+	for _, n := range []string{"Accept", "Content-MD5", "Content-Type", "Date"} {
+		dst = append(dst, headerValue(h, n)...)
+		dst = append(dst, '\n')
+	}
+	sorted := names
+	if !slices.IsSorted(names) {
+		sorted = slices.Sorted(slices.Values(names))
+	}
+	for _, n := range sorted {
+		dst = append(dst, n...)
+		dst = append(dst, ':')
+		dst = append(dst, headerValue(h, n)...)
+		dst = append(dst, '\n')
+	}
+	return gatewayAppendURL(dst, path, query, form)
+}
+
+// gatewayAppendURL appends the Url of the string to sign to dst: path +
+// "?" + sorted params (form values win over query values of the same key;
+// a key's first value counts). As the official demo's
 // SignUtil.buildResource, which tests keys and values with commons-lang
 // StringUtils.isBlank, a blank key is left out and a blank value (" "
 // included) writes the key alone; see TestGatewayBlankParams.
-func gatewayURL(path string, query, form []param) string {
+func gatewayAppendURL(dst []byte, path string, query, form []param) []byte {
 	if path == "" {
 		path = "/"
 	}
-	vals := make(map[string]string)
-	for _, ps := range [][]param{form, query} {
-		for _, p := range ps {
-			if _, ok := vals[p.k]; !ok && !javaBlank(p.k) {
-				vals[p.k] = p.v
-			}
+	dst = append(dst, path...)
+	// The form's parameters, then the query's, sorted stably by key: the
+	// first of each key is its value.
+	var buf [16]param
+	ps := buf[:0]
+	for _, p := range form {
+		if !javaBlank(p.k) {
+			ps = append(ps, p)
 		}
 	}
-	if len(vals) == 0 {
-		return path
+	for _, p := range query {
+		if !javaBlank(p.k) {
+			ps = append(ps, p)
+		}
 	}
-	keys := make([]string, 0, len(vals))
-	for k := range vals {
-		keys = append(keys, k)
+	if len(ps) == 0 {
+		return dst
 	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(path)
-	b.WriteByte('?')
-	for i, k := range keys {
+	slices.SortStableFunc(ps, func(a, b param) int { return strings.Compare(a.k, b.k) })
+	dst = append(dst, '?')
+	for i, p := range ps {
+		if i > 0 && p.k == ps[i-1].k {
+			continue
+		}
 		if i > 0 {
-			b.WriteByte('&')
+			dst = append(dst, '&')
 		}
-		b.WriteString(k)
-		if v := vals[k]; !javaBlank(v) {
-			b.WriteByte('=')
-			b.WriteString(v)
+		dst = append(dst, p.k...)
+		if !javaBlank(p.v) {
+			dst = append(dst, '=')
+			dst = append(dst, p.v...)
 		}
 	}
-	return b.String()
+	return dst
 }
 
 // javaBlank is commons-lang StringUtils.isBlank: s is empty or made only of

@@ -6,7 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"sort"
+	"strings"
 )
 
 // aliyunTimeFormat is the UTC timestamp format of Aliyun RPC, ACS3 and BCE.
@@ -53,11 +53,17 @@ func (aliyunRPCSigner) UsesNonce() bool { return true }
 
 // Sign implements Signer.
 func (s aliyunRPCSigner) Sign(ctx context.Context, r *http.Request, body []byte, st Stamp) error {
-	_, err := s.sign(ctx, r, body, st)
+	_, err := s.signWith(ctx, r, body, st, false)
 	return err
 }
 
 func (s aliyunRPCSigner) sign(ctx context.Context, r *http.Request, body []byte, st Stamp) (Canonical, error) {
+	return s.signWith(ctx, r, body, st, true)
+}
+
+// signWith signs r; only with explain does it return the Canonical (Sign
+// does not pay for the strings it would copy).
+func (s aliyunRPCSigner) signWith(ctx context.Context, r *http.Request, body []byte, st Stamp, explain bool) (Canonical, error) {
 	const scheme = SchemeAliyunRPC
 	query, form, err := signParams(r, body, scheme)
 	if err != nil {
@@ -72,7 +78,7 @@ func (s aliyunRPCSigner) sign(ctx context.Context, r *http.Request, body []byte,
 	if err != nil {
 		return Canonical{}, err
 	}
-	kept := query[:0:0]
+	kept := make([]param, 0, len(query)+6)
 	for _, p := range query {
 		if !isRPCSignatureParam(p.k) {
 			kept = append(kept, p)
@@ -89,12 +95,29 @@ func (s aliyunRPCSigner) sign(ctx context.Context, r *http.Request, body []byte,
 		kept = append(kept, param{"SecurityToken", c.SecurityToken})
 	}
 	sortParams(kept)
-	signed := rpcSigned(kept, form)
-	sig := rpcSignature(methodOf(r), signed, c.AccessKeySecret)
-	r.URL.RawQuery = encodeParams(kept) + "&Signature=" + percentEncode(sig, false)
+	// The query sent: the sorted parameters encoded, then &Signature= and
+	// the encoded signature (28 base64 characters, 3 bytes each at most),
+	// in one buffer.
+	var q strings.Builder
+	q.Grow(encodedParamsLen(kept) + len("&Signature=") + 3*rpcSignatureLen)
+	writeEncodedParams(&q, kept)
+	canonQuery := q.String() // the signed parameters are the query's: kept is sorted already
+	if len(form) > 0 {
+		canonQuery = rpcCanonicalQuery(rpcSigned(kept, form))
+	}
+	var buf [1024]byte
+	sts := rpcAppendStringToSign(buf[:0], methodOf(r), canonQuery)
+	var sig [rpcSignatureLen]byte
+	rpcSign(&sig, sts, c.AccessKeySecret)
+	q.WriteString("&Signature=")
+	writePercentEncoded(&q, string(sig[:]), false)
+	r.URL.RawQuery = q.String()
 	r.URL.ForceQuery = false
+	if !explain {
+		return Canonical{}, nil
+	}
 	return Canonical{
-		Scheme: scheme, Request: rpcCanonicalQuery(signed), StringToSign: rpcStringToSign(methodOf(r), signed),
+		Scheme: scheme, Request: canonQuery, StringToSign: string(sts),
 	}.redact(c.SecurityToken), nil
 }
 
@@ -118,18 +141,6 @@ func rpcSigned(query, form []param) []param {
 	return append(out, form...)
 }
 
-// sortParams sorts by raw key, then raw value (as the SDKs' sorted maps do).
-func sortParams(ps []param) {
-	sort.SliceStable(ps, func(i, j int) bool {
-		if ps[i].k != ps[j].k {
-			return ps[i].k < ps[j].k
-		}
-		return ps[i].v < ps[j].v
-	})
-}
-
-func encodeParams(ps []param) string { return joinPairs(encodedPairs(ps, nil)) }
-
 // rpcCanonicalQuery is the sorted, RFC 3986-encoded k=v&… of all signed
 // parameters (the Signature parameter excluded by the caller).
 func rpcCanonicalQuery(ps []param) string {
@@ -142,14 +153,36 @@ func rpcCanonicalQuery(ps []param) string {
 // method as sent: both official SDKs sign a lower-case method as given (and
 // send it so), and so does yunrt (interop's TestRedteamFindings).
 func rpcStringToSign(method string, ps []param) string {
-	return method + "&" + percentEncode("/", false) + "&" +
-		percentEncode(rpcCanonicalQuery(ps), false)
+	return string(rpcAppendStringToSign(nil, method, rpcCanonicalQuery(ps)))
+}
+
+// rpcAppendStringToSign appends the string to sign of the canonical query
+// to dst.
+func rpcAppendStringToSign(dst []byte, method, canonQuery string) []byte {
+	dst = append(dst, method...)
+	dst = append(dst, "&%2F&"...) // "&" + percentEncode("/") + "&"
+	return appendPercentEncoded(dst, canonQuery, false)
+}
+
+// rpcSignatureLen is the length of an RPC signature, base64 (padded) of
+// the 20 bytes of an HMAC-SHA1.
+const rpcSignatureLen = (sha1.Size + 2) / 3 * 4
+
+// rpcSign sets sig to base64(HMAC-SHA1(secret + "&", sts)).
+func rpcSign(sig *[rpcSignatureLen]byte, sts []byte, secret string) {
+	var kb [sha1.BlockSize]byte
+	key := append(append(kb[:0], secret...), '&')
+	var mac [sha1.Size]byte
+	hmacSHA1To(&mac, key, sts)
+	base64.StdEncoding.Encode(sig[:], mac[:])
 }
 
 // rpcSignature is base64(HMAC-SHA1(secret + "&", StringToSign)).
 func rpcSignature(method string, ps []param, secret string) string {
-	mac := hmacSum(sha1.New, []byte(secret+"&"), []byte(rpcStringToSign(method, ps)))
-	return base64.StdEncoding.EncodeToString(mac)
+	var buf [1024]byte
+	var sig [rpcSignatureLen]byte
+	rpcSign(&sig, rpcAppendStringToSign(buf[:0], method, rpcCanonicalQuery(ps)), secret)
+	return string(sig[:])
 }
 
 // ParseAliyunRPC reads the RPC signature v1 parameters of a request received

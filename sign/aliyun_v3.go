@@ -2,10 +2,12 @@ package sign
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -44,11 +46,24 @@ func (aliyunV3Signer) UsesNonce() bool { return true }
 
 // Sign implements Signer.
 func (s aliyunV3Signer) Sign(ctx context.Context, r *http.Request, body []byte, st Stamp) error {
-	_, err := s.sign(ctx, r, body, st)
+	_, err := s.signWith(ctx, r, body, st, false)
 	return err
 }
 
 func (s aliyunV3Signer) sign(ctx context.Context, r *http.Request, body []byte, st Stamp) (Canonical, error) {
+	return s.signWith(ctx, r, body, st, true)
+}
+
+// Canonical keys of the headers ACS3 sets (http.Header.Set's keys).
+const (
+	acs3DateKey          = "X-Acs-Date"
+	acs3NonceKey         = "X-Acs-Signature-Nonce"
+	acs3ContentSHA256Key = "X-Acs-Content-Sha256"
+	acs3TokenKey         = "X-Acs-Security-Token"
+)
+
+// signWith signs r; only with explain does it return the Canonical.
+func (s aliyunV3Signer) signWith(ctx context.Context, r *http.Request, body []byte, st Stamp, explain bool) (Canonical, error) {
 	const scheme = SchemeAliyunV3
 	if err := checkRequest(r, scheme); err != nil {
 		return Canonical{}, err
@@ -68,42 +83,85 @@ func (s aliyunV3Signer) sign(ctx context.Context, r *http.Request, body []byte, 
 	}
 	resetHeaders(r, acs3Removed...)
 	payloadHash := sha256Hex(body)
-	r.Header.Set("x-acs-date", t.Format(aliyunTimeFormat))
-	r.Header.Set("x-acs-signature-nonce", nonce)
-	r.Header.Set("x-acs-content-sha256", payloadHash)
+	hs := newHeaderSetter(r.Header, 5)
+	hs.set(acs3DateKey, t.Format(aliyunTimeFormat))
+	hs.set(acs3NonceKey, nonce)
+	hs.set(acs3ContentSHA256Key, payloadHash)
 	if c.SecurityToken != "" {
-		r.Header.Set("x-acs-security-token", c.SecurityToken)
+		hs.set(acs3TokenKey, c.SecurityToken)
 	}
 
-	names, get := acs3Headers(r.Header, host)
-	canon := acs3CanonicalRequest(methodOf(r), r.URL.EscapedPath(), query, names, get, payloadHash)
-	sig := acs3Signature(canon, c.AccessKeySecret)
-	r.Header.Set("Authorization", acs3Algorithm+" Credential="+c.AccessKeyID+
-		",SignedHeaders="+strings.Join(names, ";")+",Signature="+sig)
+	names, signedHeaders := acs3Headers(r.Header)
+	get := func(n string) string { return acs3Value(signedHeaders, host, n) }
+	var cb [1024]byte
+	canon := acs3AppendCanonicalRequest(cb[:0], methodOf(r), r.URL.EscapedPath(), query, names, get, payloadHash)
+	var sb [len(acs3Algorithm) + 1 + 2*sha256.Size]byte
+	sts := acs3AppendStringToSign(sb[:0], canon)
+	var sig [2 * sha256.Size]byte
+	acs3Sign(&sig, sts, c.AccessKeySecret)
+	// ACS3-HMAC-SHA256 Credential=<id>,SignedHeaders=<names>,Signature=<sig>
+	const (
+		credential = acs3Algorithm + " Credential="
+		signed     = ",SignedHeaders="
+		signature  = ",Signature="
+	)
+	n := len(credential) + len(c.AccessKeyID) + len(signed) + len(signature) + len(sig) + len(names) - 1
+	for _, h := range names {
+		n += len(h)
+	}
+	var auth strings.Builder
+	auth.Grow(n)
+	auth.WriteString(credential)
+	auth.WriteString(c.AccessKeyID)
+	auth.WriteString(signed)
+	for i, h := range names {
+		if i > 0 {
+			auth.WriteByte(';')
+		}
+		auth.WriteString(h)
+	}
+	auth.WriteString(signature)
+	auth.Write(sig[:])
+	hs.set(authorizationKey, auth.String())
+	if !explain {
+		return Canonical{}, nil
+	}
 	return Canonical{
-		Scheme: scheme, Request: canon, StringToSign: acs3StringToSign(canon),
+		Scheme: scheme, Request: string(canon), StringToSign: string(sts),
 		SignedHeaders: strings.Join(names, ";"),
 	}.redact(c.SecurityToken), nil
 }
 
+// acs3Signs reports whether ACS3 signs a header (lower-case name) besides
+// host: content-type and every x-acs-*.
+func acs3Signs(l string) bool { return strings.HasPrefix(l, "x-acs-") || l == "content-type" }
+
 // acs3Headers returns the sorted names of the headers ACS3 signs (host,
-// content-type when present, every x-acs-*) and their canonical values.
-func acs3Headers(h http.Header, host string) ([]string, func(string) string) {
-	hs := lowerHeaders(h, func(l string) bool {
-		return strings.HasPrefix(l, "x-acs-") || l == "content-type"
-	})
+// content-type when present, every x-acs-*) and those headers but host
+// (see acs3Value).
+func acs3Headers(h http.Header) ([]string, []lowerHeader) {
+	hs := lowerHeaderList(h, acs3Signs)
 	names := make([]string, 0, len(hs)+1)
-	for n := range hs {
-		names = append(names, n)
+	for _, lh := range hs {
+		names = append(names, lh.name)
 	}
-	names = append(names, "host")
-	sort.Strings(names)
-	return names, func(n string) string {
-		if n == "host" {
-			return strings.TrimSpace(host)
+	// hs is sorted and never holds host: insert it in its place.
+	i, _ := slices.BinarySearch(names, "host")
+	return slices.Insert(names, i, "host"), hs
+}
+
+// acs3Value is the canonical value of signed header n: host trimmed, or the
+// values of n in hs as sortedJoin joins them.
+func acs3Value(hs []lowerHeader, host, n string) string {
+	if n == "host" {
+		return strings.TrimSpace(host)
+	}
+	for _, lh := range hs {
+		if lh.name == n {
+			return sortedJoin(lh.values)
 		}
-		return sortedJoin(hs[n])
 	}
+	return sortedJoin(nil)
 }
 
 // sortedJoin is ACS3's value of a header sent more than once: the trimmed
@@ -129,17 +187,26 @@ func sortedJoin(vs []string) string {
 // segment, and as the V3 documentation says); "/" when empty. See
 // TestACS3EncodedSlashInPath.
 func acs3CanonicalURI(escaped string) string {
+	return string(acs3AppendCanonicalURI(nil, escaped))
+}
+
+// acs3AppendCanonicalURI appends acs3CanonicalURI(escaped) to dst.
+func acs3AppendCanonicalURI(dst []byte, escaped string) []byte {
 	if escaped == "" {
-		return "/"
+		return append(dst, '/')
 	}
-	segs := strings.Split(escaped, "/")
-	for i, seg := range segs {
+	for {
+		seg, rest, more := strings.Cut(escaped, "/")
 		if dec, err := url.PathUnescape(seg); err == nil {
 			seg = dec
 		}
-		segs[i] = percentEncode(seg, false)
+		dst = appendPercentEncoded(dst, seg, false)
+		if !more {
+			return dst
+		}
+		dst = append(dst, '/')
+		escaped = rest
 	}
-	return strings.Join(segs, "/")
 }
 
 // acs3CanonicalRequest joins METHOD (as sent, a lower-case one too), canonical URI (of the escaped path),
@@ -147,25 +214,59 @@ func acs3CanonicalURI(escaped string) string {
 // canonical headers (one "name:value\n" each, in names' order), signed
 // header names and the hex payload hash with "\n".
 func acs3CanonicalRequest(method, path string, query []param, names []string, get func(string) string, payloadHash string) string {
-	var b strings.Builder
-	b.WriteString(method) // as sent, as darabonba-openapi signs it
-	b.WriteByte('\n')
-	b.WriteString(acs3CanonicalURI(path))
-	b.WriteByte('\n')
-	b.WriteString(queryByKey(query))
-	b.WriteByte('\n')
-	writeSignedHeaders(&b, names, get, payloadHash)
-	return b.String()
+	return string(acs3AppendCanonicalRequest(nil, method, path, query, names, get, payloadHash))
+}
+
+// acs3AppendCanonicalRequest appends acs3CanonicalRequest to dst.
+func acs3AppendCanonicalRequest(dst []byte, method, path string, query []param, names []string, get func(string) string, payloadHash string) []byte {
+	dst = append(dst, method...) // as sent, as darabonba-openapi signs it
+	dst = append(dst, '\n')
+	dst = acs3AppendCanonicalURI(dst, path)
+	dst = append(dst, '\n')
+	dst = appendQueryByKey(dst, query)
+	dst = append(dst, '\n')
+	for _, n := range names {
+		dst = append(dst, n...)
+		dst = append(dst, ':')
+		dst = append(dst, get(n)...)
+		dst = append(dst, '\n')
+	}
+	dst = append(dst, '\n')
+	for i, n := range names {
+		if i > 0 {
+			dst = append(dst, ';')
+		}
+		dst = append(dst, n...)
+	}
+	dst = append(dst, '\n')
+	return append(dst, payloadHash...)
 }
 
 // acs3StringToSign is "ACS3-HMAC-SHA256\n" + hex(sha256(canonical request)).
 func acs3StringToSign(canon string) string {
-	return acs3Algorithm + "\n" + sha256Hex([]byte(canon))
+	return string(acs3AppendStringToSign(nil, []byte(canon)))
+}
+
+// acs3AppendStringToSign appends the string to sign of canon to dst.
+func acs3AppendStringToSign(dst, canon []byte) []byte {
+	dst = append(dst, acs3Algorithm+"\n"...)
+	return appendSHA256Hex(dst, canon)
+}
+
+// acs3Sign sets sig to hex(HMAC-SHA256(secret, sts)).
+func acs3Sign(sig *[2 * sha256.Size]byte, sts []byte, secret string) {
+	var kb [sha256.BlockSize]byte
+	var mac [sha256.Size]byte
+	hmacSHA256To(&mac, append(kb[:0], secret...), sts)
+	hex.Encode(sig[:], mac[:])
 }
 
 // acs3Signature is hex(HMAC-SHA256(secret, StringToSign)).
 func acs3Signature(canon, secret string) string {
-	return hex.EncodeToString(hmacSHA256([]byte(secret), acs3StringToSign(canon)))
+	var sb [len(acs3Algorithm) + 1 + 2*sha256.Size]byte
+	var sig [2 * sha256.Size]byte
+	acs3Sign(&sig, acs3AppendStringToSign(sb[:0], []byte(canon)), secret)
+	return string(sig[:])
 }
 
 // authFields splits "k1=v1,k2=v2,…" (spaces around items allowed) into a map,
@@ -305,6 +406,10 @@ func verifyAliyunV3(r *http.Request, body []byte, secret string) (Parsed, error)
 		}
 		return sortedJoin(headerValues(r.Header, n))
 	}
-	canon := acs3CanonicalRequest(methodOf(r), r.URL.EscapedPath(), a.query, a.names, get, payloadHash)
-	return matchSignature(p, acs3Signature(canon, secret))
+	var cb [1024]byte
+	canon := acs3AppendCanonicalRequest(cb[:0], methodOf(r), r.URL.EscapedPath(), a.query, a.names, get, payloadHash)
+	var sb [len(acs3Algorithm) + 1 + 2*sha256.Size]byte
+	var sig [2 * sha256.Size]byte
+	acs3Sign(&sig, acs3AppendStringToSign(sb[:0], canon), secret)
+	return matchSignature(p, string(sig[:]))
 }

@@ -2,9 +2,11 @@ package sign
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -74,7 +76,7 @@ func bceDefaultHeader(l string) bool {
 
 // Sign implements Signer.
 func (s baiduBCESigner) Sign(ctx context.Context, r *http.Request, body []byte, st Stamp) error {
-	_, err := s.sign(ctx, r, body, st)
+	_, err := s.signLen(ctx, r, int64(len(body)), st, false)
 	return err
 }
 
@@ -84,15 +86,27 @@ func (baiduBCESigner) SignsLengthOnly(*http.Request) bool { return true }
 
 // SignLength implements LengthSigner.
 func (s baiduBCESigner) SignLength(ctx context.Context, r *http.Request, n int64, st Stamp) error {
-	_, err := s.signLen(ctx, r, n, st)
+	_, err := s.signLen(ctx, r, n, st, false)
 	return err
 }
 
 func (s baiduBCESigner) sign(ctx context.Context, r *http.Request, body []byte, st Stamp) (Canonical, error) {
-	return s.signLen(ctx, r, int64(len(body)), st)
+	return s.signLen(ctx, r, int64(len(body)), st, true)
 }
 
-func (s baiduBCESigner) signLen(ctx context.Context, r *http.Request, n int64, st Stamp) (Canonical, error) {
+// Canonical keys of the headers BCE sets (http.Header.Set's keys).
+const (
+	bceDateKey  = "X-Bce-Date"
+	bceTokenKey = "X-Bce-Security-Token"
+)
+
+// bceSigns reports whether Sign signs a lower-case header name it finds
+// in the request (content-length comes from the body's length).
+func bceSigns(l string) bool { return bceSignedHeader(l) && l != "content-length" }
+
+// signLen signs r for a body of n bytes; only with explain does it return
+// the Canonical.
+func (s baiduBCESigner) signLen(ctx context.Context, r *http.Request, n int64, st Stamp, explain bool) (Canonical, error) {
 	const scheme = SchemeBaiduBCE
 	if err := checkRequest(r, scheme); err != nil {
 		return Canonical{}, err
@@ -109,45 +123,119 @@ func (s baiduBCESigner) signLen(ctx context.Context, r *http.Request, n int64, s
 		return Canonical{}, fmt.Errorf("%w: %s: access key id contains '/'", ErrMissingCredentials, scheme)
 	}
 	resetHeaders(r, "Authorization", "x-bce-date", "x-bce-security-token")
+	hs := newHeaderSetter(r.Header, 3)
 	ts := t.Format(aliyunTimeFormat)
-	r.Header.Set("x-bce-date", ts)
+	hs.set(bceDateKey, ts)
 	if c.SecurityToken != "" {
-		r.Header.Set("x-bce-security-token", c.SecurityToken)
+		hs.set(bceTokenKey, c.SecurityToken)
 	}
-	hs := lowerHeaders(r.Header, func(l string) bool { return bceSignedHeader(l) && l != "content-length" })
-	values := make(map[string]string, len(hs)+2)
-	for n, v := range hs {
-		values[n] = joinTrimmed(v)
+	// The signed headers, name and trimmed value: those found, host, and
+	// content-length for a body (no name twice: bceSigns excludes both).
+	found := lowerHeaderList(r.Header, bceSigns)
+	var hbuf [16]bceHeader
+	headers := hbuf[:0]
+	for _, lh := range found {
+		headers = append(headers, bceHeader{lh.name, joinTrimmed(lh.values)})
 	}
-	values["host"] = strings.TrimSpace(host)
+	headers = append(headers, bceHeader{"host", strings.TrimSpace(host)})
 	if n > 0 {
-		values["content-length"] = strconv.FormatInt(n, 10)
+		headers = append(headers, bceHeader{"content-length", strconv.FormatInt(n, 10)})
 		r.ContentLength = n
 	}
-	lines, names := bceCanonicalHeaders(values)
-	canon := bceCanonicalRequest(methodOf(r), r.URL.Path, query, lines)
-	prefix := bceAuthPrefix(c.AccessKeyID, ts, s.expiration)
-	listed := strings.Join(names, ";")
-	r.Header.Set("Authorization", prefix+"/"+listed+"/"+bceSignature(c.AccessKeySecret, prefix, canon))
-	return Canonical{Scheme: scheme, Request: canon, StringToSign: canon, SignedHeaders: listed}.redact(c.SecurityToken), nil
+	var cb [1024]byte
+	canon := bceAppendCanonicalRequest(cb[:0], methodOf(r), r.URL.Path, query, headers)
+	// bce-auth-v1/{AK}/{timestamp}/{expiration}/{signed headers}/{signature}
+	var pb [256]byte
+	prefix := bceAppendAuthPrefix(pb[:0], c.AccessKeyID, ts, s.expiration)
+	var sig [2 * sha256.Size]byte
+	bceSign(&sig, c.AccessKeySecret, prefix, canon)
+	slices.SortFunc(headers, func(a, b bceHeader) int { return strings.Compare(a.name, b.name) })
+	size := len(prefix) + 1 + 1 + len(sig)
+	for _, h := range headers {
+		if h.value != "" {
+			size += len(h.name) + 1
+		}
+	}
+	var auth strings.Builder
+	auth.Grow(size)
+	auth.Write(prefix)
+	auth.WriteByte('/')
+	listedAt := auth.Len()
+	first := true
+	for _, h := range headers {
+		if h.value == "" {
+			continue
+		}
+		if !first {
+			auth.WriteByte(';')
+		}
+		first = false
+		auth.WriteString(h.name)
+	}
+	listedEnd := auth.Len()
+	auth.WriteByte('/')
+	auth.Write(sig[:])
+	a := auth.String()
+	hs.set(authorizationKey, a)
+	if !explain {
+		return Canonical{}, nil
+	}
+	str := string(canon)
+	return Canonical{Scheme: scheme, Request: str, StringToSign: str, SignedHeaders: a[listedAt:listedEnd]}.redact(c.SecurityToken), nil
 }
+
+// bceHeader is a signed header: lower-case name, trimmed value.
+type bceHeader struct{ name, value string }
 
 // bceCanonicalHeaders turns name→trimmed value into the sorted
 // "UriEncode(name):UriEncode(value)" lines (empty values left out) and the
 // sorted names signed.
 func bceCanonicalHeaders(values map[string]string) (string, []string) {
-	lines := make([]string, 0, len(values))
+	headers := make([]bceHeader, 0, len(values))
 	names := make([]string, 0, len(values))
 	for n, v := range values {
-		if v == "" {
+		headers = append(headers, bceHeader{n, v})
+		if v != "" {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return string(bceAppendCanonicalHeaders(nil, headers)), names
+}
+
+// bceAppendCanonicalHeaders appends the canonical headers of headers (see
+// bceCanonicalHeaders) to dst: the lines are sorted as strings, which is
+// not the order of their names ("a-b:…" sorts before "a:…").
+func bceAppendCanonicalHeaders(dst []byte, headers []bceHeader) []byte {
+	// Every line into one string, then the lines sorted as strings.
+	size := 0
+	for _, h := range headers {
+		if h.value != "" {
+			size += percentEncodedLen(h.name, false) + 1 + percentEncodedLen(h.value, false)
+		}
+	}
+	var all strings.Builder
+	all.Grow(size)
+	var lbuf [16]string
+	lines := lbuf[:0]
+	for _, h := range headers {
+		if h.value == "" {
 			continue
 		}
-		lines = append(lines, percentEncode(n, false)+":"+percentEncode(v, false))
-		names = append(names, n)
+		at := all.Len()
+		writePercentEncoded(&all, h.name, false)
+		all.WriteByte(':')
+		writePercentEncoded(&all, h.value, false)
+		lines = append(lines, all.String()[at:])
 	}
-	sort.Strings(lines)
-	sort.Strings(names)
-	return strings.Join(lines, "\n"), names
+	slices.Sort(lines)
+	for i, l := range lines {
+		if i > 0 {
+			dst = append(dst, '\n')
+		}
+		dst = append(dst, l...)
+	}
+	return dst
 }
 
 // bceCanonicalRequest is METHOD\nURI\nQuery\nHeaders, the method as sent
@@ -156,19 +244,62 @@ func bceCanonicalRequest(method, path string, query []param, headers string) str
 	return method + "\n" + canonicalPath(path) + "\n" + queryByPair(query) + "\n" + headers
 }
 
+// bceAppendCanonicalRequest appends the canonical request of headers to
+// dst (bceCanonicalRequest with bceAppendCanonicalHeaders).
+func bceAppendCanonicalRequest(dst []byte, method, path string, query []param, headers []bceHeader) []byte {
+	dst = append(dst, method...)
+	dst = append(dst, '\n')
+	if path == "" {
+		dst = append(dst, '/')
+	} else {
+		dst = appendPercentEncoded(dst, path, true)
+	}
+	dst = append(dst, '\n')
+	dst = append(dst, queryByPair(query)...)
+	dst = append(dst, '\n')
+	return bceAppendCanonicalHeaders(dst, headers)
+}
+
 // bceAuthPrefix is bce-auth-v1/{AK}/{timestamp}/{expirationSeconds}.
 func bceAuthPrefix(ak, ts string, exp time.Duration) string {
-	return bceVersion + "/" + ak + "/" + ts + "/" + strconv.FormatInt(int64(exp/time.Second), 10)
+	return string(bceAppendAuthPrefix(nil, ak, ts, exp))
+}
+
+// bceAppendAuthPrefix appends bceAuthPrefix to dst.
+func bceAppendAuthPrefix(dst []byte, ak, ts string, exp time.Duration) []byte {
+	dst = append(dst, bceVersion+"/"...)
+	dst = append(dst, ak...)
+	dst = append(dst, '/')
+	dst = append(dst, ts...)
+	dst = append(dst, '/')
+	return strconv.AppendInt(dst, int64(exp/time.Second), 10)
 }
 
 // bceSigningKey is hex(HMAC-SHA256(SK, prefix)), used as an ASCII key.
 func bceSigningKey(secret, prefix string) string {
-	return hex.EncodeToString(hmacSHA256([]byte(secret), prefix))
+	var kb [sha256.BlockSize]byte
+	var mac [sha256.Size]byte
+	hmacSHA256To(&mac, append(kb[:0], secret...), prefix)
+	return hex.EncodeToString(mac[:])
+}
+
+// bceSign sets sig to hex(HMAC-SHA256(signingKey, canon)), the signing key
+// hex(HMAC-SHA256(secret, prefix)).
+func bceSign[P, C string | []byte](sig *[2 * sha256.Size]byte, secret string, prefix P, canon C) {
+	var kb [sha256.BlockSize]byte
+	var mac [sha256.Size]byte
+	hmacSHA256To(&mac, append(kb[:0], secret...), prefix)
+	var key [2 * sha256.Size]byte
+	hex.Encode(key[:], mac[:])
+	hmacSHA256To(&mac, key[:], canon)
+	hex.Encode(sig[:], mac[:])
 }
 
 // bceSignature is hex(HMAC-SHA256(signingKey, canonical request)).
 func bceSignature(secret, prefix, canon string) string {
-	return hex.EncodeToString(hmacSHA256([]byte(bceSigningKey(secret, prefix)), canon))
+	var sig [2 * sha256.Size]byte
+	bceSign(&sig, secret, prefix, canon)
+	return string(sig[:])
 }
 
 type bceAuth struct {

@@ -132,7 +132,9 @@ func NewNonce() (string, error) {
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", fmt.Errorf("%w: read random bytes: %w", ErrInvalidNonce, err)
 	}
-	return hex.EncodeToString(b[:]), nil
+	var h [2 * len(b)]byte
+	hex.Encode(h[:], b[:])
+	return string(h[:]), nil
 }
 
 // resolve fills in the defaults of s for one signature.

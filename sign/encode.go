@@ -2,6 +2,7 @@ package sign
 
 import (
 	"crypto/hmac"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -18,30 +20,87 @@ import (
 // '-', '_', '.', '~') stay, every other byte becomes %XX with upper-case hex.
 // This is Aliyun's percentEncode (QueryEscape with '+'→%20, '*'→%2A,
 // %7E→'~') and Baidu's UriEncode. With keepSlash, '/' stays as well (paths).
+// It returns s itself when nothing needs encoding.
 func percentEncode(s string, keepSlash bool) string {
-	const hexdigits = "0123456789ABCDEF"
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if !unreserved(s[i], keepSlash) {
-			n++
-		}
-	}
-	if n == 0 {
+	n := percentEncodedLen(s, keepSlash)
+	if n == len(s) {
 		return s
 	}
 	var b strings.Builder
-	b.Grow(len(s) + 2*n)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if unreserved(c, keepSlash) {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hexdigits[c>>4])
-		b.WriteByte(hexdigits[c&15])
-	}
+	b.Grow(n)
+	writePercentEncoded(&b, s, keepSlash)
 	return b.String()
+}
+
+// upperHex are the digits of a percent-encoded byte.
+const upperHex = "0123456789ABCDEF"
+
+// keepTables[0][c] reports whether percentEncode keeps byte c as it is;
+// keepTables[1] also keeps '/' (keepSlash).
+var keepTables = func() (t [2][256]bool) {
+	for c := 0; c < 256; c++ {
+		t[0][c] = unreserved(byte(c), false)
+		t[1][c] = unreserved(byte(c), true)
+	}
+	return t
+}()
+
+func keepTable(keepSlash bool) *[256]bool {
+	if keepSlash {
+		return &keepTables[1]
+	}
+	return &keepTables[0]
+}
+
+// percentEncodedLen is len(percentEncode(s, keepSlash)).
+func percentEncodedLen(s string, keepSlash bool) int {
+	t := keepTable(keepSlash)
+	n := len(s)
+	for i := 0; i < len(s); i++ {
+		if !t[s[i]] {
+			n += 2
+		}
+	}
+	return n
+}
+
+// appendPercentEncoded appends percentEncode(s, keepSlash) to dst.
+func appendPercentEncoded(dst []byte, s string, keepSlash bool) []byte {
+	t := keepTable(keepSlash)
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && t[s[j]] {
+			j++
+		}
+		dst = append(dst, s[i:j]...)
+		if j == len(s) {
+			break
+		}
+		c := s[j]
+		dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
+		i = j + 1
+	}
+	return dst
+}
+
+// writePercentEncoded writes percentEncode(s, keepSlash) to b.
+func writePercentEncoded(b *strings.Builder, s string, keepSlash bool) {
+	t := keepTable(keepSlash)
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && t[s[j]] {
+			j++
+		}
+		b.WriteString(s[i:j])
+		if j == len(s) {
+			break
+		}
+		c := s[j]
+		b.WriteByte('%')
+		b.WriteByte(upperHex[c>>4])
+		b.WriteByte(upperHex[c&15])
+		i = j + 1
+	}
 }
 
 func unreserved(c byte, keepSlash bool) bool {
@@ -55,11 +114,87 @@ func hmacSum(h func() hash.Hash, key, msg []byte) []byte {
 	return m.Sum(nil)
 }
 
-func hmacSHA256(key []byte, msg string) []byte { return hmacSum(sha256.New, key, []byte(msg)) }
+// hmacSHA256To sets out to HMAC-SHA256(key, msg), RFC 2104 as crypto/hmac
+// computes it (a key longer than the block is hashed first, then padded
+// with zeros), without allocating: crypto/hmac.New allocates the two
+// digests, the pads and the HMAC itself on every call (six allocations,
+// about half the time of a short HMAC). The digest does not escape, so the
+// compiler calls it directly and keeps it on the stack; a string message is
+// copied to the digest through a stack buffer, as converting it to a
+// []byte would allocate. TestHMACMatchesCryptoHMAC compares the two on
+// random keys and messages.
+func hmacSHA256To[M string | []byte](out *[sha256.Size]byte, key []byte, msg M) {
+	var k [sha256.BlockSize]byte
+	if len(key) > len(k) {
+		sum := sha256.Sum256(key)
+		copy(k[:], sum[:])
+	} else {
+		copy(k[:], key)
+	}
+	for i := range k {
+		k[i] ^= 0x36 // ipad
+	}
+	h := sha256.New()
+	h.Write(k[:])
+	var chunk [256]byte
+	for len(msg) > 0 {
+		n := copy(chunk[:], msg)
+		h.Write(chunk[:n])
+		msg = msg[n:]
+	}
+	var inner [sha256.Size]byte
+	h.Sum(inner[:0])
+	for i := range k {
+		k[i] ^= 0x36 ^ 0x5c // opad
+	}
+	h.Reset()
+	h.Write(k[:])
+	h.Write(inner[:])
+	h.Sum(out[:0])
+}
+
+// hmacSHA1To is hmacSHA256To with SHA-1.
+func hmacSHA1To[M string | []byte](out *[sha1.Size]byte, key []byte, msg M) {
+	var k [sha1.BlockSize]byte
+	if len(key) > len(k) {
+		sum := sha1.Sum(key)
+		copy(k[:], sum[:])
+	} else {
+		copy(k[:], key)
+	}
+	for i := range k {
+		k[i] ^= 0x36
+	}
+	h := sha1.New()
+	h.Write(k[:])
+	var chunk [256]byte
+	for len(msg) > 0 {
+		n := copy(chunk[:], msg)
+		h.Write(chunk[:n])
+		msg = msg[n:]
+	}
+	var inner [sha1.Size]byte
+	h.Sum(inner[:0])
+	for i := range k {
+		k[i] ^= 0x36 ^ 0x5c
+	}
+	h.Reset()
+	h.Write(k[:])
+	h.Write(inner[:])
+	h.Sum(out[:0])
+}
 
 func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
+	var h [2 * sha256.Size]byte
+	hex.Encode(h[:], s[:])
+	return string(h[:])
+}
+
+// appendSHA256Hex appends the lower-case hex SHA-256 of b to dst.
+func appendSHA256Hex(dst, b []byte) []byte {
+	s := sha256.Sum256(b)
+	return hex.AppendEncode(dst, s[:])
 }
 
 // hostOf is the Host header value the request carries on the wire: r.Host if
@@ -77,14 +212,27 @@ func hostOf(r *http.Request) string {
 // headerValues returns the values of every header whose name equals name
 // case-insensitively, in the order net/http writes them (keys sorted).
 func headerValues(h http.Header, name string) []string {
-	var keys []string
+	var first string
+	n := 0
+	for k := range h {
+		if strings.EqualFold(k, name) {
+			if n == 0 {
+				first = k
+			}
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return nil
+	case 1:
+		return h[first]
+	}
+	keys := make([]string, 0, n)
 	for k := range h {
 		if strings.EqualFold(k, name) {
 			keys = append(keys, k)
 		}
-	}
-	if len(keys) == 1 {
-		return h[keys[0]]
 	}
 	sort.Strings(keys)
 	var out []string
@@ -152,6 +300,73 @@ func lowerHeaders(h http.Header, keep func(lower string) bool) map[string][]stri
 	return out
 }
 
+// lowerHeader is a header name, lower-cased, with its values: those of
+// every spelling of the name, in the order lowerHeaders gives them.
+type lowerHeader struct {
+	name   string
+	values []string
+}
+
+// lowerHeaderList is lowerHeaders as a list sorted by name, built without
+// a map: the values of a name sent in one spelling are h's own slice.
+func lowerHeaderList(h http.Header, keep func(lower string) bool) []lowerHeader {
+	type entry struct{ lower, key string }
+	var buf [16]entry
+	es := buf[:0]
+	for k := range h {
+		if l := lowerKey(k); keep(l) {
+			es = append(es, entry{l, k})
+		}
+	}
+	slices.SortFunc(es, func(a, b entry) int {
+		if c := strings.Compare(a.lower, b.lower); c != 0 {
+			return c
+		}
+		return strings.Compare(a.key, b.key) // lowerHeaders' order: keys sorted
+	})
+	out := make([]lowerHeader, 0, len(es))
+	for i := 0; i < len(es); {
+		j := i + 1
+		for j < len(es) && es[j].lower == es[i].lower {
+			j++
+		}
+		vs := h[es[i].key]
+		if j-i > 1 {
+			vs = nil
+			for _, e := range es[i:j] {
+				vs = append(vs, h[e.key]...)
+			}
+		}
+		out = append(out, lowerHeader{es[i].lower, vs})
+		i = j
+	}
+	return out
+}
+
+// lowerKeys maps the canonical spellings of the headers the signers set or
+// commonly meet to their lower case, which strings.ToLower would allocate.
+var lowerKeys = func() map[string]string {
+	m := make(map[string]string)
+	for _, k := range []string{
+		"Accept", "Authorization", "Content-Length", "Content-Md5", "Content-Type", "Date", "Host", "User-Agent",
+		"X-Acs-Action", "X-Acs-Version", "X-Acs-Date", "X-Acs-Signature-Nonce", "X-Acs-Content-Sha256", "X-Acs-Security-Token",
+		"X-Ca-Key", "X-Ca-Nonce", "X-Ca-Timestamp", "X-Ca-Signature-Method", "X-Ca-Signature-Headers", "X-Ca-Signature", "X-Ca-Stage",
+		"X-Bce-Date", "X-Bce-Security-Token", "X-Bce-Request-Id", "X-Bce-Content-Sha256",
+		"X-Tc-Action", "X-Tc-Version", "X-Tc-Region", "X-Tc-Timestamp", "X-Tc-Token",
+	} {
+		m[k] = strings.ToLower(k)
+	}
+	return m
+}()
+
+// lowerKey is strings.ToLower(k).
+func lowerKey(k string) string {
+	if l, ok := lowerKeys[k]; ok {
+		return l
+	}
+	return strings.ToLower(k)
+}
+
 // isForm reports whether the Content-Type is application/x-www-form-urlencoded.
 func isForm(h http.Header) bool {
 	ct := headerValue(h, "Content-Type")
@@ -187,6 +402,9 @@ func parseParams(raw string) ([]param, error) {
 		if err != nil {
 			return nil, errUnparsable
 		}
+		if out == nil {
+			out = make([]param, 0, strings.Count(raw, "&")+2) // this pair and those left
+		}
 		out = append(out, param{k, v})
 	}
 	return out, nil
@@ -219,19 +437,6 @@ func canonicalPath(p string) string {
 	return percentEncode(p, true)
 }
 
-// encodedPairs encodes every parameter as enc(k), enc(v), skipping keys for
-// which skip returns true.
-func encodedPairs(ps []param, skip func(k string) bool) []param {
-	out := make([]param, 0, len(ps))
-	for _, p := range ps {
-		if skip != nil && skip(p.k) {
-			continue
-		}
-		out = append(out, param{percentEncode(p.k, false), percentEncode(p.v, false)})
-	}
-	return out
-}
-
 // queryByKey is ACS3's canonical query: the pairs sorted by decoded key
 // (then value), then encoded, joined as k=v&…. The V3 documentation sorts
 // the names before encoding them, and darabonba-openapi sorts its query map
@@ -240,30 +445,104 @@ func encodedPairs(ps []param, skip func(k string) bool) []param {
 func queryByKey(ps []param) string {
 	s := append([]param(nil), ps...)
 	sortParams(s)
-	return joinPairs(encodedPairs(s, nil))
+	return encodeParams(s)
+}
+
+// appendQueryByKey appends queryByKey(ps) to dst.
+func appendQueryByKey(dst []byte, ps []param) []byte {
+	var buf [16]param
+	s := append(buf[:0], ps...)
+	sortParams(s)
+	return appendEncodedParams(dst, s)
+}
+
+// appendEncodedParams appends encodeParams(ps) to dst.
+func appendEncodedParams(dst []byte, ps []param) []byte {
+	for i, p := range ps {
+		if i > 0 {
+			dst = append(dst, '&')
+		}
+		dst = appendPercentEncoded(dst, p.k, false)
+		dst = append(dst, '=')
+		dst = appendPercentEncoded(dst, p.v, false)
+	}
+	return dst
+}
+
+// sortParams sorts by raw key, then raw value (as the SDKs' sorted maps do),
+// stably.
+func sortParams(ps []param) {
+	slices.SortStableFunc(ps, func(a, b param) int {
+		if c := strings.Compare(a.k, b.k); c != 0 {
+			return c
+		}
+		return strings.Compare(a.v, b.v)
+	})
+}
+
+// encodedParamsLen is len(encodeParams(ps)).
+func encodedParamsLen(ps []param) int {
+	n := 0
+	for _, p := range ps {
+		n += percentEncodedLen(p.k, false) + 1 + percentEncodedLen(p.v, false) + 1
+	}
+	if n > 0 {
+		n-- // no '&' before the first pair
+	}
+	return n
+}
+
+// writeEncodedParams writes encodeParams(ps) to b.
+func writeEncodedParams(b *strings.Builder, ps []param) {
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		writePercentEncoded(b, p.k, false)
+		b.WriteByte('=')
+		writePercentEncoded(b, p.v, false)
+	}
+}
+
+// encodeParams is enc(k)=enc(v) of every parameter, in ps' order, joined
+// with '&', built in one allocation.
+func encodeParams(ps []param) string {
+	var b strings.Builder
+	b.Grow(encodedParamsLen(ps))
+	writeEncodedParams(&b, ps)
+	return b.String()
 }
 
 // queryByPair is BCE's canonical query: the encoded "k=v" strings sorted,
 // keys equal to "authorization" (any case) left out.
 func queryByPair(ps []param) string {
-	e := encodedPairs(ps, func(k string) bool { return strings.EqualFold(k, "authorization") })
-	s := make([]string, len(e))
-	for i, p := range e {
-		s[i] = p.k + "=" + p.v
+	kept := make([]param, 0, len(ps))
+	for _, p := range ps {
+		if !strings.EqualFold(p.k, "authorization") {
+			kept = append(kept, p)
+		}
 	}
-	sort.Strings(s)
-	return strings.Join(s, "&")
-}
-
-func joinPairs(ps []param) string {
+	if len(kept) == 0 {
+		return ""
+	}
+	// Every "k=v" into one string, then the spans sorted as strings.
+	all := encodeParams(kept)
+	pairs := make([]string, 0, len(kept))
+	for i, p := range kept {
+		n := percentEncodedLen(p.k, false) + 1 + percentEncodedLen(p.v, false)
+		pairs = append(pairs, all[:n])
+		if i < len(kept)-1 {
+			all = all[n+1:]
+		}
+	}
+	slices.Sort(pairs)
 	var b strings.Builder
-	for i, p := range ps {
+	b.Grow(encodedParamsLen(kept))
+	for i, p := range pairs {
 		if i > 0 {
 			b.WriteByte('&')
 		}
-		b.WriteString(p.k)
-		b.WriteByte('=')
-		b.WriteString(p.v)
+		b.WriteString(p)
 	}
 	return b.String()
 }
@@ -303,20 +582,52 @@ func parseStamp(s string) (time.Time, bool) {
 	return t, true
 }
 
-// writeSignedHeaders writes the tail shared by ACS3 and TC3 canonical
+// appendSignedHeaders appends the tail shared by ACS3 and TC3 canonical
 // requests: "name:value\n" for each of names (value from get, in names'
 // order), an empty line, the names joined with ';', "\n" and payloadHash.
-func writeSignedHeaders(b *strings.Builder, names []string, get func(string) string, payloadHash string) {
+func appendSignedHeaders(dst []byte, names []string, get func(string) string, payloadHash []byte) []byte {
 	for _, n := range names {
-		b.WriteString(n)
-		b.WriteByte(':')
-		b.WriteString(get(n))
-		b.WriteByte('\n')
+		dst = append(dst, n...)
+		dst = append(dst, ':')
+		dst = append(dst, get(n)...)
+		dst = append(dst, '\n')
 	}
-	b.WriteByte('\n')
-	b.WriteString(strings.Join(names, ";"))
-	b.WriteByte('\n')
-	b.WriteString(payloadHash)
+	dst = append(dst, '\n')
+	for i, n := range names {
+		if i > 0 {
+			dst = append(dst, ';')
+		}
+		dst = append(dst, n...)
+	}
+	dst = append(dst, '\n')
+	return append(dst, payloadHash...)
+}
+
+// headerSetter is http.Header.Set for keys already in canonical form (see
+// TestSetHeaderKeysCanonical): it skips the canonicalisation, which
+// allocates for a key such as "X-TC-Timestamp", and takes the one-value
+// slices it stores from one allocation of n (then one each). Each slice
+// has length and capacity 1, as Set's []string{v}, so that an append to
+// one copies it.
+type headerSetter struct {
+	h    http.Header
+	free []string
+}
+
+func newHeaderSetter(h http.Header, n int) headerSetter {
+	return headerSetter{h: h, free: make([]string, n)}
+}
+
+// set is h.Set(key, v), key canonical.
+func (s *headerSetter) set(key, v string) {
+	if len(s.free) == 0 {
+		s.h[key] = []string{v}
+		return
+	}
+	vs := s.free[:1:1]
+	s.free = s.free[1:]
+	vs[0] = v
+	s.h[key] = vs
 }
 
 // plainToken reports whether s is non-empty and made only of ASCII letters,

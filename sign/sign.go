@@ -240,7 +240,9 @@ func matchSignature(p Parsed, want string) (Parsed, error) {
 // contentMD5 is the Content-MD5 value of body: base64(MD5(body)).
 func contentMD5(body []byte) string {
 	sum := md5.Sum(body)
-	return base64.StdEncoding.EncodeToString(sum[:])
+	var b [24]byte // base64 of 16 bytes
+	base64.StdEncoding.Encode(b[:], sum[:])
+	return string(b[:])
 }
 
 // checkContentMD5 fails with ErrSignatureMismatch when h carries a

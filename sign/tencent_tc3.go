@@ -2,6 +2,7 @@ package sign
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"net"
@@ -57,8 +58,10 @@ func (tencentTC3Signer) UsesNonce() bool { return false }
 
 // tc3ServiceFromHost returns the first label of host (port removed).
 func tc3ServiceFromHost(host string) string {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
+	if strings.IndexByte(host, ':') >= 0 { // SplitHostPort fails (and allocates its error) without one
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
 	}
 	first, _, _ := strings.Cut(host, ".")
 	return strings.ToLower(first)
@@ -66,11 +69,29 @@ func tc3ServiceFromHost(host string) string {
 
 // Sign implements Signer.
 func (s tencentTC3Signer) Sign(ctx context.Context, r *http.Request, body []byte, st Stamp) error {
-	_, err := s.sign(ctx, r, body, st)
+	_, err := s.signWith(ctx, r, body, st, false)
 	return err
 }
 
 func (s tencentTC3Signer) sign(ctx context.Context, r *http.Request, body []byte, st Stamp) (Canonical, error) {
+	return s.signWith(ctx, r, body, st, true)
+}
+
+// Canonical header keys of the headers TC3 sets (http.Header.Set's keys).
+const (
+	tc3TimestampKey  = "X-Tc-Timestamp"
+	tc3TokenKey      = "X-Tc-Token"
+	contentTypeKey   = "Content-Type"
+	authorizationKey = "Authorization"
+)
+
+// tc3SignedNames are the headers Sign signs, and tc3SignedHeaders their list.
+var tc3SignedNames = []string{"content-type", "host"}
+
+const tc3SignedHeaders = "content-type;host"
+
+// signWith signs r; only with explain does it return the Canonical.
+func (s tencentTC3Signer) signWith(ctx context.Context, r *http.Request, body []byte, st Stamp, explain bool) (Canonical, error) {
 	const scheme = SchemeTencentTC3
 	if err := checkRequest(r, scheme); err != nil {
 		return Canonical{}, err
@@ -94,24 +115,50 @@ func (s tencentTC3Signer) sign(ctx context.Context, r *http.Request, body []byte
 		return Canonical{}, fmt.Errorf("%w: %s: SecretId contains '/'", ErrMissingCredentials, scheme)
 	}
 	resetHeaders(r, "Authorization", "X-TC-Timestamp", "X-TC-Token")
+	hs := newHeaderSetter(r.Header, 4)
 	if !hasHeader(r.Header, "Content-Type") && methodOf(r) == http.MethodPost {
-		r.Header.Set("Content-Type", tc3DefaultType)
+		hs.set(contentTypeKey, tc3DefaultType)
 	}
 	ts := strconv.FormatInt(t.Unix(), 10)
-	r.Header.Set("X-TC-Timestamp", ts)
+	hs.set(tc3TimestampKey, ts)
 	if c.SecurityToken != "" {
-		r.Header.Set("X-TC-Token", c.SecurityToken)
+		hs.set(tc3TokenKey, c.SecurityToken)
 	}
-	names := []string{"content-type", "host"}
-	get := tc3Getter(r, host)
-	canon := tc3CanonicalRequest(methodOf(r), r.URL.RawQuery, names, get, tc3PayloadHash(r.Header, body))
-	date := t.Format(tc3DateFormat)
-	sig := tc3Signature(c.AccessKeySecret, date, service, ts, canon)
-	r.Header.Set("Authorization", tc3Algorithm+" Credential="+c.AccessKeyID+"/"+
-		tc3Scope(date, service)+", SignedHeaders="+strings.Join(names, ";")+", Signature="+sig)
+	var db [len(tc3DateFormat)]byte
+	date := string(t.AppendFormat(db[:0], tc3DateFormat))
+	var payloadHash [2 * sha256.Size]byte
+	tc3PayloadHashTo(&payloadHash, r.Header, body)
+	var cb, sb [512]byte
+	canon := tc3AppendCanonicalRequest(cb[:0], methodOf(r), r.URL.RawQuery, tc3SignedNames, func(n string) string {
+		return tc3Value(r.Header, host, n)
+	}, payloadHash[:])
+	sts := tc3AppendStringToSign(sb[:0], ts, date, service, canon)
+	var sig [2 * sha256.Size]byte
+	tc3Sign(&sig, c.AccessKeySecret, date, service, sts)
+	// TC3-HMAC-SHA256 Credential=<id>/<date>/<service>/tc3_request, SignedHeaders=content-type;host, Signature=<sig>
+	const (
+		credential = tc3Algorithm + " Credential="
+		signed     = ", SignedHeaders=" + tc3SignedHeaders + ", Signature="
+	)
+	var auth strings.Builder
+	auth.Grow(len(credential) + len(c.AccessKeyID) + 1 + len(date) + 1 + len(service) + 1 + len(tc3Terminator) + len(signed) + len(sig))
+	auth.WriteString(credential)
+	auth.WriteString(c.AccessKeyID)
+	auth.WriteByte('/')
+	auth.WriteString(date)
+	auth.WriteByte('/')
+	auth.WriteString(service)
+	auth.WriteByte('/')
+	auth.WriteString(tc3Terminator)
+	auth.WriteString(signed)
+	auth.Write(sig[:])
+	hs.set(authorizationKey, auth.String())
+	if !explain {
+		return Canonical{}, nil
+	}
 	return Canonical{
-		Scheme: scheme, Request: canon, StringToSign: tc3StringToSign(ts, date, service, canon),
-		SignedHeaders: strings.Join(names, ";"),
+		Scheme: scheme, Request: string(canon), StringToSign: string(sts),
+		SignedHeaders: tc3SignedHeaders,
 	}, nil
 }
 
@@ -131,15 +178,18 @@ func (s tencentTC3Signer) SignLength(ctx context.Context, r *http.Request, _ int
 // the hash of this constant instead of the body.
 const tc3UnsignedPayload = "UNSIGNED-PAYLOAD"
 
-// tc3PayloadHash is the hashed payload of the canonical request: the hex
-// SHA-256 of body, or of "UNSIGNED-PAYLOAD" when h carries
+// tc3PayloadHashTo sets out to the hashed payload of the canonical request:
+// the hex SHA-256 of body, or of "UNSIGNED-PAYLOAD" when h carries
 // X-TC-Content-SHA256: UNSIGNED-PAYLOAD (what tencentcloud-sdk-go does with
 // profile.UnsignedPayload).
-func tc3PayloadHash(h http.Header, body []byte) string {
+func tc3PayloadHashTo(out *[2 * sha256.Size]byte, h http.Header, body []byte) {
+	var sum [sha256.Size]byte
 	if headerValue(h, "X-TC-Content-SHA256") == tc3UnsignedPayload {
-		return sha256Hex([]byte(tc3UnsignedPayload))
+		sum = sha256.Sum256([]byte(tc3UnsignedPayload))
+	} else {
+		sum = sha256.Sum256(body)
 	}
-	return sha256Hex(body)
+	hex.Encode(out[:], sum[:])
 }
 
 // tc3Getter returns the canonical value of a signed header: trimmed, case
@@ -150,53 +200,85 @@ func tc3PayloadHash(h http.Header, body []byte) string {
 // the wire (ASCII space, tab, CR, LF only: the SDK signs a trailing U+00A0
 // and the server receives it); see TestTC3ValueTrimmedAsSent.
 func tc3Getter(r *http.Request, host string) func(string) string {
-	return func(n string) string {
-		if n == "host" {
-			return strings.TrimSpace(host)
-		}
-		vs := headerValues(r.Header, n)
-		t := make([]string, len(vs))
-		for i, v := range vs {
-			t[i] = strings.Trim(v, wireSpace)
-		}
-		return strings.Join(t, ",")
+	return func(n string) string { return tc3Value(r.Header, host, n) }
+}
+
+// tc3Value is the canonical value of signed header n (see tc3Getter):
+// host trimmed, or the values of h trimmed as sent, joined with ','. It
+// allocates only to join several values.
+func tc3Value(h http.Header, host, n string) string {
+	if n == "host" {
+		return strings.TrimSpace(host)
 	}
+	vs := headerValues(h, n)
+	switch len(vs) {
+	case 0:
+		return ""
+	case 1:
+		return strings.Trim(vs[0], wireSpace)
+	}
+	t := make([]string, len(vs))
+	for i, v := range vs {
+		t[i] = strings.Trim(v, wireSpace)
+	}
+	return strings.Join(t, ",")
 }
 
 // wireSpace is what net/http trims from a header value it writes
 // (textproto.TrimString).
 const wireSpace = " \t\r\n"
 
-func tc3Scope(date, service string) string { return date + "/" + service + "/" + tc3Terminator }
-
 // tc3CanonicalRequest is METHOD\n/\nquery\ncanonical headers\n\nsigned
 // headers\npayloadHash, headers "name:value\n" each.
 func tc3CanonicalRequest(method, rawQuery string, names []string, get func(string) string, payloadHash string) string {
-	var b strings.Builder
-	b.WriteString(strings.ToUpper(method))
-	b.WriteString("\n/\n")
-	b.WriteString(rawQuery)
-	b.WriteByte('\n')
-	writeSignedHeaders(&b, names, get, payloadHash)
-	return b.String()
+	return string(tc3AppendCanonicalRequest(nil, method, rawQuery, names, get, []byte(payloadHash)))
+}
+
+// tc3AppendCanonicalRequest appends tc3CanonicalRequest to dst.
+func tc3AppendCanonicalRequest(dst []byte, method, rawQuery string, names []string, get func(string) string, payloadHash []byte) []byte {
+	dst = append(dst, strings.ToUpper(method)...)
+	dst = append(dst, "\n/\n"...)
+	dst = append(dst, rawQuery...)
+	dst = append(dst, '\n')
+	return appendSignedHeaders(dst, names, get, payloadHash)
 }
 
 // tc3StringToSign is TC3-HMAC-SHA256\n<ts>\n<date>/<service>/tc3_request\n
 // hex(sha256(canonical request)).
 func tc3StringToSign(ts, date, service, canon string) string {
-	return tc3Algorithm + "\n" + ts + "\n" + tc3Scope(date, service) + "\n" + sha256Hex([]byte(canon))
+	return string(tc3AppendStringToSign(nil, ts, date, service, []byte(canon)))
 }
 
-// tc3SigningKey derives kSigning = HMAC(HMAC(HMAC("TC3"+key, date),
-// service), "tc3_request").
-func tc3SigningKey(secret, date, service string) []byte {
-	k := hmacSHA256([]byte("TC3"+secret), date)
-	k = hmacSHA256(k, service)
-	return hmacSHA256(k, tc3Terminator)
+// tc3AppendStringToSign appends tc3StringToSign to dst.
+func tc3AppendStringToSign(dst []byte, ts, date, service string, canon []byte) []byte {
+	dst = append(dst, tc3Algorithm+"\n"...)
+	dst = append(dst, ts...)
+	dst = append(dst, '\n')
+	dst = append(dst, date...)
+	dst = append(dst, '/')
+	dst = append(dst, service...)
+	dst = append(dst, "/"+tc3Terminator+"\n"...)
+	return appendSHA256Hex(dst, canon)
+}
+
+// tc3Sign sets sig to the hex HMAC-SHA256 of sts under the signing key
+// kSigning = HMAC(HMAC(HMAC("TC3"+secret, date), service), "tc3_request").
+func tc3Sign(sig *[2 * sha256.Size]byte, secret, date, service string, sts []byte) {
+	var kb [sha256.BlockSize]byte
+	var k [sha256.Size]byte
+	hmacSHA256To(&k, append(append(kb[:0], "TC3"...), secret...), date)
+	hmacSHA256To(&k, k[:], service)
+	hmacSHA256To(&k, k[:], tc3Terminator)
+	var mac [sha256.Size]byte
+	hmacSHA256To(&mac, k[:], sts)
+	hex.Encode(sig[:], mac[:])
 }
 
 func tc3Signature(secret, date, service, ts, canon string) string {
-	return hex.EncodeToString(hmacSHA256(tc3SigningKey(secret, date, service), tc3StringToSign(ts, date, service, canon)))
+	var sb [512]byte
+	var sig [2 * sha256.Size]byte
+	tc3Sign(&sig, secret, date, service, tc3AppendStringToSign(sb[:0], ts, date, service, []byte(canon)))
+	return string(sig[:])
 }
 
 type tc3Auth struct {
@@ -263,6 +345,14 @@ func verifyTencentTC3(r *http.Request, body []byte, secret string) (Parsed, erro
 	if err != nil {
 		return Parsed{}, err
 	}
-	canon := tc3CanonicalRequest(methodOf(r), r.URL.RawQuery, a.names, tc3Getter(r, hostOf(r)), tc3PayloadHash(r.Header, body))
-	return matchSignature(p, tc3Signature(secret, a.date, a.service, a.ts, canon))
+	var payloadHash [2 * sha256.Size]byte
+	tc3PayloadHashTo(&payloadHash, r.Header, body)
+	host := hostOf(r)
+	var cb, sb [512]byte
+	canon := tc3AppendCanonicalRequest(cb[:0], methodOf(r), r.URL.RawQuery, a.names, func(n string) string {
+		return tc3Value(r.Header, host, n)
+	}, payloadHash[:])
+	var sig [2 * sha256.Size]byte
+	tc3Sign(&sig, secret, a.date, a.service, tc3AppendStringToSign(sb[:0], a.ts, a.date, a.service, canon))
+	return matchSignature(p, string(sig[:]))
 }
