@@ -255,7 +255,7 @@ func (r *request) sign(ctx context.Context, out *http.Request, a *Attempt) error
 			return fmt.Errorf("%w: nonce: %w", ErrSign, err)
 		}
 	}
-	a.ClockSkew = r.t.ClockSkew(r.p, r.host)
+	a.ClockSkew = r.t.clockSkew(r.ep.name, r.lastNow) // the endpoint's name is the host's skewKey
 	stamp := sign.Stamp{Time: r.lastNow.Add(a.ClockSkew), Nonce: nonce}
 	var err error
 	if ls, ok := r.signer.(sign.LengthSigner); ok && !r.haveBody && r.signsLengthOnly() {

@@ -148,7 +148,12 @@ func lookupHost[V any](m map[string]V, host string) (V, bool) {
 // only applied within ±MaxClockSkew. Asking for it counts as a use of
 // the measurement (see StateLimits.IdleTTL): each signature asks.
 func (t *Transport) ClockSkew(p classify.Provider, host string) time.Duration {
-	if v, ok := t.skews.use(skewKey(p, host), t.cfg.clk.Now()); ok {
+	return t.clockSkew(skewKey(p, host), t.cfg.clk.Now())
+}
+
+// clockSkew is ClockSkew of a host's skewKey, used at now.
+func (t *Transport) clockSkew(key string, now time.Time) time.Duration {
+	if v, ok := t.skews.use(key, now); ok {
 		return time.Duration(v.Load())
 	}
 	return 0

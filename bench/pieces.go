@@ -417,6 +417,7 @@ func transportPieces(p classify.Provider) []Piece {
 		{Name: pre + "attempt-timeout", Base: bare, Ref: def, Notes: "WithPolicy(p, policy.Policy{AttemptTimeout: time.Minute}): a timer per attempt (recycled) instead of the watchdog", New: rt(true, false, yunrt.WithPolicy(p, policy.Policy{AttemptTimeout: time.Minute}))},
 		{Name: pre + "bare-deadline", Notes: "the bare MemTransport, each request with a context deadline of its own (context.WithTimeout, as http.Client.Timeout and the SDKs' timeouts set one)", New: withDeadline(false)},
 		{Name: pre + "deadline", Base: pre + "bare-deadline", Ref: def, Notes: "yunrt.New(mem), every default, each request with a context deadline of its own: the attempt's context joins the caller's (its children map, its done channel)", New: withDeadline(true)},
+		{Name: pre + "signer", Base: bare, Ref: def, Notes: "WithSigner(p, the provider's signer): yunrt signs every attempt (a deep clone, a fresh nonce and time)", New: rt(true, false, yunrt.WithSigner(p, sdkSigner(p)))},
 		{Name: pre + "bare-signed", Notes: "the bare MemTransport, the request signed as its SDK signs it (" + sdkScheme(p) + ")", New: signed(false)},
 		{Name: pre + "signed", Base: pre + "bare-signed", Ref: def, Notes: "yunrt.New(mem), every default, the request signed as its SDK signs it: its access key is found where the signature carries it", New: signed(true)},
 	}
@@ -430,14 +431,20 @@ func sdkScheme(p classify.Provider) string {
 	return "TC3: Authorization, X-TC-Timestamp"
 }
 
+// sdkSigner is the signer of p's SDK (the Aliyun RPC or Tencent TC3
+// scheme) with the bench's credentials.
+func sdkSigner(p classify.Provider) sign.Signer {
+	creds := sign.StaticCredentials{AccessKeyID: "LTAI5tBenchKeyId", AccessKeySecret: "bench-secret"}
+	if p == classify.Aliyun {
+		return sign.AliyunRPC(creds)
+	}
+	return sign.TencentTC3(creds)
+}
+
 // sdkSigned returns a copy of req signed as p's SDK signs it, with
 // pieceNow's time and a fixed nonce.
 func sdkSigned(p classify.Provider, req *http.Request) *http.Request {
-	creds := sign.StaticCredentials{AccessKeyID: "LTAI5tBenchKeyId", AccessKeySecret: "bench-secret"}
-	s := sign.TencentTC3(creds)
-	if p == classify.Aliyun {
-		s = sign.AliyunRPC(creds)
-	}
+	s := sdkSigner(p)
 	out := req.Clone(req.Context())
 	var body []byte
 	if req.GetBody != nil {

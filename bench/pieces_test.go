@@ -153,6 +153,8 @@ func TestPiecesAllocs(t *testing.T) {
 		"transport/tencent/attempt-timeout": 4,
 		"transport/tencent/bare-deadline":   10,
 		"transport/tencent/deadline":        7,
+		"transport/aliyun/signer":           11,
+		"transport/tencent/signer":          15,
 		"transport/aliyun/bare-signed":      3,
 		"transport/aliyun/signed":           4,
 		"transport/tencent/bare-signed":     5,
