@@ -225,21 +225,7 @@ func acs3AppendCanonicalRequest(dst []byte, method, path string, query []param, 
 	dst = append(dst, '\n')
 	dst = appendQueryByKey(dst, query)
 	dst = append(dst, '\n')
-	for _, n := range names {
-		dst = append(dst, n...)
-		dst = append(dst, ':')
-		dst = append(dst, get(n)...)
-		dst = append(dst, '\n')
-	}
-	dst = append(dst, '\n')
-	for i, n := range names {
-		if i > 0 {
-			dst = append(dst, ';')
-		}
-		dst = append(dst, n...)
-	}
-	dst = append(dst, '\n')
-	return append(dst, payloadHash...)
+	return appendSignedHeaders(dst, names, get, payloadHash)
 }
 
 // acs3StringToSign is "ACS3-HMAC-SHA256\n" + hex(sha256(canonical request)).

@@ -585,7 +585,7 @@ func parseStamp(s string) (time.Time, bool) {
 // appendSignedHeaders appends the tail shared by ACS3 and TC3 canonical
 // requests: "name:value\n" for each of names (value from get, in names'
 // order), an empty line, the names joined with ';', "\n" and payloadHash.
-func appendSignedHeaders(dst []byte, names []string, get func(string) string, payloadHash []byte) []byte {
+func appendSignedHeaders[H string | []byte](dst []byte, names []string, get func(string) string, payloadHash H) []byte {
 	for _, n := range names {
 		dst = append(dst, n...)
 		dst = append(dst, ':')

@@ -216,18 +216,7 @@ func TestCanonicalQueriesMatchReference(t *testing.T) {
 	for range 20000 {
 		ps := randomParams(rng)
 		orig := append([]param(nil), ps...)
-		if got, want := queryByKey(ps), referenceQueryByKey(ps); got != want {
-			t.Fatalf("queryByKey(%q) = %q, want %q", ps, got, want)
-		}
-		if got, want := queryByPair(ps), referenceQueryByPair(ps); got != want {
-			t.Fatalf("queryByPair(%q) = %q, want %q", ps, got, want)
-		}
-		if got, want := rpcCanonicalQuery(ps), referenceQueryByKey(ps); got != want {
-			t.Fatalf("rpcCanonicalQuery(%q) = %q, want %q", ps, got, want)
-		}
-		if got, want := encodeParams(ps), referenceJoinPairs(referenceEncodedPairs(ps, nil)); got != want {
-			t.Fatalf("encodeParams(%q) = %q, want %q", ps, got, want)
-		}
+		checkQueries(t, ps)
 		for i := range ps {
 			if ps[i] != orig[i] {
 				t.Fatalf("the canonical queries changed their argument: %q, was %q", ps, orig)
@@ -430,5 +419,23 @@ func TestLowerHeaderListMatchesLowerHeaders(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// checkQueries fails t unless every canonical query of ps (ACS3's, BCE's,
+// RPC's, the plain encoding) is the reference code's.
+func checkQueries(t *testing.T, ps []param) {
+	t.Helper()
+	if got, want := queryByKey(ps), referenceQueryByKey(ps); got != want {
+		t.Fatalf("queryByKey(%q) = %q, want %q", ps, got, want)
+	}
+	if got, want := queryByPair(ps), referenceQueryByPair(ps); got != want {
+		t.Fatalf("queryByPair(%q) = %q, want %q", ps, got, want)
+	}
+	if got, want := rpcCanonicalQuery(ps), referenceQueryByKey(ps); got != want {
+		t.Fatalf("rpcCanonicalQuery(%q) = %q, want %q", ps, got, want)
+	}
+	if got, want := encodeParams(ps), referenceJoinPairs(referenceEncodedPairs(ps, nil)); got != want {
+		t.Fatalf("encodeParams(%q) = %q, want %q", ps, got, want)
 	}
 }

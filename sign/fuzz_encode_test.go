@@ -53,15 +53,7 @@ func FuzzPercentEncode(f *testing.F) {
 			k, v, _ := strings.Cut(kv, "=")
 			ps = append(ps, param{k, v})
 		}
-		if got, want := queryByKey(ps), referenceQueryByKey(ps); got != want {
-			t.Fatalf("queryByKey(%q) = %q, want %q", ps, got, want)
-		}
-		if got, want := queryByPair(ps), referenceQueryByPair(ps); got != want {
-			t.Fatalf("queryByPair(%q) = %q, want %q", ps, got, want)
-		}
-		if got, want := encodeParams(ps), referenceJoinPairs(referenceEncodedPairs(ps, nil)); got != want {
-			t.Fatalf("encodeParams(%q) = %q, want %q", ps, got, want)
-		}
+		checkQueries(t, ps)
 	})
 }
 
