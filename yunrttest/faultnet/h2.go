@@ -48,7 +48,8 @@ type h2conn struct {
 	fr      *http2.Framer
 	hbuf    bytes.Buffer
 	enc     *hpack.Encoder
-	streams map[uint32]*h2stream
+	streams map[uint32]*h2stream // the streams whose request is still uploading
+	lastID  uint32               // the highest stream id a request arrived on
 
 	wmu sync.Mutex // serialises the framer's writes and any other write on conn; guards the fields below it
 	// grown is closed, and replaced, when a window grows or a stream's
@@ -142,7 +143,24 @@ func (c *h2conn) frame(f http2.Frame) bool {
 	return true
 }
 
+// headers handles a HEADERS frame. Only one on a new stream (an id above
+// every id seen) is a request's arrival. One on a stream whose request is
+// still uploading (in streams) is its trailers: not an arrival; if it
+// ends the stream, the request is complete, as with END_STREAM on DATA.
+// One on any other stream (answered, refused, or reset by the client) is
+// ignored: RFC 9113 §5.1 makes it a STREAM_CLOSED error, which the test
+// server need not send.
 func (c *h2conn) headers(f *http2.MetaHeadersFrame) bool {
+	if st := c.streams[f.StreamID]; st != nil {
+		if f.StreamEnded() {
+			return c.complete(f.StreamID, st)
+		}
+		return true
+	}
+	if f.StreamID <= c.lastID {
+		return true
+	}
+	c.lastID = f.StreamID
 	key := ""
 	for _, hf := range f.RegularFields() {
 		if hf.Name == "x-yunrt-test-key" {
