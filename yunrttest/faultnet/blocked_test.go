@@ -3,6 +3,7 @@
 package faultnet
 
 import (
+	"io"
 	"net"
 	"syscall"
 	"testing"
@@ -111,4 +112,66 @@ func TestH2ReaderNotHeldByABlockedWrite(t *testing.T) {
 	assert.Equal(t, 2, settingsAcks, "both SETTINGS are acknowledged")
 	assert.True(t, eventually(2*time.Second, func() bool { return goroutinesIn(h2Body) == 0 }), "a writer outlived its stream's reset")
 	assert.Equal(t, 1, srv.Connections())
+}
+
+// TestH2CutBodyClosesBetweenFrames: a CutBody close waits for a frame
+// another stream's writer is writing: the connection ends after whole
+// frames, and every byte the server recorded as sent reached the client.
+// The test holds the cut (stream 1's 10 bytes went) until stream 3's
+// writer is blocked in a TCP write, in the middle of a frame, then lets
+// it go and reads. Before, the close came at once and cut that frame: the
+// client got less of stream 3 than the server had recorded (the frame
+// is recorded before it is written), and a frame cut part-way.
+func TestH2CutBodyClosesBetweenFrames(t *testing.T) {
+	reached, release := make(chan struct{}), make(chan struct{})
+	srv := New(H2C, func(s *Server) {
+		s.beforeCut = func() {
+			close(reached)
+			<-release
+		}
+	})
+	defer srv.Close()
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}()
+	srv.Script("cut", Fault{Kind: CutBody, Body: trickleBody(1000), CutAt: 10})
+	srv.Script("big", Fault{Body: make([]byte, 32<<20)})
+	c := dialH2Small(t, srv, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 1 << 30})
+	defer c.conn.Close()
+	require.NoError(t, c.fr.WriteWindowUpdate(0, 1<<30))
+	c.get(1, "cut")
+	select {
+	case <-reached:
+	case <-time.After(stuck):
+		t.Fatal("the cut's 10 bytes did not go")
+	}
+	c.get(3, "big")
+	require.True(t, eventually(5*time.Second, func() bool { return goroutinesWith(h2Body, ".waitWrite(") == 1 }),
+		"stream 3's writer blocks in a write")
+	close(release)
+
+	got := map[uint32]int{}
+	require.NoError(t, c.conn.SetReadDeadline(time.Now().Add(stuck)))
+	var err error
+	for {
+		var f http2.Frame
+		if f, err = c.fr.ReadFrame(); err != nil {
+			break
+		}
+		if d, ok := f.(*http2.DataFrame); ok {
+			got[d.StreamID] += len(d.Data())
+		}
+	}
+	assert.Equal(t, io.EOF, err, "the connection ends after whole frames")
+	arr := srv.Arrivals()
+	require.Len(t, arr, 2)
+	assert.Equal(t, 10, got[1], "the cut's bytes")
+	assert.Equal(t, len(arr[0].Sent), got[1])
+	assert.Equal(t, len(arr[1].Sent), got[3], "stream 3: every byte recorded as sent went")
+	assert.True(t, eventually(2*time.Second, func() bool { return goroutinesIn(h2Body, serving) == 0 }),
+		"a writer or the connection's goroutine outlived the connection")
 }

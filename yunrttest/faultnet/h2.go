@@ -64,9 +64,10 @@ type h2conn struct {
 	streams map[uint32]*h2stream // the streams whose request is still uploading
 	lastID  uint32               // the highest stream id a request arrived on
 
-	wmu  sync.Mutex // serialises the framer's writes and any other write on conn; guards hbuf and enc
-	hbuf bytes.Buffer
-	enc  *hpack.Encoder // the HPACK state: a header block is written as soon as it is encoded
+	wmu    sync.Mutex // serialises the framer's writes and any other write on conn; guards the fields below it
+	hbuf   bytes.Buffer
+	enc    *hpack.Encoder // the HPACK state: a header block is written as soon as it is encoded
+	closed bool           // a fault closed the connection (closeConn): no more frames
 
 	fmu sync.Mutex // guards the flow-control state below it
 	// grown is closed, and replaced, when a window grows or a stream's
@@ -298,7 +299,7 @@ func (c *h2conn) complete(id uint32, st *h2stream) bool {
 		reset(c.raw)
 		return false
 	case CloseAfterRead:
-		_ = c.conn.Close()
+		c.closeConn(nil)
 		return false
 	case TLSGarbage:
 		c.write(func(*http2.Framer) error { _, err := c.raw.Write(tlsGarbage); return err })
@@ -309,8 +310,7 @@ func (c *h2conn) complete(id uint32, st *h2stream) bool {
 		c.ctl(func(fr *http2.Framer) error { return fr.WriteRSTStream(id, http2.ErrCodeRefusedStream) })
 		return true
 	case GoAwayAfter:
-		c.write(func(fr *http2.Framer) error { return fr.WriteGoAway(0, http2.ErrCodeNo, nil) })
-		_ = c.conn.Close()
+		c.closeConn(func(fr *http2.Framer) error { return fr.WriteGoAway(0, http2.ErrCodeNo, nil) })
 		return false
 	}
 	c.answer(id, st)
@@ -341,7 +341,7 @@ func (c *h2conn) head(id uint32, i, status, n int) error {
 	if err := c.flush(); err != nil {
 		return err
 	}
-	if !c.open(id) {
+	if !c.live(id) {
 		return errStopped
 	}
 	c.hbuf.Reset()
@@ -386,11 +386,38 @@ func (c *h2conn) body(id uint32, i int, f Fault, body []byte) error {
 	}
 	switch f.Kind {
 	case CutBody:
-		_ = c.conn.Close()
+		if c.s.beforeCut != nil {
+			c.s.beforeCut()
+		}
+		c.closeConn(nil)
 	case ResetMidBody:
 		return c.writeErr(func(fr *http2.Framer) error { return fr.WriteRSTStream(id, http2.ErrCodeInternal) })
 	}
 	return nil
+}
+
+// closeConn closes the connection for a fault (FIN; over TLS after a
+// close_notify), after w's frame if w is not nil (GOAWAY), and under wmu:
+// so the close comes between two frames of the connection, never inside
+// one, whatever the other streams' writers are doing, and nothing is
+// written, or recorded as sent, after it (closed). A close without wmu
+// (it was so for CutBody) cut the frame another writer was in the middle
+// of, at a point that depended on timing, after that frame had been
+// recorded as sent; over TLS it also decided, by whether a write was in
+// flight, whether the client got a close_notify. None of that is a fault
+// a test scripts: the fault's cut is of its own stream (CutBody's CutAt
+// bytes have gone, whole, when it closes), and its effect on the other
+// streams is that the connection ends. The cost: the close waits for a
+// write in progress, which, if the client does not read, waits for the
+// client (the client could read nothing past that write anyway).
+func (c *h2conn) closeConn(w func(fr *http2.Framer) error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if w != nil {
+		_ = w(c.fr)
+	}
+	c.closed = true
+	_ = c.conn.Close()
 }
 
 // failed closes the connection after a writer's failed write (err, not
@@ -526,13 +553,13 @@ func (c *h2conn) forgetWindow(id uint32) {
 	c.signal()
 }
 
-// open reports whether stream id still has its window (the client did
-// not reset it) and the connection goes on.
-func (c *h2conn) open(id uint32) bool {
+// live reports (wmu held) whether stream id still has its window (the
+// client did not reset it) and the connection goes on.
+func (c *h2conn) live(id uint32) bool {
 	c.fmu.Lock()
 	defer c.fmu.Unlock()
 	_, ok := c.wins[id]
-	return ok && !c.ended()
+	return ok && !c.closed && !c.ended()
 }
 
 // send writes data on stream id as DATA frames, the last ending the
@@ -587,12 +614,13 @@ func (c *h2conn) sendFrame(id uint32, data []byte, end bool, record func([]byte)
 // take sizes the next DATA frame of stream id, of at most size bytes,
 // within the client's windows and maximum frame size, and takes its
 // bytes from the windows (0 when either window is spent); errStopped when
-// the stream's window was forgotten or the connection ended.
+// the stream's window was forgotten or the connection ended or was
+// closed by a fault. wmu is held.
 func (c *h2conn) take(id uint32, size int) (int, error) {
 	c.fmu.Lock()
 	defer c.fmu.Unlock()
 	w, open := c.wins[id]
-	if !open || c.ended() {
+	if !open || c.closed || c.ended() {
 		return 0, errStopped
 	}
 	n := int(max(0, min(int64(size), int64(c.maxFrame), c.connWin, w)))
