@@ -131,10 +131,14 @@ func (c *h2conn) end() {
 // reports whether w succeeded.
 func (c *h2conn) write(w func(fr *http2.Framer) error) bool { return c.writeErr(w) == nil }
 
-// writeErr is write returning w's error.
+// writeErr is write returning w's error; errStopped, running nothing,
+// once a fault closed the connection (closeConn).
 func (c *h2conn) writeErr(w func(fr *http2.Framer) error) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	if c.closed {
+		return errStopped
+	}
 	return w(c.fr)
 }
 
@@ -173,8 +177,12 @@ func (c *h2conn) control() {
 // queue is taken under wmu, by the control writer and by an answer's
 // HEADERS (head) alike, so that the reader's frames queued before a
 // stream's answer began (the WINDOW_UPDATE for its upload, say) go
-// before that answer, as when the reader wrote them itself.
+// before that answer, as when the reader wrote them itself. Once a fault
+// closed the connection it writes nothing and returns errStopped.
 func (c *h2conn) flush() error {
+	if c.closed {
+		return errStopped
+	}
 	c.qmu.Lock()
 	q := c.queue
 	c.queue = nil
@@ -333,8 +341,9 @@ func (c *h2conn) answer(id uint32, st *h2stream) {
 // n), after the reader's queued frames (flush), and records n as arrival
 // i's Declared before it writes them (the client may read them at once).
 // It returns errStopped, writing no HEADERS, when the client reset the
-// stream or the connection ended first. The header block is encoded under wmu: HPACK's dynamic table
-// needs the blocks written in the order they were encoded.
+// stream or the connection ended first. The header block is encoded
+// under wmu: HPACK's dynamic table needs the blocks written in the order
+// they were encoded.
 func (c *h2conn) head(id uint32, i, status, n int) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
