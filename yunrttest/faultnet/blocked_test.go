@@ -16,10 +16,12 @@ import (
 
 // dialH2Small is dialH2 with a client socket whose receive buffer is
 // 16 KiB from before the connection is made, so that its TCP window is
-// small from the start: a buffer shrunk after the handshake (SetReadBuffer)
-// does not shrink the window the client already advertised, and the
-// segments it can no longer hold are dropped and resent after ever longer
-// timeouts once the client reads again (seconds).
+// small from the start. With the buffer shrunk after the handshake
+// (SetReadBuffer, as TestH2ConnEndClosesUnderAStuckWrite does, which
+// never reads again) a client that reads again after the server's write
+// blocked waited seconds between segments (10 s read deadlines expired;
+// the window it had advertised no longer fitted its buffer, it seems);
+// set before, the same reads of some 3.6 MB take milliseconds.
 func dialH2Small(t *testing.T, srv *Server, settings ...http2.Setting) *h2client {
 	t.Helper()
 	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
