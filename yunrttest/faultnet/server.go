@@ -80,7 +80,9 @@ const (
 	// CutBody acts, answers with Content-Length len(Body), sends CutAt
 	// bytes of the body, then closes (FIN). Over HTTP/2 the CutAt bytes go
 	// as the client's windows let them, and the close follows the last of
-	// them (none if the client resets the stream first).
+	// them (none if the client resets the stream first) and comes between
+	// two frames: another stream's frame being written is finished first,
+	// and nothing goes after the close.
 	CutBody
 	// ResetMidBody is CutBody ending with an RST.
 	ResetMidBody
@@ -183,6 +185,11 @@ type Server struct {
 	perKey    map[string]int
 	performed map[string]int
 	connCount int
+
+	// beforeCut, set by a test (an Option of its own), runs in an HTTP/2
+	// CutBody writer after its CutAt bytes went, before it closes the
+	// connection.
+	beforeCut func()
 }
 
 // Option configures a Server.

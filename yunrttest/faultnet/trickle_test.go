@@ -175,7 +175,13 @@ func dialH2(t *testing.T, srv *Server, settings ...http2.Setting) *h2client {
 	require.Equal(t, H2C, srv.Proto())
 	conn, err := net.Dial("tcp", srv.Host())
 	require.NoError(t, err)
-	_, err = io.WriteString(conn, http2.ClientPreface)
+	return h2Over(t, conn, settings...)
+}
+
+// h2Over is dialH2 on conn, a connection to the server.
+func h2Over(t *testing.T, conn net.Conn, settings ...http2.Setting) *h2client {
+	t.Helper()
+	_, err := io.WriteString(conn, http2.ClientPreface)
 	require.NoError(t, err)
 	c := &h2client{t: t, conn: conn, fr: http2.NewFramer(conn, conn)}
 	c.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
