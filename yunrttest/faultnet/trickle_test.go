@@ -493,3 +493,36 @@ func TestH2FailedWriteClosesTheConnection(t *testing.T) {
 		})
 	}
 }
+
+// TestH2ResetAfterTheTrickleEnded: a client may reset a stream whose
+// trickle has ended (its RST_STREAM crossed the last DATA frame): the
+// reader then looks for the trickle's stop while nothing but the
+// trickles' lock orders it after the trickle's own cleanup (the client's
+// frames travel over TCP, which the race detector does not see). Under
+// -race it fails when stopTrickle's lock is taken away; the connection
+// goes on serving.
+func TestH2ResetAfterTheTrickleEnded(t *testing.T) {
+	srv := New(H2C)
+	defer srv.Close()
+	srv.Script("a", Fault{Kind: TrickleBody, Body: []byte("abc"), Interval: time.Millisecond})
+	c := dialH2(t, srv)
+	defer c.conn.Close()
+	c.request(1, "a")
+	var got []byte
+	for f := (*http2.DataFrame)(nil); f == nil || !f.StreamEnded(); {
+		f, _ = c.data()
+		got = append(got, f.Data()...)
+	}
+	require.Equal(t, "abc", string(got))
+	require.True(t, eventually(2*time.Second, func() bool { return goroutinesIn(h2Trickle) == 0 }), "the trickle ended")
+	require.NoError(t, c.fr.WriteRSTStream(1, http2.ErrCodeCancel))
+	require.NoError(t, c.fr.WritePing(false, [8]byte{7}))
+	for {
+		fr, err := c.fr.ReadFrame()
+		require.NoError(t, err, "the connection goes on after the late reset")
+		if p, ok := fr.(*http2.PingFrame); ok && p.IsAck() {
+			assert.Equal(t, [8]byte{7}, p.Data)
+			break
+		}
+	}
+}
