@@ -412,15 +412,15 @@ func TestH2EndedStreamsForgotten(t *testing.T) {
 }
 
 func endedStreamsForgotten(t *testing.T, kind Kind) {
-	const warm, n = 50, 2000
+	const warm, n, rounds = 50, 2000, 5
 	srv := New(H2C)
 	defer srv.Close()
 	// The key "" and an empty body, and room for every request's record
 	// made beforehand: the server's own record of the requests does not
 	// grow the heap.
-	srv.Script("", slices.Repeat([]Fault{{Kind: kind, Body: []byte{}}}, warm+n)...)
+	srv.Script("", slices.Repeat([]Fault{{Kind: kind, Body: []byte{}}}, warm+rounds*n)...)
 	srv.mu.Lock()
-	srv.arrivals = make([]Arrival, 0, warm+n)
+	srv.arrivals = make([]Arrival, 0, warm+rounds*n)
 	srv.mu.Unlock()
 	c := dialH2(t, srv)
 	defer c.conn.Close()
@@ -444,11 +444,17 @@ func endedStreamsForgotten(t *testing.T, kind Kind) {
 	}
 	run(warm)
 	objects, bytes := live()
-	run(n)
+	run(rounds * n)
 	objects2, bytes2 := live()
-	t.Logf("over %d streams the live heap grew by %d objects, %d bytes", n, objects2-objects, bytes2-bytes)
+	// State kept per ended stream (an entry of a map: a window's kept
+	// cost about 30 B a stream, measured) grows with the streams:
+	// over rounds×n of them, past what a buffer or pool the runtime or
+	// the race detector grows once may add (up to 33 KB seen, under -race;
+	// the test failed once at 2,000 streams and 16 KB, with nothing held),
+	// whatever the steps a map grows by.
+	t.Logf("over %d streams the live heap grew by %d objects, %d bytes", rounds*n, objects2-objects, bytes2-bytes)
 	assert.Less(t, objects2-objects, int64(n/4), "the connection holds objects of ended streams")
-	assert.Less(t, bytes2-bytes, int64(8*n), "the connection holds state of ended streams")
+	assert.Less(t, bytes2-bytes, int64(8*rounds*n), "the connection holds state of ended streams")
 }
 
 // TestH2FailedWriteClosesTheConnection: a body writer whose write fails
