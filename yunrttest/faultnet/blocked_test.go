@@ -3,6 +3,7 @@
 package faultnet
 
 import (
+	"errors"
 	"io"
 	"net"
 	"syscall"
@@ -176,4 +177,32 @@ func TestH2CutBodyClosesBetweenFrames(t *testing.T) {
 	assert.Equal(t, len(arr[1].Sent), got[3], "stream 3: every byte recorded as sent went")
 	assert.True(t, eventually(2*time.Second, func() bool { return goroutinesIn(h2Body, serving) == 0 }),
 		"a writer or the connection's goroutine outlived the connection")
+}
+
+// TestH2QueuedControlFramesBounded: a client that sends PINGs and reads
+// none of their acknowledgements (while a writer is blocked, so the
+// control writer cannot write them either) loses its connection once
+// maxQueued acknowledgements wait, as with net/http's own server, instead
+// of growing the server's queue without end; no goroutine of the
+// connection is left.
+func TestH2QueuedControlFramesBounded(t *testing.T) {
+	srv := New(H2C)
+	defer srv.Close()
+	srv.Script("wait", Fault{Body: trickleBody(100)})
+	srv.Script("big", Fault{Body: make([]byte, 32<<20)})
+	c := blockedWrite(t, srv)
+	for i := 0; i <= maxQueued; i++ {
+		require.NoError(t, c.fr.WritePing(false, [8]byte{byte(i)}), "ping %d", i)
+	}
+	// The server ends the connection without the client reading a byte:
+	// its reader, control writer and body writers all stop.
+	assert.True(t, eventually(5*time.Second, func() bool {
+		return goroutinesWith("(*Server).serveH2(") == 0 && goroutinesWith("(*h2conn).control(") == 0 && goroutinesIn(h2Body) == 0
+	}), "the connection goes on with %d acknowledgements queued", maxQueued)
+	// The client sees its end (EOF, or a reset for the bytes it left
+	// unread) once it reads again.
+	require.NoError(t, c.conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+	_, err := io.Copy(io.Discard, c.conn)
+	var ne net.Error
+	assert.False(t, errors.As(err, &ne) && ne.Timeout(), "the connection was not ended: %v", err)
 }

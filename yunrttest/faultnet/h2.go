@@ -47,8 +47,8 @@ var errStopped = errors.New("faultnet: stream reset or connection ended")
 // served, while a body waits for the client's flow-control window,
 // trickles, or is blocked in a write. Only the faults that end the
 // connection (GOAWAY, TLS garbage, the closes) write from the reader. The
-// queue is not bounded: a client that sends PINGs and reads nothing grows
-// it until it reads or goes, which a test server can afford.
+// queue holds at most maxQueued frames: a client that sends PINGs and
+// reads nothing loses its connection, as with net/http's server.
 //
 // Two locks: wmu serialises the writes on the connection; fmu guards the
 // flow-control state and is never held across a write, so that the reader
@@ -142,16 +142,32 @@ func (c *h2conn) writeErr(w func(fr *http2.Framer) error) error {
 	return w(c.fr)
 }
 
+// maxQueued bounds the reader's frames waiting for the control writer,
+// as net/http's own HTTP/2 server bounds its queued control frames
+// (x/net/http2's maxQueuedControlFrames): a client that sends PINGs,
+// SETTINGS or DATA and never reads its acknowledgements loses its
+// connection instead of growing the server's memory.
+const maxQueued = 10000
+
 // ctl queues w, a frame of the reader's, for the control writer: the
-// reader does not wait for the write.
-func (c *h2conn) ctl(w func(fr *http2.Framer) error) {
+// reader does not wait for the write. It reports false, queueing
+// nothing, when maxQueued frames wait already: the connection is then
+// to end.
+func (c *h2conn) ctl(w func(fr *http2.Framer) error) bool {
 	c.qmu.Lock()
-	c.queue = append(c.queue, w)
+	full := len(c.queue) >= maxQueued
+	if !full {
+		c.queue = append(c.queue, w)
+	}
 	c.qmu.Unlock()
+	if full {
+		return false
+	}
 	select {
 	case c.queued <- struct{}{}:
 	default: // a token is there already: the control writer will look
 	}
+	return true
 }
 
 // control is the control writer: it writes the reader's queued frames
@@ -200,14 +216,14 @@ func (c *h2conn) frame(f http2.Frame) bool {
 	switch f := f.(type) {
 	case *http2.SettingsFrame:
 		if !f.IsAck() {
-			c.settings(f)
+			return c.settings(f)
 		}
 	case *http2.WindowUpdateFrame:
 		c.windowUpdate(f.StreamID, f.Increment)
 	case *http2.PingFrame:
 		if !f.IsAck() {
 			data := f.Data
-			c.ctl(func(fr *http2.Framer) error { return fr.WritePing(true, data) })
+			return c.ctl(func(fr *http2.Framer) error { return fr.WritePing(true, data) })
 		}
 	case *http2.MetaHeadersFrame:
 		return c.headers(f)
@@ -273,12 +289,14 @@ func (c *h2conn) data(f *http2.DataFrame) bool {
 	if n > 0 {
 		// Keep the client's window open: the server reads everything.
 		id := f.StreamID
-		c.ctl(func(fr *http2.Framer) error {
+		if !c.ctl(func(fr *http2.Framer) error {
 			if err := fr.WriteWindowUpdate(0, uint32(n)); err != nil {
 				return err
 			}
 			return fr.WriteWindowUpdate(id, uint32(n))
-		})
+		}) {
+			return false
+		}
 	}
 	if !c.cutUpload(st) {
 		return false
@@ -315,8 +333,7 @@ func (c *h2conn) complete(id uint32, st *h2stream) bool {
 		return false
 	case RefuseStream:
 		c.forgetWindow(id)
-		c.ctl(func(fr *http2.Framer) error { return fr.WriteRSTStream(id, http2.ErrCodeRefusedStream) })
-		return true
+		return c.ctl(func(fr *http2.Framer) error { return fr.WriteRSTStream(id, http2.ErrCodeRefusedStream) })
 	case GoAwayAfter:
 		c.closeConn(func(fr *http2.Framer) error { return fr.WriteGoAway(0, http2.ErrCodeNo, nil) })
 		return false
@@ -504,7 +521,7 @@ func (c *h2conn) forgetTrickle(id uint32) {
 // acknowledgement: a writer sizes its frame and writes it in one hold of
 // wmu, and the acknowledgement is written under wmu after the new values
 // were applied.
-func (c *h2conn) settings(f *http2.SettingsFrame) {
+func (c *h2conn) settings(f *http2.SettingsFrame) bool {
 	c.fmu.Lock()
 	_ = f.ForeachSetting(func(set http2.Setting) error {
 		switch set.ID {
@@ -523,7 +540,7 @@ func (c *h2conn) settings(f *http2.SettingsFrame) {
 	})
 	c.signal()
 	c.fmu.Unlock()
-	c.ctl(func(fr *http2.Framer) error { return fr.WriteSettingsAck() })
+	return c.ctl(func(fr *http2.Framer) error { return fr.WriteSettingsAck() })
 }
 
 // windowUpdate adds n to the connection's window (id 0) or to stream
