@@ -32,7 +32,6 @@ func (r *request) prepareBody() error {
 			return err
 		}
 		r.buffered, r.haveBody = buf, true
-		r.getBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
 		return nil
 	}
 	if req.GetBody != nil {
@@ -55,7 +54,6 @@ func (r *request) prepareBody() error {
 	req.Body.Close()
 	r.bodyGiven = true
 	r.buffered, r.haveBody = buf, true
-	r.getBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
 	return nil
 }
 
@@ -128,7 +126,18 @@ func (r *request) setBody(out *http.Request, n int) error {
 		out.Body = &multiReadCloser{r: io.MultiReader(bytes.NewReader(r.buffered), req.Body), c: req.Body}
 		out.GetBody = nil
 		return nil
-	case n == 1 && !r.haveBody:
+	case r.haveBody:
+		// A new reader of the held body each attempt, of the kind net/http
+		// sends with its headers in one write (a *bytes.Reader in a
+		// NopCloser). GetBody, which lets net/http send it again on its
+		// own, is made only for a read (build takes a write's away).
+		out.Body = io.NopCloser(bytes.NewReader(r.buffered))
+		out.ContentLength = int64(len(r.buffered))
+		if r.info.Kind == classify.Read {
+			out.GetBody = replay(r.buffered)
+		}
+		return nil
+	case n == 1:
 		return nil // the clone shares the caller's body, as net/http expects
 	}
 	b, err := r.getBody()
@@ -136,10 +145,12 @@ func (r *request) setBody(out *http.Request, n int) error {
 		return err
 	}
 	out.Body, out.GetBody = b, r.getBody
-	if r.haveBody {
-		out.ContentLength = int64(len(r.buffered))
-	}
 	return nil
+}
+
+// replay returns a GetBody of buf.
+func replay(buf []byte) func() (io.ReadCloser, error) {
+	return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
 }
 
 type multiReadCloser struct {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 
 	"github.com/yunrt/yunrt/classify"
@@ -113,7 +112,6 @@ func (r *request) prepareToken() {
 	}
 	buf := tencentWithToken(r.buffered, c.token)
 	r.buffered = buf
-	r.getBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(buf)), nil }
 	r.tokenSent = true
 }
 

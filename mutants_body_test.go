@@ -3,6 +3,7 @@ package yunrt
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -143,6 +144,48 @@ func TestCallerBodyClosedOnceOnEveryBodyPath(t *testing.T) {
 			if tt.signed {
 				assert.Equal(t, [][]byte{payload}, signer.bodies, "the signer got the whole body")
 			}
+		})
+	}
+}
+
+// TestHeldBodyGetBodyForReadsOnly: an attempt that sends a held body (a
+// body without GetBody, buffered) carries a GetBody yielding that body
+// when the request is a read, so that net/http may send it again on its
+// own (on a keep-alive connection the server closed), and none when it is
+// a write, which only yunrt sends again; its body is the kind net/http
+// writes with the headers (a *bytes.Reader in a NopCloser).
+func TestHeldBodyGetBodyForReadsOnly(t *testing.T) {
+	const payload = `{"Limit":10}`
+	for _, read := range []bool{true, false} {
+		t.Run("read="+strconv.FormatBool(read), func(t *testing.T) {
+			var getBody func() (io.ReadCloser, error)
+			var body io.ReadCloser
+			base := rtFunc(func(r *http.Request) (*http.Response, error) {
+				getBody, body = r.GetBody, r.Body
+				return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+					Body: io.NopCloser(bytes.NewReader([]byte(`{}`))), ContentLength: 2, Request: r}, nil
+			})
+			tr := New(base)
+			req, err := http.NewRequest(http.MethodPost, "https://sms.tencentcloudapi.com/", plainBody{bytes.NewReader([]byte(payload))})
+			require.NoError(t, err)
+			req.Header.Set("X-TC-Action", "SendSms") // a write
+			if read {
+				req.Header.Set("X-TC-Action", "DescribeSmsSignList")
+			}
+			resp, err := tr.RoundTrip(req)
+			require.NoError(t, err)
+			_ = resp.Body.Close()
+			assert.Equal(t, "io.nopCloserWriterTo", fmt.Sprintf("%T", body), "a body net/http knows is in memory")
+			if !read {
+				assert.Nil(t, getBody, "a write's attempt carries no GetBody")
+				return
+			}
+			require.NotNil(t, getBody, "a read's attempt carries a GetBody")
+			rc, err := getBody()
+			require.NoError(t, err)
+			b, err := io.ReadAll(rc)
+			require.NoError(t, err)
+			assert.Equal(t, payload, string(b))
 		})
 	}
 }

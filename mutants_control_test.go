@@ -3,7 +3,9 @@ package yunrt
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -148,13 +150,16 @@ func TestPrepareToken(t *testing.T) {
 			assert.Equal(t, tt.wantSent, r.tokenSent)
 			assert.Equal(t, tt.wantBody, string(r.buffered))
 			if tt.p == classify.Tencent && tt.wantSent {
-				require.NotNil(t, r.getBody)
-				rc, err := r.getBody()
-				require.NoError(t, err)
-				var got bytes.Buffer
-				_, err = got.ReadFrom(rc)
-				require.NoError(t, err)
-				assert.Equal(t, tt.wantBody, got.String(), "every attempt's body")
+				req.Body = io.NopCloser(strings.NewReader(tt.body))
+				for n := 1; n <= 2; n++ {
+					out := req.Clone(req.Context())
+					require.NoError(t, r.setBody(out, n))
+					var got bytes.Buffer
+					_, err = got.ReadFrom(out.Body)
+					require.NoError(t, err)
+					assert.Equal(t, tt.wantBody, got.String(), "attempt %d's body", n)
+					assert.Equal(t, int64(len(tt.wantBody)), out.ContentLength, "attempt %d's length", n)
+				}
 			}
 		})
 	}

@@ -35,7 +35,7 @@ type request struct {
 	sharedKey   string // the store key of the request's scope (sharedScope), once made
 
 	// Body.
-	getBody    func() (io.ReadCloser, error) // nil: no body to resend
+	getBody    func() (io.ReadCloser, error) // the caller's GetBody, for a body not held (haveBody: the held one is read anew); nil: none
 	single     bool                          // the body can be sent only once
 	buffered   []byte                        // the body when read (bounded)
 	haveBody   bool                          // buffered holds the whole body
