@@ -369,12 +369,60 @@ func lowerKey(k string) string {
 
 // isForm reports whether the Content-Type is application/x-www-form-urlencoded.
 func isForm(h http.Header) bool {
-	ct := headerValue(h, "Content-Type")
-	if ct == "" {
-		return false
+	return isFormType(headerValue(h, "Content-Type"))
+}
+
+// formType is the media type of a form body.
+const formType = "application/x-www-form-urlencoded"
+
+// isFormType reports whether mime.ParseMediaType reads ct as formType
+// without an error, without its allocations where its answer is known
+// from an ASCII type: a type other than formType is not a form whatever
+// its parameters say, and formType without parameters is one. A type with
+// other bytes, and formType with parameters (which may be malformed), are
+// parsed: ParseMediaType lowers the type with strings.ToLower, under which
+// some other characters become ASCII letters ('İ' becomes 'i'; the
+// property test found it: TestIsFormTypeMatchesParseMediaType).
+func isFormType(ct string) bool {
+	base, _, params := strings.Cut(ct, ";")
+	if ascii(base) {
+		if !asciiFoldIs(strings.TrimSpace(base), formType) {
+			return false
+		}
+		if !params {
+			return true
+		}
 	}
 	mt, _, err := mime.ParseMediaType(ct)
-	return err == nil && mt == "application/x-www-form-urlencoded"
+	return err == nil && mt == formType
+}
+
+// ascii reports whether s is all ASCII.
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiFoldIs reports whether s is lower, a lower-case ASCII string, but
+// for the case of ASCII letters.
+func asciiFoldIs(s, lower string) bool {
+	if len(s) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // param is one decoded query or form parameter.

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"hash"
 	"math/rand/v2"
+	"mime"
 	"net/http"
 	"sort"
 	"strings"
@@ -437,5 +438,57 @@ func checkQueries(t *testing.T, ps []param) {
 	}
 	if got, want := encodeParams(ps), referenceJoinPairs(referenceEncodedPairs(ps, nil)); got != want {
 		t.Fatalf("encodeParams(%q) = %q, want %q", ps, got, want)
+	}
+}
+
+// referenceIsFormType is isForm's test before isFormType: the media type
+// as mime.ParseMediaType reads it.
+func referenceIsFormType(ct string) bool {
+	if ct == "" {
+		return false
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/x-www-form-urlencoded"
+}
+
+// randomContentType draws a Content-Type near the form's media type:
+// its letters in any case, characters that fold or lower to ASCII letters
+// (ſ, K, İ), spaces of both kinds, and parameters well and badly formed.
+func randomContentType(rng *rand.Rand) string {
+	bases := []string{formType, "APPLICATION/X-WWW-FORM-URLENCODED", "application/json", "Application/X-Www-Form-Urlencoded",
+		"application/x-www-form-urlencodeſ", "application/x-www-form-urlencoded\u212a", "", "text/plain", "application/x-www-form"}
+	b := []byte(bases[rng.IntN(len(bases))])
+	for range rng.IntN(3) { // change a character
+		if len(b) == 0 {
+			break
+		}
+		i := rng.IntN(len(b))
+		alts := []string{"S", "ſ", "K", "İ", "\u00a0", " ", ";", "/", "x"}
+		b = append(b[:i], append([]byte(alts[rng.IntN(len(alts))]), b[i+1:]...)...)
+	}
+	pads := []string{"", " ", "\t", "\u00a0", "\u0085"}
+	s := pads[rng.IntN(len(pads))] + string(b) + pads[rng.IntN(len(pads))]
+	params := []string{"", ";", "; charset=utf-8", ";charset=UTF-8", "; charset", "; =x", `; a="b;c"`, "; a=b; a=c", "; a=b;", "; é=1"}
+	return s + params[rng.IntN(len(params))]
+}
+
+// TestIsFormTypeMatchesParseMediaType: isFormType, which parses only a
+// form's parameters, answers as mime.ParseMediaType does for every
+// Content-Type drawn.
+func TestIsFormTypeMatchesParseMediaType(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	forms := 0
+	for range 50000 {
+		ct := randomContentType(rng)
+		want := referenceIsFormType(ct)
+		if want {
+			forms++
+		}
+		if got := isFormType(ct); got != want {
+			t.Fatalf("isFormType(%q) = %v, mime.ParseMediaType says %v", ct, got, want)
+		}
+	}
+	if forms < 1000 {
+		t.Fatalf("only %d of the drawn types are forms: the test draws too few", forms)
 	}
 }

@@ -69,3 +69,17 @@ func FuzzACS3CanonicalURIReference(f *testing.F) {
 		}
 	})
 }
+
+// FuzzIsFormType compares isFormType, which parses only a form's
+// parameters, with mime.ParseMediaType's reading of the same Content-Type.
+func FuzzIsFormType(f *testing.F) {
+	for _, s := range []string{formType, "APPLICATION/X-WWW-FORM-URLENCODED; charset=UTF-8", "application/json; charset=utf-8",
+		" application/x-www-form-urlencoded ;", "APPLICATİON/X-WWW-FORM-URLENCODED", "application/x-www-form-urlencoded; =x", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, ct string) {
+		if got, want := isFormType(ct), referenceIsFormType(ct); got != want {
+			t.Fatalf("isFormType(%q) = %v, mime.ParseMediaType says %v", ct, got, want)
+		}
+	})
+}
