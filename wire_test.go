@@ -394,3 +394,22 @@ func TestWireH2CSharedConnection(t *testing.T) {
 	wg.Wait()
 	assert.Equal(t, 1, srv.Connections(), "one connection served them all")
 }
+
+// TestWireH2HeldBodyReadReplayedByNetHTTP: a read whose body yunrt holds
+// (TC3 hashes it) is refused once by an HTTP/2 server, after the whole
+// body went (REFUSED_STREAM: not processed). net/http's own HTTP/2 retry
+// sends it again inside the one attempt the policy allows, which it can
+// only do by rewinding the body through the attempt's GetBody.
+func TestWireH2HeldBodyReadReplayedByNetHTTP(t *testing.T) {
+	srv := faultnet.New(faultnet.H2C)
+	defer srv.Close()
+	pol := fastPolicy()
+	pol.MaxAttempts = 1 // no retry of yunrt's own
+	tr, _ := wireTransport(t, srv, wireCase{classify.Tencent, true}, pol)
+	srv.Script("r", faultnet.Fault{Kind: faultnet.RefuseStream, NotPerformed: true}, faultnet.Fault{Kind: faultnet.Answer})
+	resp, err := tr.RoundTrip(wireRequest(t, srv.URL(), classify.Tencent, false, http.MethodPost, 0, "r"))
+	require.NoError(t, err, "net/http could not send the held body again")
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, 2, srv.Arrived("r"), "net/http's own replay, inside one attempt")
+}
