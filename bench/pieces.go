@@ -361,10 +361,9 @@ func signPieces() []Piece {
 			}
 		}
 	}
-	creds := sign.StaticCredentials{AccessKeyID: "LTAI5tBenchKeyId", AccessKeySecret: "bench-secret"}
 	return []Piece{
-		{Name: "sign/aliyun-rpc", Notes: "with a signer only: Request.Clone + sign.AliyunRPC (fresh nonce) of the Aliyun request", New: signer(classify.Aliyun, sign.AliyunRPC(creds))},
-		{Name: "sign/tencent-tc3", Notes: "with a signer only: Request.Clone + sign.TencentTC3 of the Tencent request and its body", New: signer(classify.Tencent, sign.TencentTC3(creds))},
+		{Name: "sign/aliyun-rpc", Notes: "with a signer only: Request.Clone + sign.AliyunRPC (fresh nonce) of the Aliyun request", New: signer(classify.Aliyun, sdkSigner(classify.Aliyun))},
+		{Name: "sign/tencent-tc3", Notes: "with a signer only: Request.Clone + sign.TencentTC3 of the Tencent request and its body", New: signer(classify.Tencent, sdkSigner(classify.Tencent))},
 	}
 }
 
