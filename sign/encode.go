@@ -378,23 +378,34 @@ const formType = "application/x-www-form-urlencoded"
 // isFormType reports whether mime.ParseMediaType reads ct as formType
 // without an error, without its allocations where its answer is known
 // from an ASCII type: a type other than formType is not a form whatever
-// its parameters say, and formType without parameters is one. A type with
-// other bytes, and formType with parameters (which may be malformed), are
+// its parameters say, and formType without parameters, or with one plain
+// parameter (oneParam: "; charset=UTF-8"), is one. A type with other
+// bytes, and formType with other parameters (which may be malformed), are
 // parsed: ParseMediaType lowers the type with strings.ToLower, under which
 // some other characters become ASCII letters ('İ' becomes 'i'; the
 // property test found it: TestIsFormTypeMatchesParseMediaType).
 func isFormType(ct string) bool {
-	base, _, params := strings.Cut(ct, ";")
+	base, params, hasParams := strings.Cut(ct, ";")
 	if ascii(base) {
 		if !asciiFoldIs(strings.TrimSpace(base), formType) {
 			return false
 		}
-		if !params {
+		if !hasParams || oneParam(params) {
 			return true
 		}
 	}
 	mt, _, err := mime.ParseMediaType(ct)
 	return err == nil && mt == formType
+}
+
+// oneParam reports whether p, what follows a media type's first ';', is
+// one name=value parameter whose name and value are plain tokens
+// (plainToken: letters, digits, '-', '_', '.'), with spaces or tabs
+// around them and around the '=': mime.ParseMediaType accepts every such
+// p. Anything else is left to it.
+func oneParam(p string) bool {
+	name, value, ok := strings.Cut(p, "=")
+	return ok && plainToken(strings.Trim(name, " \t")) && plainToken(strings.Trim(value, " \t"))
 }
 
 // ascii reports whether s is all ASCII.

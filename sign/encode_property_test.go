@@ -468,7 +468,9 @@ func randomContentType(rng *rand.Rand) string {
 	}
 	pads := []string{"", " ", "\t", "\u00a0", "\u0085"}
 	s := pads[rng.IntN(len(pads))] + string(b) + pads[rng.IntN(len(pads))]
-	params := []string{"", ";", "; charset=utf-8", ";charset=UTF-8", "; charset", "; =x", `; a="b;c"`, "; a=b; a=c", "; a=b;", "; é=1"}
+	params := []string{"", ";", "; charset=utf-8", ";charset=UTF-8", "; charset", "; =x", `; a="b;c"`, "; a=b; a=c", "; a=b;", "; é=1",
+		" ; charset = utf-8 ", ";\tcharset=\tUTF-8\t", "; charset=", "; charset==x", "; charset=utf-8 x", "; charset=utf-8;",
+		"; a*=utf-8''x", "; a*0=x", "; ch(arset=x", "; charset=utf/8", "; charset=\u00a0utf-8", "; charset=utf-8\n", "; x=y=z"}
 	return s + params[rng.IntN(len(params))]
 }
 

@@ -74,7 +74,8 @@ func FuzzACS3CanonicalURIReference(f *testing.F) {
 // parameters, with mime.ParseMediaType's reading of the same Content-Type.
 func FuzzIsFormType(f *testing.F) {
 	for _, s := range []string{formType, "APPLICATION/X-WWW-FORM-URLENCODED; charset=UTF-8", "application/json; charset=utf-8",
-		" application/x-www-form-urlencoded ;", "APPLICATİON/X-WWW-FORM-URLENCODED", "application/x-www-form-urlencoded; =x", ""} {
+		" application/x-www-form-urlencoded ;", "APPLICATİON/X-WWW-FORM-URLENCODED", "application/x-www-form-urlencoded; =x", "",
+		"application/x-www-form-urlencoded ;\tcharset = utf-8 ", "application/x-www-form-urlencoded; a*=x"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, ct string) {
