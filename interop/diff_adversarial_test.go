@@ -453,12 +453,16 @@ func advCreds(rng *rand.Rand, extra int, id credAlphabet, badID func(string) boo
 	return ak, advCredText(rng, advSecretLen(rng, extra), pick(rng, credASCII, credUTF8, credBytes))
 }
 
-// advToken is "" or a security token of up to 2 KiB of a.
+// advToken is "" or a security token of up to 2 KiB of a, blank one time
+// in thirty.
 func advToken(rng *rand.Rand, a credAlphabet) string {
-	switch rng.IntN(3) {
-	case 0:
+	switch rng.IntN(30) {
+	case 0, 1, 2, 3, 4, 5, 6, 7, 8, 9:
 		return ""
-	case 1:
+	case 10:
+		return pick(rng, " ", "\t", "\u00a0", " \u3000 ")
+	}
+	if rng.IntN(2) == 0 {
 		return advCredText(rng, 1+rng.IntN(2048), a)
 	}
 	return advCredText(rng, 1+rng.IntN(64), a)
@@ -515,8 +519,11 @@ func advText(rng *rand.Rand, max int) string {
 	return string(b[:n])
 }
 
-// advName is a parameter name: advText, never empty.
+// advName is a parameter name: advText, empty one time in twenty.
 func advName(rng *rand.Rand) string {
+	if rng.IntN(20) == 0 {
+		return ""
+	}
 	for {
 		if s := advText(rng, 8192); s != "" {
 			return s
@@ -766,6 +773,9 @@ func rpcReserved(k, _ string) bool {
 func TestDiffAdversarialAliyunRPCOldSDK(t *testing.T) {
 	runAdv(t, advSDK{name: "rpc/old-sdk", d: rtRPC, extra: 1, drawn: advDrawnToken, gen: func(t *testing.T, rng *rand.Rand) advCase {
 		in := advRPCIn(rng)
+		if rng.IntN(3) == 0 { // any byte: the old SDK sends the AccessKeyId in the query only
+			in.ak = advCredText(rng, advSecretLen(rng, 0), credBytes)
+		}
 		return advCase{s: oldRPCCall(t, in), ak: in.ak, sk: in.sk}
 	}})
 }
@@ -840,12 +850,12 @@ func advV3Helper(t *testing.T, rng *rand.Rand) advCase {
 	sum := sha256.Sum256(body)
 	payload := hex.EncodeToString(sum[:])
 	req := dara.NewRequest()
-	req.Method = dara.String(pick(rng, "GET", "POST", "PUT", "PATCH", "DELETE"))
+	req.Method = dara.String(nastyMethod(rng, "GET", "POST", "PUT", "PATCH", "DELETE"))
 	req.Pathname = dara.String(v3Pathname(rng))
 	for k, v := range advParams(rng, func(r *rand.Rand) string { return advUnreserved(r, 8192) }, advValue, nil) {
 		req.Query[k] = dara.String(v)
 	}
-	host := pick(rng, "ecs.aliyuncs.com", "ecs.cn-hangzhou.aliyuncs.com", "127.0.0.1:8080")
+	host := nastyHost(rng, pick(rng, "ecs.aliyuncs.com", "ecs.cn-hangzhou.aliyuncs.com", "127.0.0.1"), true)
 	req.Headers = map[string]*string{
 		"host": dara.String(host), "x-acs-action": dara.String("A" + headerToken(rng)),
 		mixCase(rng, "x-acs-version"): dara.String("2014-05-26"),
@@ -860,6 +870,9 @@ func advV3Helper(t *testing.T, rng *rand.Rand) advCase {
 			ct = advHeaderValue(rng)
 		}
 		req.Headers[pick(rng, "content-type", "Content-Type", "CONTENT-TYPE")] = dara.String(ct)
+		if rng.IntN(8) == 0 { // a second spelling: darabonba signs both values, sorted
+			req.Headers["Content-type"] = dara.String(advHeaderValue(rng))
+		}
 	}
 	for i := advHeaderCount(rng); i > 0; i-- {
 		name := advHeaderName(rng, "x-acs-")
@@ -901,7 +914,7 @@ func advV3Helper(t *testing.T, rng *rand.Rand) advCase {
 		}
 	}
 	c := advCase{s: sdkSigned{req: r, body: body, stamp: sign.Stamp{Time: now, Nonce: nonce}, token: token}, ak: ak, sk: sk}
-	c.noVerify = acs3NoVerify(ak)
+	c.noVerify = acs3NoVerify(ak, token)
 	return c
 }
 
@@ -917,11 +930,16 @@ func v3Pathname(rng *rand.Rand) string {
 	return "/" + strings.Join(segs, "/")
 }
 
-// acs3NoVerify: sign.Verify splits the Authorization's fields at ',', so
-// an AccessKeyId holding one cannot be read back.
-func acs3NoVerify(ak string) string {
-	if strings.Contains(ak, ",") {
+// acs3NoVerify says why sign.Verify cannot read an ACS3 request: it splits
+// the Authorization's fields at ',', so an AccessKeyId holding one cannot
+// be read back; it refuses an x-acs-security-token that is blank (as it
+// refuses every blank signed x-acs-* header it requires).
+func acs3NoVerify(ak, token string) string {
+	switch {
+	case strings.Contains(ak, ","):
 		return "the AccessKeyId holds ',', the Authorization's field separator"
+	case token != "" && strings.TrimSpace(token) == "":
+		return "a blank security token"
 	}
 	return ""
 }
@@ -957,7 +975,7 @@ func TestDiffAdversarialAliyunV3Darabonba(t *testing.T) {
 			in.raw = string(advBody(rng))
 			in.header[pick(rng, "content-type", "Content-Type")] = pick(rng, "application/octet-stream", "text/plain", pick(rng, advFormTypes...))
 		}
-		return advCase{s: daraV3Call(t, in), ak: ak, sk: sk, noVerify: acs3NoVerify(ak)}
+		return advCase{s: daraV3Call(t, in), ak: ak, sk: sk, noVerify: acs3NoVerify(ak, in.token)}
 	}})
 }
 
@@ -974,8 +992,8 @@ func TestDiffAdversarialTencentTC3(t *testing.T) {
 		ak, sk := advCreds(rng, 3, pick(rng, credASCII, credUTF8), func(id string) bool { return strings.Contains(id, "/") })
 		service := pick(rng, "cvm", "sms", "cls")
 		in := tcIn{
-			service: service, method: pick(rng, http.MethodGet, http.MethodPost),
-			endpoint: service + pick(rng, ".tencentcloudapi.com", ".ap-guangzhou.tencentcloudapi.com"),
+			service: service, method: nastyMethod(rng, http.MethodGet, http.MethodPost),
+			endpoint: nastyHost(rng, service+pick(rng, ".tencentcloudapi.com", ".ap-guangzhou.tencentcloudapi.com"), false),
 			region:   pick(rng, "", "ap-guangzhou"), unsigned: rng.IntN(4) == 0,
 			token: advToken(rng, pick(rng, credASCII, credUTF8)), ak: ak, sk: sk,
 			params: map[string]any{}, header: map[string]string{},
@@ -990,8 +1008,8 @@ func TestDiffAdversarialTencentTC3(t *testing.T) {
 			in.header["Content-Type"] = strings.Trim(pick(rng, "application/json", "text/plain; charset=utf-8",
 				"application/json;\tcharset=utf-8", "a/b;  x=\"y z\"", "application/json\u00a0", "\u3000text/plain", advHeaderValue(rng)), " \t")
 		}
-		if in.method == http.MethodPost && rng.IntN(4) == 0 {
-			in.octet = advBody(rng)
+		if strings.EqualFold(in.method, http.MethodPost) && rng.IntN(4) == 0 {
+			in.method, in.octet = http.MethodPost, advBody(rng)
 		}
 		c := advCase{s: tencentCall(t, in), ak: ak, sk: sk}
 		if strings.Contains(ak, ",") {
@@ -1022,8 +1040,8 @@ func TestDiffAdversarialBaiduBCE(t *testing.T) {
 	runAdv(t, advSDK{name: "bce", d: rtBCE, drawn: advDrawnPaths, gen: func(t *testing.T, rng *rand.Rand) advCase {
 		ak, sk := advCreds(rng, 0, pick(rng, credASCII, credUTF8), func(id string) bool { return strings.Contains(id, "/") })
 		in := bceIn{
-			method: pick(rng, "GET", "POST", "PUT", "DELETE", "HEAD"),
-			host:   pick(rng, "bcc.bj.baidubce.com", "bj.bcebos.com", "127.0.0.1:8080"),
+			method: nastyMethod(rng, "GET", "POST", "PUT", "DELETE", "HEAD"),
+			host:   nastyHost(rng, pick(rng, "bcc.bj.baidubce.com", "bj.bcebos.com", "127.0.0.1"), true),
 			uri:    "/" + strings.Join(advSegments(rng, false), "/"),
 			params: advParams(rng, advName, advValue, func(k, v string) bool { return k == "" && v == "" }),
 			header: map[string]string{}, token: advToken(rng, pick(rng, credASCII, credUTF8)),
@@ -1041,7 +1059,7 @@ func TestDiffAdversarialBaiduBCE(t *testing.T) {
 		if rng.IntN(4) == 0 {
 			in.header[pick(rng, "x-bce-request-id", "X-Bce-Request-Id")] = advHeaderValue(rng)
 		}
-		if m := in.method; m == "POST" || m == "PUT" {
+		if m := strings.ToUpper(in.method); m == "POST" || m == "PUT" {
 			in.body = advBody(rng)
 		}
 		return advCase{s: bceCall(t, in), ak: ak, sk: sk}
