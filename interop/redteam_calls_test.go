@@ -38,6 +38,7 @@ type tcIn struct {
 	params                            map[string]any    // GET: query; POST: JSON members
 	header                            map[string]string // the request's own headers, keys as given
 	octet                             []byte            // POST: an application/octet-stream body instead of JSON
+	ak, sk                            string            // the credentials; "" for testAK, testSK
 }
 
 func tencentCall(t *testing.T, in tcIn) sdkSigned {
@@ -46,7 +47,8 @@ func tencentCall(t *testing.T, in tcIn) sdkSigned {
 	cpf.HttpProfile.Endpoint = in.endpoint
 	cpf.HttpProfile.ReqMethod = in.method
 	cpf.UnsignedPayload = in.unsigned
-	client := common.NewCommonClient(common.NewTokenCredential(testAK, testSK, in.token), in.region, cpf)
+	ak, sk := keyPair(in.ak, in.sk)
+	client := common.NewCommonClient(common.NewTokenCredential(ak, sk, in.token), in.region, cpf)
 	rt := &capture{respBody: `{"Response":{"RequestId":"r"}}`}
 	client.WithHttpTransport(rt)
 	req := tchttp.NewCommonRequest(in.service, "2017-03-12", "DescribeX")
@@ -78,15 +80,17 @@ type rpcIn struct {
 	method, domain string
 	token          string
 	query, form    map[string]string
+	ak, sk         string // the credentials; "" for testAK, testSK
 }
 
 func oldRPCCall(t *testing.T, in rpcIn) sdkSigned {
 	rt := &capture{respBody: `{"RequestId":"r"}`}
 	cfg := sdk.NewConfig()
 	cfg.Transport = rt
-	var cred interface{} = credentials.NewAccessKeyCredential(testAK, testSK)
+	ak, sk := keyPair(in.ak, in.sk)
+	var cred interface{} = credentials.NewAccessKeyCredential(ak, sk)
 	if in.token != "" {
-		cred = credentials.NewStsTokenCredential(testAK, testSK, in.token)
+		cred = credentials.NewStsTokenCredential(ak, sk, in.token)
 	}
 	client, err := sdk.NewClientWithOptions("cn-hangzhou", cfg, cred)
 	require.NoError(t, err)
@@ -111,8 +115,13 @@ func oldRPCCall(t *testing.T, in rpcIn) sdkSigned {
 }
 
 func daraClientFor(t *testing.T, rt http.RoundTripper, endpoint, token string, v2 bool) *openapiclient.Client {
+	return daraClientWith(t, rt, endpoint, testAK, testSK, token, v2)
+}
+
+// daraClientWith is daraClientFor with the credentials ak, sk.
+func daraClientWith(t *testing.T, rt http.RoundTripper, endpoint, ak, sk, token string, v2 bool) *openapiclient.Client {
 	cfg := &openapi.Config{
-		AccessKeyId: dara.String(testAK), AccessKeySecret: dara.String(testSK),
+		AccessKeyId: dara.String(ak), AccessKeySecret: dara.String(sk),
 		Endpoint: dara.String(endpoint), Protocol: dara.String("HTTPS"),
 		HttpClient: daraClient{&http.Client{Transport: rt}},
 	}
@@ -129,7 +138,8 @@ func daraClientFor(t *testing.T, rt http.RoundTripper, endpoint, token string, v
 
 func daraRPCCall(t *testing.T, in rpcIn) sdkSigned {
 	rt := &capture{respBody: `{"RequestId":"r"}`}
-	client := daraClientFor(t, rt, in.domain, in.token, true)
+	ak, sk := keyPair(in.ak, in.sk)
+	client := daraClientWith(t, rt, in.domain, ak, sk, in.token, true)
 	req := &openapi.OpenApiRequest{Query: map[string]*string{}}
 	for k, v := range in.query {
 		req.Query[k] = dara.String(v)
@@ -162,11 +172,13 @@ type v3In struct {
 	bodyType                          string // none, json, formData, byte
 	form                              map[string]string
 	raw                               string
+	ak, sk                            string // the credentials; "" for testAK, testSK
 }
 
 func daraV3Call(t *testing.T, in v3In) sdkSigned {
 	rt := &capture{respBody: `{"RequestId":"r"}`}
-	client := daraClientFor(t, rt, in.endpoint, in.token, false)
+	ak, sk := keyPair(in.ak, in.sk)
+	client := daraClientWith(t, rt, in.endpoint, ak, sk, in.token, false)
 	req := &openapi.OpenApiRequest{Query: map[string]*string{}, Headers: map[string]*string{}}
 	for k, v := range in.query {
 		req.Query[k] = dara.String(v)
@@ -215,6 +227,7 @@ type bceIn struct {
 	token             string
 	expire            int
 	now               time.Time
+	ak, sk            string // the credentials; "" for testAK, testSK
 }
 
 func bceCall(t *testing.T, in bceIn) sdkSigned {
@@ -247,7 +260,8 @@ func bceCall(t *testing.T, in bceIn) sdkSigned {
 	if expire == 0 {
 		expire = 1800
 	}
-	cred := &auth.BceCredentials{AccessKeyId: testAK, SecretAccessKey: testSK, SessionToken: in.token}
+	ak, sk := keyPair(in.ak, in.sk)
+	cred := &auth.BceCredentials{AccessKeyId: ak, SecretAccessKey: sk, SessionToken: in.token}
 	(&auth.BceV1Signer{}).Sign(req, cred, &auth.SignOptions{
 		HeadersToSign: auth.DEFAULT_HEADERS_TO_SIGN, Timestamp: in.now.Unix(), ExpireSeconds: expire,
 	})
@@ -261,6 +275,17 @@ func bceCall(t *testing.T, in bceIn) sdkSigned {
 	}
 	r.ContentLength = int64(len(in.body))
 	return sdkSigned{req: r, body: in.body, stamp: sign.Stamp{Time: in.now}, token: in.token, expire: time.Duration(expire) * time.Second}
+}
+
+// keyPair is ak, sk, or testAK, testSK where they are "".
+func keyPair(ak, sk string) (string, string) {
+	if ak == "" {
+		ak = testAK
+	}
+	if sk == "" {
+		sk = testSK
+	}
+	return ak, sk
 }
 
 // contentMD5 is base64(MD5(b)).
