@@ -161,7 +161,7 @@ func gatewayAppendStringToSign(dst []byte, method string, h http.Header, names [
 	dst = append(dst, strings.ToUpper(method)...)
 	dst = append(dst, '\n')
 	for _, n := range []string{"Accept", "Content-MD5", "Content-Type", "Date"} {
-		dst = append(dst, headerValue(h, n)...)
+		dst = append(dst, wireValue(h, n)...)
 		dst = append(dst, '\n')
 	}
 	sorted := names
@@ -171,7 +171,7 @@ func gatewayAppendStringToSign(dst []byte, method string, h http.Header, names [
 	for _, n := range sorted {
 		dst = append(dst, n...)
 		dst = append(dst, ':')
-		dst = append(dst, headerValue(h, n)...)
+		dst = append(dst, wireValue(h, n)...)
 		dst = append(dst, '\n')
 	}
 	return gatewayAppendURL(dst, path, query, form)
@@ -269,12 +269,12 @@ func parseAliyunGateway(r *http.Request, body []byte) (Parsed, gatewayAuth, erro
 	for i, h := range []string{"X-Ca-Key", "X-Ca-Signature", "X-Ca-Nonce", "X-Ca-Timestamp", "X-Ca-Signature-Headers"} {
 		vs := headerValues(r.Header, h)
 		switch {
-		case len(vs) == 0 || strings.TrimSpace(vs[0]) == "":
+		case len(vs) == 0 || strings.Trim(vs[0], wireSpace) == "":
 			return fail(ErrMissingHeader, "%s", h)
 		case len(vs) > 1:
 			return fail(ErrMalformedAuthorization, "repeated header %s", h)
 		}
-		vals[i] = strings.TrimSpace(vs[0])
+		vals[i] = strings.Trim(vs[0], wireSpace)
 	}
 	a := gatewayAuth{hash: sha256.New}
 	size := sha256.Size

@@ -262,6 +262,29 @@ func joinTrimmed(vs []string) string {
 	return strings.Join(t, ",")
 }
 
+// wireValue is header name's values as the server receives them (trimmed
+// of what net/http trims when it writes a value, wireSpace; U+00A0 and
+// other Unicode spaces stay), joined with ','. "" when absent. It
+// allocates only to join several values.
+func wireValue(h http.Header, name string) string {
+	vs := headerValues(h, name)
+	switch len(vs) {
+	case 0:
+		return ""
+	case 1:
+		return strings.Trim(vs[0], wireSpace)
+	}
+	t := make([]string, len(vs))
+	for i, v := range vs {
+		t[i] = strings.Trim(v, wireSpace)
+	}
+	return strings.Join(t, ",")
+}
+
+// wireSpace is what net/http trims from a header value it writes
+// (textproto.TrimString).
+const wireSpace = " \t\r\n"
+
 // hasHeader reports whether any spelling of name is present.
 func hasHeader(h http.Header, name string) bool {
 	for k := range h {

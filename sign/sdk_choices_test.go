@@ -256,3 +256,27 @@ func TestTC3ValueTrimmedAsSent(t *testing.T) {
 		})
 	}
 }
+
+// API Gateway signs header values as the server receives them, as TC3 does
+// (TestTC3ValueTrimmedAsSent): net/http trims ASCII space and tab from a
+// value it writes, and nothing else, so a value ending in U+00A0 or
+// starting with U+3000 reaches the gateway with it, and the official Java
+// demo (SignUtil) signs the value as given. yunrt stripped them
+// (strings.TrimSpace) and differed; the interop module's
+// TestDiffAdversarialAliyunGateway now draws such values.
+func TestGatewayValueTrimmedAsSent(t *testing.T) {
+	tests := []struct{ name, header, value, want string }{
+		{"U+00A0 kept in Accept", "Accept", "application/json\u00a0", "\napplication/json\u00a0\n"},
+		{"U+3000 kept in a signed X-Ca header", "X-Ca-Stage", "\u3000TEST", "\nx-ca-stage:\u3000TEST\n"},
+		{"ASCII spaces trimmed", "X-Ca-Stage", " \tTEST  ", "\nx-ca-stage:TEST\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newClientRequest(t, http.MethodGet, "https://0123456789abcdef-cn-hangzhou.alicloudapi.com/sms",
+				map[string]string{tt.header: tt.value}, nil)
+			c := explainOK(t, AliyunGateway(testCreds), r, nil)
+			assert.Contains(t, c.StringToSign, tt.want)
+			verifyOK(t, SchemeAliyunGateway, r, nil)
+		})
+	}
+}

@@ -210,23 +210,8 @@ func tc3Value(h http.Header, host, n string) string {
 	if n == "host" {
 		return strings.TrimSpace(host)
 	}
-	vs := headerValues(h, n)
-	switch len(vs) {
-	case 0:
-		return ""
-	case 1:
-		return strings.Trim(vs[0], wireSpace)
-	}
-	t := make([]string, len(vs))
-	for i, v := range vs {
-		t[i] = strings.Trim(v, wireSpace)
-	}
-	return strings.Join(t, ",")
+	return wireValue(h, n)
 }
-
-// wireSpace is what net/http trims from a header value it writes
-// (textproto.TrimString).
-const wireSpace = " \t\r\n"
 
 // tc3CanonicalRequest is METHOD\n/\nquery\ncanonical headers\n\nsigned
 // headers\npayloadHash, headers "name:value\n" each.
