@@ -406,33 +406,10 @@ func advRPCHelper(t *testing.T, rng *rand.Rand) advCase {
 			}
 		}
 	}
-	query["AccessKeyId"], query["SignatureMethod"], query["SignatureVersion"] = ak, "HMAC-SHA1", "1.0"
-	query["SignatureNonce"], query["Timestamp"] = nonce, now.Format("2006-01-02T15:04:05Z")
-	if token != "" {
-		query["SecurityToken"] = token
-	}
-	signed := map[string]*string{}
-	for _, m := range []map[string]string{query, form} {
-		for k, v := range m {
-			signed[k] = dara.String(v)
-		}
-	}
-	method := pick(rng, "GET", "POST")
-	q, f := url.Values{}, url.Values{}
-	for k, v := range query {
-		q.Set(k, v)
-	}
-	q.Set("Signature", dara.StringValue(openapi.GetRPCSignature(signed, dara.String(method), dara.String(sk))))
-	for k, v := range form {
-		f.Set(k, v)
-	}
-	r, err := http.NewRequest(method, "https://ecs.aliyuncs.com/?"+q.Encode(), nil)
-	require.NoError(t, err)
-	var body []byte
-	if len(form) > 0 {
-		body = []byte(f.Encode())
-		r.Header[pick(rng, "Content-Type", "content-type")] = []string{pick(rng, advFormTypes...)}
-	}
+	r, body := rpcHelperRequest(t, rng, rpcSigning{query: query, form: form, ak: ak, sk: sk,
+		token: token, nonce: nonce, now: now, formType: func(rng *rand.Rand) (string, string) {
+			return pick(rng, "Content-Type", "content-type"), pick(rng, advFormTypes...)
+		}})
 	return advCase{s: sdkSigned{req: r, body: body, stamp: sign.Stamp{Time: now, Nonce: nonce}, token: token}, ak: ak, sk: sk}
 }
 
@@ -834,16 +811,6 @@ func advGatewaySigned(t *testing.T, rng *rand.Rand) advCase {
 		Host:   "1234567890abcdef-cn-hangzhou.alicloudapi.com",
 		Header: http.Header{},
 	}
-	for k, v := range std {
-		r.Header.Set(k, v)
-	}
-	for k, v := range extra {
-		r.Header[k] = []string{v}
-	}
-	for _, k := range []string{"x-ca-key", "x-ca-nonce", "x-ca-timestamp", "x-ca-signature-method"} {
-		r.Header.Set(k, signed[k])
-	}
-	r.Header.Set("X-Ca-Signature-Headers", list)
-	r.Header.Set("X-Ca-Signature", sig)
+	setGatewayHeaders(r, std, extra, signed, list, sig)
 	return advCase{s: sdkSigned{req: r, body: body, stamp: sign.Stamp{Time: time.UnixMilli(ms), Nonce: nonce}}, ak: ak, sk: sk}
 }

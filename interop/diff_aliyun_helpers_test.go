@@ -100,14 +100,39 @@ func rpcHelperSigned(t *testing.T, rng *rand.Rand) sdkSigned {
 	now := time.Unix(1764547200+rng.Int64N(86400*365), 0).UTC()
 	nonce := headerToken(rng) + "-" + headerToken(rng)
 	query, form := randRPCParams(rng)
-	query["AccessKeyId"], query["SignatureMethod"], query["SignatureVersion"] = testAK, "HMAC-SHA1", "1.0"
-	query["SignatureNonce"], query["Timestamp"] = nonce, now.Format("2006-01-02T15:04:05Z")
 	token := randToken(rng)
-	if token != "" {
-		query["SecurityToken"] = token
+	r, body := rpcHelperRequest(t, rng, rpcSigning{query: query, form: form, ak: testAK, sk: testSK,
+		token: token, nonce: nonce, now: now, formType: func(*rand.Rand) (string, string) {
+			return "content-type", "application/x-www-form-urlencoded"
+		}})
+	return sdkSigned{req: r, body: body, stamp: sign.Stamp{Time: now, Nonce: nonce}, token: token}
+}
+
+// rpcSigning is what rpcHelperRequest signs: the drawn query and form
+// parameters, the credentials, the signature's nonce and time, and the
+// spelling and value of a form's Content-Type header.
+type rpcSigning struct {
+	query, form   map[string]string
+	ak, sk, token string
+	nonce         string
+	now           time.Time
+	formType      func(*rand.Rand) (key, value string)
+}
+
+// rpcHelperRequest signs s with darabonba-openapi's exported RPC signer,
+// utils.GetRPCSignature, over the merged query and form parameters (as
+// DoRPCRequest merges them), and composes the request as dara.DoRequest
+// does, the form in the body. It adds the signature parameters to
+// s.query.
+func rpcHelperRequest(t *testing.T, rng *rand.Rand, s rpcSigning) (*http.Request, []byte) {
+	query := s.query
+	query["AccessKeyId"], query["SignatureMethod"], query["SignatureVersion"] = s.ak, "HMAC-SHA1", "1.0"
+	query["SignatureNonce"], query["Timestamp"] = s.nonce, s.now.Format("2006-01-02T15:04:05Z")
+	if s.token != "" {
+		query["SecurityToken"] = s.token
 	}
 	signed := map[string]*string{}
-	for _, m := range []map[string]string{query, form} {
+	for _, m := range []map[string]string{query, s.form} {
 		for k, v := range m {
 			signed[k] = dara.String(v)
 		}
@@ -117,16 +142,17 @@ func rpcHelperSigned(t *testing.T, rng *rand.Rand) sdkSigned {
 	for k, v := range query {
 		q.Set(k, v)
 	}
-	q.Set("Signature", dara.StringValue(openapi.GetRPCSignature(signed, dara.String(method), dara.String(testSK))))
-	for k, v := range form {
+	q.Set("Signature", dara.StringValue(openapi.GetRPCSignature(signed, dara.String(method), dara.String(s.sk))))
+	for k, v := range s.form {
 		f.Set(k, v)
 	}
 	r, err := http.NewRequest(method, "https://ecs.aliyuncs.com/?"+q.Encode(), nil)
 	require.NoError(t, err)
 	var body []byte
-	if len(form) > 0 {
+	if len(s.form) > 0 {
 		body = []byte(f.Encode())
-		r.Header["content-type"] = []string{"application/x-www-form-urlencoded"}
+		k, v := s.formType(rng)
+		r.Header[k] = []string{v}
 	}
-	return sdkSigned{req: r, body: body, stamp: sign.Stamp{Time: now, Nonce: nonce}, token: token}
+	return r, body
 }

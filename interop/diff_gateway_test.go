@@ -171,6 +171,14 @@ func gatewaySigned(t *testing.T, rng *rand.Rand) sdkSigned {
 	u := &url.URL{Scheme: "https", Host: "1234567890abcdef-cn-hangzhou.alicloudapi.com", Path: path, RawQuery: q.Encode()}
 	r, err := http.NewRequest(method, u.String(), nil)
 	require.NoError(t, err)
+	setGatewayHeaders(r, std, extra, signed, list, sig)
+	return sdkSigned{req: r, body: body, stamp: sign.Stamp{Time: time.UnixMilli(ms), Nonce: nonce}}
+}
+
+// setGatewayHeaders puts a gateway request's headers on r: the standard
+// ones (std), the extra ones as spelled (extra), the X-Ca-* system headers
+// the reference signed, the list of signed headers and the signature.
+func setGatewayHeaders(r *http.Request, std, extra, signed map[string]string, list, sig string) {
 	for k, v := range std {
 		r.Header.Set(k, v)
 	}
@@ -182,5 +190,4 @@ func gatewaySigned(t *testing.T, rng *rand.Rand) sdkSigned {
 	}
 	r.Header.Set("X-Ca-Signature-Headers", list)
 	r.Header.Set("X-Ca-Signature", sig)
-	return sdkSigned{req: r, body: body, stamp: sign.Stamp{Time: time.UnixMilli(ms), Nonce: nonce}}
 }
