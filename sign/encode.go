@@ -248,42 +248,37 @@ func headerValue(h http.Header, name string) string {
 	return joinTrimmed(headerValues(h, name))
 }
 
-func joinTrimmed(vs []string) string {
-	switch len(vs) {
-	case 0:
-		return ""
-	case 1:
-		return strings.TrimSpace(vs[0])
-	}
-	t := make([]string, len(vs))
-	for i, v := range vs {
-		t[i] = strings.TrimSpace(v)
-	}
-	return strings.Join(t, ",")
-}
+// joinTrimmed joins vs with ',', each trimmed of white space.
+func joinTrimmed(vs []string) string { return joinTrimmedBy(vs, strings.TrimSpace) }
 
 // wireValue is header name's values as the server receives them (trimmed
 // of what net/http trims when it writes a value, wireSpace; U+00A0 and
-// other Unicode spaces stay), joined with ','. "" when absent. It
-// allocates only to join several values.
+// other Unicode spaces stay), joined with ','. "" when absent.
 func wireValue(h http.Header, name string) string {
-	vs := headerValues(h, name)
-	switch len(vs) {
-	case 0:
-		return ""
-	case 1:
-		return strings.Trim(vs[0], wireSpace)
-	}
-	t := make([]string, len(vs))
-	for i, v := range vs {
-		t[i] = strings.Trim(v, wireSpace)
-	}
-	return strings.Join(t, ",")
+	return joinTrimmedBy(headerValues(h, name), trimWire)
 }
 
 // wireSpace is what net/http trims from a header value it writes
 // (textproto.TrimString).
 const wireSpace = " \t\r\n"
+
+func trimWire(s string) string { return strings.Trim(s, wireSpace) }
+
+// joinTrimmedBy joins vs with ',', each trimmed by trim. It allocates
+// only to join several values.
+func joinTrimmedBy(vs []string, trim func(string) string) string {
+	switch len(vs) {
+	case 0:
+		return ""
+	case 1:
+		return trim(vs[0])
+	}
+	t := make([]string, len(vs))
+	for i, v := range vs {
+		t[i] = trim(v)
+	}
+	return strings.Join(t, ",")
+}
 
 // hasHeader reports whether any spelling of name is present.
 func hasHeader(h http.Header, name string) bool {
