@@ -170,25 +170,7 @@ func TestPercentEncodeMatchesReference(t *testing.T) {
 		inputs = append(inputs, string([]byte{byte(c)}))
 	}
 	for _, s := range inputs {
-		for _, keepSlash := range []bool{false, true} {
-			want := referencePercentEncode(s, keepSlash)
-			if got := percentEncode(s, keepSlash); got != want {
-				t.Fatalf("percentEncode(%q, %v) = %q, want %q", s, keepSlash, got, want)
-			}
-			if got := percentEncodedLen(s, keepSlash); got != len(want) {
-				t.Fatalf("percentEncodedLen(%q, %v) = %d, want %d", s, keepSlash, got, len(want))
-			}
-			prefix := []byte("pre")
-			if got := string(appendPercentEncoded(prefix, s, keepSlash)); got != "pre"+want {
-				t.Fatalf("appendPercentEncoded(%q, %v) = %q, want %q", s, keepSlash, got, "pre"+want)
-			}
-			var b strings.Builder
-			b.WriteString("pre")
-			writePercentEncoded(&b, s, keepSlash)
-			if got := b.String(); got != "pre"+want {
-				t.Fatalf("writePercentEncoded(%q, %v) = %q, want %q", s, keepSlash, got, "pre"+want)
-			}
-		}
+		checkPercentEncode(t, s)
 	}
 }
 
@@ -492,5 +474,30 @@ func TestIsFormTypeMatchesParseMediaType(t *testing.T) {
 	}
 	if forms < 1000 {
 		t.Fatalf("only %d of the drawn types are forms: the test draws too few", forms)
+	}
+}
+
+// checkPercentEncode holds percentEncode, percentEncodedLen,
+// appendPercentEncoded and writePercentEncoded (after a prefix each) to
+// referencePercentEncode on s, with and without keepSlash.
+func checkPercentEncode(t testing.TB, s string) {
+	t.Helper()
+	for _, keepSlash := range []bool{false, true} {
+		want := referencePercentEncode(s, keepSlash)
+		if got := percentEncode(s, keepSlash); got != want {
+			t.Fatalf("percentEncode(%q, %v) = %q, want %q", s, keepSlash, got, want)
+		}
+		if got := percentEncodedLen(s, keepSlash); got != len(want) {
+			t.Fatalf("percentEncodedLen(%q, %v) = %d, want %d", s, keepSlash, got, len(want))
+		}
+		if got := string(appendPercentEncoded([]byte("pre"), s, keepSlash)); got != "pre"+want {
+			t.Fatalf("appendPercentEncoded(%q, %v) = %q, want %q", s, keepSlash, got, "pre"+want)
+		}
+		var b strings.Builder
+		b.WriteString("pre")
+		writePercentEncoded(&b, s, keepSlash)
+		if got := b.String(); got != "pre"+want {
+			t.Fatalf("writePercentEncoded(%q, %v) = %q, want %q", s, keepSlash, got, "pre"+want)
+		}
 	}
 }

@@ -30,23 +30,7 @@ func FuzzPercentEncode(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		for _, keepSlash := range []bool{false, true} {
-			want := referencePercentEncode(s, keepSlash)
-			if got := percentEncode(s, keepSlash); got != want {
-				t.Fatalf("percentEncode(%q, %v) = %q, want %q", s, keepSlash, got, want)
-			}
-			if got := percentEncodedLen(s, keepSlash); got != len(want) {
-				t.Fatalf("percentEncodedLen(%q, %v) = %d, want %d", s, keepSlash, got, len(want))
-			}
-			if got := string(appendPercentEncoded([]byte("x"), s, keepSlash)); got != "x"+want {
-				t.Fatalf("appendPercentEncoded(%q, %v) = %q, want %q", s, keepSlash, got, "x"+want)
-			}
-			var b strings.Builder
-			writePercentEncoded(&b, s, keepSlash)
-			if got := b.String(); got != want {
-				t.Fatalf("writePercentEncoded(%q, %v) = %q, want %q", s, keepSlash, got, want)
-			}
-		}
+		checkPercentEncode(t, s)
 		// Parameters cut from s: key/value pairs at each '&', split at '='.
 		var ps []param
 		for _, kv := range strings.Split(s, "&") {
